@@ -1,0 +1,1 @@
+"""Tipline: an official public channel and a confidential tip line."""

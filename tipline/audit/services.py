@@ -1,0 +1,72 @@
+"""Write and verify the hash-chained audit log."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+from typing import Any
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from tipline.audit.exceptions import AuditChainBroken
+from tipline.audit.models import AuditEntry
+
+GENESIS = "0" * 64
+_PG_LOCK_KEY = 0x7469706C  # "tipl"
+
+
+def _entry_hash(*, seq: int, at: str, actor_id: int | None, actor_name: str, action: str,
+                report_ref: str, detail: dict[str, Any], prev_hash: str) -> str:
+    payload = json.dumps(
+        [seq, at, actor_id, actor_name, action, report_ref, detail, prev_hash],
+        sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+    )
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def record(*, action: str, actor: Any | None = None, report_ref: str = "",
+           detail: dict[str, Any] | None = None) -> AuditEntry:
+    """Append one entry. Serialised by a transaction-scoped lock on PostgreSQL
+    and by SQLite's single writer; never logs report content."""
+    detail = detail or {}
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_PG_LOCK_KEY])
+        last = AuditEntry.objects.order_by("-seq").only("seq", "entry_hash").first()
+        seq = last.seq + 1 if last else 1
+        prev_hash = last.entry_hash if last else GENESIS
+        at = timezone.now()
+        actor_name = actor.get_username() if actor is not None else "system"
+        entry = AuditEntry(
+            seq=seq, at=at, actor=actor, actor_name=actor_name, action=action,
+            report_ref=report_ref, detail=detail, prev_hash=prev_hash,
+        )
+        entry.entry_hash = _hash_of(entry)
+        entry.save()
+    return entry
+
+
+def _hash_of(entry: AuditEntry) -> str:
+    return _entry_hash(
+        seq=entry.seq, at=entry.at.isoformat(), actor_id=entry.actor_id,
+        actor_name=entry.actor_name, action=entry.action, report_ref=entry.report_ref,
+        detail=entry.detail, prev_hash=entry.prev_hash,
+    )
+
+
+def verify_chain(entries: Iterable[AuditEntry] | None = None) -> int:
+    """Check every link; return the number of entries or raise :class:`AuditChainBroken`."""
+    rows = entries if entries is not None else AuditEntry.objects.order_by("seq").iterator(chunk_size=2000)
+    expected_prev, expected_seq, count = GENESIS, 1, 0
+    for entry in rows:
+        if entry.seq != expected_seq:
+            raise AuditChainBroken(expected_seq, f"entry #{expected_seq} is missing or out of order")
+        if entry.prev_hash != expected_prev:
+            raise AuditChainBroken(entry.seq, "does not follow the previous entry")
+        if _hash_of(entry) != entry.entry_hash:
+            raise AuditChainBroken(entry.seq, "was altered")
+        expected_prev, expected_seq, count = entry.entry_hash, entry.seq + 1, count + 1
+    return count

@@ -1,0 +1,135 @@
+"""Case handling: access to report keys, reading, messages, downloads. Every
+read of content and every download is written to the audit log."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from tipline.accounts.models import StaffUser
+from tipline.audit import services as audit
+from tipline.cases.exceptions import EmptyMessage, NoAccess
+from tipline.cases.models import Message
+from tipline.crypto import boxes
+from tipline.crypto.errors import DecryptionFailed
+from tipline.intake import services as intake
+from tipline.intake.models import Attachment, Report, ReportKeyGrant
+
+
+@dataclass(frozen=True)
+class MessageView:
+    message: Message
+    body: str
+    attachments: list[intake.AttachmentInfo]
+
+
+@dataclass(frozen=True)
+class CaseContent:
+    report: Report
+    answers: list[tuple[dict[str, Any], Any]]
+    attachments: list[intake.AttachmentInfo]
+    messages: list[MessageView]
+
+
+def reports_for(user: StaffUser) -> QuerySet[Report]:
+    """Reports this staff member holds a key to."""
+    return Report.objects.filter(key_grants__user=user).select_related("channel")
+
+
+def report_key_for(*, report: Report, user: StaffUser, private_key: bytes) -> bytes:
+    grant = ReportKeyGrant.objects.filter(report=report, user=user).first()
+    if grant is None:
+        raise NoAccess
+    try:
+        return boxes.unseal(private_key, bytes(grant.sealed_key))
+    except DecryptionFailed:
+        raise NoAccess from None
+
+
+def list_messages(*, report: Report, report_key: bytes) -> list[MessageView]:
+    messages = list(report.messages.all())
+    files: dict[int, list[intake.AttachmentInfo]] = {}
+    for attachment in report.attachments.filter(message__isnull=False, state=Attachment.State.SENT):
+        files.setdefault(attachment.message_id or 0, []).append(
+            intake.describe_attachment(attachment=attachment, report_key=report_key)
+        )
+    return [
+        MessageView(message=m, body=boxes.decrypt(report_key, bytes(m.body_ct)).decode(), attachments=files.get(m.pk, []))
+        for m in messages
+    ]
+
+
+def report_attachments(*, report: Report, report_key: bytes, include_held: bool = False) -> list[intake.AttachmentInfo]:
+    """Files sent with the report itself (not with a message)."""
+    rows = report.attachments.filter(message__isnull=True)
+    if not include_held:
+        rows = rows.filter(state=Attachment.State.SENT)
+    return [intake.describe_attachment(attachment=a, report_key=report_key) for a in rows]
+
+
+def open_case(*, report: Report, user: StaffUser, private_key: bytes) -> CaseContent:
+    """Decrypt a report for one staff member's session; audited as a read of content."""
+    report_key = report_key_for(report=report, user=user, private_key=private_key)
+    content = CaseContent(
+        report=report,
+        answers=intake.read_answers(report=report, report_key=report_key),
+        attachments=report_attachments(report=report, report_key=report_key),
+        messages=list_messages(report=report, report_key=report_key),
+    )
+    audit.record(action="report.read", actor=user, report_ref=report.reference)
+    return content
+
+
+def download_attachment(
+    *, attachment: Attachment, user: StaffUser, private_key: bytes
+) -> tuple[intake.AttachmentInfo, Iterator[bytes]]:
+    """Decrypt an attachment as a stream for a staff member; audited."""
+    if attachment.state != Attachment.State.SENT:
+        raise NoAccess
+    report_key = report_key_for(report=attachment.report, user=user, private_key=private_key)
+    info = intake.describe_attachment(attachment=attachment, report_key=report_key)
+    audit.record(
+        action="attachment.download", actor=user, report_ref=attachment.report.reference,
+        detail={"attachment": attachment.pk},
+    )
+    return info, intake.stream_attachment(attachment=attachment, report_key=report_key)
+
+
+def post_message(
+    *, report: Report, report_key: bytes, body: str, files: Sequence[intake.IncomingFile] = (),
+    author: StaffUser | None = None,
+) -> Message:
+    """Add a message (from staff when ``author`` is given, else from the reporter), with files."""
+    body = body.strip()
+    if not body and not files:
+        raise EmptyMessage
+    from_staff = author is not None
+    attachments, written = intake.store_attachments(report_key=report_key, files=files, from_staff=from_staff)
+    try:
+        with transaction.atomic():
+            message = Message.objects.create(
+                report=report, from_staff=from_staff, author=author,
+                body_ct=boxes.encrypt(report_key, body.encode()),
+            )
+            for row in attachments:
+                row.report, row.message = report, message
+            Attachment.objects.bulk_create(attachments)
+            if not from_staff:
+                Report.objects.filter(pk=report.pk).update(last_reporter_activity=timezone.now())
+            if from_staff:
+                audit.record(action="message.sent", actor=author, report_ref=report.reference,
+                             detail={"files": len(attachments)})
+    except BaseException:
+        intake.delete_blobs(written)
+        raise
+    return message
+
+
+def mark_read_by_reporter(*, report: Report) -> None:
+    report.messages.filter(from_staff=True, read_by_reporter=False).update(read_by_reporter=True)
+

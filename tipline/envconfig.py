@@ -1,0 +1,132 @@
+"""Read ``TIPLINE_*`` settings from the environment; fail loudly on a bad value."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from django.core.exceptions import ImproperlyConfigured
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+def env_str(name: str, default: str) -> str:
+    return os.environ.get(name, default)
+
+
+def env_bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    value = raw.strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    msg = f"{name} must be one of 1/0, true/false, yes/no, on/off; got {raw!r}"
+    raise ImproperlyConfigured(msg)
+
+
+def env_int(name: str, default: int, *, minimum: int = 0) -> int:
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    try:
+        value = int(raw.strip())
+    except ValueError:
+        msg = f"{name} must be a whole number; got {raw!r}"
+        raise ImproperlyConfigured(msg) from None
+    if value < minimum:
+        msg = f"{name} must be at least {minimum}; got {value}"
+        raise ImproperlyConfigured(msg)
+    return value
+
+
+def env_size(name: str, default: int) -> int:
+    """A byte size such as ``50M``, ``200MiB`` or ``1048576``."""
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    text = raw.strip().upper().removesuffix("IB").removesuffix("B")
+    factor = {"K": 1024, "M": 1024**2, "G": 1024**3}.get(text[-1:], 1)
+    number = text[:-1] if factor > 1 else text
+    if not number.isdigit():
+        msg = f"{name} must be a size such as 50M or 1048576; got {raw!r}"
+        raise ImproperlyConfigured(msg)
+    return int(number) * factor
+
+
+def env_list(name: str, default: list[str]) -> list[str]:
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def env_secret(name: str, *, fallback_file: Path | None = None, nbytes: int = 32) -> str:
+    """A secret from ``NAME``, or from the file named by ``NAME_FILE``.
+
+    Without either, ``fallback_file`` is read, and created (mode 0600, random
+    content) the first time: this is what makes ``make run`` work with no set-up.
+    """
+    if (value := os.environ.get(name)) is not None:
+        if len(value) < 32:
+            msg = f"{name} must be at least 32 characters"
+            raise ImproperlyConfigured(msg)
+        return value
+    path_text = os.environ.get(f"{name}_FILE")
+    path = Path(path_text) if path_text else fallback_file
+    if path is None:
+        msg = f"set {name} or {name}_FILE"
+        raise ImproperlyConfigured(msg)
+    if not path.exists():
+        if path_text:
+            msg = f"{name}_FILE points to {path}, which does not exist"
+            raise ImproperlyConfigured(msg)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_urlsafe(nbytes))
+    value = path.read_text().strip()
+    if len(value) < 32:
+        msg = f"the secret in {path} must be at least 32 characters"
+        raise ImproperlyConfigured(msg)
+    return value
+
+
+def database_from_url(url: str) -> dict[str, object]:
+    """``sqlite:///path`` or ``postgres://user:pass@host:port/name``."""
+    parts = urlsplit(url)
+    if parts.scheme == "sqlite":
+        path = unquote(parts.path)
+        return {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": path,
+            "OPTIONS": {
+                # IMMEDIATE avoids the reader-turned-writer deadlock of DEFERRED transactions.
+                "transaction_mode": "IMMEDIATE",
+                "timeout": 30,
+                "init_command": (
+                    "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
+                    "PRAGMA foreign_keys=ON; PRAGMA busy_timeout=30000;"
+                ),
+            },
+        }
+    if parts.scheme in {"postgres", "postgresql"}:
+        options = {key: values[-1] for key, values in parse_qs(parts.query).items()}
+        return {
+            "ENGINE": "django.db.backends.postgresql",
+            "NAME": unquote(parts.path.lstrip("/")),
+            "USER": unquote(parts.username or ""),
+            "PASSWORD": unquote(parts.password or ""),
+            "HOST": parts.hostname or "",
+            "PORT": str(parts.port or ""),
+            "CONN_MAX_AGE": 60,
+            "CONN_HEALTH_CHECKS": True,
+            "OPTIONS": options,
+        }
+    msg = f"TIPLINE_DATABASE_URL must start with sqlite:/// or postgres://; got {parts.scheme!r}"
+    raise ImproperlyConfigured(msg)

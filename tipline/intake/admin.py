@@ -1,0 +1,38 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin, messages
+from django.http import HttpRequest
+
+from tipline.intake import services
+from tipline.intake.models import Channel, Question
+
+
+class QuestionInline(admin.TabularInline):
+    model = Question
+    extra = 1
+    fields = ["order", "key", "field_type", "label", "help_text", "required", "max_length", "choices"]
+
+
+@admin.register(Channel)
+class ChannelAdmin(admin.ModelAdmin):
+    """Web channels and their questionnaires. Saving publishes a new questionnaire version
+    when the questions changed; reports keep the version they were answered on."""
+
+    list_display = ["name", "slug", "kind", "is_active", "ack_days", "feedback_days"]
+    list_filter = ["kind", "is_active"]
+    prepopulated_fields = {"slug": ["name"]}
+    filter_horizontal = ["recipients"]
+    inlines = [QuestionInline]
+    readonly_fields = ["questionnaire_version"]
+
+    @admin.display(description="published questionnaire")
+    def questionnaire_version(self, channel: Channel) -> str:
+        current = channel.current_questionnaire() if channel.pk else None
+        return f"version {current.number}" if current else "none yet"
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        version = services.publish_questionnaire(channel=form.instance)
+        messages.info(request, f"The form now uses questionnaire version {version.number}.")

@@ -1,0 +1,54 @@
+"""Turn intake failures into a page in the reporter's language with a fitting status."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
+from django.http import HttpRequest, HttpResponse
+from django.http.multipartparser import MultiPartParserError
+from django.shortcuts import render
+
+from tipline.intake.exceptions import (
+    FormTooLarge,
+    IntakeError,
+    MalformedSubmission,
+    TooManyAttachments,
+)
+
+
+def error_response(request: HttpRequest, error: IntakeError) -> HttpResponse:
+    response = render(request, "intake/error.html", {"message": error.user_message()}, status=error.status)
+    if error.status == 429:
+        response["Retry-After"] = "3600"
+    return response
+
+
+def read_post(request: HttpRequest) -> None:
+    """Parse the body now, turning every parser failure into an :class:`IntakeError`."""
+    try:
+        request.POST  # noqa: B018 - forces parsing
+        request.FILES  # noqa: B018
+    except RequestDataTooBig:
+        raise FormTooLarge from None
+    except TooManyFilesSent:
+        raise TooManyAttachments(settings.TIPLINE_MAX_FILES) from None
+    except (MultiPartParserError, TooManyFieldsSent, UnicodeDecodeError, ValueError):
+        raise MalformedSubmission from None
+    error = getattr(request, "upload_error", None)
+    if error is not None:
+        raise error
+
+
+def handles_intake_errors(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            return view(request, *args, **kwargs)
+        except IntakeError as error:
+            return error_response(request, error)
+
+    return wrapper

@@ -1,0 +1,86 @@
+"""Failures of intake, each with the HTTP status and the message a reporter sees."""
+
+from __future__ import annotations
+
+from django.template.defaultfilters import filesizeformat
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+
+class IntakeError(Exception):
+    status = 400
+    message: str | Promise = _("Something in what you sent could not be accepted.")
+
+    def user_message(self) -> str:
+        return str(self.message)
+
+
+class InvalidReceipt(IntakeError):
+    status = 403
+    message = _(
+        "That receipt did not open a report. Check the 16 digits and try again. "
+        "If you have lost your receipt, you can send a new report."
+    )
+
+
+class TooManyReceiptAttempts(IntakeError):
+    status = 429
+    message = _("Too many attempts. For your safety, please wait an hour before trying again.")
+
+
+class AttachmentTooLarge(IntakeError):
+    status = 413
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(limit)
+        self.limit = limit
+
+    def user_message(self) -> str:
+        return str(_("A file is larger than the limit of %(limit)s. Make it smaller or split it, then send again.")) % {
+            "limit": filesizeformat(self.limit)
+        }
+
+
+class AttachmentsTooLarge(AttachmentTooLarge):
+    def user_message(self) -> str:
+        return str(_("Your files together are larger than the limit of %(limit)s. Send fewer or smaller files.")) % {
+            "limit": filesizeformat(self.limit)
+        }
+
+
+class TooManyAttachments(IntakeError):
+    status = 413
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(limit)
+        self.limit = limit
+
+    def user_message(self) -> str:
+        return str(_("You can send at most %(limit)d files at a time. Remove some and send again.")) % {
+            "limit": self.limit
+        }
+
+
+class FormTooLarge(IntakeError):
+    status = 413
+    message = _("Your answers are too long to be accepted. Shorten them, or attach a document instead.")
+
+
+class MalformedSubmission(IntakeError):
+    status = 400
+    message = _("The form arrived damaged and could not be read. Please go back, reload the page and send it again.")
+
+
+class InvalidText(IntakeError):
+    status = 400
+    message = _("Some of your text could not be read (it is not valid UTF-8). Please retype it and send again.")
+
+
+class ChannelClosed(IntakeError):
+    status = 404
+    message = _("This channel does not exist or no longer accepts reports.")
+
+
+class SessionExpired(IntakeError):
+    status = 403
+    message = _("Your session has ended. Log in again with your receipt.")

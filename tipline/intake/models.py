@@ -1,0 +1,194 @@
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class FieldType(models.TextChoices):
+    SHORT_TEXT = "short_text", _("Short text")
+    LONG_TEXT = "long_text", _("Long text")
+    SINGLE_CHOICE = "single_choice", _("Single choice")
+    MULTIPLE_CHOICE = "multiple_choice", _("Multiple choice")
+    DATE = "date", _("Date")
+    YES_NO = "yes_no", _("Yes or no")
+    FILE = "file", _("Files")
+
+
+class ChannelKind(models.TextChoices):
+    WEB = "web", _("Web form")
+    MAILBOX = "mailbox", _("Mailbox")
+    PHONE = "phone", _("Phone")
+
+
+class Channel(models.Model):
+    """A way in for reports. Web channels carry a versioned questionnaire."""
+
+    slug = models.SlugField(_("address name"), unique=True)
+    kind = models.CharField(_("kind"), max_length=10, choices=ChannelKind.choices, default=ChannelKind.WEB)
+    name = models.CharField(_("name"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    privacy_notice = models.TextField(
+        _("privacy notice"), blank=True,
+        help_text=_("Shown before the form: what is and is not recorded. A standard notice is added."),
+    )
+    is_active = models.BooleanField(_("open for reports"), default=True)
+    recipients = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="channels",
+        help_text=_("Staff who receive every new report of this channel."),
+    )
+    ack_days = models.PositiveIntegerField(_("days to acknowledge"), default=7)
+    feedback_days = models.PositiveIntegerField(_("days to give feedback after acknowledging"), default=90)
+    order = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["order", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def current_questionnaire(self) -> QuestionnaireVersion | None:
+        return self.questionnaire_versions.order_by("-number").first()
+
+
+class Question(models.Model):
+    """The editable draft of a channel's questionnaire; published as a version."""
+
+    channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="questions")
+    order = models.PositiveIntegerField(_("order"), default=0)
+    key = models.SlugField(_("key"), max_length=50, help_text=_("A short internal name, unique in the form."))
+    field_type = models.CharField(_("type"), max_length=20, choices=FieldType.choices)
+    label = models.CharField(_("question"), max_length=300)
+    help_text = models.CharField(_("help text"), max_length=500, blank=True)
+    required = models.BooleanField(_("required"), default=False)
+    max_length = models.PositiveIntegerField(_("maximum length"), null=True, blank=True)
+    choices = models.TextField(_("choices"), blank=True, help_text=_("One choice per line."))
+
+    class Meta:
+        ordering = ["order", "id"]
+        constraints = [models.UniqueConstraint(fields=["channel", "key"], name="unique_question_key")]
+
+    def __str__(self) -> str:
+        return self.label
+
+    def as_schema(self) -> dict[str, Any]:
+        return {
+            "key": self.key,
+            "type": self.field_type,
+            "label": self.label,
+            "help": self.help_text,
+            "required": self.required,
+            "max_length": self.max_length,
+            "choices": [c.strip() for c in self.choices.splitlines() if c.strip()],
+        }
+
+
+class QuestionnaireVersion(models.Model):
+    """An immutable snapshot of a questionnaire; a report keeps the one it was answered on."""
+
+    channel = models.ForeignKey(Channel, on_delete=models.PROTECT, related_name="questionnaire_versions")
+    number = models.PositiveIntegerField()
+    fields = models.JSONField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["channel", "number"], name="unique_questionnaire_version")]
+
+    def __str__(self) -> str:
+        return f"{self.channel} v{self.number}"
+
+
+def new_reference() -> str:
+    """A random case reference for staff (no shared counter to collide on)."""
+    alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+    return "".join(secrets.choice(alphabet) for _ in range(10))
+
+
+class Report(models.Model):
+    """A report. Clear columns are queue metadata only; content is ciphertext."""
+
+    class Status(models.TextChoices):
+        NEW = "new", _("New")
+        ACKNOWLEDGED = "acknowledged", _("Acknowledged")
+        IN_PROGRESS = "in_progress", _("In progress")
+        CLOSED = "closed", _("Closed")
+
+    reference = models.CharField(max_length=16, unique=True, default=new_reference)
+    channel = models.ForeignKey(Channel, on_delete=models.PROTECT, related_name="reports")
+    questionnaire = models.ForeignKey(QuestionnaireVersion, null=True, on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.NEW, db_index=True)
+    created_at = models.DateTimeField(db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    # Receipt derivation: lookup id and the report key wrapped by the receipt key.
+    lookup_id = models.BinaryField(max_length=32, unique=True)
+    receipt_wrapped_key = models.BinaryField()
+    answers_ct = models.BinaryField()
+    # Identity: encrypted with its own key, which is sealed only to supervisors.
+    identity_ct = models.BinaryField(null=True)
+    last_reporter_activity = models.DateTimeField(null=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.reference
+
+
+class ReportKeyGrant(models.Model):
+    """The report key sealed to one staff member, or (user null) to the escrow key."""
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="key_grants")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.CASCADE, related_name="report_grants")
+    sealed_key = models.BinaryField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["report", "user"], name="unique_report_grant"),
+            models.UniqueConstraint(
+                fields=["report"], condition=models.Q(user__isnull=True), name="unique_escrow_grant"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.report} → {self.user or 'escrow'}"
+
+
+class IdentityKeyGrant(models.Model):
+    """The identity key sealed to a supervisor (or, once disclosure is approved, a handler)."""
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="identity_grants")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.CASCADE, related_name="+")
+    sealed_key = models.BinaryField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["report", "user"], name="unique_identity_grant")]
+
+    def __str__(self) -> str:
+        return f"identity of {self.report} → {self.user or 'escrow'}"
+
+
+class Attachment(models.Model):
+    """An encrypted file in the attachment store. Name and type are encrypted too."""
+
+    class State(models.TextChoices):
+        HELD = "held", _("Waiting for the reporter's decision")
+        SENT = "sent", _("Sent")
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="attachments")
+    message = models.ForeignKey("cases.Message", null=True, blank=True, on_delete=models.CASCADE, related_name="attachments")
+    blob = models.CharField(max_length=80, unique=True)
+    meta_ct = models.BinaryField()
+    size = models.PositiveBigIntegerField()
+    state = models.CharField(max_length=10, choices=State.choices, default=State.SENT)
+    from_staff = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"attachment {self.pk} of {self.report}"

@@ -1,0 +1,320 @@
+"""Intake: questionnaires, submission, receipts, reporter messages and files."""
+
+from __future__ import annotations
+
+import json
+import logging
+import unicodedata
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.utils import timezone
+
+from tipline import blobstore
+from tipline.accounts.models import Organisation, Role, StaffKey
+from tipline.crypto import boxes, receipt as receipts, stream
+from tipline.crypto.errors import DecryptionFailed, MalformedReceipt
+from tipline.intake import cleaning
+from tipline.intake.exceptions import InvalidReceipt, TooManyReceiptAttempts
+from tipline.intake.models import (
+    Attachment,
+    Channel,
+    IdentityKeyGrant,
+    QuestionnaireVersion,
+    Report,
+    ReportKeyGrant,
+)
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class IncomingFile:
+    """A file as received, on memory-backed storage (never in clear on disk)."""
+
+    path: Path
+    name: str
+    size: int
+
+
+@dataclass(frozen=True)
+class Submission:
+    report: Report
+    receipt: str
+    report_key: bytes
+    held: list[Attachment] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class AttachmentInfo:
+    attachment: Attachment
+    name: str
+    size: int
+    cleaned: bool
+    rasterised: bool
+
+
+# ---------------------------------------------------------------- questionnaires
+
+
+def publish_questionnaire(*, channel: Channel) -> QuestionnaireVersion:
+    """Snapshot the channel's questions as a new version, unless nothing changed."""
+    fields = [question.as_schema() for question in channel.questions.all()]
+    with transaction.atomic():
+        current = channel.questionnaire_versions.select_for_update().order_by("-number").first()
+        if current is not None and current.fields == fields:
+            return current
+        number = current.number + 1 if current else 1
+        return QuestionnaireVersion.objects.create(channel=channel, number=number, fields=fields)
+
+
+# ---------------------------------------------------------------- submission
+
+
+def _receipt_secrets(receipt: str) -> receipts.ReceiptSecrets:
+    organisation = Organisation.objects.only("receipt_salt").get(pk=1)
+    return receipts.derive_receipt_secrets(
+        receipt, salt=bytes(organisation.receipt_salt), pepper=settings.TIPLINE_PEPPER, cost=settings.TIPLINE_KDF_COST
+    )
+
+
+def clean_filename(name: str) -> str:
+    """The reporter's file name, without folders or control characters, at most 200 characters."""
+    base = name.replace("\\", "/").rsplit("/", 1)[-1]
+    base = "".join(ch for ch in base if unicodedata.category(ch)[0] != "C").strip()
+    return (base or "file")[:200]
+
+
+def _encrypt_to_store(key: bytes, path: Path) -> str:
+    name = blobstore.new_blob_name()
+    with path.open("rb") as source:
+        blobstore.get_store().write(name, stream.encrypt_chunks(key, stream.read_chunks(source)))
+    return name
+
+
+def _prepare_attachment(
+    *, report_key: bytes, incoming: IncomingFile, from_staff: bool, written: list[str]
+) -> Attachment:
+    """Clean (reporter files), encrypt and store one file; return the unsaved row."""
+    name = clean_filename(incoming.name)
+    if from_staff:
+        outcome = cleaning.CleanOutcome(path=None)
+        blob = _encrypt_to_store(report_key, incoming.path)
+        size = incoming.size
+    else:
+        with cleaning.cleaned_copy(incoming.path, name) as outcome:
+            source = outcome.path or incoming.path
+            size = source.stat().st_size
+            blob = _encrypt_to_store(report_key, source)
+    written.append(blob)
+    meta = {"name": name, "size": size, "cleaned": outcome.path is not None, "rasterised": outcome.rasterised}
+    held = not from_staff and outcome.path is None
+    return Attachment(
+        blob=blob,
+        meta_ct=boxes.encrypt(report_key, json.dumps(meta).encode()),
+        size=size,
+        state=Attachment.State.HELD if held else Attachment.State.SENT,
+        from_staff=from_staff,
+    )
+
+
+def delete_blobs(names: Iterable[str]) -> None:
+    store = blobstore.get_store()
+    for name in names:
+        try:
+            store.delete(name)
+        except OSError:
+            log.exception("could not delete a blob after a failed write; the orphan sweep will")
+
+
+def store_attachments(
+    *, report_key: bytes, files: Sequence[IncomingFile], from_staff: bool
+) -> tuple[list[Attachment], list[str]]:
+    """Encrypt every file into the store; on failure remove what was written."""
+    written: list[str] = []
+    try:
+        rows = [
+            _prepare_attachment(report_key=report_key, incoming=f, from_staff=from_staff, written=written)
+            for f in files
+        ]
+    except BaseException:
+        delete_blobs(written)
+        raise
+    return rows, written
+
+
+def _recipient_keys(channel: Channel) -> list[StaffKey]:
+    return list(StaffKey.objects.filter(user__in=channel.recipients.filter(is_active=True)).select_related("user"))
+
+
+def _supervisor_keys() -> list[StaffKey]:
+    return list(
+        StaffKey.objects.filter(user__is_active=True, user__role_grants__role=Role.SUPERVISOR)
+        .select_related("user").distinct()
+    )
+
+
+def submit_report(
+    *, channel: Channel, questionnaire: QuestionnaireVersion, answers: dict[str, Any],
+    files: Sequence[IncomingFile] = (), identity: str = "",
+) -> Submission:
+    """Encrypt and store a report; return its receipt only after the commit.
+
+    The one Argon2id derivation and all encryption happen before the short
+    transaction, which writes every row or none. Files written to the store
+    before a failed commit are deleted again.
+    """
+    receipt = receipts.new_receipt()
+    secrets_ = _receipt_secrets(receipt)
+    report_key = boxes.new_key()
+    answers_ct = boxes.encrypt(report_key, json.dumps({"v": questionnaire.number, "answers": answers}).encode())
+    organisation = Organisation.objects.only("escrow_public_key").get(pk=1)
+    identity_ct, identity_grants = None, []
+    if identity.strip():
+        identity_key = boxes.new_key()
+        identity_ct = boxes.encrypt(identity_key, identity.strip().encode())
+        identity_grants = [
+            IdentityKeyGrant(user=k.user, sealed_key=boxes.seal(bytes(k.public_key), identity_key))
+            for k in _supervisor_keys()
+        ]
+    key_grants = [ReportKeyGrant(user=None, sealed_key=boxes.seal(bytes(organisation.escrow_public_key), report_key))]
+    key_grants += [
+        ReportKeyGrant(user=k.user, sealed_key=boxes.seal(bytes(k.public_key), report_key))
+        for k in _recipient_keys(channel)
+    ]
+    attachments, written = store_attachments(report_key=report_key, files=files, from_staff=False)
+    try:
+        with transaction.atomic():
+            report = Report.objects.create(
+                channel=channel, questionnaire=questionnaire, created_at=timezone.now(),
+                lookup_id=secrets_.lookup_id, receipt_wrapped_key=boxes.encrypt(secrets_.wrap_key, report_key),
+                answers_ct=answers_ct, identity_ct=identity_ct,
+            )
+            for row in [*key_grants, *identity_grants, *attachments]:
+                row.report = report
+            ReportKeyGrant.objects.bulk_create(key_grants)
+            IdentityKeyGrant.objects.bulk_create(identity_grants)
+            Attachment.objects.bulk_create(attachments)
+    except BaseException:
+        delete_blobs(written)
+        raise
+    held = [a for a in attachments if a.state == Attachment.State.HELD]
+    return Submission(report=report, receipt=receipt, report_key=report_key, held=held)
+
+
+# ---------------------------------------------------------------- receipts
+
+
+def _throttle_key(client_tag: str) -> str:
+    return f"receipt-fail:{client_tag}"
+
+
+def check_receipt_throttle(*, client_tag: str) -> None:
+    if cache.get(_throttle_key(client_tag), 0) >= settings.TIPLINE_RECEIPT_ATTEMPTS:
+        raise TooManyReceiptAttempts
+
+
+def _count_failure(client_tag: str) -> None:
+    key = _throttle_key(client_tag)
+    if cache.add(key, 1, timeout=settings.TIPLINE_RECEIPT_WINDOW_SECONDS):
+        return
+    try:
+        cache.incr(key)
+    except ValueError:
+        cache.set(key, 1, timeout=settings.TIPLINE_RECEIPT_WINDOW_SECONDS)
+
+
+def open_with_receipt(*, receipt_text: str, client_tag: str) -> tuple[Report, bytes]:
+    """Find and unlock a report with its receipt: one Argon2id, one generic failure."""
+    check_receipt_throttle(client_tag=client_tag)
+    try:
+        receipt = receipts.normalise_receipt(receipt_text)
+    except MalformedReceipt:
+        _count_failure(client_tag)
+        raise InvalidReceipt from None
+    secrets_ = _receipt_secrets(receipt)
+    report = Report.objects.filter(lookup_id=secrets_.lookup_id).first()
+    try:
+        if report is None:
+            raise DecryptionFailed
+        report_key = boxes.decrypt(secrets_.wrap_key, bytes(report.receipt_wrapped_key))
+    except DecryptionFailed:
+        _count_failure(client_tag)
+        raise InvalidReceipt from None
+    cache.delete(_throttle_key(client_tag))
+    return report, report_key
+
+
+# ---------------------------------------------------------------- reading
+
+
+def read_answers(*, report: Report, report_key: bytes) -> list[tuple[dict[str, Any], Any]]:
+    """The answers paired with the questions of the version they were given on."""
+    data = json.loads(boxes.decrypt(report_key, bytes(report.answers_ct)))
+    answers = data["answers"]
+    schema = report.questionnaire.fields if report.questionnaire else []
+    return [(question, answers.get(question["key"])) for question in schema if question["type"] != "file"]
+
+
+def read_identity(*, report: Report, identity_key: bytes) -> str:
+    if report.identity_ct is None:
+        return ""
+    return boxes.decrypt(identity_key, bytes(report.identity_ct)).decode()
+
+
+def describe_attachment(*, attachment: Attachment, report_key: bytes) -> AttachmentInfo:
+    meta = json.loads(boxes.decrypt(report_key, bytes(attachment.meta_ct)))
+    return AttachmentInfo(
+        attachment=attachment, name=meta["name"], size=meta["size"],
+        cleaned=meta["cleaned"], rasterised=meta.get("rasterised", False),
+    )
+
+
+def stream_attachment(*, attachment: Attachment, report_key: bytes) -> Iterator[bytes]:
+    """Decrypt an attachment as a stream, chunk by chunk."""
+    return stream.decrypt_chunks(report_key, blobstore.get_store().read(attachment.blob))
+
+
+# ---------------------------------------------------------------- held files
+
+
+def release_held(*, report: Report, attachment_ids: Iterable[int]) -> int:
+    """The reporter agrees to send these uncleaned files as they are."""
+    return Attachment.objects.filter(
+        report=report, state=Attachment.State.HELD, pk__in=list(attachment_ids)
+    ).update(state=Attachment.State.SENT)
+
+
+def drop_held(*, report: Report, attachment_ids: Iterable[int]) -> int:
+    """The reporter withdraws these uncleaned files: the ciphertext is deleted."""
+    rows = list(Attachment.objects.filter(report=report, state=Attachment.State.HELD, pk__in=list(attachment_ids)))
+    with transaction.atomic():
+        Attachment.objects.filter(pk__in=[a.pk for a in rows]).delete()
+    delete_blobs(a.blob for a in rows)
+    return len(rows)
+
+
+def purge_stale_held(*, now: Any = None) -> int:
+    """Files the reporter never decided on are deleted after TIPLINE_HELD_FILE_HOURS."""
+    limit = (now or timezone.now()) - timedelta(hours=settings.TIPLINE_HELD_FILE_HOURS)
+    stale = list(Attachment.objects.filter(state=Attachment.State.HELD, created_at__lt=limit))
+    with transaction.atomic():
+        Attachment.objects.filter(pk__in=[a.pk for a in stale]).delete()
+    delete_blobs(a.blob for a in stale)
+    return len(stale)
+
+
+def sweep_orphan_blobs(*, min_age_seconds: int = 3600) -> int:
+    """Delete blobs with no attachment row (left by a crash between write and commit)."""
+    store = blobstore.get_store()
+    names = set(store.names(older_than=min_age_seconds))
+    known = set(Attachment.objects.filter(blob__in=names).values_list("blob", flat=True))
+    orphans = names - known
+    delete_blobs(orphans)
+    return len(orphans)

@@ -1,0 +1,87 @@
+"""Uploads that never touch a disk in clear.
+
+Each uploaded file is spooled into a private temporary file in
+``TIPLINE_CLEAN_DIR`` (``/dev/shm``, memory-backed, by default) and is
+deleted when the request ends. Limits on size per file, total size and
+count are enforced while the body is read, so an oversized upload is
+stopped without being stored.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from typing import Any
+
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from django.core.files.uploadhandler import FileUploadHandler, StopUpload
+from django.http import HttpRequest
+
+from tipline.intake.exceptions import AttachmentsTooLarge, AttachmentTooLarge, IntakeError, TooManyAttachments
+
+
+class ShmUploadedFile(UploadedFile):
+    def __init__(self, name: str, content_type: str | None, charset: str | None) -> None:
+        handle = tempfile.NamedTemporaryFile(dir=settings.TIPLINE_CLEAN_DIR, prefix="tipline-up-")  # noqa: SIM115
+        super().__init__(handle, name, content_type, 0, charset)
+
+    def temporary_file_path(self) -> str:
+        return str(self.file.name)
+
+    def close(self) -> None:
+        try:
+            self.file.close()
+        except FileNotFoundError:
+            pass
+
+
+class MemoryBackedUploadHandler(FileUploadHandler):
+    def __init__(self, request: HttpRequest | None = None) -> None:
+        super().__init__(request)
+        self.count = 0
+        self.total = 0
+        self.current_size = 0
+        self.file: ShmUploadedFile | None = None
+
+    def _fail(self, error: IntakeError) -> None:
+        if self.request is not None and getattr(self.request, "upload_error", None) is None:
+            self.request.upload_error = error  # type: ignore[attr-defined]
+        if self.file is not None:
+            self.file.close()
+            self.file = None
+        raise StopUpload(connection_reset=False)
+
+    def new_file(self, *args: Any, **kwargs: Any) -> None:
+        super().new_file(*args, **kwargs)
+        self.count += 1
+        self.current_size = 0
+        if self.count > settings.TIPLINE_MAX_FILES:
+            self._fail(TooManyAttachments(settings.TIPLINE_MAX_FILES))
+        self.file = ShmUploadedFile(self.file_name or "file", self.content_type, self.charset)
+
+    def receive_data_chunk(self, raw_data: bytes, start: int) -> bytes | None:
+        self.current_size += len(raw_data)
+        self.total += len(raw_data)
+        if self.current_size > settings.TIPLINE_MAX_FILE_SIZE:
+            self._fail(AttachmentTooLarge(settings.TIPLINE_MAX_FILE_SIZE))
+        if self.total > settings.TIPLINE_MAX_TOTAL_SIZE:
+            self._fail(AttachmentsTooLarge(settings.TIPLINE_MAX_TOTAL_SIZE))
+        assert self.file is not None  # noqa: S101 - new_file always runs first
+        self.file.write(raw_data)
+        return None
+
+    def file_complete(self, file_size: int) -> UploadedFile | None:
+        if self.file is None:
+            return None
+        self.file.seek(0)
+        self.file.size = file_size
+        done, self.file = self.file, None
+        if file_size == 0 and not done.name:
+            done.close()
+            return None
+        return done
+
+    def upload_interrupted(self) -> None:
+        if self.file is not None:
+            self.file.close()
+            self.file = None

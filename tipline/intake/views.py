@@ -1,0 +1,221 @@
+"""Reporter-side views. Every one works without JavaScript."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages as flash
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from tipline import session_vault
+from tipline.cases import services as cases
+from tipline.cases.exceptions import EmptyMessage
+from tipline.crypto.receipt import format_receipt
+from tipline.intake import cleaning, services
+from tipline.intake.errors import handles_intake_errors
+from tipline.intake.exceptions import ChannelClosed, InvalidReceipt, SessionExpired
+from tipline.intake.forms import HeldFilesForm, ReceiptForm, ReplyForm, ReportForm
+from tipline.intake.models import Attachment, Channel, ChannelKind, Report
+
+_REPORT_SECRET = "report"
+_RECEIPT_SECRET = "receipt"
+_SEEN = "reporter_seen"
+
+
+def incoming_files(request: HttpRequest, field: str) -> list[services.IncomingFile]:
+    return [
+        services.IncomingFile(path=Path(f.temporary_file_path()), name=f.name or "file", size=f.size or 0)
+        for f in request.FILES.getlist(field)
+    ]
+
+
+def _limits() -> dict[str, Any]:
+    return {
+        "max_file_size": settings.TIPLINE_MAX_FILE_SIZE,
+        "max_files": settings.TIPLINE_MAX_FILES,
+        "max_total_size": settings.TIPLINE_MAX_TOTAL_SIZE,
+        "cleaned_types": sorted(cleaning.supported_extensions()),
+    }
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    channels = Channel.objects.filter(is_active=True, kind=ChannelKind.WEB)
+    return render(request, "intake/home.html", {"channels": channels})
+
+
+def _open_channel(slug: str) -> Channel:
+    channel = Channel.objects.filter(slug=slug, is_active=True, kind=ChannelKind.WEB).first()
+    if channel is None:
+        raise ChannelClosed
+    return channel
+
+
+@require_http_methods(["GET", "POST"])
+@handles_intake_errors
+def submit(request: HttpRequest, slug: str) -> HttpResponse:
+    channel = _open_channel(slug)
+    questionnaire = channel.current_questionnaire()
+    if questionnaire is None:
+        raise ChannelClosed
+    form = ReportForm(request.POST if request.method == "POST" else None, schema=questionnaire.fields)
+    if request.method == "POST" and form.is_valid():
+        files = [f for q in form.file_questions for f in incoming_files(request, f"f_{q['key']}")]
+        submission = services.submit_report(
+            channel=channel, questionnaire=questionnaire, answers=form.answers(), files=files,
+            identity=form.cleaned_data.get("identity", ""),
+        )
+        _unlock(request, submission.report, submission.report_key)
+        session_vault.put_secret(request, _RECEIPT_SECRET, submission.receipt.encode())
+        return redirect("intake:receipt")
+    status = 400 if request.method == "POST" else 200
+    context = {"channel": channel, "form": form, "file_questions": form.file_questions, **_limits()}
+    return render(request, "intake/submit.html", context, status=status)
+
+
+def _unlock(request: HttpRequest, report: Report, report_key: bytes) -> None:
+    session_vault.open_vault(request)
+    session_vault.put_secret(request, _REPORT_SECRET, report.pk.to_bytes(8, "big") + report_key)
+    request.session[_SEEN] = time.time()
+
+
+def _unlocked(request: HttpRequest) -> tuple[Report, bytes]:
+    secret = session_vault.get_secret(request, _REPORT_SECRET)
+    seen = request.session.get(_SEEN, 0)
+    if secret is None or time.time() - seen > settings.TIPLINE_REPORTER_IDLE_SECONDS:
+        session_vault.close_vault(request)
+        raise SessionExpired
+    report = Report.objects.filter(pk=int.from_bytes(secret[:8], "big")).select_related("channel").first()
+    if report is None:
+        session_vault.close_vault(request)
+        raise SessionExpired
+    request.session[_SEEN] = time.time()
+    return report, secret[8:]
+
+
+def reporter_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Give the view the unlocked report; send an expired session back to the log-in page."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            report, report_key = _unlocked(request)
+        except SessionExpired as error:
+            flash.info(request, error.user_message())
+            response: HttpResponse = redirect("intake:login")
+            return response
+        return view(request, report, report_key, *args, **kwargs)
+
+    return wrapper
+
+
+@reporter_required
+def receipt(request: HttpRequest, report: Report, report_key: bytes) -> HttpResponse:
+    """Show the receipt once; a reload shows that it was already shown."""
+    secret = session_vault.pop_secret(request, _RECEIPT_SECRET)
+    held = _held_files(report, report_key)
+    context = {"receipt": format_receipt(secret.decode()) if secret else None, "held": held, "report": report}
+    return render(request, "intake/receipt.html", context)
+
+
+def _held_files(report: Report, report_key: bytes) -> list[services.AttachmentInfo]:
+    rows = report.attachments.filter(state=Attachment.State.HELD)
+    return [services.describe_attachment(attachment=a, report_key=report_key) for a in rows]
+
+
+@require_POST
+@handles_intake_errors
+@reporter_required
+def decide_held(request: HttpRequest, report: Report, report_key: bytes) -> HttpResponse:
+    del report_key
+    form = HeldFilesForm(request.POST)
+    if form.is_valid():
+        ids = [form.cleaned_data["attachment"]]
+        if form.cleaned_data["decision"] == "send":
+            services.release_held(report=report, attachment_ids=ids)
+            flash.success(request, _("The file was sent as it is."))
+        else:
+            services.drop_held(report=report, attachment_ids=ids)
+            flash.success(request, _("The file was deleted and will not be sent."))
+    target = request.POST.get("next") == "receipt"
+    return redirect("intake:receipt" if target else "intake:portal")
+
+
+@require_http_methods(["GET", "POST"])
+@handles_intake_errors
+def login(request: HttpRequest) -> HttpResponse:
+    form = ReceiptForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            report, report_key = services.open_with_receipt(
+                receipt_text=form.cleaned_data["receipt"], client_tag=request.client_tag  # type: ignore[attr-defined]
+            )
+        except InvalidReceipt as error:
+            form.add_error("receipt", error.user_message())
+            return render(request, "intake/login.html", {"form": form}, status=error.status)
+        _unlock(request, report, report_key)
+        return redirect("intake:portal")
+    status = 400 if request.method == "POST" else 200
+    return render(request, "intake/login.html", {"form": form}, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+@handles_intake_errors
+@reporter_required
+def portal(request: HttpRequest, report: Report, report_key: bytes) -> HttpResponse:
+    form = ReplyForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            cases.post_message(
+                report=report, report_key=report_key, body=form.cleaned_data["body"],
+                files=incoming_files(request, "files"),
+            )
+        except EmptyMessage:
+            form.add_error("body", _("Write a message or add a file."))
+        else:
+            flash.success(request, _("Your message was sent."))
+            return redirect("intake:portal")
+    conversation = cases.list_messages(report=report, report_key=report_key)
+    cases.mark_read_by_reporter(report=report)
+    context = {
+        "report": report,
+        "answers": services.read_answers(report=report, report_key=report_key),
+        "attachments": cases.report_attachments(report=report, report_key=report_key),
+        "held": _held_files(report, report_key),
+        "conversation": conversation,
+        "form": form,
+        "idle_minutes": settings.TIPLINE_REPORTER_IDLE_SECONDS // 60,
+        **_limits(),
+    }
+    return render(request, "intake/portal.html", context, status=400 if form.errors else 200)
+
+
+@reporter_required
+def download(request: HttpRequest, report: Report, report_key: bytes, attachment_id: int) -> HttpResponse:
+    """A reporter downloads a file that staff sent them."""
+    attachment = get_object_or_404(Attachment, pk=attachment_id, report=report, from_staff=True)
+    info = services.describe_attachment(attachment=attachment, report_key=report_key)
+    return _stream(info, services.stream_attachment(attachment=attachment, report_key=report_key))
+
+
+def _stream(info: services.AttachmentInfo, chunks: Any) -> HttpResponse:
+    response = FileResponse(chunks, as_attachment=True, filename=info.name, content_type="application/octet-stream")
+    response["Content-Length"] = str(info.size)
+    return response
+
+
+@require_POST
+def logout(request: HttpRequest) -> HttpResponse:
+    session_vault.close_vault(request)
+    flash.info(request, _("You are logged out. Keep your receipt safe to come back."))
+    return HttpResponseRedirect(reverse("intake:login"))
+
+

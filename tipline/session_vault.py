@@ -1,0 +1,97 @@
+"""Secrets held in a session without resting in clear anywhere on the server.
+
+A secret (a staff member's private key, a report key unlocked by a receipt)
+is encrypted under a random key that lives only in the visitor's cookie;
+the server-side session keeps only the ciphertext. Neither half alone
+reveals anything, and deleting the session or the cookie locks it again.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Callable
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+
+from tipline.crypto import boxes
+from tipline.crypto.errors import DecryptionFailed
+
+COOKIE_NAME = "tipline_vault"
+_SESSION_PREFIX = "vault:"
+
+
+class SessionVaultMiddleware:
+    """Reads the vault cookie and sets a new one when a view created a vault key."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        request.vault_key = _read_cookie(request)  # type: ignore[attr-defined]
+        request.vault_key_changed = False  # type: ignore[attr-defined]
+        response = self.get_response(request)
+        if request.vault_key_changed:  # type: ignore[attr-defined]
+            key: bytes | None = request.vault_key  # type: ignore[attr-defined]
+            if key is None:
+                response.delete_cookie(COOKIE_NAME, samesite="Strict")
+            else:
+                response.set_cookie(
+                    COOKIE_NAME,
+                    base64.urlsafe_b64encode(key).decode(),
+                    secure=settings.TIPLINE_SECURE_COOKIES,
+                    httponly=True,
+                    samesite="Strict",
+                )
+        return response
+
+
+def _read_cookie(request: HttpRequest) -> bytes | None:
+    raw = request.COOKIES.get(COOKIE_NAME, "")
+    try:
+        key = base64.urlsafe_b64decode(raw.encode())
+    except (binascii.Error, ValueError):
+        return None
+    return key if len(key) == boxes.KEY_BYTES else None
+
+
+def open_vault(request: HttpRequest) -> None:
+    """Start a fresh vault (at log-in): a new session id and a new cookie key."""
+    request.session.cycle_key()
+    for name in [k for k in request.session.keys() if k.startswith(_SESSION_PREFIX)]:
+        del request.session[name]
+    request.vault_key = boxes.new_key()  # type: ignore[attr-defined]
+    request.vault_key_changed = True  # type: ignore[attr-defined]
+
+
+def close_vault(request: HttpRequest) -> None:
+    """Forget every secret: flush the session and delete the cookie."""
+    request.session.flush()
+    request.vault_key = None  # type: ignore[attr-defined]
+    request.vault_key_changed = True  # type: ignore[attr-defined]
+
+
+def put_secret(request: HttpRequest, name: str, secret: bytes) -> None:
+    key = getattr(request, "vault_key", None)
+    if key is None:
+        open_vault(request)
+        key = request.vault_key  # type: ignore[attr-defined]
+    request.session[_SESSION_PREFIX + name] = base64.b64encode(boxes.encrypt(key, secret)).decode()
+
+
+def get_secret(request: HttpRequest, name: str) -> bytes | None:
+    key = getattr(request, "vault_key", None)
+    stored = request.session.get(_SESSION_PREFIX + name)
+    if key is None or not stored:
+        return None
+    try:
+        return boxes.decrypt(key, base64.b64decode(stored))
+    except (DecryptionFailed, binascii.Error, ValueError):
+        return None
+
+
+def pop_secret(request: HttpRequest, name: str) -> bytes | None:
+    secret = get_secret(request, name)
+    request.session.pop(_SESSION_PREFIX + name, None)
+    return secret

@@ -1,0 +1,197 @@
+"""Tipline settings. Every value comes from a ``TIPLINE_*`` environment variable."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy as _
+
+from tipline.crypto.kdf import KdfCost
+from tipline.envconfig import (
+    database_from_url,
+    env_bool,
+    env_int,
+    env_list,
+    env_secret,
+    env_size,
+    env_str,
+)
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+DATA_DIR = Path(env_str("TIPLINE_DATA_DIR", str(PACKAGE_DIR.parent / "var"))).resolve()
+
+DEBUG = env_bool("TIPLINE_DEBUG", False)
+SECRET_KEY = env_secret("TIPLINE_SECRET_KEY", fallback_file=DATA_DIR / "secret_key")
+# The pepper mixed into receipt derivations; never stored in the database.
+TIPLINE_PEPPER = env_secret("TIPLINE_PEPPER", fallback_file=DATA_DIR / "pepper").encode()
+ALLOWED_HOSTS = env_list("TIPLINE_ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
+TIPLINE_SITE_URL = env_str("TIPLINE_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "tipline.accounts",
+    "tipline.audit",
+    "tipline.intake",
+    "tipline.cases",
+]
+
+MIDDLEWARE = [
+    "tipline.http_privacy.ClientAddressScrubMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "tipline.http_privacy.PrivacyHeadersMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "tipline.session_vault.SessionVaultMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "tipline.intake.middleware.RequestBodyMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "tipline.urls"
+WSGI_APPLICATION = "tipline.wsgi.application"
+AUTH_USER_MODEL = "accounts.StaffUser"
+LOGIN_URL = "accounts:login"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [PACKAGE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "tipline.accounts.context_processors.site",
+            ],
+        },
+    },
+]
+
+DATABASES = {
+    "default": database_from_url(
+        env_str("TIPLINE_DATABASE_URL", f"sqlite:///{DATA_DIR / 'tipline.sqlite3'}")
+    )
+}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Encrypted attachments: file:///path (default) or s3://bucket?endpoint=…&region=…
+TIPLINE_STORAGE_URL = env_str("TIPLINE_STORAGE_URL", f"file://{DATA_DIR / 'attachments'}")
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.Argon2PasswordHasher"]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+# Argon2id costs. Production refuses anything below t=3, m=64 MiB.
+TIPLINE_KDF_COST = KdfCost.parse(env_str("TIPLINE_KDF_COST", "t=3,m=64M"))
+TIPLINE_ALLOW_WEAK_KDF = env_bool("TIPLINE_ALLOW_WEAK_KDF", False)
+if not TIPLINE_ALLOW_WEAK_KDF and (TIPLINE_KDF_COST.ops < 3 or TIPLINE_KDF_COST.mem < 64 * 1024**2):
+    msg = "TIPLINE_KDF_COST must be at least t=3,m=64M (set TIPLINE_ALLOW_WEAK_KDF=1 only for tests)"
+    raise ImproperlyConfigured(msg)
+
+# Attachments and form limits.
+TIPLINE_MAX_FILE_SIZE = env_size("TIPLINE_MAX_FILE_SIZE", 50 * 1024**2)
+TIPLINE_MAX_FILES = env_int("TIPLINE_MAX_FILES", 10, minimum=0)
+TIPLINE_MAX_TOTAL_SIZE = env_size("TIPLINE_MAX_TOTAL_SIZE", 200 * 1024**2)
+TIPLINE_MAX_ANSWER_CHARS = env_int("TIPLINE_MAX_ANSWER_CHARS", 20000, minimum=100)
+TIPLINE_CLEAN_DIR = Path(env_str("TIPLINE_CLEAN_DIR", "/dev/shm"))
+TIPLINE_MAT2 = env_str("TIPLINE_MAT2", "mat2")
+TIPLINE_HELD_FILE_HOURS = env_int("TIPLINE_HELD_FILE_HOURS", 24, minimum=1)
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_size("TIPLINE_MAX_FORM_SIZE", 1024**2)
+DATA_UPLOAD_MAX_NUMBER_FIELDS = env_int("TIPLINE_MAX_FORM_FIELDS", 400, minimum=10)
+DATA_UPLOAD_MAX_NUMBER_FILES = TIPLINE_MAX_FILES + 1
+FILE_UPLOAD_HANDLERS = ["tipline.intake.uploads.MemoryBackedUploadHandler"]
+
+# Reporter sessions and receipt log-in.
+TIPLINE_REPORTER_IDLE_SECONDS = env_int("TIPLINE_REPORTER_IDLE_SECONDS", 15 * 60, minimum=60)
+TIPLINE_STAFF_IDLE_SECONDS = env_int("TIPLINE_STAFF_IDLE_SECONDS", 30 * 60, minimum=60)
+TIPLINE_RECEIPT_ATTEMPTS = env_int("TIPLINE_RECEIPT_ATTEMPTS", 10, minimum=1)
+TIPLINE_RECEIPT_WINDOW_SECONDS = env_int("TIPLINE_RECEIPT_WINDOW_SECONDS", 3600, minimum=60)
+
+# Cookies, HTTPS and headers.
+TIPLINE_SECURE_COOKIES = env_bool("TIPLINE_SECURE_COOKIES", True)
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
+SESSION_COOKIE_NAME = "tipline_session"
+SESSION_COOKIE_SECURE = TIPLINE_SECURE_COOKIES
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Strict"
+SESSION_COOKIE_AGE = 12 * 3600
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+CSRF_COOKIE_SECURE = TIPLINE_SECURE_COOKIES
+CSRF_COOKIE_HTTPONLY = True
+CSRF_COOKIE_SAMESITE = "Strict"
+CSRF_FAILURE_VIEW = "tipline.http_privacy.csrf_failure"
+CSRF_TRUSTED_ORIGINS = env_list("TIPLINE_CSRF_TRUSTED_ORIGINS", [])
+LANGUAGE_COOKIE_SECURE = TIPLINE_SECURE_COOKIES
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+SECURE_HSTS_SECONDS = env_int("TIPLINE_HSTS_SECONDS", 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = False
+SECURE_CONTENT_TYPE_NOSNIFF = True
+# same-origin, not no-referrer: with no-referrer browsers send "Origin: null" on POST and CSRF fails.
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+if env_bool("TIPLINE_BEHIND_PROXY", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+USE_X_FORWARDED_HOST = False
+
+LANGUAGE_CODE = env_str("TIPLINE_LANGUAGE_CODE", "en")
+LANGUAGES = [("en", _("English")), ("zh-hans", _("Simplified Chinese"))]
+LOCALE_PATHS = [PACKAGE_DIR / "locale"]
+TIME_ZONE = env_str("TIPLINE_TIME_ZONE", "UTC")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = DATA_DIR / "static"
+STATICFILES_DIRS = [PACKAGE_DIR / "static"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+if DEBUG:
+    STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
+
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "tipline"},
+}
+
+EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+EMAIL_HOST = env_str("TIPLINE_SMTP_HOST", "localhost")
+EMAIL_PORT = env_int("TIPLINE_SMTP_PORT", 25)
+DEFAULT_FROM_EMAIL = env_str("TIPLINE_FROM_EMAIL", "tipline@localhost")
+
+# No request data (addresses, agents, referrers) reaches a log: see tipline.http_privacy.
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {"no_request": {"()": "tipline.http_privacy.DropRequestFilter"}},
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["no_request"]},
+    },
+    "root": {"handlers": ["console"], "level": env_str("TIPLINE_LOG_LEVEL", "INFO")},
+    "loggers": {
+        "django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False},
+        "django.server": {"handlers": [], "level": "CRITICAL", "propagate": False},
+        "django.security.DisallowedHost": {"handlers": [], "propagate": False},
+    },
+}
+ADMINS: list[tuple[str, str]] = []
+TIPLINE_STAFF_LOGIN_PATH = "/staff/login/"

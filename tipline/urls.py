@@ -1,0 +1,18 @@
+from __future__ import annotations
+
+from django.contrib import admin
+from django.urls import include, path
+from django.views.i18n import set_language
+
+from tipline.intake import views as intake_views
+
+handler400 = "tipline.http_privacy.bad_request"
+
+urlpatterns = [
+    path("", intake_views.home, name="home"),
+    path("", include("tipline.intake.urls")),
+    path("staff/", include("tipline.accounts.urls")),
+    path("console/", include("tipline.cases.urls")),
+    path("i18n/setlang/", set_language, name="set_language"),
+    path("admin/", admin.site.urls),
+]
