@@ -1,0 +1,57 @@
+# Tipline — the short Makefile: run, test, bench, lint, fix, e2e.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+export TIPLINE_DATA_DIR ?= $(CURDIR)/var
+
+.PHONY: run test bench lint fix e2e system-packages clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.runtime: requirements.lock pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet --require-hashes -r requirements.lock
+	$(BIN)/pip install --quiet --no-deps -e .
+	touch $@
+
+$(VENV)/.dev: requirements-dev.lock pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet --require-hashes -r requirements-dev.lock
+	$(BIN)/pip install --quiet --no-deps -e .
+	touch $@ $(VENV)/.runtime
+
+# Debian packages: mat2 (metadata removal) for the app; the rest for tests and benchmarks.
+system-packages:
+	tools/system-packages.sh run
+
+run: $(VENV)/.runtime
+	@tools/system-packages.sh run
+	$(BIN)/tipline migrate --noinput -v0
+	$(BIN)/tipline collectstatic --noinput -v0
+	$(BIN)/tipline seed_demo
+	@echo "Tipline is serving on http://127.0.0.1:8000 (staff: http://127.0.0.1:8000/staff/login/)"
+	$(BIN)/tipline serve
+
+test: $(VENV)/.dev
+	@tools/system-packages.sh test
+	tools/run-tests.sh all
+
+e2e: $(VENV)/.dev
+	@tools/system-packages.sh test
+	tools/run-tests.sh e2e
+
+lint: $(VENV)/.dev
+	$(BIN)/ruff check tipline e2e bench testenv.py
+	$(BIN)/ruff format --check tipline e2e bench testenv.py
+	$(BIN)/mypy
+
+fix: $(VENV)/.dev
+	$(BIN)/ruff check --fix tipline e2e bench testenv.py
+	$(BIN)/ruff format tipline e2e bench testenv.py
+
+bench: $(VENV)/.dev
+	@tools/system-packages.sh bench
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
