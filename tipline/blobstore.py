@@ -57,7 +57,7 @@ class LocalBlobStore:
                     size += len(chunk)
                 handle.flush()
                 os.fsync(handle.fileno())
-            os.replace(tmp, self._path(name))
+            Path(tmp).replace(self._path(name))
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
@@ -130,7 +130,7 @@ class S3BlobStore:
         for page in paginator.paginate(Bucket=self.bucket, Prefix=self.prefix):
             for item in page.get("Contents", []):
                 if item["LastModified"].timestamp() <= cutoff:
-                    yield item["Key"][len(self.prefix):]
+                    yield item["Key"][len(self.prefix) :]
 
 
 def store_from_url(url: str) -> BlobStore:
@@ -145,9 +145,7 @@ def store_from_url(url: str) -> BlobStore:
         import boto3  # noqa: PLC0415 - only needed for S3 deployments
 
         query = {key: values[-1] for key, values in parse_qs(parts.query).items()}
-        client = boto3.client(
-            "s3", endpoint_url=query.get("endpoint"), region_name=query.get("region", "us-east-1")
-        )
+        client = boto3.client("s3", endpoint_url=query.get("endpoint"), region_name=query.get("region", "us-east-1"))
         prefix = parts.path.lstrip("/")
         return S3BlobStore(parts.netloc, prefix + "/" if prefix else "", client)
     msg = f"TIPLINE_STORAGE_URL must start with file:// or s3://; got {url!r}"

@@ -61,10 +61,12 @@ def org(db: None) -> Setup:
         ("ongoing", FieldType.YES_NO, "Ongoing?", False, None, ""),
         ("files", FieldType.FILE, "Files", False, None, ""),
     ]
-    Question.objects.bulk_create([
-        Question(channel=channel, order=i, key=k, field_type=t, label=label, required=r, max_length=m, choices=c)
-        for i, (k, t, label, r, m, c) in enumerate(questions)
-    ])
+    Question.objects.bulk_create(
+        [
+            Question(channel=channel, order=i, key=k, field_type=t, label=label, required=r, max_length=m, choices=c)
+            for i, (k, t, label, r, m, c) in enumerate(questions)
+        ]
+    )
     intake.publish_questionnaire(channel=channel)
     return Setup(channel=channel, admin=admin, supervisor=supervisor, handler=handler, other_handler=other)
 

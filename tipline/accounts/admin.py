@@ -5,13 +5,13 @@ from django.contrib import admin
 from tipline.accounts.models import RoleGrant, StaffUser
 
 
-class RoleGrantInline(admin.TabularInline):
+class RoleGrantInline(admin.TabularInline[RoleGrant, StaffUser]):
     model = RoleGrant
     extra = 0
 
 
 @admin.register(StaffUser)
-class StaffUserAdmin(admin.ModelAdmin):
+class StaffUserAdmin(admin.ModelAdmin[StaffUser]):
     """Staff are created with `tipline createstaff` (their key pair needs the password);
     here an admin edits names, roles and whether the account is active."""
 

@@ -60,6 +60,9 @@ class StaffKey(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    def __str__(self) -> str:
+        return f"key of {self.user}"
+
     def as_wrapped(self) -> WrappedKeyPair:
         return WrappedKeyPair(
             public_key=bytes(self.public_key),
@@ -67,9 +70,6 @@ class StaffKey(models.Model):
             salt=bytes(self.salt),
             cost=KdfCost(ops=self.kdf_ops, mem=self.kdf_mem),
         )
-
-    def __str__(self) -> str:
-        return f"key of {self.user}"
 
 
 class Organisation(models.Model):

@@ -33,8 +33,14 @@ def create_organisation(*, name: str) -> tuple[Organisation, bytes]:
 
 @transaction.atomic
 def create_staff(
-    *, username: str, password: str, roles: Iterable[Role], email: str = "", display_name: str = "",
-    escrow_private_key: bytes | None = None, validate: bool = True,
+    *,
+    username: str,
+    password: str,
+    roles: Iterable[Role],
+    email: str = "",
+    display_name: str = "",
+    escrow_private_key: bytes | None = None,
+    validate: bool = True,
 ) -> StaffUser:
     """Create a staff member; give a key pair to every role that can read reports.
 

@@ -3,27 +3,25 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
-from functools import wraps
-from typing import Any
 
 from django import forms
-from django.conf import settings
 from django.contrib import messages as flash
-from django.contrib.auth import authenticate, login as auth_login, logout as auth_logout
+from django.contrib.auth import authenticate
+from django.contrib.auth import login as auth_login
+from django.contrib.auth import logout as auth_logout
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.translation import gettext as _, gettext_lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from tipline import session_vault
 from tipline.accounts import services
+from tipline.accounts.decorators import PRIVATE_KEY_SECRET
+from tipline.accounts.decorators import STAFF_SEEN as _SEEN
 from tipline.accounts.exceptions import NoKeyPair, WrongPassword
 from tipline.accounts.models import StaffUser
-
-PRIVATE_KEY_SECRET = "staff_private_key"
-_SEEN = "staff_seen"
 
 
 class LoginForm(forms.Form):
@@ -62,22 +60,3 @@ def logout(request: HttpRequest) -> HttpResponse:
     session_vault.close_vault(request)
     flash.info(request, _("You are logged out."))
     return redirect("accounts:login")
-
-
-def staff_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Require a logged-in staff member whose session is not idle; pass the unlocked key."""
-
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        seen = request.session.get(_SEEN, 0)
-        if not request.user.is_authenticated or time.time() - seen > settings.TIPLINE_STAFF_IDLE_SECONDS:
-            if request.user.is_authenticated:
-                auth_logout(request)
-                session_vault.close_vault(request)
-                flash.info(request, _("Your session ended after a period without activity. Log in again."))
-            return redirect(f"{settings.TIPLINE_STAFF_LOGIN_PATH}?next={request.path}")
-        request.session[_SEEN] = time.time()
-        private_key = session_vault.get_secret(request, PRIVATE_KEY_SECRET)
-        return view(request, private_key, *args, **kwargs)
-
-    return wrapper

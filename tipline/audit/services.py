@@ -17,17 +17,29 @@ GENESIS = "0" * 64
 _PG_LOCK_KEY = 0x7469706C  # "tipl"
 
 
-def _entry_hash(*, seq: int, at: str, actor_id: int | None, actor_name: str, action: str,
-                report_ref: str, detail: dict[str, Any], prev_hash: str) -> str:
+def _entry_hash(
+    *,
+    seq: int,
+    at: str,
+    actor_id: int | None,
+    actor_name: str,
+    action: str,
+    report_ref: str,
+    detail: dict[str, Any],
+    prev_hash: str,
+) -> str:
     payload = json.dumps(
         [seq, at, actor_id, actor_name, action, report_ref, detail, prev_hash],
-        sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=False,
     )
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
-def record(*, action: str, actor: Any | None = None, report_ref: str = "",
-           detail: dict[str, Any] | None = None) -> AuditEntry:
+def record(
+    *, action: str, actor: Any | None = None, report_ref: str = "", detail: dict[str, Any] | None = None
+) -> AuditEntry:
     """Append one entry. Serialised by a transaction-scoped lock on PostgreSQL
     and by SQLite's single writer; never logs report content."""
     detail = detail or {}
@@ -41,8 +53,14 @@ def record(*, action: str, actor: Any | None = None, report_ref: str = "",
         at = timezone.now()
         actor_name = actor.get_username() if actor is not None else "system"
         entry = AuditEntry(
-            seq=seq, at=at, actor=actor, actor_name=actor_name, action=action,
-            report_ref=report_ref, detail=detail, prev_hash=prev_hash,
+            seq=seq,
+            at=at,
+            actor=actor,
+            actor_name=actor_name,
+            action=action,
+            report_ref=report_ref,
+            detail=detail,
+            prev_hash=prev_hash,
         )
         entry.entry_hash = _hash_of(entry)
         entry.save()
@@ -51,9 +69,14 @@ def record(*, action: str, actor: Any | None = None, report_ref: str = "",
 
 def _hash_of(entry: AuditEntry) -> str:
     return _entry_hash(
-        seq=entry.seq, at=entry.at.isoformat(), actor_id=entry.actor_id,
-        actor_name=entry.actor_name, action=entry.action, report_ref=entry.report_ref,
-        detail=entry.detail, prev_hash=entry.prev_hash,
+        seq=entry.seq,
+        at=entry.at.isoformat(),
+        actor_id=entry.actor_id,
+        actor_name=entry.actor_name,
+        action=entry.action,
+        report_ref=entry.report_ref,
+        detail=entry.detail,
+        prev_hash=entry.prev_hash,
     )
 
 

@@ -59,7 +59,9 @@ def list_messages(*, report: Report, report_key: bytes) -> list[MessageView]:
             intake.describe_attachment(attachment=attachment, report_key=report_key)
         )
     return [
-        MessageView(message=m, body=boxes.decrypt(report_key, bytes(m.body_ct)).decode(), attachments=files.get(m.pk, []))
+        MessageView(
+            message=m, body=boxes.decrypt(report_key, bytes(m.body_ct)).decode(), attachments=files.get(m.pk, [])
+        )
         for m in messages
     ]
 
@@ -94,14 +96,20 @@ def download_attachment(
     report_key = report_key_for(report=attachment.report, user=user, private_key=private_key)
     info = intake.describe_attachment(attachment=attachment, report_key=report_key)
     audit.record(
-        action="attachment.download", actor=user, report_ref=attachment.report.reference,
+        action="attachment.download",
+        actor=user,
+        report_ref=attachment.report.reference,
         detail={"attachment": attachment.pk},
     )
     return info, intake.stream_attachment(attachment=attachment, report_key=report_key)
 
 
 def post_message(
-    *, report: Report, report_key: bytes, body: str, files: Sequence[intake.IncomingFile] = (),
+    *,
+    report: Report,
+    report_key: bytes,
+    body: str,
+    files: Sequence[intake.IncomingFile] = (),
     author: StaffUser | None = None,
 ) -> Message:
     """Add a message (from staff when ``author`` is given, else from the reporter), with files."""
@@ -113,7 +121,9 @@ def post_message(
     try:
         with transaction.atomic():
             message = Message.objects.create(
-                report=report, from_staff=from_staff, author=author,
+                report=report,
+                from_staff=from_staff,
+                author=author,
                 body_ct=boxes.encrypt(report_key, body.encode()),
             )
             for row in attachments:
@@ -122,8 +132,9 @@ def post_message(
             if not from_staff:
                 Report.objects.filter(pk=report.pk).update(last_reporter_activity=timezone.now())
             if from_staff:
-                audit.record(action="message.sent", actor=author, report_ref=report.reference,
-                             detail={"files": len(attachments)})
+                audit.record(
+                    action="message.sent", actor=author, report_ref=report.reference, detail={"files": len(attachments)}
+                )
     except BaseException:
         intake.delete_blobs(written)
         raise
@@ -132,4 +143,3 @@ def post_message(
 
 def mark_read_by_reporter(*, report: Report) -> None:
     report.messages.filter(from_staff=True, read_by_reporter=False).update(read_by_reporter=True)
-

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import nacl.pwhash.argon2id as argon2id
+from nacl.pwhash import argon2id
 
 SALT_BYTES = argon2id.SALTBYTES
 

@@ -13,8 +13,8 @@ import re
 import secrets
 from dataclasses import dataclass
 
-from nacl.hash import blake2b
 import nacl.encoding
+from nacl.hash import blake2b
 
 from tipline.crypto import kdf
 from tipline.crypto.errors import MalformedReceipt
@@ -57,6 +57,4 @@ def derive_receipt_secrets(receipt: str, *, salt: bytes, pepper: bytes, cost: kd
 
 
 def _mix(half: bytes, pepper: bytes, person: bytes) -> bytes:
-    return bytes(
-        blake2b(half, digest_size=32, key=pepper, person=person[:16], encoder=nacl.encoding.RawEncoder)
-    )
+    return bytes(blake2b(half, digest_size=32, key=pepper, person=person[:16], encoder=nacl.encoding.RawEncoder))

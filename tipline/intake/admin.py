@@ -9,14 +9,14 @@ from tipline.intake import services
 from tipline.intake.models import Channel, Question
 
 
-class QuestionInline(admin.TabularInline):
+class QuestionInline(admin.TabularInline[Question, Channel]):
     model = Question
     extra = 1
     fields = ["order", "key", "field_type", "label", "help_text", "required", "max_length", "choices"]
 
 
 @admin.register(Channel)
-class ChannelAdmin(admin.ModelAdmin):
+class ChannelAdmin(admin.ModelAdmin[Channel]):
     """Web channels and their questionnaires. Saving publishes a new questionnaire version
     when the questions changed; reports keep the version they were answered on."""
 

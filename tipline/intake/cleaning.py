@@ -94,7 +94,9 @@ def _run_mat2(source: Path, target: Path) -> CleanOutcome:
     try:
         result = subprocess.run(  # noqa: S603 - fixed argv, no shell
             [settings.TIPLINE_MAT2, "--inplace", "--unknown-members", "omit", str(target)],
-            capture_output=True, timeout=MAT2_TIMEOUT_SECONDS, check=False,
+            capture_output=True,
+            timeout=MAT2_TIMEOUT_SECONDS,
+            check=False,
             env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(target.parent), "LANG": "C.UTF-8"},
             cwd=target.parent,
         )

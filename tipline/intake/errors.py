@@ -10,6 +10,7 @@ from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.http import HttpRequest, HttpResponse
 from django.http.multipartparser import MultiPartParserError
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 
 from tipline.intake.exceptions import (
@@ -43,9 +44,9 @@ def read_post(request: HttpRequest) -> None:
         raise error
 
 
-def handles_intake_errors(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+def handles_intake_errors(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
     @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         try:
             return view(request, *args, **kwargs)
         except IntakeError as error:

@@ -57,7 +57,9 @@ class ReportForm(forms.Form):
             "Only if you wish: your name and how to reach you. It is encrypted separately and "
             "shown to a handler only after a supervisor approves a written request."
         ),
-        required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
 
     def __init__(self, *args: Any, schema: list[dict[str, Any]], **kwargs: Any) -> None:
@@ -94,7 +96,8 @@ class ReceiptForm(forms.Form):
     receipt = forms.CharField(
         label=_("Your receipt"),
         help_text=_("The 16 digits you were given when you sent your report. Spaces do not matter."),
-        max_length=40, widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "numeric", "spellcheck": "false"}),
+        max_length=40,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "numeric", "spellcheck": "false"}),
     )
 
 
@@ -102,7 +105,6 @@ class ReplyForm(forms.Form):
     body = forms.CharField(
         label=_("Your message"), required=False, max_length=20000, widget=forms.Textarea(attrs={"rows": 6})
     )
-    files = forms.FileField(label=_("Add files"), required=False, widget=MultipleFileInput)
 
 
 class HeldFilesForm(forms.Form):

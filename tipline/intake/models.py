@@ -32,12 +32,15 @@ class Channel(models.Model):
     name = models.CharField(_("name"), max_length=200)
     description = models.TextField(_("description"), blank=True)
     privacy_notice = models.TextField(
-        _("privacy notice"), blank=True,
+        _("privacy notice"),
+        blank=True,
         help_text=_("Shown before the form: what is and is not recorded. A standard notice is added."),
     )
     is_active = models.BooleanField(_("open for reports"), default=True)
     recipients = models.ManyToManyField(
-        settings.AUTH_USER_MODEL, blank=True, related_name="channels",
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="channels",
         help_text=_("Staff who receive every new report of this channel."),
     )
     ack_days = models.PositiveIntegerField(_("days to acknowledge"), default=7)
@@ -141,7 +144,9 @@ class ReportKeyGrant(models.Model):
     """The report key sealed to one staff member, or (user null) to the escrow key."""
 
     report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="key_grants")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.CASCADE, related_name="report_grants")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.CASCADE, related_name="report_grants"
+    )
     sealed_key = models.BinaryField()
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -179,7 +184,9 @@ class Attachment(models.Model):
         SENT = "sent", _("Sent")
 
     report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="attachments")
-    message = models.ForeignKey("cases.Message", null=True, blank=True, on_delete=models.CASCADE, related_name="attachments")
+    message = models.ForeignKey(
+        "cases.Message", null=True, blank=True, on_delete=models.CASCADE, related_name="attachments"
+    )
     blob = models.CharField(max_length=80, unique=True)
     meta_ct = models.BinaryField()
     size = models.PositiveBigIntegerField()

@@ -18,7 +18,8 @@ from django.utils import timezone
 
 from tipline import blobstore
 from tipline.accounts.models import Organisation, Role, StaffKey
-from tipline.crypto import boxes, receipt as receipts, stream
+from tipline.crypto import boxes, stream
+from tipline.crypto import receipt as receipts
 from tipline.crypto.errors import DecryptionFailed, MalformedReceipt
 from tipline.intake import cleaning
 from tipline.intake.exceptions import InvalidReceipt, TooManyReceiptAttempts
@@ -156,13 +157,18 @@ def _recipient_keys(channel: Channel) -> list[StaffKey]:
 def _supervisor_keys() -> list[StaffKey]:
     return list(
         StaffKey.objects.filter(user__is_active=True, user__role_grants__role=Role.SUPERVISOR)
-        .select_related("user").distinct()
+        .select_related("user")
+        .distinct()
     )
 
 
 def submit_report(
-    *, channel: Channel, questionnaire: QuestionnaireVersion, answers: dict[str, Any],
-    files: Sequence[IncomingFile] = (), identity: str = "",
+    *,
+    channel: Channel,
+    questionnaire: QuestionnaireVersion,
+    answers: dict[str, Any],
+    files: Sequence[IncomingFile] = (),
+    identity: str = "",
 ) -> Submission:
     """Encrypt and store a report; return its receipt only after the commit.
 
@@ -192,12 +198,20 @@ def submit_report(
     try:
         with transaction.atomic():
             report = Report.objects.create(
-                channel=channel, questionnaire=questionnaire, created_at=timezone.now(),
-                lookup_id=secrets_.lookup_id, receipt_wrapped_key=boxes.encrypt(secrets_.wrap_key, report_key),
-                answers_ct=answers_ct, identity_ct=identity_ct,
+                channel=channel,
+                questionnaire=questionnaire,
+                created_at=timezone.now(),
+                lookup_id=secrets_.lookup_id,
+                receipt_wrapped_key=boxes.encrypt(secrets_.wrap_key, report_key),
+                answers_ct=answers_ct,
+                identity_ct=identity_ct,
             )
-            for row in [*key_grants, *identity_grants, *attachments]:
-                row.report = report
+            for grant in key_grants:
+                grant.report = report
+            for identity_grant in identity_grants:
+                identity_grant.report = report
+            for attachment in attachments:
+                attachment.report = report
             ReportKeyGrant.objects.bulk_create(key_grants)
             IdentityKeyGrant.objects.bulk_create(identity_grants)
             Attachment.objects.bulk_create(attachments)
@@ -271,8 +285,11 @@ def read_identity(*, report: Report, identity_key: bytes) -> str:
 def describe_attachment(*, attachment: Attachment, report_key: bytes) -> AttachmentInfo:
     meta = json.loads(boxes.decrypt(report_key, bytes(attachment.meta_ct)))
     return AttachmentInfo(
-        attachment=attachment, name=meta["name"], size=meta["size"],
-        cleaned=meta["cleaned"], rasterised=meta.get("rasterised", False),
+        attachment=attachment,
+        name=meta["name"],
+        size=meta["size"],
+        cleaned=meta["cleaned"],
+        rasterised=meta.get("rasterised", False),
     )
 
 
@@ -286,9 +303,9 @@ def stream_attachment(*, attachment: Attachment, report_key: bytes) -> Iterator[
 
 def release_held(*, report: Report, attachment_ids: Iterable[int]) -> int:
     """The reporter agrees to send these uncleaned files as they are."""
-    return Attachment.objects.filter(
-        report=report, state=Attachment.State.HELD, pk__in=list(attachment_ids)
-    ).update(state=Attachment.State.SENT)
+    return Attachment.objects.filter(report=report, state=Attachment.State.HELD, pk__in=list(attachment_ids)).update(
+        state=Attachment.State.SENT
+    )
 
 
 def drop_held(*, report: Report, attachment_ids: Iterable[int]) -> int:

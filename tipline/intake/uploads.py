@@ -9,7 +9,9 @@ stopped without being stored.
 
 from __future__ import annotations
 
+import contextlib
 import tempfile
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -18,21 +20,21 @@ from django.core.files.uploadhandler import FileUploadHandler, StopUpload
 from django.http import HttpRequest
 
 from tipline.intake.exceptions import AttachmentsTooLarge, AttachmentTooLarge, IntakeError, TooManyAttachments
+from tipline.intake.services import IncomingFile
 
 
 class ShmUploadedFile(UploadedFile):
     def __init__(self, name: str, content_type: str | None, charset: str | None) -> None:
         handle = tempfile.NamedTemporaryFile(dir=settings.TIPLINE_CLEAN_DIR, prefix="tipline-up-")  # noqa: SIM115
         super().__init__(handle, name, content_type, 0, charset)
+        self._handle = handle
 
     def temporary_file_path(self) -> str:
-        return str(self.file.name)
+        return str(self._handle.name)
 
     def close(self) -> None:
-        try:
-            self.file.close()
-        except FileNotFoundError:
-            pass
+        with contextlib.suppress(FileNotFoundError):
+            self._handle.close()
 
 
 class MemoryBackedUploadHandler(FileUploadHandler):
@@ -85,3 +87,8 @@ class MemoryBackedUploadHandler(FileUploadHandler):
         if self.file is not None:
             self.file.close()
             self.file = None
+
+
+def incoming_files(request: HttpRequest, field: str) -> list[IncomingFile]:
+    uploads = [f for f in request.FILES.getlist(field) if isinstance(f, ShmUploadedFile)]
+    return [IncomingFile(path=Path(f.temporary_file_path()), name=f.name or "file", size=f.size or 0) for f in uploads]

@@ -5,12 +5,12 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from functools import wraps
-from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.contrib import messages as flash
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -20,22 +20,17 @@ from tipline import session_vault
 from tipline.cases import services as cases
 from tipline.cases.exceptions import EmptyMessage
 from tipline.crypto.receipt import format_receipt
+from tipline.downloads import attachment_response
 from tipline.intake import cleaning, services
 from tipline.intake.errors import handles_intake_errors
 from tipline.intake.exceptions import ChannelClosed, InvalidReceipt, SessionExpired
 from tipline.intake.forms import HeldFilesForm, ReceiptForm, ReplyForm, ReportForm
 from tipline.intake.models import Attachment, Channel, ChannelKind, Report
+from tipline.intake.uploads import incoming_files
 
 _REPORT_SECRET = "report"
 _RECEIPT_SECRET = "receipt"
 _SEEN = "reporter_seen"
-
-
-def incoming_files(request: HttpRequest, field: str) -> list[services.IncomingFile]:
-    return [
-        services.IncomingFile(path=Path(f.temporary_file_path()), name=f.name or "file", size=f.size or 0)
-        for f in request.FILES.getlist(field)
-    ]
 
 
 def _limits() -> dict[str, Any]:
@@ -70,7 +65,10 @@ def submit(request: HttpRequest, slug: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         files = [f for q in form.file_questions for f in incoming_files(request, f"f_{q['key']}")]
         submission = services.submit_report(
-            channel=channel, questionnaire=questionnaire, answers=form.answers(), files=files,
+            channel=channel,
+            questionnaire=questionnaire,
+            answers=form.answers(),
+            files=files,
             identity=form.cleaned_data.get("identity", ""),
         )
         _unlock(request, submission.report, submission.report_key)
@@ -101,11 +99,11 @@ def _unlocked(request: HttpRequest) -> tuple[Report, bytes]:
     return report, secret[8:]
 
 
-def reporter_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+def reporter_required(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
     """Give the view the unlocked report; send an expired session back to the log-in page."""
 
     @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         try:
             report, report_key = _unlocked(request)
         except SessionExpired as error:
@@ -156,7 +154,8 @@ def login(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             report, report_key = services.open_with_receipt(
-                receipt_text=form.cleaned_data["receipt"], client_tag=request.client_tag  # type: ignore[attr-defined]
+                receipt_text=form.cleaned_data["receipt"],
+                client_tag=request.client_tag,  # type: ignore[attr-defined]
             )
         except InvalidReceipt as error:
             form.add_error("receipt", error.user_message())
@@ -175,7 +174,9 @@ def portal(request: HttpRequest, report: Report, report_key: bytes) -> HttpRespo
     if request.method == "POST" and form.is_valid():
         try:
             cases.post_message(
-                report=report, report_key=report_key, body=form.cleaned_data["body"],
+                report=report,
+                report_key=report_key,
+                body=form.cleaned_data["body"],
                 files=incoming_files(request, "files"),
             )
         except EmptyMessage:
@@ -199,17 +200,12 @@ def portal(request: HttpRequest, report: Report, report_key: bytes) -> HttpRespo
 
 
 @reporter_required
-def download(request: HttpRequest, report: Report, report_key: bytes, attachment_id: int) -> HttpResponse:
+def download(request: HttpRequest, report: Report, report_key: bytes, attachment_id: int) -> HttpResponseBase:
     """A reporter downloads a file that staff sent them."""
     attachment = get_object_or_404(Attachment, pk=attachment_id, report=report, from_staff=True)
     info = services.describe_attachment(attachment=attachment, report_key=report_key)
-    return _stream(info, services.stream_attachment(attachment=attachment, report_key=report_key))
-
-
-def _stream(info: services.AttachmentInfo, chunks: Any) -> HttpResponse:
-    response = FileResponse(chunks, as_attachment=True, filename=info.name, content_type="application/octet-stream")
-    response["Content-Length"] = str(info.size)
-    return response
+    chunks = services.stream_attachment(attachment=attachment, report_key=report_key)
+    return attachment_response(name=info.name, size=info.size, chunks=chunks)
 
 
 @require_POST
@@ -217,5 +213,3 @@ def logout(request: HttpRequest) -> HttpResponse:
     session_vault.close_vault(request)
     flash.info(request, _("You are logged out. Keep your receipt safe to come back."))
     return HttpResponseRedirect(reverse("intake:login"))
-
-

@@ -62,8 +62,8 @@ def test_the_receipt_reopens_the_report_in_the_portal(org: Setup, client: Client
 
 
 def test_a_jpeg_is_cleaned_of_exif_before_it_is_stored(org: Setup, client: Client) -> None:
-    from tipline.cases import services as cases
     from tipline.accounts.services import unlock_private_key
+    from tipline.cases import services as cases
     from tipline.conftest import PASSWORD
 
     photo = SimpleUploadedFile("holiday.jpg", jpeg_with_exif("SecretCam-9"), content_type="image/jpeg")
@@ -73,7 +73,8 @@ def test_a_jpeg_is_cleaned_of_exif_before_it_is_stored(org: Setup, client: Clien
     key = unlock_private_key(user=org.handler, password=PASSWORD)
     info, chunks = cases.download_attachment(attachment=attachment, user=org.handler, private_key=key)
     data = b"".join(chunks)
-    assert info.cleaned and info.name == "holiday.jpg"
+    assert info.cleaned
+    assert info.name == "holiday.jpg"
     assert data.startswith(b"\xff\xd8")
     assert b"SecretCam-9" not in data
     assert b"Exif" not in data

@@ -3,7 +3,7 @@ from __future__ import annotations
 import getpass
 from typing import Any
 
-from django.contrib.auth.password_validation import ValidationError
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from tipline.accounts import services
@@ -12,7 +12,9 @@ from tipline.accounts.models import Role, StaffUser
 
 
 class Command(BaseCommand):
-    help = "Create a staff member with one or more roles (an admin also needs an existing admin to share the escrow key)."
+    help = (
+        "Create a staff member with one or more roles (an admin also needs an existing admin to share the escrow key)."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("username")
@@ -28,8 +30,12 @@ class Command(BaseCommand):
             escrow_key = self._escrow_key(options.get("escrow_admin"))
         try:
             user = services.create_staff(
-                username=options["username"], password=password, roles=[Role(r) for r in options["role"]],
-                email=options["email"], display_name=options["name"], escrow_private_key=escrow_key,
+                username=options["username"],
+                password=password,
+                roles=[Role(r) for r in options["role"]],
+                email=options["email"],
+                display_name=options["name"],
+                escrow_private_key=escrow_key,
             )
         except ValidationError as error:
             raise CommandError(" ".join(error.messages)) from None

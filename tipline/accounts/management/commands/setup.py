@@ -3,7 +3,7 @@ from __future__ import annotations
 import getpass
 from typing import Any
 
-from django.contrib.auth.password_validation import ValidationError
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
@@ -26,8 +26,13 @@ class Command(BaseCommand):
         try:
             with transaction.atomic():
                 _, escrow = services.create_organisation(name=options["organisation"])
-                services.create_staff(username=options["admin"], password=password, roles=[Role.ADMIN, Role.SUPERVISOR],
-                                      email=options["email"], escrow_private_key=escrow)
+                services.create_staff(
+                    username=options["admin"],
+                    password=password,
+                    roles=[Role.ADMIN, Role.SUPERVISOR],
+                    email=options["email"],
+                    escrow_private_key=escrow,
+                )
         except ValidationError as error:
             raise CommandError(" ".join(error.messages)) from None
         self.stdout.write(self.style.SUCCESS("Organisation and first admin created."))

@@ -13,15 +13,30 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--host", default=os.environ.get("TIPLINE_HOST", "127.0.0.1"))
         parser.add_argument("--port", type=int, default=int(os.environ.get("TIPLINE_PORT", "8000")))
-        parser.add_argument("--workers", type=int, default=int(os.environ.get("TIPLINE_WORKERS", str(os.cpu_count() or 1))))
+        parser.add_argument(
+            "--workers", type=int, default=int(os.environ.get("TIPLINE_WORKERS", str(os.cpu_count() or 1)))
+        )
         parser.add_argument("--threads", type=int, default=int(os.environ.get("TIPLINE_THREADS", "8")))
 
     def handle(self, *args: Any, **options: Any) -> None:
         argv = [
-            sys.executable, "-m", "granian", "--interface", "wsgi",
-            "--host", options["host"], "--port", str(options["port"]),
-            "--workers", str(options["workers"]), "--blocking-threads", str(options["threads"]),
-            "--no-ws", "--no-access-log", "--respawn-failed-workers", "tipline.wsgi:application",
+            sys.executable,
+            "-m",
+            "granian",
+            "--interface",
+            "wsgi",
+            "--host",
+            options["host"],
+            "--port",
+            str(options["port"]),
+            "--workers",
+            str(options["workers"]),
+            "--blocking-threads",
+            str(options["threads"]),
+            "--no-ws",
+            "--no-access-log",
+            "--respawn-failed-workers",
+            "tipline.wsgi:application",
         ]
         sys.stdout.flush()
         os.execv(sys.executable, argv)  # noqa: S606 - replace this process with the server
