@@ -98,10 +98,11 @@ def env_secret(name: str, *, fallback_file: Path | None = None, nbytes: int = 32
 
 
 def database_from_url(url: str) -> dict[str, object]:
-    """``sqlite:///path`` or ``postgres://user:pass@host:port/name``."""
+    """``sqlite:////absolute/path`` or ``postgres://user:pass@host:port/name``."""
     parts = urlsplit(url)
     if parts.scheme == "sqlite":
-        path = unquote(parts.path)
+        # dj-database-url convention: sqlite:////absolute/path, sqlite:///relative/path
+        path = unquote(parts.path)[1:]
         return {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": path,

@@ -24,8 +24,9 @@ class KdfCost:
     @classmethod
     def parse(cls, text: str) -> KdfCost:
         """Parse ``"t=3,m=64M"`` (m in KiB by default, or with a K/M/G suffix)."""
-        parts = dict(item.strip().split("=", 1) for item in text.split(",") if item.strip())
-        if set(parts) != {"t", "m"}:
+        items = [item.strip() for item in text.split(",") if item.strip()]
+        parts = dict(item.split("=", 1) for item in items if "=" in item)
+        if set(parts) != {"t", "m"} or len(items) != 2:
             msg = f"expected 't=<passes>,m=<memory>' but got {text!r}"
             raise ValueError(msg)
         return cls(ops=int(parts["t"]), mem=_parse_size(parts["m"]))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
+from urllib.parse import unquote_to_bytes
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
@@ -16,6 +17,7 @@ from django.shortcuts import render
 from tipline.intake.exceptions import (
     FormTooLarge,
     IntakeError,
+    InvalidText,
     MalformedSubmission,
     TooManyAttachments,
 )
@@ -31,13 +33,18 @@ def error_response(request: HttpRequest, error: IntakeError) -> HttpResponse:
 def read_post(request: HttpRequest) -> None:
     """Parse the body now, turning every parser failure into an :class:`IntakeError`."""
     try:
+        if request.content_type == "application/x-www-form-urlencoded":
+            # Django would silently re-read invalid UTF-8 as Latin-1; refuse it instead.
+            unquote_to_bytes(request.body.replace(b"+", b" ")).decode("utf-8")
         request.POST  # noqa: B018 - forces parsing
         request.FILES  # noqa: B018
     except RequestDataTooBig:
         raise FormTooLarge from None
     except TooManyFilesSent:
         raise TooManyAttachments(settings.TIPLINE_MAX_FILES) from None
-    except (MultiPartParserError, TooManyFieldsSent, UnicodeDecodeError, ValueError):
+    except UnicodeDecodeError:
+        raise InvalidText from None
+    except (MultiPartParserError, TooManyFieldsSent, ValueError):
         raise MalformedSubmission from None
     error = getattr(request, "upload_error", None)
     if error is not None:

@@ -43,14 +43,14 @@ class MemoryBackedUploadHandler(FileUploadHandler):
         self.count = 0
         self.total = 0
         self.current_size = 0
-        self.file: ShmUploadedFile | None = None
+        self.current: ShmUploadedFile | None = None
 
     def _fail(self, error: IntakeError) -> None:
         if self.request is not None and getattr(self.request, "upload_error", None) is None:
             self.request.upload_error = error  # type: ignore[attr-defined]
-        if self.file is not None:
-            self.file.close()
-            self.file = None
+        if self.current is not None:
+            self.current.close()
+            self.current = None
         raise StopUpload(connection_reset=False)
 
     def new_file(self, *args: Any, **kwargs: Any) -> None:
@@ -59,7 +59,7 @@ class MemoryBackedUploadHandler(FileUploadHandler):
         self.current_size = 0
         if self.count > settings.TIPLINE_MAX_FILES:
             self._fail(TooManyAttachments(settings.TIPLINE_MAX_FILES))
-        self.file = ShmUploadedFile(self.file_name or "file", self.content_type, self.charset)
+        self.current = ShmUploadedFile(self.file_name or "file", self.content_type, self.charset)
 
     def receive_data_chunk(self, raw_data: bytes, start: int) -> bytes | None:
         self.current_size += len(raw_data)
@@ -68,25 +68,25 @@ class MemoryBackedUploadHandler(FileUploadHandler):
             self._fail(AttachmentTooLarge(settings.TIPLINE_MAX_FILE_SIZE))
         if self.total > settings.TIPLINE_MAX_TOTAL_SIZE:
             self._fail(AttachmentsTooLarge(settings.TIPLINE_MAX_TOTAL_SIZE))
-        assert self.file is not None  # noqa: S101 - new_file always runs first
-        self.file.write(raw_data)
+        assert self.current is not None  # noqa: S101 - new_file always runs first
+        self.current.write(raw_data)
         return None
 
     def file_complete(self, file_size: int) -> UploadedFile | None:
-        if self.file is None:
+        if self.current is None:
             return None
-        self.file.seek(0)
-        self.file.size = file_size
-        done, self.file = self.file, None
+        self.current.seek(0)
+        self.current.size = file_size
+        done, self.current = self.current, None
         if file_size == 0 and not done.name:
             done.close()
             return None
         return done
 
     def upload_interrupted(self) -> None:
-        if self.file is not None:
-            self.file.close()
-            self.file = None
+        if self.current is not None:
+            self.current.close()
+            self.current = None
 
 
 def incoming_files(request: HttpRequest, field: str) -> list[IncomingFile]:

@@ -1,0 +1,165 @@
+"""Every bad input gets a clear message and a fitting status; nothing is half-written."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+
+from tipline import blobstore
+from tipline.conftest import Setup, csrf_token
+from tipline.intake import services
+from tipline.intake.models import Attachment, Report
+
+URL = "/report/web/"
+
+
+def _answers(token: str) -> dict[str, object]:
+    return {"csrfmiddlewaretoken": token, "q_what": "Something happened", "q_kind": "Fraud"}
+
+
+def _nothing_stored() -> bool:
+    return not Report.objects.exists() and not Attachment.objects.exists() and not list(blobstore.get_store().names())
+
+
+def test_a_file_over_the_limit_is_refused_with_413_naming_the_limit(
+    org: Setup, client: Client, settings: object
+) -> None:
+    settings.TIPLINE_MAX_FILE_SIZE = 1024  # type: ignore[attr-defined]
+    big = SimpleUploadedFile("big.txt", b"x" * 5000, content_type="text/plain")
+    response = client.post(URL, {**_answers(csrf_token(client, URL)), "f_files": big})
+    assert response.status_code == 413
+    assert "1.0\xa0KB" in response.content.decode()
+    assert _nothing_stored()
+
+
+def test_files_together_over_the_total_limit_are_refused_with_413(org: Setup, client: Client, settings: object) -> None:
+    settings.TIPLINE_MAX_TOTAL_SIZE = 3000  # type: ignore[attr-defined]
+    files = [SimpleUploadedFile(f"f{i}.txt", b"y" * 1500, content_type="text/plain") for i in range(3)]
+    response = client.post(URL, {**_answers(csrf_token(client, URL)), "f_files": files})
+    assert response.status_code == 413
+    assert "together" in response.content.decode()
+    assert _nothing_stored()
+
+
+def test_a_body_larger_than_every_limit_is_refused_before_it_is_read(
+    org: Setup, client: Client, settings: object
+) -> None:
+    settings.TIPLINE_MAX_TOTAL_SIZE = 10  # type: ignore[attr-defined]
+    token = csrf_token(client, URL)
+    response = client.post(URL, {**_answers(token), "q_where": "z" * (3 * 1024 * 1024)})
+    assert response.status_code == 413
+    assert _nothing_stored()
+
+
+def test_too_many_files_are_refused_with_a_message_naming_the_count(
+    org: Setup, client: Client, settings: object
+) -> None:
+    settings.TIPLINE_MAX_FILES = 2  # type: ignore[attr-defined]
+    files = [SimpleUploadedFile(f"f{i}.txt", b"data", content_type="text/plain") for i in range(3)]
+    response = client.post(URL, {**_answers(csrf_token(client, URL)), "f_files": files})
+    assert response.status_code == 413
+    assert "at most 2 files" in response.content.decode()
+    assert _nothing_stored()
+
+
+def test_a_missing_csrf_token_is_403_with_advice(org: Setup, client: Client) -> None:
+    client.get(URL)
+    response = client.post(URL, {"q_what": "x", "q_kind": "Fraud"})
+    assert response.status_code == 403
+    assert "reload the page" in response.content.decode()
+    assert _nothing_stored()
+
+
+def test_a_forged_csrf_token_is_403(org: Setup, client: Client) -> None:
+    client.get(URL)
+    response = client.post(URL, {"csrfmiddlewaretoken": "A" * 64, "q_what": "x", "q_kind": "Fraud"})
+    assert response.status_code == 403
+    assert _nothing_stored()
+
+
+def test_a_malformed_multipart_body_is_400_with_advice(org: Setup, client: Client) -> None:
+    csrf_token(client, URL)
+    body = b'--XYZ\r\nContent-Disposition: form-data; name="q_what"\r\n\r\nunterminated'
+    response = client.generic("POST", URL, body, content_type="multipart/form-data; boundary=", HTTP_X_CSRFTOKEN="x")
+    assert response.status_code == 400
+    assert "damaged" in response.content.decode()
+    assert _nothing_stored()
+
+
+def test_invalid_utf8_gets_a_field_error_and_400(org: Setup, client: Client) -> None:
+    token = csrf_token(client, URL)
+    body = f"csrfmiddlewaretoken={token}&q_kind=Fraud&q_what=".encode() + b"caf\xe9\xff"
+    response = client.generic("POST", URL, body, content_type="application/x-www-form-urlencoded")
+    assert response.status_code == 400
+    assert "not valid UTF-8" in response.content.decode()
+    assert _nothing_stored()
+
+
+def test_an_answer_longer_than_its_limit_gets_a_field_error(org: Setup, client: Client) -> None:
+    token = csrf_token(client, URL)
+    response = client.post(URL, {**_answers(token), "q_where": "w" * 101})
+    assert response.status_code == 400
+    assert "at most 100 characters" in response.content.decode()
+    assert _nothing_stored()
+
+
+def test_absurdly_long_fields_are_refused_with_413(org: Setup, client: Client, settings: object) -> None:
+    token = csrf_token(client, URL)
+    response = client.post(URL, {**_answers(token), "q_what": "w" * (2 * 1024 * 1024)})
+    assert response.status_code == 413
+    assert "too long" in response.content.decode()
+    assert _nothing_stored()
+
+
+def test_a_choice_that_is_not_offered_is_refused(org: Setup, client: Client) -> None:
+    token = csrf_token(client, URL)
+    response = client.post(URL, {**_answers(token), "q_kind": "Murder"})
+    assert response.status_code == 400
+    assert _nothing_stored()
+
+
+def test_a_failure_during_commit_leaves_no_row_and_no_file(
+    org: Setup, client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def explode(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(Attachment.objects, "bulk_create", explode)
+    files = [SimpleUploadedFile(f"f{i}.xyz", b"data", content_type="text/plain") for i in range(2)]
+    token = csrf_token(client, URL)
+    with pytest.raises(RuntimeError):
+        client.post(URL, {**_answers(token), "f_files": files})
+    assert _nothing_stored()
+
+
+def test_a_failure_while_storing_the_second_file_removes_the_first(
+    org: Setup, monkeypatch: pytest.MonkeyPatch, tmp_path: object
+) -> None:
+    store = blobstore.get_store()
+    real_write = store.write
+    calls = {"n": 0}
+
+    def flaky_write(name: str, chunks: object) -> int:
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise OSError("store unavailable")
+        return real_write(name, chunks)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(store, "write", flaky_write)
+    paths = []
+    for i in range(2):
+        path = tmp_path / f"in{i}.xyz"  # type: ignore[operator]
+        path.write_bytes(b"content")
+        paths.append(services.IncomingFile(path=path, name=f"in{i}.xyz", size=7))
+    version = org.channel.current_questionnaire()
+    assert version is not None
+    with pytest.raises(OSError, match="store unavailable"):
+        services.submit_report(channel=org.channel, questionnaire=version, answers={"what": "x"}, files=paths)
+    assert _nothing_stored()
+
+
+def test_a_closed_channel_is_404(org: Setup, client: Client) -> None:
+    org.channel.is_active = False
+    org.channel.save()
+    assert client.get(URL).status_code == 404
