@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from django.db import connection, transaction
@@ -80,9 +80,20 @@ def _hash_of(entry: AuditEntry) -> str:
     )
 
 
+def _all_entries(batch: int = 2000) -> Iterator[AuditEntry]:
+    """Every entry in order, in pages keyed by ``seq`` (no server-side cursor left open)."""
+    last = -1
+    while True:
+        page = list(AuditEntry.objects.filter(seq__gt=last).order_by("seq")[:batch])
+        yield from page
+        if len(page) < batch:
+            return
+        last = page[-1].seq
+
+
 def verify_chain(entries: Iterable[AuditEntry] | None = None) -> int:
     """Check every link; return the number of entries or raise :class:`AuditChainBroken`."""
-    rows = entries if entries is not None else AuditEntry.objects.order_by("seq").iterator(chunk_size=2000)
+    rows = entries if entries is not None else _all_entries()
     expected_prev, expected_seq, count = GENESIS, 1, 0
     for entry in rows:
         if entry.seq != expected_seq:
