@@ -1,0 +1,230 @@
+"""In-process measurements for the intake benchmark, run in a child process.
+
+``python -m bench.intake_probe kdf|stages|service ...`` prints one JSON object.
+A separate process keeps Django, libsodium's big allocations and the app's
+settings out of the load generator, and runs while the server is stopped,
+so nothing else competes for the cores.
+
+- ``kdf``: one Argon2id derivation (``tipline.crypto.kdf.derive``) at a cost,
+  alone, and the rate of ``--parallel`` derivations side by side.
+- ``stages``: the file path of a submission on one file, stage by stage, with
+  the app's own functions (upload spooling, ``cleaning.cleaned_copy``,
+  ``stream.encrypt_chunks``, ``blobstore.LocalBlobStore.write``).
+- ``service``: stored-row check, then ``intake.services.submit_report`` called
+  directly, without and with the file (the HTTP-free cost of a submission).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+
+def _timings(repeat: int, run: Callable[[], object], *, warmup: int = 1) -> dict[str, Any]:
+    for _ in range(warmup):
+        run()
+    times: list[float] = []
+    for _ in range(repeat):
+        began = time.perf_counter()
+        run()
+        times.append(time.perf_counter() - began)
+    return {
+        "median_ms": round(statistics.median(times) * 1000, 2),
+        "min_ms": round(min(times) * 1000, 2),
+        "max_ms": round(max(times) * 1000, 2),
+        "runs": repeat,
+    }
+
+
+# ---------------------------------------------------------------- kdf
+
+
+def measure_kdf(cost_text: str, repeat: int, parallel: int) -> dict[str, Any]:
+    from tipline.crypto import kdf  # noqa: PLC0415 - pure Python, no Django
+
+    cost = kdf.KdfCost.parse(cost_text)
+    salt = b"tipline-bench-16"
+    secret = b"1234567812345678"
+
+    def one() -> None:
+        kdf.derive(secret, salt, cost, size=64)
+
+    serial = _timings(repeat, one)
+    per_thread = max(2, repeat // 2)
+
+    def loop() -> None:
+        for _ in range(per_thread):
+            one()
+
+    threads = [threading.Thread(target=loop) for _ in range(parallel)]
+    began = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - began
+    return {
+        "cost": str(cost),
+        "seconds": round(serial["median_ms"] / 1000, 4),
+        "serial": serial,
+        "parallel_workers": parallel,
+        "parallel_per_s": round(parallel * per_thread / elapsed, 3),
+    }
+
+
+# ---------------------------------------------------------------- Django-backed probes
+
+
+def _django() -> None:
+    import django  # noqa: PLC0415 - only the Django-backed probes need it
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tipline.settings")
+    django.setup()
+
+
+def _spooled_copy(source: Path) -> Path:
+    """Copy ``source`` as the upload handler spools an upload: into TIPLINE_CLEAN_DIR."""
+    from django.conf import settings  # noqa: PLC0415
+
+    fd, name = tempfile.mkstemp(dir=settings.TIPLINE_CLEAN_DIR, prefix="tipline-bench-up-")
+    with os.fdopen(fd, "wb") as target, source.open("rb") as handle:
+        shutil.copyfileobj(handle, target, 64 * 1024)
+    return Path(name)
+
+
+def measure_stages(path: Path, name: str, repeat: int) -> dict[str, Any]:
+    _django()
+    from django.conf import settings  # noqa: PLC0415
+
+    from tipline import blobstore  # noqa: PLC0415
+    from tipline.crypto import boxes, stream  # noqa: PLC0415
+    from tipline.intake import cleaning  # noqa: PLC0415
+
+    key = boxes.new_key()
+    store_dir = Path(tempfile.mkdtemp(prefix="bench-blobs-", dir=settings.DATA_DIR))
+    store = blobstore.LocalBlobStore(store_dir)
+    result: dict[str, Any] = {"file_bytes": path.stat().st_size, "name": name}
+    with cleaning.cleaned_copy(path, name) as outcome:
+        if outcome.path is None:
+            msg = f"mat2 did not clean {name}: the benchmark needs a type it cleans"
+            raise RuntimeError(msg)
+        result["cleaned_bytes"] = outcome.path.stat().st_size
+        cleaned = outcome.path.read_bytes()
+    clean_source = Path(tempfile.mkdtemp(dir=settings.TIPLINE_CLEAN_DIR)) / f"cleaned{path.suffix}"
+    clean_source.write_bytes(cleaned)
+    encrypted: list[bytes] = []
+
+    def spool() -> None:
+        _spooled_copy(path).unlink()
+
+    def clean() -> None:
+        with cleaning.cleaned_copy(path, name) as outcome:
+            assert outcome.path is not None
+
+    def encrypt() -> None:
+        with clean_source.open("rb") as handle:
+            encrypted[:] = list(stream.encrypt_chunks(key, stream.read_chunks(handle)))
+
+    def store_write() -> None:
+        store.write(blobstore.new_blob_name(), encrypted)
+
+    def encrypt_and_store() -> None:
+        with clean_source.open("rb") as handle:
+            chunks = stream.encrypt_chunks(key, stream.read_chunks(handle))
+            store.write(blobstore.new_blob_name(), chunks)
+
+    try:
+        result["upload_spool"] = _timings(repeat, spool)
+        result["metadata_removal"] = _timings(repeat, clean)
+        result["encryption"] = _timings(repeat, encrypt)
+        result["storage"] = _timings(repeat, store_write)
+        result["encrypt_and_store"] = _timings(repeat, encrypt_and_store)
+    finally:
+        shutil.rmtree(store_dir, ignore_errors=True)
+        shutil.rmtree(clean_source.parent, ignore_errors=True)
+    result["mat2_in_clean_dir"] = str(settings.TIPLINE_CLEAN_DIR)
+    return result
+
+
+def stored_rows() -> dict[str, int]:
+    from tipline.intake.models import Attachment, Report  # noqa: PLC0415
+
+    return {
+        "reports": Report.objects.count(),
+        "attachments_sent": Attachment.objects.filter(state=Attachment.State.SENT).count(),
+        "attachments_held": Attachment.objects.filter(state=Attachment.State.HELD).count(),
+    }
+
+
+def measure_service(answers: dict[str, Any], path: Path, name: str, repeat: int) -> dict[str, Any]:
+    _django()
+    from django.conf import settings  # noqa: PLC0415
+
+    from tipline.intake import services  # noqa: PLC0415
+    from tipline.intake.models import Channel  # noqa: PLC0415
+
+    result: dict[str, Any] = {"stored_before": stored_rows()}
+    channel = Channel.objects.get(slug="report")
+    questionnaire = channel.current_questionnaire()
+    cost = settings.TIPLINE_KDF_COST
+
+    def receipt_only() -> None:
+        services._receipt_secrets("1234567812345678")
+
+    def without_file() -> None:
+        services.submit_report(channel=channel, questionnaire=questionnaire, answers=answers)
+
+    def with_file() -> None:
+        spooled = _spooled_copy(path)
+        try:
+            incoming = services.IncomingFile(path=spooled, name=name, size=spooled.stat().st_size)
+            services.submit_report(channel=channel, questionnaire=questionnaire, answers=answers, files=[incoming])
+        finally:
+            spooled.unlink()
+
+    result["kdf_cost"] = str(cost)
+    result["receipt_derivation"] = _timings(repeat, receipt_only)
+    result["submit_without_file"] = _timings(repeat, without_file)
+    result["submit_with_file"] = _timings(repeat, with_file)
+    return result
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.intake_probe")
+    sub = parser.add_subparsers(dest="probe", required=True)
+    kdf_parser = sub.add_parser("kdf")
+    kdf_parser.add_argument("--cost", required=True)
+    kdf_parser.add_argument("--repeat", type=int, default=5)
+    kdf_parser.add_argument("--parallel", type=int, default=os.cpu_count() or 1)
+    for name in ("stages", "service"):
+        probe = sub.add_parser(name)
+        probe.add_argument("--file", type=Path, required=True)
+        probe.add_argument("--name", required=True)
+        probe.add_argument("--repeat", type=int, default=5)
+        if name == "service":
+            probe.add_argument("--answers", type=Path, required=True)
+    options = parser.parse_args(argv)
+    if options.probe == "kdf":
+        output = measure_kdf(options.cost, options.repeat, options.parallel)
+    elif options.probe == "stages":
+        output = measure_stages(options.file, options.name, options.repeat)
+    else:
+        answers = json.loads(options.answers.read_text())
+        output = measure_service(answers, options.file, options.name, options.repeat)
+    json.dump(output, sys.stdout)
+    sys.stdout.write("\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
