@@ -1,0 +1,1 @@
+"""End-to-end journeys: a real server, a real database, headless Chromium."""

@@ -1,0 +1,166 @@
+"""Page objects: what a reporter and a handler see and do, in their words.
+
+Questions are found by the labels the seeded questionnaire gives them; the
+app's own fields by their form names; buttons and links by their text.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from playwright.sync_api import Page, expect
+
+
+def _messages(page: Page) -> list[str]:
+    return page.get_by_role("article").all_inner_texts()
+
+
+# ---------------------------------------------------------------- reporter side (JavaScript off)
+
+
+class HomePage:
+    def __init__(self, page: Page) -> None:
+        self.page = page
+
+    @classmethod
+    def open(cls, page: Page, *, referrer: str | None = None) -> HomePage:
+        page.goto("/", referer=referrer)
+        return cls(page)
+
+    def choose_report_form(self, channel_name: str) -> ReportFormPage:
+        self.page.get_by_role("link", name=channel_name, exact=True).click()
+        return ReportFormPage(self.page, channel_name)
+
+    def go_to_check_your_report(self) -> ReceiptLoginPage:
+        self.page.get_by_role("link", name="Check your report", exact=True).click()
+        return ReceiptLoginPage(self.page)
+
+
+class ReportFormPage:
+    def __init__(self, page: Page, channel_name: str) -> None:
+        self.page = page
+        expect(page.get_by_role("heading", level=1)).to_have_text(channel_name)
+
+    def answer(self, question: str, text: str) -> None:
+        self.page.get_by_label(question, exact=True).fill(text)
+
+    def choose(self, option: str) -> None:
+        self.page.get_by_label(option, exact=True).check()
+
+    def attach(self, question: str, *, name: str, content: bytes, mime_type: str) -> None:
+        self.page.get_by_label(question, exact=True).set_input_files(
+            {"name": name, "mimeType": mime_type, "buffer": content}
+        )
+
+    def give_identity(self, text: str) -> None:
+        self.page.locator("textarea[name=identity]").fill(text)
+
+    def send(self) -> ReceiptPage:
+        self.page.get_by_role("button", name="Send report", exact=True).click()
+        return ReceiptPage(self.page)
+
+
+class ReceiptPage:
+    def __init__(self, page: Page) -> None:
+        self.page = page
+        expect(page).to_have_url(re.compile(r"/receipt/$"))
+
+    def receipt(self) -> str:
+        return self.page.locator("#receipt").inner_text().strip()
+
+    def receipt_is_shown_after_reload(self) -> bool:
+        self.page.reload()
+        return self.page.locator("#receipt").count() > 0
+
+
+class ReceiptLoginPage:
+    def __init__(self, page: Page) -> None:
+        self.page = page
+        expect(page).to_have_url(re.compile(r"/portal/$"))
+
+    def _submit(self, receipt: str) -> None:
+        self.page.locator("input[name=receipt]").fill(receipt)
+        self.page.get_by_role("button", name="Log in", exact=True).click()
+
+    def log_in_refused(self, receipt: str) -> ReceiptLoginPage:
+        """A mistyped receipt: the same page comes back with an error next to the field."""
+        self._submit(receipt)
+        expect(self.page.locator("input[name=receipt][aria-invalid=true]")).to_have_count(1)
+        return self
+
+    def log_in(self, receipt: str) -> PortalPage:
+        self._submit(receipt)
+        return PortalPage(self.page)
+
+
+class PortalPage:
+    def __init__(self, page: Page) -> None:
+        self.page = page
+        expect(page).to_have_url(re.compile(r"/portal/report/$"))
+
+    def conversation(self) -> list[str]:
+        return _messages(self.page)
+
+    def write_to_handler(self, text: str) -> None:
+        self.page.locator("textarea[name=body]").fill(text)
+        self.page.get_by_role("button", name="Send", exact=True).click()
+        expect(self.page.get_by_role("article").filter(has_text=text)).to_be_visible()
+
+
+# ---------------------------------------------------------------- staff side (JavaScript on)
+
+
+class StaffLoginPage:
+    def __init__(self, page: Page) -> None:
+        self.page = page
+
+    @classmethod
+    def open(cls, page: Page) -> StaffLoginPage:
+        page.goto("/staff/login/")
+        return cls(page)
+
+    def log_in(self, username: str, password: str) -> QueuePage:
+        self.page.locator("input[name=username]").fill(username)
+        self.page.locator("input[name=password]").fill(password)
+        self.page.get_by_role("button", name="Log in", exact=True).click()
+        return QueuePage(self.page)
+
+
+class QueuePage:
+    def __init__(self, page: Page) -> None:
+        self.page = page
+        expect(page).to_have_url(re.compile(r"/console/$"))
+        expect(page.get_by_role("heading", name="Reports", exact=True)).to_be_visible()
+
+    def open_the_only_report(self) -> CasePage:
+        links = self.page.get_by_role("table").get_by_role("link")
+        expect(links).to_have_count(1)
+        links.click()
+        return CasePage(self.page)
+
+
+class CasePage:
+    def __init__(self, page: Page) -> None:
+        self.page = page
+        expect(page).to_have_url(re.compile(r"/console/reports/[^/]+/$"))
+
+    def answers(self) -> str:
+        return self.page.get_by_role("region", name="Answers", exact=True).inner_text()
+
+    def text(self) -> str:
+        return self.page.get_by_role("main").inner_text()
+
+    def download(self, file_name: str) -> bytes:
+        with self.page.expect_download() as download:
+            self.page.get_by_role("link", name=file_name, exact=True).click()
+        return Path(download.value.path()).read_bytes()
+
+    def send_to_reporter(self, text: str) -> None:
+        self.page.locator("textarea[name=body]").fill(text)
+        self.page.get_by_role("button", name="Send to the reporter", exact=True).click()
+        expect(self.page.get_by_role("article").filter(has_text=text)).to_be_visible()
+
+    def conversation_after_reload(self) -> list[str]:
+        self.page.reload()
+        return _messages(self.page)

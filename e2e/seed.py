@@ -1,0 +1,76 @@
+"""Seed a fresh Tipline database for the journeys; run as ``python -m e2e.seed`` in the server's environment.
+
+Reads ``{"password": ..., "channel_description": ...}`` as JSON on stdin. The
+constants below are what the page objects and tests look for on the pages.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+
+ORGANISATION_NAME = "End-to-End Integrity Office"
+CHANNEL_SLUG = "wrongdoing"
+CHANNEL_NAME = "Report wrongdoing"
+HANDLER = "handler"
+SUPERVISOR = "supervisor"
+ADMIN = "admin"
+
+WHAT_LABEL = "What happened?"
+WHERE_LABEL = "Where did it happen?"
+KIND_LABEL = "What kind of wrongdoing is it?"
+KIND_CHOICES = ("Bribery or corruption", "Fraud or misuse of public money")
+FILES_LABEL = "Attach files"
+
+
+def seed(*, password: str, channel_description: str) -> None:
+    """An organisation, an admin, a supervisor, a handler who receives the one web channel."""
+    from django.db import transaction
+
+    from tipline.accounts import services as accounts
+    from tipline.accounts.models import Role
+    from tipline.intake import services as intake
+    from tipline.intake.models import Channel, FieldType, Question
+
+    questions = [
+        ("what", FieldType.LONG_TEXT, WHAT_LABEL, True, 5000, ""),
+        ("where", FieldType.SHORT_TEXT, WHERE_LABEL, False, 300, ""),
+        ("kind", FieldType.SINGLE_CHOICE, KIND_LABEL, True, None, "\n".join(KIND_CHOICES)),
+        ("evidence", FieldType.FILE, FILES_LABEL, False, None, ""),
+    ]
+    with transaction.atomic():
+        _, escrow = accounts.create_organisation(name=ORGANISATION_NAME)
+        accounts.create_staff(
+            username=ADMIN, password=password, roles=[Role.ADMIN], escrow_private_key=escrow, validate=False
+        )
+        accounts.create_staff(username=SUPERVISOR, password=password, roles=[Role.SUPERVISOR], validate=False)
+        handler = accounts.create_staff(username=HANDLER, password=password, roles=[Role.HANDLER], validate=False)
+        channel = Channel.objects.create(slug=CHANNEL_SLUG, name=CHANNEL_NAME, description=channel_description)
+        channel.recipients.add(handler)
+        Question.objects.bulk_create(
+            Question(
+                channel=channel,
+                order=order,
+                key=key,
+                field_type=kind,
+                label=label,
+                required=required,
+                max_length=max_length,
+                choices=choices,
+            )
+            for order, (key, kind, label, required, max_length, choices) in enumerate(questions)
+        )
+        intake.publish_questionnaire(channel=channel)
+
+
+def main() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tipline.settings")
+    import django
+
+    django.setup()
+    seed(**json.load(sys.stdin))
+
+
+if __name__ == "__main__":
+    main()
