@@ -1,21 +1,62 @@
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
+
 
 class CaseError(Exception):
     status = 400
+    message = _("This action could not be done.")
+
+    def user_message(self) -> str:
+        return str(self.message)
 
 
 class NoAccess(CaseError):
     """This staff member holds no key to this report."""
 
     status = 403
+    message = _("You have no access to this report.")
+
+
+class NotAllowed(CaseError):
+    """The staff member's roles do not allow this action."""
+
+    status = 403
+    message = _("Your role does not allow this action.")
 
 
 class KeyLocked(CaseError):
     """The session holds no unlocked private key (logged out or expired)."""
 
     status = 403
+    message = _("Your account holds no key to read reports. Ask an administrator.")
 
 
 class EmptyMessage(CaseError):
     status = 400
+    message = _("Write a message or add a file.")
+
+
+class InvalidTransition(CaseError):
+    status = 409
+    message = _("The report is not in a state that allows this. Reload the page to see its current state.")
+
+
+class AssigneeNotEligible(CaseError):
+    status = 400
+    message = _("This person cannot be given this report: they are not an active handler, or they are excluded.")
+
+
+class ReasonRequired(CaseError):
+    status = 400
+    message = _("Write the reason.")
+
+
+class NoIdentity(CaseError):
+    status = 400
+    message = _("The reporter did not give an identity.")
+
+
+class ReportPurged(CaseError):
+    status = 410
+    message = _("This report was destroyed under the retention rules; only its statistics remain.")

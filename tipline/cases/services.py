@@ -8,13 +8,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
-from django.db.models import QuerySet
 from django.utils import timezone
 
 from tipline.accounts.models import StaffUser
 from tipline.audit import services as audit
 from tipline.cases.exceptions import EmptyMessage, NoAccess
-from tipline.cases.models import Message
+from tipline.cases.models import Message, Note
 from tipline.crypto import boxes
 from tipline.crypto.errors import DecryptionFailed
 from tipline.intake import services as intake
@@ -29,19 +28,24 @@ class MessageView:
 
 
 @dataclass(frozen=True)
+class NoteView:
+    note: Note
+    body: str
+
+
+@dataclass(frozen=True)
 class CaseContent:
     report: Report
+    report_key: bytes
     answers: list[tuple[dict[str, Any], Any]]
     attachments: list[intake.AttachmentInfo]
     messages: list[MessageView]
 
 
-def reports_for(user: StaffUser) -> QuerySet[Report]:
-    """Reports this staff member holds a key to."""
-    return Report.objects.filter(key_grants__user=user).select_related("channel")
-
-
 def report_key_for(*, report: Report, user: StaffUser, private_key: bytes) -> bytes:
+    """Unseal the report key for a staff member who holds a grant and is not excluded."""
+    if report.exclusions.filter(user=user).exists():
+        raise NoAccess
     grant = ReportKeyGrant.objects.filter(report=report, user=user).first()
     if grant is None:
         raise NoAccess
@@ -79,6 +83,7 @@ def open_case(*, report: Report, user: StaffUser, private_key: bytes) -> CaseCon
     report_key = report_key_for(report=report, user=user, private_key=private_key)
     content = CaseContent(
         report=report,
+        report_key=report_key,
         answers=intake.read_answers(report=report, report_key=report_key),
         attachments=report_attachments(report=report, report_key=report_key),
         messages=list_messages(report=report, report_key=report_key),
@@ -129,8 +134,7 @@ def post_message(
             for row in attachments:
                 row.report, row.message = report, message
             Attachment.objects.bulk_create(attachments)
-            if not from_staff:
-                Report.objects.filter(pk=report.pk).update(last_reporter_activity=timezone.now())
+            Report.objects.filter(pk=report.pk).update(last_activity_at=timezone.now())
             if from_staff:
                 audit.record(
                     action="message.sent", actor=author, report_ref=report.reference, detail={"files": len(attachments)}
@@ -139,6 +143,13 @@ def post_message(
         intake.delete_blobs(written)
         raise
     return message
+
+
+def list_notes(*, report: Report, report_key: bytes) -> list[NoteView]:
+    return [
+        NoteView(note=n, body=boxes.decrypt(report_key, bytes(n.body_ct)).decode())
+        for n in report.notes.select_related("author")
+    ]
 
 
 def mark_read_by_reporter(*, report: Report) -> None:

@@ -1,6 +1,10 @@
-"""The handler console (first cut): the reports a handler holds, one report, replies."""
+"""The handler console. Thin views: check the form, call one service, redirect."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
 
 from django import forms
 from django.contrib import messages as flash
@@ -10,15 +14,32 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from tipline.accounts.decorators import staff_required
 from tipline.accounts.models import StaffUser
-from tipline.cases import services
-from tipline.cases.exceptions import EmptyMessage, NoAccess
+from tipline.audit.models import AuditEntry
+from tipline.cases import disclosure, exports, selectors, services, workflow
+from tipline.cases.exceptions import CaseError, EmptyMessage, KeyLocked, NotAllowed
+from tipline.cases.forms import (
+    AssignForm,
+    CloseForm,
+    DecisionForm,
+    DisclosureRequestForm,
+    ExcludeForm,
+    HoldForm,
+    LabelsForm,
+    LinkForm,
+    NoteForm,
+    QueueFilterForm,
+)
+from tipline.cases.models import DisclosureRequest
+from tipline.cases.permissions import Action, allowed, require
 from tipline.downloads import attachment_response
 from tipline.intake.models import Attachment, Report
 from tipline.intake.uploads import incoming_files
+
+PAGE_SIZE = 50
 
 
 class StaffReplyForm(forms.Form):
@@ -30,76 +51,262 @@ class StaffReplyForm(forms.Form):
     )
 
 
-def _no_key(request: HttpRequest) -> HttpResponse:
-    return render(
-        request,
-        "cases/no_access.html",
-        {
-            "message": _("Your account holds no key to read reports. Ask an administrator."),
-        },
-        status=403,
-    )
-
-
 def _staff(request: HttpRequest) -> StaffUser:
     assert isinstance(request.user, StaffUser)  # noqa: S101 - staff_required ran
     return request.user
 
 
+def _refused(request: HttpRequest, error: CaseError) -> HttpResponse:
+    return render(request, "cases/no_access.html", {"message": error.user_message()}, status=error.status)
+
+
+def handles_case_errors(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
+    """A refused action is a page with a message and a 4xx status, never a 500."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        try:
+            return view(request, *args, **kwargs)
+        except CaseError as error:
+            return _refused(request, error)
+
+    return wrapper
+
+
+def _key(private_key: bytes | None) -> bytes:
+    if private_key is None:
+        raise KeyLocked
+    return private_key
+
+
 @staff_required
+@handles_case_errors
 def queue(request: HttpRequest, private_key: bytes | None) -> HttpResponse:
-    del private_key
-    reports = services.reports_for(_staff(request)).order_by("-created_at")
-    page = Paginator(reports, 50).get_page(request.GET.get("page"))
-    return render(request, "cases/queue.html", {"page": page})
+    user = _staff(request)
+    require(user, Action.VIEW_QUEUE)
+    visible = selectors.visible_reports(user)
+    form = QueueFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    reports = selectors.filter_queue(visible, filters, user=user).select_related("channel", "assignee")
+    page = Paginator(reports, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "cases/queue.html",
+        {
+            "page": page,
+            "form": form,
+            "counts": selectors.queue_counts(visible),
+            "query": query.urlencode(),
+            "can_export": allowed(user, Action.EXPORT_CSV),
+            "can_audit": allowed(user, Action.VIEW_AUDIT),
+        },
+        status=200 if form.is_valid() or not request.GET else 400,
+    )
+
+
+def _report(reference: str) -> Report:
+    return get_object_or_404(
+        Report.objects.select_related("channel", "questionnaire", "assignee", "outcome"), reference=reference
+    )
 
 
 @require_http_methods(["GET", "POST"])
 @staff_required
+@handles_case_errors
 def detail(request: HttpRequest, private_key: bytes | None, reference: str) -> HttpResponse:
-    if private_key is None:
-        return _no_key(request)
-    user = _staff(request)
-    report = get_object_or_404(Report.objects.select_related("channel", "questionnaire"), reference=reference)
+    user, report = _staff(request), _report(reference)
     form = StaffReplyForm(request.POST if request.method == "POST" else None)
-    try:
-        if request.method == "POST" and form.is_valid():
-            key = services.report_key_for(report=report, user=user, private_key=private_key)
-            try:
-                services.post_message(
-                    report=report,
-                    report_key=key,
-                    body=form.cleaned_data["body"],
-                    files=incoming_files(request, "files"),
-                    author=user,
-                )
-            except EmptyMessage:
-                form.add_error("body", _("Write a message or add a file."))
-            else:
-                flash.success(request, _("Your message was sent to the reporter."))
-                return redirect("cases:detail", reference=reference)
-        content = services.open_case(report=report, user=user, private_key=private_key)
-    except NoAccess:
-        return render(
-            request,
-            "cases/no_access.html",
-            {
-                "message": _("You have no access to this report."),
-            },
-            status=403,
-        )
-    return render(request, "cases/detail.html", {"case": content, "form": form}, status=400 if form.errors else 200)
+    if request.method == "POST" and form.is_valid():
+        require(user, Action.REPLY, report)
+        key = services.report_key_for(report=report, user=user, private_key=_key(private_key))
+        try:
+            services.post_message(
+                report=report,
+                report_key=key,
+                body=form.cleaned_data["body"],
+                files=incoming_files(request, "files"),
+                author=user,
+            )
+        except EmptyMessage as error:
+            form.add_error("body", error.user_message())
+        else:
+            flash.success(request, _("Your message was sent to the reporter."))
+            return redirect("cases:detail", reference=reference)
+    if report.is_purged:
+        return render(request, "cases/purged.html", {"report": report}, status=410)
+    content = services.open_case(report=report, user=user, private_key=_key(private_key))
+    context = {
+        "case": content,
+        "form": form,
+        "report": report,
+        "notes": services.list_notes(report=report, report_key=content.report_key),
+        "disclosures": disclosure.disclosures(report=report, report_key=content.report_key),
+        "can": {action.value: allowed(user, action, report) for action in Action},
+        "can_read_identity": disclosure.can_read_identity(report=report, user=user),
+        "assign_form": AssignForm(),
+        "exclude_form": ExcludeForm(),
+        "close_form": CloseForm(),
+        "note_form": NoteForm(),
+        "labels_form": LabelsForm(initial={"labels": report.labels.all()}),
+        "link_form": LinkForm(),
+        "disclosure_form": DisclosureRequestForm(),
+        "links": list(report.links_out.select_related("target")) + list(report.links_in.select_related("source")),
+    }
+    return render(request, "cases/detail.html", context, status=400 if form.errors else 200)
+
+
+def _post_action(
+    form_class: type[forms.Form] | None,
+) -> Callable[[Callable[..., None]], Callable[..., HttpResponseBase]]:
+    """Wrap an action: POST only, staff only, form checked, errors as 4xx pages, then back to the report."""
+
+    def decorate(act: Callable[..., None]) -> Callable[..., HttpResponseBase]:
+        @require_POST
+        @staff_required
+        @handles_case_errors
+        @wraps(act)
+        def view(request: HttpRequest, private_key: bytes | None, reference: str) -> HttpResponseBase:
+            report = _report(reference)
+            form = form_class(request.POST) if form_class else None
+            if form is not None and not form.is_valid():
+                errors = "; ".join(str(e) for errs in form.errors.values() for e in errs)
+                return render(request, "cases/no_access.html", {"message": errors}, status=400)
+            act(
+                request=request,
+                user=_staff(request),
+                report=report,
+                private_key=private_key,
+                data=form.cleaned_data if form else {},
+            )
+            flash.success(request, _("Done."))
+            return redirect("cases:detail", reference=report.reference)
+
+        return view
+
+    return decorate
+
+
+@_post_action(AssignForm)
+def assign(*, user: StaffUser, report: Report, private_key: bytes | None, data: dict[str, Any], **_: Any) -> None:
+    workflow.assign_report(report=report, handler=data["handler"], by=user, private_key=_key(private_key))
+
+
+@_post_action(ExcludeForm)
+def exclude(*, user: StaffUser, report: Report, data: dict[str, Any], **_: Any) -> None:
+    workflow.exclude_from_report(report=report, user=data["user"], by=user)
+
+
+@_post_action(None)
+def acknowledge(*, user: StaffUser, report: Report, private_key: bytes | None, **_: Any) -> None:
+    workflow.acknowledge_report(report=report, by=user, private_key=_key(private_key))
+
+
+@_post_action(None)
+def start_progress(*, user: StaffUser, report: Report, **_: Any) -> None:
+    workflow.start_progress(report=report, by=user)
+
+
+@_post_action(CloseForm)
+def close(*, user: StaffUser, report: Report, private_key: bytes | None, data: dict[str, Any], **_: Any) -> None:
+    workflow.close_report(
+        report=report, by=user, private_key=_key(private_key), outcome=data["outcome"], reason=data["reason"]
+    )
+
+
+@_post_action(NoteForm)
+def note(*, user: StaffUser, report: Report, private_key: bytes | None, data: dict[str, Any], **_: Any) -> None:
+    workflow.add_note(report=report, by=user, private_key=_key(private_key), body=data["body"])
+
+
+@_post_action(LabelsForm)
+def labels(*, user: StaffUser, report: Report, data: dict[str, Any], **_: Any) -> None:
+    workflow.set_labels(report=report, by=user, labels=data["labels"])
+
+
+@_post_action(LinkForm)
+def link(*, user: StaffUser, report: Report, data: dict[str, Any], **_: Any) -> None:
+    target = Report.objects.filter(reference=data["target"].strip().upper()).first()
+    if target is None:
+        raise NotAllowed(Action.LINK)
+    workflow.link_reports(source=report, target=target, kind=data["kind"], by=user)
+
+
+@_post_action(HoldForm)
+def legal_hold(*, user: StaffUser, report: Report, data: dict[str, Any], **_: Any) -> None:
+    workflow.set_legal_hold(report=report, by=user, hold=data["hold"])
+
+
+@_post_action(DisclosureRequestForm)
+def request_identity(
+    *, user: StaffUser, report: Report, private_key: bytes | None, data: dict[str, Any], **_: Any
+) -> None:
+    disclosure.request_identity(report=report, by=user, private_key=_key(private_key), reason=data["reason"])
+
+
+@require_POST
+@staff_required
+@handles_case_errors
+def decide_identity(request: HttpRequest, private_key: bytes | None, reference: str, request_id: int) -> HttpResponse:
+    report = _report(reference)
+    disclosure_request = get_object_or_404(DisclosureRequest, pk=request_id, report=report)
+    form = DecisionForm(request.POST)
+    if not form.is_valid():
+        return render(request, "cases/no_access.html", {"message": _("Choose approve or refuse.")}, status=400)
+    disclosure.decide_identity(
+        request=disclosure_request,
+        by=_staff(request),
+        private_key=_key(private_key),
+        approve=form.cleaned_data["decision"] == "approve",
+    )
+    flash.success(request, _("Decision recorded."))
+    return redirect("cases:detail", reference=reference)
+
+
+@require_POST
+@staff_required
+@handles_case_errors
+def reveal_identity(request: HttpRequest, private_key: bytes | None, reference: str) -> HttpResponse:
+    report = _report(reference)
+    identity = disclosure.read_identity(report=report, by=_staff(request), private_key=_key(private_key))
+    return render(request, "cases/identity.html", {"report": report, "identity": identity})
 
 
 @staff_required
+@handles_case_errors
 def download(request: HttpRequest, private_key: bytes | None, attachment_id: int) -> HttpResponseBase:
-    if private_key is None:
-        return _no_key(request)
     attachment = get_object_or_404(Attachment.objects.select_related("report"), pk=attachment_id)
-    try:
-        info, chunks = services.download_attachment(
-            attachment=attachment, user=_staff(request), private_key=private_key
-        )
-    except NoAccess:
-        return render(request, "cases/no_access.html", {"message": _("You have no access to this file.")}, status=403)
+    require(_staff(request), Action.READ_CONTENT, attachment.report)
+    info, chunks = services.download_attachment(
+        attachment=attachment, user=_staff(request), private_key=_key(private_key)
+    )
     return attachment_response(name=info.name, size=info.size, chunks=chunks)
+
+
+@staff_required
+@handles_case_errors
+def export_pdf(request: HttpRequest, private_key: bytes | None, reference: str) -> HttpResponseBase:
+    report = _report(reference)
+    return exports.case_pdf_response(report=report, by=_staff(request), private_key=_key(private_key))
+
+
+@staff_required
+@handles_case_errors
+def export_csv(request: HttpRequest, private_key: bytes | None) -> HttpResponseBase:
+    user = _staff(request)
+    form = QueueFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    return exports.queue_csv_response(by=user, filters=filters)
+
+
+@staff_required
+@handles_case_errors
+def audit_trail(request: HttpRequest, private_key: bytes | None, reference: str | None = None) -> HttpResponse:
+    user = _staff(request)
+    require(user, Action.VIEW_AUDIT)
+    entries = AuditEntry.objects.select_related("actor").order_by("-seq")
+    if reference:
+        entries = entries.filter(report_ref=reference)
+    page = Paginator(entries, 100).get_page(request.GET.get("page"))
+    return render(request, "cases/audit.html", {"page": page, "reference": reference})

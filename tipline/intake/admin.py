@@ -20,7 +20,7 @@ class ChannelAdmin(admin.ModelAdmin[Channel]):
     """Web channels and their questionnaires. Saving publishes a new questionnaire version
     when the questions changed; reports keep the version they were answered on."""
 
-    list_display = ["name", "slug", "kind", "is_active", "ack_days", "feedback_days"]
+    list_display = ["name", "slug", "kind", "is_active", "ack_days", "feedback_months", "retention_days"]
     list_filter = ["kind", "is_active"]
     prepopulated_fields = {"slug": ["name"]}
     filter_horizontal = ["recipients"]

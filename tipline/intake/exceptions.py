@@ -84,3 +84,8 @@ class ChannelClosed(IntakeError):
 class SessionExpired(IntakeError):
     status = 403
     message = _("Your session has ended. Log in again with your receipt.")
+
+
+class ReportDestroyed(IntakeError):
+    status = 410
+    message = _("This report was destroyed under the retention rules.")

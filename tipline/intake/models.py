@@ -1,10 +1,12 @@
 from __future__ import annotations
 
 import secrets
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -44,7 +46,22 @@ class Channel(models.Model):
         help_text=_("Staff who receive every new report of this channel."),
     )
     ack_days = models.PositiveIntegerField(_("days to acknowledge"), default=7)
-    feedback_days = models.PositiveIntegerField(_("days to give feedback after acknowledging"), default=90)
+    feedback_months = models.PositiveIntegerField(_("months to give feedback after acknowledging"), default=3)
+    retention_days = models.PositiveIntegerField(
+        _("days to keep a closed report"),
+        default=90,
+        help_text=_("After this many days without activity, a closed report is destroyed (unless on legal hold)."),
+    )
+    auto_acknowledge = models.BooleanField(
+        _("acknowledge automatically on receipt"),
+        default=False,
+        help_text=_("Sends the reporter the acknowledgement message as soon as the report arrives."),
+    )
+    acknowledgement_text = models.TextField(
+        _("acknowledgement message"),
+        blank=True,
+        help_text=_("Sent to the reporter on acknowledgement. A standard text is used when empty."),
+    )
     order = models.PositiveIntegerField(default=0)
 
     class Meta:
@@ -104,6 +121,17 @@ class QuestionnaireVersion(models.Model):
         return f"{self.channel} v{self.number}"
 
 
+class ReportQuerySet(models.QuerySet["Report"]):
+    def live(self) -> ReportQuerySet:
+        return self.filter(purged_at__isnull=True)
+
+    def overdue(self, now: datetime | None = None) -> ReportQuerySet:
+        return self.filter(next_due_at__lt=now or timezone.now())
+
+    def open(self) -> ReportQuerySet:
+        return self.exclude(status=Report.Status.CLOSED)
+
+
 def new_reference() -> str:
     """A random case reference for staff (no shared counter to collide on)."""
     alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
@@ -122,22 +150,53 @@ class Report(models.Model):
     reference = models.CharField(max_length=16, unique=True, default=new_reference)
     channel = models.ForeignKey(Channel, on_delete=models.PROTECT, related_name="reports")
     questionnaire = models.ForeignKey(QuestionnaireVersion, null=True, on_delete=models.PROTECT, related_name="+")
-    status = models.CharField(max_length=20, choices=Status.choices, default=Status.NEW, db_index=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.NEW)
     created_at = models.DateTimeField(db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
-    # Receipt derivation: lookup id and the report key wrapped by the receipt key.
-    lookup_id = models.BinaryField(max_length=32, unique=True)
-    receipt_wrapped_key = models.BinaryField()
-    answers_ct = models.BinaryField()
+    # Workflow metadata (clear: what the queue needs, nothing more).
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="assigned_reports"
+    )
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    ack_due_at = models.DateTimeField(null=True, blank=True)
+    feedback_due_at = models.DateTimeField(null=True, blank=True)
+    # The deadline that applies now (acknowledgement, then feedback; none once closed).
+    next_due_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.ForeignKey("cases.Outcome", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    labels = models.ManyToManyField("cases.Label", blank=True, related_name="reports")
+    legal_hold = models.BooleanField(default=False)
+    last_activity_at = models.DateTimeField(null=True, blank=True)
+    purge_warned_at = models.DateTimeField(null=True, blank=True)
+    purged_at = models.DateTimeField(null=True, blank=True)
+    # Receipt derivation: lookup id and the report key wrapped by the receipt key (all null once purged).
+    lookup_id = models.BinaryField(max_length=32, unique=True, null=True)
+    receipt_wrapped_key = models.BinaryField(null=True)
+    answers_ct = models.BinaryField(null=True)
     # Identity: encrypted with its own key, which is sealed only to supervisors.
     identity_ct = models.BinaryField(null=True)
-    last_reporter_activity = models.DateTimeField(null=True)
+
+    objects = ReportQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["status", "-created_at"], name="report_status_created"),
+            models.Index(fields=["assignee", "-created_at"], name="report_assignee_created"),
+            models.Index(fields=["channel", "-created_at"], name="report_channel_created"),
+            models.Index(fields=["next_due_at"], name="report_next_due"),
+        ]
 
     def __str__(self) -> str:
         return self.reference
+
+    @property
+    def is_overdue(self) -> bool:
+        return self.next_due_at is not None and self.next_due_at < timezone.now()
+
+    @property
+    def is_purged(self) -> bool:
+        return self.purged_at is not None
 
 
 class ReportKeyGrant(models.Model):

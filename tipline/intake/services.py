@@ -14,15 +14,18 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from tipline import blobstore
 from tipline.accounts.models import Organisation, Role, StaffKey
+from tipline.cases import deadlines
+from tipline.cases.acknowledgement import apply_acknowledgement
 from tipline.crypto import boxes, stream
 from tipline.crypto import receipt as receipts
 from tipline.crypto.errors import DecryptionFailed, MalformedReceipt
 from tipline.intake import cleaning
-from tipline.intake.exceptions import InvalidReceipt, TooManyReceiptAttempts
+from tipline.intake.exceptions import InvalidReceipt, ReportDestroyed, TooManyReceiptAttempts
 from tipline.intake.models import (
     Attachment,
     Channel,
@@ -151,7 +154,15 @@ def store_attachments(
 
 
 def _recipient_keys(channel: Channel) -> list[StaffKey]:
-    return list(StaffKey.objects.filter(user__in=channel.recipients.filter(is_active=True)).select_related("user"))
+    """The channel's recipients and every supervisor (who assign, so must hold the key)."""
+    return list(
+        StaffKey.objects.filter(
+            Q(user__in=channel.recipients.filter(is_active=True))
+            | Q(user__is_active=True, user__role_grants__role=Role.SUPERVISOR)
+        )
+        .select_related("user")
+        .distinct()
+    )
 
 
 def _supervisor_keys() -> list[StaffKey]:
@@ -195,12 +206,17 @@ def submit_report(
         for k in _recipient_keys(channel)
     ]
     attachments, written = store_attachments(report_key=report_key, files=files, from_staff=False)
+    now = timezone.now()
+    ack_due = deadlines.due_after_days(now, channel.ack_days)
     try:
         with transaction.atomic():
             report = Report.objects.create(
                 channel=channel,
                 questionnaire=questionnaire,
-                created_at=timezone.now(),
+                created_at=now,
+                ack_due_at=ack_due,
+                next_due_at=ack_due,
+                last_activity_at=now,
                 lookup_id=secrets_.lookup_id,
                 receipt_wrapped_key=boxes.encrypt(secrets_.wrap_key, report_key),
                 answers_ct=answers_ct,
@@ -215,6 +231,8 @@ def submit_report(
             ReportKeyGrant.objects.bulk_create(key_grants)
             IdentityKeyGrant.objects.bulk_create(identity_grants)
             Attachment.objects.bulk_create(attachments)
+            if channel.auto_acknowledge:
+                apply_acknowledgement(report=report, report_key=report_key, now=now, author=None)
     except BaseException:
         delete_blobs(written)
         raise
@@ -257,6 +275,8 @@ def open_with_receipt(*, receipt_text: str, client_tag: str) -> tuple[Report, by
     try:
         if report is None:
             raise DecryptionFailed
+        if report.receipt_wrapped_key is None:
+            raise DecryptionFailed
         report_key = boxes.decrypt(secrets_.wrap_key, bytes(report.receipt_wrapped_key))
     except DecryptionFailed:
         _count_failure(client_tag)
@@ -270,6 +290,8 @@ def open_with_receipt(*, receipt_text: str, client_tag: str) -> tuple[Report, by
 
 def read_answers(*, report: Report, report_key: bytes) -> list[tuple[dict[str, Any], Any]]:
     """The answers paired with the questions of the version they were given on."""
+    if report.answers_ct is None:
+        raise ReportDestroyed
     data = json.loads(boxes.decrypt(report_key, bytes(report.answers_ct)))
     answers = data["answers"]
     schema = report.questionnaire.fields if report.questionnaire else []

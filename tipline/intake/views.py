@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from tipline import session_vault
+from tipline.cases import disclosure
 from tipline.cases import services as cases
 from tipline.cases.exceptions import EmptyMessage
 from tipline.crypto.receipt import format_receipt
@@ -192,6 +193,7 @@ def portal(request: HttpRequest, report: Report, report_key: bytes) -> HttpRespo
         "attachments": cases.report_attachments(report=report, report_key=report_key),
         "held": _held_files(report, report_key),
         "conversation": conversation,
+        "disclosures": disclosure.disclosures(report=report, report_key=report_key, approved_only=True),
         "form": form,
         "idle_minutes": settings.TIPLINE_REPORTER_IDLE_SECONDS // 60,
         **_limits(),

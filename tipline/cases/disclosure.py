@@ -1,0 +1,112 @@
+"""Identity disclosure (Directive 2019/1937 art. 16): a handler asks in writing, a
+supervisor approves or refuses, and only then is the sealed identity opened to the
+handler. The reporter sees in the portal that it happened and why."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+
+from tipline.accounts.models import StaffUser
+from tipline.audit import services as audit
+from tipline.cases import notify
+from tipline.cases.exceptions import InvalidTransition, NoAccess, NoIdentity, NotAllowed, ReasonRequired
+from tipline.cases.models import DisclosureRequest
+from tipline.cases.permissions import Action, require
+from tipline.cases.services import report_key_for
+from tipline.crypto import boxes
+from tipline.crypto.errors import DecryptionFailed
+from tipline.intake import services as intake
+from tipline.intake.models import IdentityKeyGrant, Report
+
+State = DisclosureRequest.State
+
+
+@dataclass(frozen=True)
+class DisclosureView:
+    request: DisclosureRequest
+    reason: str
+
+
+def request_identity(*, report: Report, by: StaffUser, private_key: bytes, reason: str) -> DisclosureRequest:
+    require(by, Action.REQUEST_IDENTITY, report)
+    if report.identity_ct is None:
+        raise NoIdentity
+    if not reason.strip():
+        raise ReasonRequired
+    report_key = report_key_for(report=report, user=by, private_key=private_key)
+    with transaction.atomic():
+        if DisclosureRequest.objects.filter(report=report, requested_by=by, state=State.PENDING).exists():
+            raise InvalidTransition
+        request = DisclosureRequest.objects.create(
+            report=report, requested_by=by, reason_ct=boxes.encrypt(report_key, reason.strip().encode())
+        )
+        audit.record(action="disclosure.request", actor=by, report_ref=report.reference, detail={"request": request.pk})
+        notify.queue_staff_email(
+            users=[u for u in notify.supervisors() if u != by], kind="disclosure_requested", report=report
+        )
+    return request
+
+
+def decide_identity(*, request: DisclosureRequest, by: StaffUser, private_key: bytes, approve: bool) -> None:
+    """A supervisor (not the requester) decides; approval seals the identity key to the handler."""
+    report = request.report
+    require(by, Action.DECIDE_IDENTITY, report)
+    if by.pk == request.requested_by_id:
+        raise NotAllowed(Action.DECIDE_IDENTITY)
+    with transaction.atomic():
+        request = DisclosureRequest.objects.select_for_update().get(pk=request.pk)
+        if request.state != State.PENDING:
+            raise InvalidTransition
+        if approve:
+            identity_key = _identity_key(report=report, user=by, private_key=private_key)
+            handler = request.requested_by
+            IdentityKeyGrant.objects.update_or_create(
+                report=report,
+                user=handler,
+                defaults={"sealed_key": boxes.seal(bytes(handler.key.public_key), identity_key)},
+            )
+        request.state = State.APPROVED if approve else State.REFUSED
+        request.decided_by, request.decided_at = by, timezone.now()
+        request.save(update_fields=["state", "decided_by", "decided_at"])
+        audit.record(
+            action=f"disclosure.{'approve' if approve else 'refuse'}",
+            actor=by,
+            report_ref=report.reference,
+            detail={"request": request.pk, "to": request.requested_by.username},
+        )
+        notify.queue_staff_email(users=[request.requested_by], kind="disclosure_decided", report=report)
+
+
+def _identity_key(*, report: Report, user: StaffUser, private_key: bytes) -> bytes:
+    grant = IdentityKeyGrant.objects.filter(report=report, user=user).first()
+    if grant is None:
+        raise NoAccess
+    try:
+        return boxes.unseal(private_key, bytes(grant.sealed_key))
+    except DecryptionFailed:
+        raise NoAccess from None
+
+
+def can_read_identity(*, report: Report, user: StaffUser) -> bool:
+    return IdentityKeyGrant.objects.filter(report=report, user=user).exists()
+
+
+def read_identity(*, report: Report, by: StaffUser, private_key: bytes) -> str:
+    """Open the identity for a supervisor or an approved handler; audited."""
+    require(by, Action.READ_CONTENT, report)
+    identity = intake.read_identity(
+        report=report, identity_key=_identity_key(report=report, user=by, private_key=private_key)
+    )
+    audit.record(action="identity.read", actor=by, report_ref=report.reference)
+    return identity
+
+
+def disclosures(*, report: Report, report_key: bytes, approved_only: bool = False) -> list[DisclosureView]:
+    """Requests with their reasons decrypted (the portal shows only approved ones)."""
+    rows = report.disclosure_requests.select_related("requested_by", "decided_by")
+    if approved_only:
+        rows = rows.filter(state=State.APPROVED)
+    return [DisclosureView(request=r, reason=boxes.decrypt(report_key, bytes(r.reason_ct)).decode()) for r in rows]

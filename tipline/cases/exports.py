@@ -1,0 +1,120 @@
+"""Exports: one case as PDF for referral, the queue's clear metadata as CSV.
+
+The PDF is rendered in memory on request and streamed; it is never written to
+disk or cache. Every export is audited.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from typing import Any
+
+from django.http import StreamingHttpResponse
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from tipline.accounts.models import StaffUser
+from tipline.audit import services as audit
+from tipline.audit.models import AuditEntry
+from tipline.cases import disclosure, selectors, services
+from tipline.cases.permissions import Action, require
+from tipline.intake.models import Report
+
+CSV_COLUMNS = [
+    "reference",
+    "channel",
+    "status",
+    "received",
+    "acknowledged",
+    "ack_due",
+    "feedback_due",
+    "overdue",
+    "assignee",
+    "labels",
+    "outcome",
+    "closed",
+    "legal_hold",
+]
+
+
+def render_case_pdf(*, report: Report, by: StaffUser, private_key: bytes) -> bytes:
+    """The case with answers, messages, notes, list of attachments and audit trail."""
+    from weasyprint import HTML  # noqa: PLC0415 - heavy import, only for this export
+
+    require(by, Action.EXPORT_PDF, report)
+    content = services.open_case(report=report, user=by, private_key=private_key)
+    html = render_to_string(
+        "cases/export_pdf.html",
+        {
+            "case": content,
+            "notes": services.list_notes(report=report, report_key=content.report_key),
+            "disclosures": disclosure.disclosures(report=report, report_key=content.report_key),
+            "trail": AuditEntry.objects.filter(report_ref=report.reference).select_related("actor").order_by("seq"),
+            "exported_by": by,
+            "exported_at": timezone.now(),
+        },
+    )
+    pdf = HTML(string=html).write_pdf()
+    audit.record(action="report.export_pdf", actor=by, report_ref=report.reference)
+    return bytes(pdf)
+
+
+def _chunks(data: bytes, size: int = 64 * 1024) -> Iterator[bytes]:
+    for start in range(0, len(data), size):
+        yield data[start : start + size]
+
+
+def case_pdf_response(*, report: Report, by: StaffUser, private_key: bytes) -> StreamingHttpResponse:
+    pdf = render_case_pdf(report=report, by=by, private_key=private_key)
+    response = StreamingHttpResponse(_chunks(pdf), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="report-{report.reference}.pdf"'
+    response["Content-Length"] = str(len(pdf))
+    return response
+
+
+def _row(report: Report) -> list[str]:
+    def when(value: Any) -> str:
+        return value.isoformat() if value else ""
+
+    return [
+        report.reference,
+        report.channel.name,
+        report.status,
+        when(report.created_at),
+        when(report.acknowledged_at),
+        when(report.ack_due_at),
+        when(report.feedback_due_at),
+        "yes" if report.is_overdue else "no",
+        report.assignee.get_username() if report.assignee else "",
+        ";".join(label.name for label in report.labels.all()),
+        report.outcome.code if report.outcome else "",
+        when(report.closed_at),
+        "yes" if report.legal_hold else "no",
+    ]
+
+
+def queue_csv_rows(*, by: StaffUser, filters: dict[str, Any]) -> Iterator[str]:
+    """CSV lines of the queue's clear metadata (no content), streamed in pages."""
+    require(by, Action.EXPORT_CSV)
+    reports = selectors.filter_queue(selectors.visible_reports(by), filters, user=by)
+    reports = reports.select_related("channel", "assignee", "outcome").prefetch_related("labels")
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(CSV_COLUMNS)
+    for report in reports.iterator(chunk_size=1000):
+        writer.writerow(_row(report))
+        if buffer.tell() > 64 * 1024:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()
+
+
+def queue_csv_response(*, by: StaffUser, filters: dict[str, Any]) -> StreamingHttpResponse:
+    rows = queue_csv_rows(by=by, filters=filters)
+    audit.record(action="queue.export_csv", actor=by, detail={k: str(v) for k, v in filters.items() if v})
+    response = StreamingHttpResponse(rows, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="tipline-queue.csv"'
+    return response

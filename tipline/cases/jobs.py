@@ -1,0 +1,37 @@
+"""Background work of the console, run by ``tipline worker``."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from tipline.accounts.models import StaffUser
+from tipline.cases import notify, reminders, retention
+from tipline.intake.models import Report
+from tipline.jobs.models import Job
+from tipline.jobs.registry import job_handler, periodic
+from tipline.jobs.services import once
+
+
+@job_handler("cases.staff_email")
+def staff_email(job: Job) -> None:
+    """One notification e-mail, sent at most once even if the job is retried."""
+    payload = job.payload
+    user = StaffUser.objects.filter(pk=payload["user_id"], is_active=True).first()
+    report = Report.objects.filter(pk=payload["report_id"]).first()
+    if user is None or report is None or not user.email:
+        return
+    extra = {k: v for k, v in payload.items() if k not in {"user_id", "kind", "report_id"}}
+    with once(key=job.effect_key("mail")) as first:
+        if first:
+            notify.send_staff_email(user=user, kind=str(payload["kind"]), report=report, extra=extra)
+
+
+@periodic("cases.deadline_reminders", every=timedelta(minutes=15))
+def deadline_reminders(job: Job) -> None:
+    reminders.send_deadline_reminders()
+
+
+@periodic("cases.retention", every=timedelta(hours=1))
+def retention_run(job: Job) -> None:
+    retention.warn_upcoming()
+    retention.purge_due()

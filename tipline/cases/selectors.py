@@ -1,0 +1,75 @@
+"""The queue: which reports a staff member sees, filtered and sorted, with counts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from typing import Any
+
+from django.db.models import Exists, OuterRef
+from django.utils import timezone
+
+from tipline.accounts.models import Role, StaffUser
+from tipline.cases.models import Exclusion
+from tipline.cases.permissions import roles_of
+from tipline.intake.models import Report, ReportKeyGrant, ReportQuerySet
+
+SORTS = {
+    "newest": ("-created_at", "-id"),
+    "oldest": ("created_at", "id"),
+    "due": ("next_due_at", "-created_at"),
+    "status": ("status", "-created_at"),
+}
+
+
+@dataclass(frozen=True)
+class QueueCounts:
+    new: int
+    overdue: int
+
+
+def visible_reports(user: StaffUser) -> ReportQuerySet:
+    """Supervisors and admins see every report's metadata (minus exclusions); handlers
+    see the reports they hold a key to."""
+    roles = roles_of(user)
+    reports = Report.objects.live()
+    if roles & {Role.SUPERVISOR, Role.ADMIN}:
+        return reports.exclude(Exists(Exclusion.objects.filter(report=OuterRef("pk"), user=user)))
+    if Role.HANDLER in roles:
+        return reports.filter(Exists(ReportKeyGrant.objects.filter(report=OuterRef("pk"), user=user)))
+    return reports.none()
+
+
+def _aware(day: date, end: bool) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.max if end else time.min))
+
+
+def filter_queue(reports: ReportQuerySet, filters: dict[str, Any], *, user: StaffUser) -> ReportQuerySet:
+    """Apply the cleaned filters of the queue form."""
+    if status := filters.get("status"):
+        reports = reports.filter(status=status)
+    if channel := filters.get("channel"):
+        reports = reports.filter(channel=channel)
+    if label := filters.get("label"):
+        reports = reports.filter(labels=label)
+    assignee = filters.get("assignee")
+    if assignee == "me":
+        reports = reports.filter(assignee=user)
+    elif assignee == "none":
+        reports = reports.filter(assignee__isnull=True)
+    elif assignee:
+        reports = reports.filter(assignee_id=int(assignee))
+    if filters.get("overdue"):
+        reports = reports.overdue()
+    if start := filters.get("received_from"):
+        reports = reports.filter(created_at__gte=_aware(start, end=False))
+    if end := filters.get("received_to"):
+        reports = reports.filter(created_at__lte=_aware(end, end=True))
+    return reports.order_by(*SORTS.get(filters.get("sort") or "newest", SORTS["newest"]))
+
+
+def queue_counts(reports: ReportQuerySet) -> QueueCounts:
+    return QueueCounts(
+        new=reports.filter(status=Report.Status.NEW).count(),
+        overdue=reports.overdue().count(),
+    )

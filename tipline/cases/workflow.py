@@ -1,0 +1,160 @@
+"""The life of a report: assignment, acknowledgement, progress, closing, and the
+metadata around it (labels, links, exclusions, legal hold). Every change is audited."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from tipline.accounts.models import Role, StaffKey, StaffUser
+from tipline.audit import services as audit
+from tipline.cases import notify
+from tipline.cases.acknowledgement import apply_acknowledgement
+from tipline.cases.exceptions import AssigneeNotEligible, InvalidTransition, ReasonRequired
+from tipline.cases.models import Exclusion, Label, Note, Outcome, ReportLink
+from tipline.cases.permissions import Action, is_excluded, require
+from tipline.cases.services import report_key_for
+from tipline.crypto import boxes
+from tipline.intake.models import Report, ReportKeyGrant
+
+Status = Report.Status
+
+
+def _locked(report: Report) -> Report:
+    return Report.objects.select_for_update().select_related("channel").get(pk=report.pk)
+
+
+def assign_report(*, report: Report, handler: StaffUser, by: StaffUser, private_key: bytes) -> None:
+    """A supervisor gives a handler the report: the report key is sealed to the handler
+    from the supervisor's unlocked key, and the handler is told by e-mail (no content)."""
+    require(by, Action.ASSIGN, report)
+    if not handler.is_active or Role.HANDLER not in handler.roles or is_excluded(handler, report):
+        raise AssigneeNotEligible
+    try:
+        public_key = bytes(handler.key.public_key)
+    except StaffKey.DoesNotExist:
+        raise AssigneeNotEligible from None
+    report_key = report_key_for(report=report, user=by, private_key=private_key)
+    with transaction.atomic():
+        report = _locked(report)
+        ReportKeyGrant.objects.get_or_create(
+            report=report, user=handler, defaults={"sealed_key": boxes.seal(public_key, report_key)}
+        )
+        report.assignee = handler
+        report.save(update_fields=["assignee", "updated_at"])
+        audit.record(action="report.assign", actor=by, report_ref=report.reference, detail={"to": handler.username})
+        notify.queue_staff_email(users=[handler], kind="assigned", report=report)
+
+
+def exclude_from_report(*, report: Report, user: StaffUser, by: StaffUser) -> None:
+    """Keep ``user`` away from the report (conflict of interest): their key is destroyed."""
+    require(by, Action.EXCLUDE, report)
+    if user == by:
+        raise AssigneeNotEligible
+    with transaction.atomic():
+        report = _locked(report)
+        Exclusion.objects.get_or_create(report=report, user=user, defaults={"created_by": by})
+        ReportKeyGrant.objects.filter(report=report, user=user).delete()
+        report.identity_grants.filter(user=user).delete()
+        if report.assignee_id == user.pk:
+            report.assignee = None
+            report.save(update_fields=["assignee", "updated_at"])
+        audit.record(action="report.exclude", actor=by, report_ref=report.reference, detail={"user": user.username})
+
+
+def acknowledge_report(*, report: Report, by: StaffUser, private_key: bytes, now: datetime | None = None) -> None:
+    require(by, Action.ACKNOWLEDGE, report)
+    report_key = report_key_for(report=report, user=by, private_key=private_key)
+    with transaction.atomic():
+        report = _locked(report)
+        if report.status != Status.NEW:
+            raise InvalidTransition
+        apply_acknowledgement(report=report, report_key=report_key, now=now or timezone.now(), author=by)
+        audit.record(action="report.acknowledge", actor=by, report_ref=report.reference)
+
+
+def start_progress(*, report: Report, by: StaffUser) -> None:
+    require(by, Action.CHANGE_STATUS, report)
+    with transaction.atomic():
+        report = _locked(report)
+        if report.status != Status.ACKNOWLEDGED:
+            raise InvalidTransition
+        report.status = Status.IN_PROGRESS
+        report.save(update_fields=["status", "updated_at"])
+        audit.record(action="report.in_progress", actor=by, report_ref=report.reference)
+
+
+def close_report(
+    *, report: Report, by: StaffUser, private_key: bytes, outcome: Outcome, reason: str, now: datetime | None = None
+) -> None:
+    """Close with an outcome and a written reason (kept as an encrypted note)."""
+    require(by, Action.CLOSE, report)
+    if not reason.strip():
+        raise ReasonRequired
+    report_key = report_key_for(report=report, user=by, private_key=private_key)
+    now = now or timezone.now()
+    with transaction.atomic():
+        report = _locked(report)
+        if report.status == Status.CLOSED:
+            raise InvalidTransition
+        report.status, report.closed_at, report.outcome, report.next_due_at = Status.CLOSED, now, outcome, None
+        report.last_activity_at = now
+        report.save(update_fields=["status", "closed_at", "outcome", "next_due_at", "last_activity_at", "updated_at"])
+        Note.objects.create(
+            report=report, author=by, kind=Note.Kind.CLOSING, body_ct=boxes.encrypt(report_key, reason.strip().encode())
+        )
+        audit.record(action="report.close", actor=by, report_ref=report.reference, detail={"outcome": outcome.code})
+
+
+def add_note(*, report: Report, by: StaffUser, private_key: bytes, body: str) -> Note:
+    require(by, Action.NOTE, report)
+    if not body.strip():
+        raise ReasonRequired
+    report_key = report_key_for(report=report, user=by, private_key=private_key)
+    with transaction.atomic():
+        note = Note.objects.create(report=report, author=by, body_ct=boxes.encrypt(report_key, body.strip().encode()))
+        Report.objects.filter(pk=report.pk).update(last_activity_at=timezone.now())
+        audit.record(action="note.add", actor=by, report_ref=report.reference)
+    return note
+
+
+def set_labels(*, report: Report, by: StaffUser, labels: Iterable[Label]) -> None:
+    require(by, Action.LABEL, report)
+    chosen = list(labels)
+    with transaction.atomic():
+        report.labels.set(chosen)
+        audit.record(
+            action="report.labels",
+            actor=by,
+            report_ref=report.reference,
+            detail={"labels": sorted(label.name for label in chosen)},
+        )
+
+
+def link_reports(*, source: Report, target: Report, kind: str, by: StaffUser) -> ReportLink:
+    require(by, Action.LINK, source)
+    require(by, Action.LINK, target)
+    if source.pk == target.pk:
+        raise InvalidTransition
+    with transaction.atomic():
+        link, _ = ReportLink.objects.update_or_create(
+            source=source, target=target, defaults={"kind": kind, "created_by": by}
+        )
+        audit.record(
+            action="report.link",
+            actor=by,
+            report_ref=source.reference,
+            detail={"target": target.reference, "kind": kind},
+        )
+    return link
+
+
+def set_legal_hold(*, report: Report, by: StaffUser, hold: bool) -> None:
+    require(by, Action.LEGAL_HOLD, report)
+    with transaction.atomic():
+        Report.objects.filter(pk=report.pk).update(legal_hold=hold)
+        report.legal_hold = hold
+        audit.record(action="report.legal_hold", actor=by, report_ref=report.reference, detail={"hold": hold})
