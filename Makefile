@@ -30,7 +30,7 @@ run: $(VENV)/.runtime
 	$(BIN)/tipline collectstatic --noinput -v0
 	$(BIN)/tipline seed_demo
 	@echo "Tipline is serving on http://127.0.0.1:8000 (staff: http://127.0.0.1:8000/staff/login/)"
-	$(BIN)/tipline serve
+	BIN=$(BIN) tools/serve-with-worker.sh
 
 test: $(VENV)/.dev
 	@tools/system-packages.sh test
