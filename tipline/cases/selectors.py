@@ -34,7 +34,8 @@ def visible_reports(user: StaffUser) -> ReportQuerySet:
     roles = roles_of(user)
     reports = Report.objects.live()
     if roles & {Role.SUPERVISOR, Role.ADMIN}:
-        return reports.exclude(Exists(Exclusion.objects.filter(report=OuterRef("pk"), user=user)))
+        excluded = list(Exclusion.objects.filter(user=user).values_list("report_id", flat=True))
+        return reports.exclude(pk__in=excluded) if excluded else reports
     if Role.HANDLER in roles:
         return reports.filter(Exists(ReportKeyGrant.objects.filter(report=OuterRef("pk"), user=user)))
     return reports.none()
@@ -73,3 +74,29 @@ def queue_counts(reports: ReportQuerySet) -> QueueCounts:
         new=reports.filter(status=Report.Status.NEW).count(),
         overdue=reports.overdue().count(),
     )
+
+
+@dataclass(frozen=True)
+class QueuePage:
+    """One page of the queue without counting every matching report (fast at any size)."""
+
+    items: list[Report]
+    number: int
+    has_next: bool
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        return iter(self.items)
+
+
+def page_of(reports: ReportQuerySet, number: str | None, size: int) -> QueuePage:
+    try:
+        page = max(1, min(int(number or 1), 100_000))
+    except ValueError:
+        page = 1
+    start = (page - 1) * size
+    rows = list(reports[start : start + size + 1])
+    return QueuePage(items=rows[:size], number=page, has_next=len(rows) > size)

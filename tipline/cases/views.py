@@ -88,7 +88,7 @@ def queue(request: HttpRequest, private_key: bytes | None) -> HttpResponse:
     form = QueueFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
     reports = selectors.filter_queue(visible, filters, user=user).select_related("channel", "assignee")
-    page = Paginator(reports, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = selectors.page_of(reports, request.GET.get("page"), PAGE_SIZE)
     query = request.GET.copy()
     query.pop("page", None)
     return render(

@@ -121,6 +121,9 @@ class QuestionnaireVersion(models.Model):
         return f"{self.channel} v{self.number}"
 
 
+LIVE = models.Q(purged_at__isnull=True)
+
+
 class ReportQuerySet(models.QuerySet["Report"]):
     def live(self) -> ReportQuerySet:
         return self.filter(purged_at__isnull=True)
@@ -151,7 +154,7 @@ class Report(models.Model):
     channel = models.ForeignKey(Channel, on_delete=models.PROTECT, related_name="reports")
     questionnaire = models.ForeignKey(QuestionnaireVersion, null=True, on_delete=models.PROTECT, related_name="+")
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.NEW)
-    created_at = models.DateTimeField(db_index=True)
+    created_at = models.DateTimeField()
     updated_at = models.DateTimeField(auto_now=True)
     # Workflow metadata (clear: what the queue needs, nothing more).
     assignee = models.ForeignKey(
@@ -180,11 +183,13 @@ class Report(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+        # Partial indexes over live reports: the queue always filters purged tombstones out.
         indexes = [
-            models.Index(fields=["status", "-created_at"], name="report_status_created"),
-            models.Index(fields=["assignee", "-created_at"], name="report_assignee_created"),
-            models.Index(fields=["channel", "-created_at"], name="report_channel_created"),
-            models.Index(fields=["next_due_at"], name="report_next_due"),
+            models.Index(fields=["-created_at"], name="live_created", condition=LIVE),
+            models.Index(fields=["status", "-created_at"], name="live_status_created", condition=LIVE),
+            models.Index(fields=["assignee", "-created_at"], name="live_assignee_created", condition=LIVE),
+            models.Index(fields=["channel", "-created_at"], name="live_channel_created", condition=LIVE),
+            models.Index(fields=["next_due_at"], name="live_next_due", condition=LIVE),
         ]
 
     def __str__(self) -> str:
