@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 from PIL import Image
 from playwright.sync_api import Browser, BrowserContext, Cookie
@@ -15,6 +16,7 @@ from e2e.pages import HomePage, StaffLoginPage
 CAMERA_MAKER = "MakerCorp"
 PHOTO_SIZE = (64, 48)
 EXIF_MAKE, EXIF_MODEL, EXIF_GPS_IFD = 0x010F, 0x0110, 0x8825
+_HTTP_ERROR_STATUS = "Failed to load resource: the server responded with a status of"
 
 
 def photo_with_exif(camera_model: str) -> bytes:
@@ -52,6 +54,35 @@ class Texts:
         )
 
 
+@dataclass
+class BrowserWatch:
+    """Every URL a party's browser asked for, the answers with an error status, and every error its
+    console reported (CSP violations included)."""
+
+    requested_urls: list[str] = field(default_factory=list)
+    refused: list[tuple[int, str]] = field(default_factory=list)
+    console_errors: list[str] = field(default_factory=list)
+
+    def watch(self, context: BrowserContext) -> BrowserContext:
+        context.on("request", lambda request: self.requested_urls.append(request.url))
+        context.on("response", lambda response: self._response(response.status, response.url))
+        context.on("console", lambda message: self._console(message.type, message.text))
+        return context
+
+    def _response(self, status: int, url: str) -> None:
+        if status >= 400:
+            self.refused.append((status, urlsplit(url).path))
+
+    def page_errors(self) -> list[str]:
+        """Console errors other than HTTP error statuses (those are judged through ``refused``;
+        Chromium's own /favicon.ico request shows up only here)."""
+        return [text for text in self.console_errors if not text.startswith(_HTTP_ERROR_STATUS)]
+
+    def _console(self, kind: str, text: str) -> None:
+        if kind == "error":
+            self.console_errors.append(text)
+
+
 @dataclass(frozen=True)
 class JourneyRecord:
     """What each party saw and handled, for the tests to judge."""
@@ -65,6 +96,8 @@ class JourneyRecord:
     downloaded_photo: bytes
     conversation_seen_by_reporter: list[str]
     conversation_seen_by_handler: list[str]
+    reporter_browser: BrowserWatch
+    handler_browser: BrowserWatch
 
 
 @dataclass(frozen=True)
@@ -78,13 +111,14 @@ class Journey:
     reporter_addresses_seen_by_server: set[str]
 
 
-def _reporter_context(browser: Browser, *, base_url: str, traces: ClientTraces) -> BrowserContext:
-    return browser.new_context(
+def _reporter_context(browser: Browser, *, base_url: str, traces: ClientTraces, watch: BrowserWatch) -> BrowserContext:
+    context = browser.new_context(
         base_url=base_url,
         java_script_enabled=False,
         user_agent=traces.user_agent,
         extra_http_headers=traces.identifying_headers,
     )
+    return watch.watch(context)
 
 
 def run_journey(
@@ -99,8 +133,9 @@ def run_journey(
     """Report, read, download, reply, answer: every step through the real pages."""
     texts = Texts.around(markers)
     photo = photo_with_exif(markers.camera_model)
+    reporter_browser, handler_browser = BrowserWatch(), BrowserWatch()
 
-    reporter = _reporter_context(browser, base_url=reporter_url, traces=traces)
+    reporter = _reporter_context(browser, base_url=reporter_url, traces=traces, watch=reporter_browser)
     form = HomePage.open(reporter.new_page(), referrer=traces.referrer).choose_report_form(seed.CHANNEL_NAME)
     form.answer(seed.WHAT_LABEL, texts.what)
     form.answer(seed.WHERE_LABEL, texts.where)
@@ -113,7 +148,7 @@ def run_journey(
     receipt_shown_after_reload = receipt_page.receipt_is_shown_after_reload()
     reporter.close()
 
-    staff = browser.new_context(base_url=server_url)
+    staff = handler_browser.watch(browser.new_context(base_url=server_url))
     queue = StaffLoginPage.open(staff.new_page()).log_in(seed.HANDLER, staff_password)
     case = queue.open_the_only_report()
     answers_seen_by_handler = case.answers()
@@ -121,7 +156,7 @@ def run_journey(
     downloaded_photo = case.download(texts.file_name)
     case.send_to_reporter(texts.reply)
 
-    returning = _reporter_context(browser, base_url=reporter_url, traces=traces)
+    returning = _reporter_context(browser, base_url=reporter_url, traces=traces, watch=reporter_browser)
     login = HomePage.open(returning.new_page()).go_to_check_your_report()
     portal = login.log_in_refused("0000 0000 0000 0000").log_in(receipt)
     conversation_seen_by_reporter = portal.conversation()
@@ -140,4 +175,6 @@ def run_journey(
         downloaded_photo=downloaded_photo,
         conversation_seen_by_reporter=conversation_seen_by_reporter,
         conversation_seen_by_handler=conversation_seen_by_handler,
+        reporter_browser=reporter_browser,
+        handler_browser=handler_browser,
     )

@@ -9,11 +9,11 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 
-def _messages(page: Page) -> list[str]:
-    return page.get_by_role("article").all_inner_texts()
+def _conversation(page: Page, heading: str) -> Locator:
+    return page.get_by_role("region", name=heading, exact=True)
 
 
 # ---------------------------------------------------------------- reporter side (JavaScript off)
@@ -100,12 +100,12 @@ class PortalPage:
         expect(page).to_have_url(re.compile(r"/portal/report/$"))
 
     def conversation(self) -> list[str]:
-        return _messages(self.page)
+        return _conversation(self.page, "Conversation").get_by_role("article").all_inner_texts()
 
     def write_to_handler(self, text: str) -> None:
         self.page.locator("textarea[name=body]").fill(text)
         self.page.get_by_role("button", name="Send", exact=True).click()
-        expect(self.page.get_by_role("article").filter(has_text=text)).to_be_visible()
+        expect(_conversation(self.page, "Conversation").get_by_role("article").filter(has_text=text)).to_be_visible()
 
 
 # ---------------------------------------------------------------- staff side (JavaScript on)
@@ -156,11 +156,14 @@ class CasePage:
             self.page.get_by_role("link", name=file_name, exact=True).click()
         return Path(download.value.path()).read_bytes()
 
+    def _conversation(self) -> Locator:
+        return _conversation(self.page, "Conversation with the reporter")
+
     def send_to_reporter(self, text: str) -> None:
-        self.page.locator("textarea[name=body]").fill(text)
-        self.page.get_by_role("button", name="Send to the reporter", exact=True).click()
-        expect(self.page.get_by_role("article").filter(has_text=text)).to_be_visible()
+        self._conversation().locator("textarea[name=body]").fill(text)
+        self._conversation().get_by_role("button", name="Send to the reporter", exact=True).click()
+        expect(self._conversation().get_by_role("article").filter(has_text=text)).to_be_visible()
 
     def conversation_after_reload(self) -> list[str]:
         self.page.reload()
-        return _messages(self.page)
+        return self._conversation().get_by_role("article").all_inner_texts()

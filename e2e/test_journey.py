@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+from urllib.parse import urlsplit
 
 import pytest
 from PIL import Image
@@ -52,3 +53,18 @@ def test_the_photo_the_handler_downloads_carries_no_exif(journey: Journey) -> No
 def test_the_reporter_reads_the_reply_and_the_handler_reads_the_answer(journey: Journey) -> None:
     assert any(journey.markers.reply in message for message in journey.record.conversation_seen_by_reporter)
     assert any(journey.markers.reporter_answer in message for message in journey.record.conversation_seen_by_handler)
+
+
+def test_the_reporter_pages_load_nothing_from_another_origin(journey: Journey) -> None:
+    requested = journey.record.reporter_browser.requested_urls
+    assert requested
+    origins = {urlsplit(url).netloc for url in requested}
+    assert len(origins) == 1, origins
+
+
+def test_only_the_mistyped_receipt_is_refused_and_no_page_breaks_a_policy(journey: Journey) -> None:
+    reporter, handler = journey.record.reporter_browser, journey.record.handler_browser
+    assert reporter.refused == [(403, "/portal/")]
+    assert handler.refused == []
+    assert reporter.page_errors() == []
+    assert handler.page_errors() == []
