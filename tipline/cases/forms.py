@@ -30,7 +30,7 @@ class QueueFilterForm(forms.Form):
         choices=[
             ("newest", _("Newest first")),
             ("oldest", _("Oldest first")),
-            ("due", _("Next deadline")),
+            ("due", _("Next deadline (open reports)")),
             ("status", _("Status")),
         ],
     )

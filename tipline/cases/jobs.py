@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from django.db import connection
+
 from tipline.accounts.models import StaffUser
 from tipline.cases import notify, reminders, retention
 from tipline.intake.models import Report
@@ -35,3 +37,12 @@ def deadline_reminders(job: Job) -> None:
 def retention_run(job: Job) -> None:
     retention.warn_upcoming()
     retention.purge_due()
+
+
+@periodic("cases.planner_statistics", every=timedelta(hours=6))
+def planner_statistics(job: Job) -> None:
+    """Keep SQLite's query planner statistics fresh so the queue uses the right index
+    (PostgreSQL's autovacuum does this by itself)."""
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA optimize")

@@ -15,9 +15,9 @@ from tipline.cases.permissions import roles_of
 from tipline.intake.models import Report, ReportKeyGrant, ReportQuerySet
 
 SORTS = {
-    "newest": ("-created_at", "-id"),
-    "oldest": ("created_at", "id"),
-    "due": ("next_due_at", "-created_at"),
+    "newest": ("-created_at",),
+    "oldest": ("created_at",),
+    "due": ("next_due_at",),
     "status": ("status", "-created_at"),
 }
 
@@ -66,7 +66,10 @@ def filter_queue(reports: ReportQuerySet, filters: dict[str, Any], *, user: Staf
         reports = reports.filter(created_at__gte=_aware(start, end=False))
     if end := filters.get("received_to"):
         reports = reports.filter(created_at__lte=_aware(end, end=True))
-    return reports.order_by(*SORTS.get(filters.get("sort") or "newest", SORTS["newest"]))
+    sort = filters.get("sort") or "newest"
+    if sort == "due":  # only reports that have a deadline; closed ones have none
+        reports = reports.filter(next_due_at__isnull=False)
+    return reports.order_by(*SORTS.get(sort, SORTS["newest"]))
 
 
 def queue_counts(reports: ReportQuerySet) -> QueueCounts:

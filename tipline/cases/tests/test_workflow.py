@@ -10,7 +10,11 @@ from tipline.accounts import services as accounts
 from tipline.accounts.models import Role
 from tipline.cases import deadlines, disclosure, retention, services, workflow
 from tipline.cases.exceptions import (
-    AssigneeNotEligible, InvalidTransition, NoAccess, NotAllowed, ReasonRequired,
+    AssigneeNotEligible,
+    InvalidTransition,
+    NoAccess,
+    NotAllowed,
+    ReasonRequired,
 )
 from tipline.cases.models import DisclosureRequest, Label, Message, Note, Outcome
 from tipline.conftest import PASSWORD, Setup
@@ -25,8 +29,12 @@ def _key(user: object) -> bytes:
 def _submit(org: Setup, identity: str = "") -> intake.Submission:
     version = org.channel.current_questionnaire()
     assert version is not None
-    return intake.submit_report(channel=org.channel, questionnaire=version,
-                                answers={"what": "Tender rigging", "kind": "Fraud"}, identity=identity)
+    return intake.submit_report(
+        channel=org.channel,
+        questionnaire=version,
+        answers={"what": "Tender rigging", "kind": "Fraud"},
+        identity=identity,
+    )
 
 
 @pytest.fixture
@@ -99,10 +107,16 @@ def test_closing_needs_an_outcome_and_a_reason(org: Setup) -> None:
     report = submission.report
     malicious = Outcome.objects.get(code="malicious")
     with pytest.raises(ReasonRequired):
-        workflow.close_report(report=report, by=org.handler, private_key=_key(org.handler), outcome=malicious,
-                              reason=" ")
-    workflow.close_report(report=report, by=org.handler, private_key=_key(org.handler), outcome=malicious,
-                          reason="Knowingly false accusation")
+        workflow.close_report(
+            report=report, by=org.handler, private_key=_key(org.handler), outcome=malicious, reason=" "
+        )
+    workflow.close_report(
+        report=report,
+        by=org.handler,
+        private_key=_key(org.handler),
+        outcome=malicious,
+        reason="Knowingly false accusation",
+    )
     report.refresh_from_db()
     assert report.status == Report.Status.CLOSED
     assert report.outcome == malicious
@@ -110,9 +124,9 @@ def test_closing_needs_an_outcome_and_a_reason(org: Setup) -> None:
     notes = services.list_notes(report=report, report_key=submission.report_key)
     assert [(n.note.kind, n.body) for n in notes] == [(Note.Kind.CLOSING, "Knowingly false accusation")]
     with pytest.raises(InvalidTransition):
-        workflow.close_report(report=report, by=org.handler, private_key=_key(org.handler), outcome=malicious,
-                              reason="again")
-
+        workflow.close_report(
+            report=report, by=org.handler, private_key=_key(org.handler), outcome=malicious, reason="again"
+        )
 
 
 def test_notes_labels_links_and_legal_hold(org: Setup) -> None:
@@ -134,12 +148,16 @@ def test_identity_disclosure_needs_a_supervisors_approval(org: Setup) -> None:
     submission = _submit(org, identity="Jane Roe, +1 555 0100")
     report = submission.report
     assert not disclosure.can_read_identity(report=report, user=org.handler)
-    request = disclosure.request_identity(report=report, by=org.handler, private_key=_key(org.handler),
-                                          reason="We need to protect her from retaliation")
+    request = disclosure.request_identity(
+        report=report, by=org.handler, private_key=_key(org.handler), reason="We need to protect her from retaliation"
+    )
     with pytest.raises(NotAllowed):
         disclosure.decide_identity(request=request, by=org.handler, private_key=_key(org.handler), approve=True)
     disclosure.decide_identity(request=request, by=org.supervisor, private_key=_key(org.supervisor), approve=True)
-    assert disclosure.read_identity(report=report, by=org.handler, private_key=_key(org.handler)) == "Jane Roe, +1 555 0100"
+    assert (
+        disclosure.read_identity(report=report, by=org.handler, private_key=_key(org.handler))
+        == "Jane Roe, +1 555 0100"
+    )
     shown = disclosure.disclosures(report=report, report_key=submission.report_key, approved_only=True)
     assert [d.reason for d in shown] == ["We need to protect her from retaliation"]
     with pytest.raises(InvalidTransition):
@@ -229,8 +247,14 @@ def test_reminder_emails_carry_no_content(org: Setup) -> None:
 
 def _closed(org: Setup, when: dt.datetime) -> intake.Submission:
     submission = _submit(org)
-    workflow.close_report(report=submission.report, by=org.handler, private_key=_key(org.handler),
-                          outcome=Outcome.objects.get(code="unsubstantiated"), reason="No evidence", now=when)
+    workflow.close_report(
+        report=submission.report,
+        by=org.handler,
+        private_key=_key(org.handler),
+        outcome=Outcome.objects.get(code="unsubstantiated"),
+        reason="No evidence",
+        now=when,
+    )
     return submission
 
 
