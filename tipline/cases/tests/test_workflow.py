@@ -58,7 +58,7 @@ def test_a_supervisor_assigns_and_the_handler_can_read(org: Setup, second_handle
     report.refresh_from_db()
     assert report.assignee == second_handler
     content = services.open_case(report=report, user=second_handler, private_key=_key(second_handler))
-    assert dict((q["key"], v) for q, v in content.answers)["what"] == "Tender rigging"
+    assert {q["key"]: v for q, v in content.answers}["what"] == "Tender rigging"
 
 
 def test_only_supervisors_assign(org: Setup, second_handler) -> None:  # type: ignore[no-untyped-def]
@@ -270,14 +270,17 @@ def test_purge_destroys_content_and_keys_and_keeps_a_tombstone(org: Setup, tmp_p
     assert retention.purge_due() == 1
     report.refresh_from_db()
     assert report.is_purged
-    assert report.answers_ct is None and report.lookup_id is None and report.receipt_wrapped_key is None
+    assert report.answers_ct is None
+    assert report.lookup_id is None
+    assert report.receipt_wrapped_key is None
     assert not ReportKeyGrant.objects.filter(report=report).exists()
     assert not Message.objects.filter(report=report).exists()
     assert not Note.objects.filter(report=report).exists()
     assert not Attachment.objects.filter(report=report).exists()
     assert list(blobstore.get_store().names()) == []
     assert report.status == Report.Status.CLOSED
-    assert report.outcome is not None and report.channel_id == org.channel.pk
+    assert report.outcome is not None
+    assert report.channel_id == org.channel.pk
 
 
 def test_no_purge_under_legal_hold_or_after_new_activity(org: Setup) -> None:
