@@ -14,6 +14,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, sync_playwright
 
+from e2e import seed
+from e2e.authenticator import Authenticator
 from e2e.journey import Journey, run_journey
 from e2e.markers import ClientTraces, ContentMarkers, unique
 from e2e.relay import ReporterRelay
@@ -70,11 +72,19 @@ def deployment(
     workdir = tmp_path_factory.mktemp(f"e2e-{backend}")
     server = new_server(backend=backend, database=_new_database(backend, workdir), workdir=workdir)
     staff_password = unique("PASSWORDmarker")
+    authenticators = {username: Authenticator() for username in seed.STAFF}
     public_note = f"Tell us in confidence. {unique('PUBLICnote')}"
     try:
-        server.prepare(static_dir=static_dir, staff_password=staff_password, channel_description=public_note)
+        server.prepare(
+            static_dir=static_dir,
+            staff_password=staff_password,
+            channel_description=public_note,
+            authenticator_keys={username: app.key_hex for username, app in authenticators.items()},
+        )
         server.start()
-        yield Deployment(server=server, staff_password=staff_password, public_note=public_note)
+        yield Deployment(
+            server=server, staff_password=staff_password, authenticators=authenticators, public_note=public_note
+        )
     finally:
         server.close()
 
@@ -90,6 +100,7 @@ def journey(deployment: Deployment, browser: Browser) -> Iterator[Journey]:
             server_url=deployment.server.url,
             reporter_url=relay.url,
             staff_password=deployment.staff_password,
+            authenticator=deployment.authenticators[seed.HANDLER],
             markers=markers,
             traces=traces,
         )

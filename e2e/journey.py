@@ -10,6 +10,7 @@ from PIL import Image
 from playwright.sync_api import Browser, BrowserContext, Cookie
 
 from e2e import seed
+from e2e.authenticator import Authenticator
 from e2e.markers import ClientTraces, ContentMarkers
 from e2e.pages import HomePage, StaffLoginPage
 
@@ -127,6 +128,7 @@ def run_journey(
     server_url: str,
     reporter_url: str,
     staff_password: str,
+    authenticator: Authenticator,
     markers: ContentMarkers,
     traces: ClientTraces,
 ) -> JourneyRecord:
@@ -149,7 +151,7 @@ def run_journey(
     reporter.close()
 
     staff = handler_browser.watch(browser.new_context(base_url=server_url))
-    queue = StaffLoginPage.open(staff.new_page()).log_in(seed.HANDLER, staff_password)
+    queue = StaffLoginPage.open(staff.new_page()).log_in(seed.HANDLER, staff_password, authenticator)
     case = queue.open_the_only_report()
     answers_seen_by_handler = case.answers()
     case_page_seen_by_handler = case.text()

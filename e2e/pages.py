@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from playwright.sync_api import Locator, Page, expect
+
+from e2e.authenticator import Authenticator
 
 
 def _conversation(page: Page, heading: str) -> Locator:
@@ -28,12 +31,17 @@ class HomePage:
         page.goto("/", referer=referrer)
         return cls(page)
 
+    def _main_navigation(self, link: str) -> Locator:
+        return self.page.get_by_role("navigation", name="Main").get_by_role("link", name=link, exact=True)
+
     def choose_report_form(self, channel_name: str) -> ReportFormPage:
-        self.page.get_by_role("link", name=channel_name, exact=True).click()
+        """Main menu "Report", then the form's link in the list of ways to report."""
+        self._main_navigation("Report").click()
+        self.page.get_by_role("main").get_by_role("link", name=channel_name, exact=True).click()
         return ReportFormPage(self.page, channel_name)
 
     def go_to_check_your_report(self) -> ReceiptLoginPage:
-        self.page.get_by_role("link", name="Check your report", exact=True).click()
+        self._main_navigation("Check your report").click()
         return ReceiptLoginPage(self.page)
 
 
@@ -111,19 +119,28 @@ class PortalPage:
 # ---------------------------------------------------------------- staff side (JavaScript on)
 
 
+LOGIN_PATH = "/staff/login/"
+SECOND_STEP_PATH = "/staff/login/code/"
+
+
 class StaffLoginPage:
     def __init__(self, page: Page) -> None:
         self.page = page
 
     @classmethod
     def open(cls, page: Page) -> StaffLoginPage:
-        page.goto("/staff/login/")
+        page.goto(LOGIN_PATH)
         return cls(page)
 
-    def log_in(self, username: str, password: str) -> QueuePage:
+    def log_in(self, username: str, password: str, authenticator: Authenticator) -> QueuePage:
+        """The password, then a code from the authenticator app when the site asks for one."""
         self.page.locator("input[name=username]").fill(username)
         self.page.locator("input[name=password]").fill(password)
         self.page.get_by_role("button", name="Log in", exact=True).click()
+        self.page.wait_for_url(lambda url: urlsplit(url).path != LOGIN_PATH)
+        if urlsplit(self.page.url).path == SECOND_STEP_PATH:
+            self.page.locator("input[name=code]").fill(authenticator.code())
+            self.page.get_by_role("button", name="Continue", exact=True).click()
         return QueuePage(self.page)
 
 

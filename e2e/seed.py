@@ -1,7 +1,7 @@
 """Seed a fresh Tipline database for the journeys; run as ``python -m e2e.seed`` in the server's environment.
 
-Reads ``{"password": ..., "channel_description": ...}`` as JSON on stdin. The
-constants below are what the page objects and tests look for on the pages.
+Reads ``{"password": ..., "channel_description": ..., "authenticator_keys": {username: hex}}``
+as JSON on stdin. The constants below are what the page objects and tests look for on the pages.
 """
 
 from __future__ import annotations
@@ -24,7 +24,26 @@ KIND_CHOICES = ("Bribery or corruption", "Fraud or misuse of public money")
 FILES_LABEL = "Attach files"
 
 
-def seed(*, password: str, channel_description: str) -> None:
+STAFF = (ADMIN, SUPERVISOR, HANDLER)
+
+
+def give_authenticators(keys: dict[str, str]) -> None:
+    """A confirmed authenticator app with a known secret for each staff member, when the site
+    asks for a second step at log-in (django-otp installed)."""
+    from django.apps import apps
+
+    if not apps.is_installed("django_otp.plugins.otp_totp"):
+        return
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from tipline.accounts.models import StaffUser
+
+    for username, key_hex in keys.items():
+        user = StaffUser.objects.get(username=username)
+        TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=True, key=key_hex)
+
+
+def seed(*, password: str, channel_description: str, authenticator_keys: dict[str, str]) -> None:
     """An organisation, an admin, a supervisor, a handler who receives the one web channel."""
     from django.db import transaction
 
@@ -62,6 +81,7 @@ def seed(*, password: str, channel_description: str) -> None:
             for order, (key, kind, label, required, max_length, choices) in enumerate(questions)
         )
         intake.publish_questionnaire(channel=channel)
+        give_authenticators(authenticator_keys)
 
 
 def main() -> None:

@@ -21,6 +21,8 @@ from urllib.parse import urlsplit
 import psycopg
 from psycopg import sql
 
+from e2e.authenticator import Authenticator
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 TIPLINE = Path(sys.executable).with_name("tipline")
 KDF_COST = "t=1,m=8M"
@@ -147,11 +149,19 @@ class TiplineServer:
             msg = f"{' '.join(argv)} exited with {result.returncode}:\n{_tail(setup_log)}"
             raise RuntimeError(msg)
 
-    def prepare(self, *, static_dir: Path, staff_password: str, channel_description: str) -> None:
-        """Migrate, install the collected static files and seed staff with a known password."""
+    def prepare(
+        self, *, static_dir: Path, staff_password: str, channel_description: str, authenticator_keys: dict[str, str]
+    ) -> None:
+        """Migrate, install the collected static files, seed staff with a known password and authenticator."""
         self.run_command(str(TIPLINE), "migrate", "--noinput", "-v0")
         shutil.copytree(static_dir, self.data_dir / "static")
-        seed_input = json.dumps({"password": staff_password, "channel_description": channel_description})
+        seed_input = json.dumps(
+            {
+                "password": staff_password,
+                "channel_description": channel_description,
+                "authenticator_keys": authenticator_keys,
+            }
+        )
         self.run_command(sys.executable, "-m", "e2e.seed", stdin=seed_input)
 
     def start(self) -> None:
@@ -233,6 +243,7 @@ class Deployment:
 
     server: TiplineServer
     staff_password: str
+    authenticators: dict[str, Authenticator]  # by username
     public_note: str  # the channel description, in clear in the database by design
 
 

@@ -22,7 +22,7 @@ def test_chromium_keeps_and_sends_secure_cookies_to_http_loopback(deployment: De
         assert [cookie["secure"] for cookie in context.cookies() if cookie["name"] == "csrftoken"] == [True]
         # The log-in POST passes CSRF only if the Secure csrftoken cookie came back; the queue
         # opens only if the Secure session and vault cookies were kept and sent.
-        queue = login.log_in(seed.HANDLER, deployment.staff_password)
+        queue = login.log_in(seed.HANDLER, deployment.staff_password, deployment.authenticators[seed.HANDLER])
         queue.page.reload()
         cookies = context.cookies()
     finally:
