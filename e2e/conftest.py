@@ -95,15 +95,19 @@ def journey(deployment: Deployment, browser: Browser) -> Iterator[Journey]:
     markers, traces = ContentMarkers.new(), ClientTraces.new()
     relay = ReporterRelay(upstream_port=deployment.server.port, source_address=traces.address)
     try:
-        record = run_journey(
-            browser=browser,
-            server_url=deployment.server.url,
-            reporter_url=relay.url,
-            staff_password=deployment.staff_password,
-            authenticator=deployment.authenticators[seed.HANDLER],
-            markers=markers,
-            traces=traces,
-        )
+        try:
+            record = run_journey(
+                browser=browser,
+                server_url=deployment.server.url,
+                reporter_url=relay.url,
+                staff_password=deployment.staff_password,
+                authenticator=deployment.authenticators[seed.HANDLER],
+                markers=markers,
+                traces=traces,
+            )
+        except Exception as error:
+            error.add_note(deployment.server.log_tail())  # a failed step often has its cause there
+            raise
         yield Journey(
             markers=markers,
             traces=traces,

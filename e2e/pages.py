@@ -15,7 +15,7 @@ from playwright.sync_api import Locator, Page, expect
 from e2e.authenticator import Authenticator
 
 
-def _conversation(page: Page, heading: str) -> Locator:
+def _region(page: Page, heading: str) -> Locator:
     return page.get_by_role("region", name=heading, exact=True)
 
 
@@ -108,12 +108,12 @@ class PortalPage:
         expect(page).to_have_url(re.compile(r"/portal/report/$"))
 
     def conversation(self) -> list[str]:
-        return _conversation(self.page, "Conversation").get_by_role("article").all_inner_texts()
+        return _region(self.page, "Conversation").get_by_role("article").all_inner_texts()
 
     def write_to_handler(self, text: str) -> None:
         self.page.locator("textarea[name=body]").fill(text)
         self.page.get_by_role("button", name="Send", exact=True).click()
-        expect(_conversation(self.page, "Conversation").get_by_role("article").filter(has_text=text)).to_be_visible()
+        expect(_region(self.page, "Conversation").get_by_role("article").filter(has_text=text)).to_be_visible()
 
 
 # ---------------------------------------------------------------- staff side (JavaScript on)
@@ -174,7 +174,7 @@ class CasePage:
         return Path(download.value.path()).read_bytes()
 
     def _conversation(self) -> Locator:
-        return _conversation(self.page, "Conversation with the reporter")
+        return _region(self.page, "Conversation with the reporter")
 
     def send_to_reporter(self, text: str) -> None:
         self._conversation().locator("textarea[name=body]").fill(text)

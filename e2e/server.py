@@ -225,6 +225,9 @@ class TiplineServer:
     def log_bytes(self) -> bytes:
         return self.log_path.read_bytes()
 
+    def log_tail(self) -> str:
+        return f"last lines of {self.log_path}:\n{_tail(self.log_path)}"
+
     def store_files(self) -> dict[str, bytes]:
         """Every file in the attachment store, temporary ones included."""
         return {
