@@ -145,13 +145,14 @@ def detail(request: HttpRequest, private_key: bytes | None, reference: str) -> H
         "disclosures": disclosure.disclosures(report=report, report_key=content.report_key),
         "can": {action.value: allowed(user, action, report) for action in Action},
         "can_read_identity": disclosure.can_read_identity(report=report, user=user),
-        "assign_form": AssignForm(),
-        "exclude_form": ExcludeForm(),
-        "close_form": CloseForm(),
-        "note_form": NoteForm(),
-        "labels_form": LabelsForm(initial={"labels": report.labels.all()}),
-        "link_form": LinkForm(),
-        "disclosure_form": DisclosureRequestForm(),
+        # Each form gets its own id prefix: several of them have a field of the same name.
+        "assign_form": AssignForm(auto_id="assign_%s"),
+        "exclude_form": ExcludeForm(auto_id="exclude_%s"),
+        "close_form": CloseForm(auto_id="close_%s"),
+        "note_form": NoteForm(auto_id="note_%s"),
+        "labels_form": LabelsForm(auto_id="labels_%s", initial={"labels": report.labels.all()}),
+        "link_form": LinkForm(auto_id="link_%s"),
+        "disclosure_form": DisclosureRequestForm(auto_id="disclosure_%s"),
         "links": list(report.links_out.select_related("target")) + list(report.links_in.select_related("source")),
     }
     return render(request, "cases/detail.html", context, status=400 if form.errors else 200)
