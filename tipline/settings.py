@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "tipline.audit",
     "tipline.intake",
     "tipline.cases",
+    "tipline.jobs",
 ]
 
 MIDDLEWARE = [

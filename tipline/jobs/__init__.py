@@ -1,0 +1,1 @@
+"""Durable background jobs: a database-backed queue, periodic schedules and the ``tipline worker``."""
