@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "tipline.audit",
     "tipline.intake",
     "tipline.cases",
+    "tipline.publishing",
     "tipline.jobs",
 ]
 
@@ -194,3 +195,27 @@ LOGGING = {
     },
 }
 ADMINS: list[tuple[str, str]] = []
+
+# Publishing: the official public channel (tipline.publishing).
+# Public pages: browsers and CDNs may keep a page this long; the server keeps rendered
+# pages this long, keyed by the public version, so publishing invalidates them at once.
+TIPLINE_PUBLIC_MAX_AGE = env_int("TIPLINE_PUBLIC_MAX_AGE", 60)
+TIPLINE_PUBLIC_CACHE_SECONDS = env_int("TIPLINE_PUBLIC_CACHE_SECONDS", 3600, minimum=1)
+TIPLINE_PUBLIC_PAGE_SIZE = env_int("TIPLINE_PUBLIC_PAGE_SIZE", 10, minimum=1)
+TIPLINE_FEED_ITEMS = env_int("TIPLINE_FEED_ITEMS", 20, minimum=1)
+TIPLINE_SEARCH_MAX_CHARS = env_int("TIPLINE_SEARCH_MAX_CHARS", 200, minimum=10)
+TIPLINE_SEARCH_MAX_WORDS = env_int("TIPLINE_SEARCH_MAX_WORDS", 8, minimum=1)
+# Article images: resized and stripped of metadata, kept (both sizes) in this folder.
+TIPLINE_PUBLISHING_MEDIA_DIR = Path(env_str("TIPLINE_PUBLISHING_MEDIA_DIR", str(DATA_DIR / "public-media")))
+TIPLINE_IMAGE_MAX_SIZE = env_size("TIPLINE_IMAGE_MAX_SIZE", 10 * 1024**2)
+TIPLINE_IMAGE_MAX_PIXELS = env_int("TIPLINE_IMAGE_MAX_PIXELS", 30_000_000, minimum=1)
+TIPLINE_IMAGE_MAX_WIDTH = env_int("TIPLINE_IMAGE_MAX_WIDTH", 1600, minimum=320)
+# Subscriptions: unconfirmed addresses are deleted after this many hours; requests per
+# visitor and hour; the weekly digest goes out on this weekday (0 = Monday) and hour.
+TIPLINE_SUBSCRIPTION_CONFIRM_HOURS = env_int("TIPLINE_SUBSCRIPTION_CONFIRM_HOURS", 48, minimum=1)
+TIPLINE_SUBSCRIBE_ATTEMPTS = env_int("TIPLINE_SUBSCRIBE_ATTEMPTS", 10, minimum=1)
+TIPLINE_DIGEST_WEEKDAY = env_int("TIPLINE_DIGEST_WEEKDAY", 0)
+TIPLINE_DIGEST_HOUR = env_int("TIPLINE_DIGEST_HOUR", 8)
+if TIPLINE_DIGEST_WEEKDAY > 6 or TIPLINE_DIGEST_HOUR > 23:
+    msg = "TIPLINE_DIGEST_WEEKDAY must be 0-6 (Monday-Sunday) and TIPLINE_DIGEST_HOUR 0-23"
+    raise ImproperlyConfigured(msg)

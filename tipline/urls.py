@@ -4,15 +4,17 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.i18n import set_language
 
-from tipline.intake import views as intake_views
+from tipline.publishing.views import public as publishing_views
 
 handler400 = "tipline.http_privacy.bad_request"
 
 urlpatterns = [
-    path("", intake_views.home, name="home"),
+    path("", publishing_views.home, name="home"),
     path("", include("tipline.intake.urls")),
     path("staff/", include("tipline.accounts.urls")),
     path("console/", include("tipline.cases.urls")),
+    path("editor/", include("tipline.publishing.editor_urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("admin/", admin.site.urls),
+    path("", include("tipline.publishing.urls")),
 ]

@@ -1,0 +1,48 @@
+"""Turn publishing failures into a page in the person's language with a fitting status."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
+from django.shortcuts import render
+from django.utils import translation
+
+from tipline.publishing import languages
+from tipline.publishing.exceptions import PublishingError
+
+
+def error_response(
+    request: HttpRequest, error: PublishingError, template: str = "publishing/error.html"
+) -> HttpResponse:
+    response = render(request, template, {"message": error.user_message()}, status=error.status)
+    if error.status == 429:
+        response["Retry-After"] = "3600"
+    return response
+
+
+def handles_publishing_errors(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        try:
+            return view(request, *args, **kwargs)
+        except PublishingError as error:
+            return error_response(request, error)
+
+    return wrapper
+
+
+def in_address_language(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
+    """For public pages that are not cached (forms): the language still comes from the address."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, lang: str | None = None, **kwargs: Any) -> HttpResponseBase:
+        language = lang or languages.default_language()
+        translation.activate(language)
+        request.LANGUAGE_CODE = language
+        return view(request, *args, language=language, **kwargs)
+
+    return wrapper

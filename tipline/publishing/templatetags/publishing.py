@@ -1,0 +1,75 @@
+"""Template tags of the official channel: the verification badge and language-aware links."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+from django.core.cache import cache
+from django.urls import reverse
+from django.utils import translation
+
+from tipline.publishing import languages
+from tipline.publishing.models import OfficialProfile
+
+register = template.Library()
+_BADGE_SECONDS = 60
+
+
+def _badge_key(language: str) -> str:
+    return f"publishing:badge:{language}"
+
+
+def forget_profile() -> None:
+    cache.delete_many([_badge_key(code) for code in languages.public_languages()])
+
+
+def badge_data(language: str) -> dict[str, Any] | None:
+    """What the badge shows, cached briefly: it is on every page, reporter pages included."""
+    key = _badge_key(language)
+    data: dict[str, Any] | None = cache.get(key)
+    if data is None:
+        profile = OfficialProfile.objects.prefetch_related("texts").filter(pk=1).first()
+        text = profile.text_for(language) if profile else None
+        data = {"present": False}
+        if profile is not None and text is not None and profile.verified_domain:
+            data = {
+                "present": True,
+                "name": text.name,
+                "domain": profile.verified_domain,
+                "by": text.verified_by,
+                "since": profile.verified_since,
+                "url": public_url("publishing:profile", language=language) + "#verification",
+            }
+        cache.set(key, data, _BADGE_SECONDS)
+    return data if data.get("present") else None
+
+
+@register.inclusion_tag("publishing/badge.html")
+def verification_badge() -> dict[str, Any]:
+    return {"badge": badge_data(translation.get_language() or languages.default_language())}
+
+
+def public_url(name: str, *, language: str, **kwargs: Any) -> str:
+    """The address of a public page in ``language`` (no prefix for the default language)."""
+    if language != languages.default_language():
+        kwargs["lang"] = language
+    return reverse(name, kwargs=kwargs or None)
+
+
+@register.simple_tag(takes_context=True)
+def purl(context: template.Context, name: str, **kwargs: Any) -> str:
+    """``{% purl "publishing:category" slug=c.slug %}`` in the page's language."""
+    language = context.get("language") or translation.get_language() or languages.default_language()
+    return public_url(name, language=language, **kwargs)
+
+
+@register.filter
+def in_language(value: Any, language: str) -> str:
+    """``category|in_language:language``: the name of a category in a language."""
+    return str(value.name_in(language))
+
+
+@register.filter
+def hreflang(code: str) -> str:
+    return languages.hreflang(code)
