@@ -10,10 +10,13 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from tipline.accounts import services as accounts
+from tipline.accounts.exceptions import AccountError
 from tipline.accounts.models import StaffUser
 from tipline.audit import services as audit
-from tipline.cases.exceptions import EmptyMessage, NoAccess
+from tipline.cases.exceptions import EmptyMessage, NoAccess, ReasonRequired
 from tipline.cases.models import Message, Note
+from tipline.cases.permissions import Action, require
 from tipline.crypto import boxes
 from tipline.crypto.errors import DecryptionFailed
 from tipline.intake import services as intake
@@ -78,17 +81,39 @@ def report_attachments(*, report: Report, report_key: bytes, include_held: bool 
     return [intake.describe_attachment(attachment=a, report_key=report_key) for a in rows]
 
 
-def open_case(*, report: Report, user: StaffUser, private_key: bytes) -> CaseContent:
-    """Decrypt a report for one staff member's session; audited as a read of content."""
-    report_key = report_key_for(report=report, user=user, private_key=private_key)
-    content = CaseContent(
+def _content(report: Report, report_key: bytes) -> CaseContent:
+    return CaseContent(
         report=report,
         report_key=report_key,
         answers=intake.read_answers(report=report, report_key=report_key),
         attachments=report_attachments(report=report, report_key=report_key),
         messages=list_messages(report=report, report_key=report_key),
     )
+
+
+def open_case(*, report: Report, user: StaffUser, private_key: bytes) -> CaseContent:
+    """Decrypt a report for one staff member's session; audited as a read of content."""
+    content = _content(report, report_key_for(report=report, user=user, private_key=private_key))
     audit.record(action="report.read", actor=user, report_ref=report.reference)
+    return content
+
+
+def open_case_with_escrow(*, report: Report, admin: StaffUser, admin_private_key: bytes, reason: str) -> CaseContent:
+    """An admin reads a report through the organisation's escrow key, with a written
+    reason that goes into the audit trail. The only way an admin reads content."""
+    require(admin, Action.ESCROW_READ, report)
+    if not reason.strip():
+        raise ReasonRequired
+    try:
+        escrow = accounts.escrow_private_key(admin=admin, admin_private_key=admin_private_key)
+        grant = ReportKeyGrant.objects.get(report=report, user=None)
+        report_key = boxes.unseal(escrow, bytes(grant.sealed_key))
+    except (AccountError, ReportKeyGrant.DoesNotExist, DecryptionFailed):
+        raise NoAccess from None
+    content = _content(report, report_key)
+    audit.record(
+        action="escrow.read", actor=admin, report_ref=report.reference, detail={"reason": reason.strip()[:500]}
+    )
     return content
 
 

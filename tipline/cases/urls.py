@@ -24,5 +24,6 @@ urlpatterns = [
     path("reports/<str:reference>/identity/", views.reveal_identity, name="reveal_identity"),
     path("reports/<str:reference>/export.pdf", views.export_pdf, name="export_pdf"),
     path("reports/<str:reference>/audit/", views.audit_trail, name="case_audit"),
+    path("reports/<str:reference>/escrow/", views.escrow_read, name="escrow_read"),
     path("files/<int:attachment_id>/", views.download, name="download"),
 ]

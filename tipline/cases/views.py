@@ -136,6 +136,8 @@ def detail(request: HttpRequest, private_key: bytes | None, reference: str) -> H
             return redirect("cases:detail", reference=reference)
     if report.is_purged:
         return render(request, "cases/purged.html", {"report": report}, status=410)
+    if not allowed(user, Action.READ_CONTENT, report) and allowed(user, Action.ESCROW_READ, report):
+        return redirect("cases:escrow_read", reference=reference)
     content = services.open_case(report=report, user=user, private_key=_key(private_key))
     context = {
         "case": content,
@@ -311,3 +313,30 @@ def audit_trail(request: HttpRequest, private_key: bytes | None, reference: str 
         entries = entries.filter(report_ref=reference)
     page = Paginator(entries, 100).get_page(request.GET.get("page"))
     return render(request, "cases/audit.html", {"page": page, "reference": reference})
+
+
+class EscrowReadForm(forms.Form):
+    reason = forms.CharField(
+        label=gettext_lazy("Why you must read this report"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=gettext_lazy("Recorded in the audit trail, which supervisors read."),
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@staff_required
+@handles_case_errors
+def escrow_read(request: HttpRequest, private_key: bytes | None, reference: str) -> HttpResponse:
+    """An admin reads a report through the escrow key, after giving a written reason."""
+    user, report = _staff(request), _report(reference)
+    require(user, Action.ESCROW_READ, report)
+    form = EscrowReadForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        content = services.open_case_with_escrow(
+            report=report, admin=user, admin_private_key=_key(private_key), reason=form.cleaned_data["reason"]
+        )
+        return render(request, "cases/escrow_read.html", {"case": content, "report": report})
+    return render(
+        request, "cases/escrow_reason.html", {"form": form, "report": report}, status=400 if form.errors else 200
+    )
