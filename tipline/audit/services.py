@@ -91,8 +91,16 @@ def _all_entries(batch: int = 2000) -> Iterator[AuditEntry]:
         last = page[-1].seq
 
 
-def verify_chain(entries: Iterable[AuditEntry] | None = None) -> int:
-    """Check every link; return the number of entries or raise :class:`AuditChainBroken`."""
+def chain_head() -> tuple[int, str] | None:
+    """The latest entry's sequence number and hash: an anchor to keep outside the database."""
+    last = AuditEntry.objects.order_by("-seq").only("seq", "entry_hash").first()
+    return (last.seq, last.entry_hash) if last else None
+
+
+def verify_chain(entries: Iterable[AuditEntry] | None = None, *, anchors: Iterable[tuple[int, str]] = ()) -> int:
+    """Check every link, and that each anchor (seq, hash) kept outside still matches;
+    return the number of entries or raise :class:`AuditChainBroken`."""
+    expected = dict(anchors)
     rows = entries if entries is not None else _all_entries()
     expected_prev, expected_seq, count = GENESIS, 1, 0
     for entry in rows:
@@ -102,5 +110,10 @@ def verify_chain(entries: Iterable[AuditEntry] | None = None) -> int:
             raise AuditChainBroken(entry.seq, "does not follow the previous entry")
         if _hash_of(entry) != entry.entry_hash:
             raise AuditChainBroken(entry.seq, "was altered")
+        if expected.pop(entry.seq, entry.entry_hash) != entry.entry_hash:
+            raise AuditChainBroken(entry.seq, "differs from the anchor kept outside the database")
         expected_prev, expected_seq, count = entry.entry_hash, entry.seq + 1, count + 1
+    if expected:
+        first = min(expected)
+        raise AuditChainBroken(first, "is missing: entries were deleted from the end of the chain")
     return count

@@ -97,7 +97,13 @@ def _run_mat2(source: Path, target: Path) -> CleanOutcome:
             capture_output=True,
             timeout=MAT2_TIMEOUT_SECONDS,
             check=False,
-            env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(target.parent), "LANG": "C.UTF-8"},
+            # HOME and TMPDIR point into the memory-backed work folder: nothing mat2 writes reaches a disk.
+            env={
+                "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+                "HOME": str(target.parent),
+                "TMPDIR": str(target.parent),
+                "LANG": "C.UTF-8",
+            },
             cwd=target.parent,
         )
     except subprocess.TimeoutExpired:
