@@ -7,6 +7,7 @@ app's own fields by their form names; buttons and links by their text.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -17,6 +18,16 @@ from e2e.authenticator import Authenticator
 
 def _region(page: Page, heading: str) -> Locator:
     return page.get_by_role("region", name=heading, exact=True)
+
+
+def _label(text: str) -> re.Pattern[str]:
+    """A form label, with or without the colon Django adds after it."""
+    return re.compile(rf"^{re.escape(text)}:?$")
+
+
+def _strong_after(page: Page, lead: str) -> Locator:
+    """The emphasised value of a line such as "Status: <strong>Closed</strong>"."""
+    return page.get_by_role("main").locator("p").filter(has_text=re.compile(rf"^{re.escape(lead)}")).locator("strong")
 
 
 # ---------------------------------------------------------------- reporter side (JavaScript off)
@@ -110,6 +121,19 @@ class PortalPage:
     def conversation(self) -> list[str]:
         return _region(self.page, "Conversation").get_by_role("article").all_inner_texts()
 
+    def status(self) -> str:
+        return _strong_after(self.page, "Status:").inner_text().strip()
+
+    def outcome(self) -> str | None:
+        """The outcome line, shown once the report is closed."""
+        outcome = _strong_after(self.page, "Outcome:")
+        return outcome.inner_text().strip() if outcome.count() else None
+
+    def disclosure_reasons(self) -> list[str]:
+        """The reason given with each approved disclosure of the reporter's identity."""
+        notices = self.page.get_by_role("region", name="Your identity was disclosed to a handler", exact=True)
+        return [text.strip() for text in notices.locator("blockquote").all_inner_texts()]
+
     def write_to_handler(self, text: str) -> None:
         self.page.locator("textarea[name=body]").fill(text)
         self.page.get_by_role("button", name="Send", exact=True).click()
@@ -144,11 +168,61 @@ class StaffLoginPage:
         return QueuePage(self.page)
 
 
+@dataclass(frozen=True)
+class QueueRow:
+    reference: str
+    channel: str
+    status: str
+    assigned_to: str
+
+
 class QueuePage:
     def __init__(self, page: Page) -> None:
         self.page = page
-        expect(page).to_have_url(re.compile(r"/console/$"))
+        expect(page).to_have_url(re.compile(r"/console/(\?.*)?$"))
         expect(page.get_by_role("heading", name="Reports", exact=True)).to_be_visible()
+
+    @classmethod
+    def open(cls, page: Page) -> QueuePage:
+        """Back to the queue through the console's menu."""
+        page.get_by_role("navigation", name="Main").get_by_role("link", name="Reports", exact=True).click()
+        page.wait_for_url(re.compile(r"/console/$"))
+        return cls(page)
+
+    def count_of_new(self) -> int:
+        """The "N new" figure above the list, over every report this person may see."""
+        count = self.page.get_by_role("link", name=re.compile(r"^\d+ new$"))
+        return int(count.inner_text().split()[0])
+
+    def only_channel(self, channel_name: str) -> QueuePage:
+        filters = self.page.get_by_role("form", name="Filter the reports", exact=True)
+        filters.get_by_label(_label("Channel")).select_option(label=channel_name)
+        filters.get_by_role("button", name="Apply", exact=True).click()
+        self.page.wait_for_url(re.compile(r"[?&]channel=\d+"))
+        return QueuePage(self.page)
+
+    def rows(self) -> list[QueueRow]:
+        table = self.page.get_by_role("table")
+        columns = [text.strip() for text in table.get_by_role("columnheader").all_inner_texts()]
+        rows = []
+        for row in table.locator("tbody").get_by_role("row").all():
+            cells = [text.strip() for text in row.get_by_role("cell").all_inner_texts()]
+            if len(cells) != len(columns):
+                continue  # "No reports match."
+            by_column = dict(zip(columns, cells, strict=True))
+            rows.append(
+                QueueRow(
+                    reference=by_column["Reference"],
+                    channel=by_column["Channel"],
+                    status=by_column["Status"],
+                    assigned_to=by_column["Assigned to"],
+                )
+            )
+        return rows
+
+    def open_report(self, reference: str) -> CasePage:
+        self.page.get_by_role("table").get_by_role("link", name=reference, exact=True).click()
+        return CasePage(self.page)
 
     def open_the_only_report(self) -> CasePage:
         links = self.page.get_by_role("table").get_by_role("link")
@@ -184,3 +258,95 @@ class CasePage:
     def conversation_after_reload(self) -> list[str]:
         self.page.reload()
         return self._conversation().get_by_role("article").all_inner_texts()
+
+    def reload(self) -> CasePage:
+        self.page.reload()
+        return CasePage(self.page)
+
+    def status(self) -> str:
+        return self.page.locator("#status").inner_text().strip()
+
+    def _assigned_to(self) -> Locator:
+        return self.page.locator("dt", has_text="Assigned to").locator("xpath=following-sibling::dd[1]")
+
+    def assigned_to(self) -> str:
+        return self._assigned_to().inner_text().strip()
+
+    def _actions(self) -> Locator:
+        return _region(self.page, "Actions")
+
+    def assign_to(self, handler: str) -> None:
+        """Supervisors only: the report key is sealed to the handler chosen."""
+        self._actions().get_by_label(_label("Handler")).select_option(label=handler)
+        self._actions().get_by_role("button", name="Assign", exact=True).click()
+        expect(self._assigned_to()).to_have_text(handler)
+
+    def acknowledge(self) -> None:
+        self._actions().get_by_role("button", name="Acknowledge (tells the reporter)", exact=True).click()
+        expect(self.page.locator("#status")).to_have_text("Acknowledged")
+
+    def close(self, *, outcome: str, reason: str) -> None:
+        summary = self.page.locator("summary", has_text="Close the report")
+        closing = self._actions().locator("details").filter(has=summary)
+        summary.click()
+        closing.get_by_label(_label("Outcome")).select_option(label=outcome)
+        closing.get_by_label(_label("Reason")).fill(reason)
+        closing.get_by_role("button", name="Close", exact=True).click()
+        expect(self.page.locator("#status")).to_have_text("Closed")
+
+    def open_audit_trail(self) -> AuditTrailPage:
+        self._actions().get_by_role("link", name="Audit trail of this report", exact=True).click()
+        return AuditTrailPage(self.page)
+
+    def _identity(self) -> Locator:
+        return _region(self.page, "Reporter's identity")
+
+    def identity_section(self) -> str:
+        return self._identity().inner_text()
+
+    def ask_for_identity(self, reason: str) -> None:
+        """A handler without access writes why; the request waits for a supervisor."""
+        self._identity().get_by_label(_label("Why you need the reporter's identity")).fill(reason)
+        self._identity().get_by_role("button", name="Ask for the identity", exact=True).click()
+        expect(self._disclosure_request(reason)).to_contain_text("Waiting for a supervisor")
+
+    def _disclosure_request(self, reason: str) -> Locator:
+        return self._identity().locator("div").filter(has_text=reason)
+
+    def approve_identity_request(self, reason: str) -> None:
+        """Supervisors only: the request with this reason."""
+        self._disclosure_request(reason).get_by_role("button", name="Approve", exact=True).click()
+        expect(self._disclosure_request(reason)).to_contain_text("Approved")
+
+    def show_identity(self) -> IdentityPage:
+        self._identity().get_by_role("button", name="Show the identity (recorded in the audit trail)").click()
+        return IdentityPage(self.page)
+
+
+class IdentityPage:
+    def __init__(self, page: Page) -> None:
+        self.page = page
+        expect(page).to_have_url(re.compile(r"/console/reports/[^/]+/identity/$"))
+        expect(page.get_by_role("heading", level=1)).to_contain_text("Reporter's identity")
+
+    def identity(self) -> str:
+        return self.page.locator(".identity-box").inner_text()
+
+    def back_to_the_report(self) -> CasePage:
+        self.page.get_by_role("link", name="Back to the report", exact=True).click()
+        return CasePage(self.page)
+
+
+class AuditTrailPage:
+    def __init__(self, page: Page) -> None:
+        self.page = page
+        expect(page).to_have_url(re.compile(r"/console/reports/[^/]+/audit/$"))
+        expect(page.get_by_role("heading", level=1)).to_contain_text("Audit trail")
+
+    def actions(self) -> list[str]:
+        """What was done, oldest first (the page lists the newest first)."""
+        table = self.page.get_by_role("table")
+        columns = [text.strip() for text in table.get_by_role("columnheader").all_inner_texts()]
+        what = columns.index("What")
+        rows = table.locator("tbody").get_by_role("row").all()
+        return [row.get_by_role("cell").nth(what).inner_text().strip() for row in reversed(rows)]

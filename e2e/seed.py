@@ -9,6 +9,10 @@ from __future__ import annotations
 import json
 import os
 import sys
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from tipline.intake.models import Channel
 
 ORGANISATION_NAME = "End-to-End Integrity Office"
 CHANNEL_SLUG = "wrongdoing"
@@ -16,6 +20,15 @@ CHANNEL_NAME = "Report wrongdoing"
 HANDLER = "handler"
 SUPERVISOR = "supervisor"
 ADMIN = "admin"
+# A handler who receives no channel: only a supervisor's assignment gives them a report.
+CASEWORKER = "caseworker"
+
+# A second form that no handler receives, so its reports reach only the supervisors (and,
+# once assigned, the caseworker) and stay out of the other journeys' queues.
+SAFETY_CHANNEL_SLUG = "safety"
+SAFETY_CHANNEL_NAME = "Report a danger to health or safety"
+SAFETY_CHANNEL_DESCRIPTION = "Unsafe buildings, food, medicines or workplaces."
+SAFETY_ACKNOWLEDGEMENT = "We received your report about a danger to health or safety; a caseworker is looking into it."
 
 WHAT_LABEL = "What happened?"
 WHERE_LABEL = "Where did it happen?"
@@ -24,7 +37,7 @@ KIND_CHOICES = ("Bribery or corruption", "Fraud or misuse of public money")
 FILES_LABEL = "Attach files"
 
 
-STAFF = (ADMIN, SUPERVISOR, HANDLER)
+STAFF = (ADMIN, SUPERVISOR, HANDLER, CASEWORKER)
 
 
 def give_authenticators(keys: dict[str, str]) -> None:
@@ -43,14 +56,10 @@ def give_authenticators(keys: dict[str, str]) -> None:
         TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=True, key=key_hex)
 
 
-def seed(*, password: str, channel_description: str, authenticator_keys: dict[str, str]) -> None:
-    """An organisation, an admin, a supervisor, a handler who receives the one web channel."""
-    from django.db import transaction
-
-    from tipline.accounts import services as accounts
-    from tipline.accounts.models import Role
+def add_published_questionnaire(channel: Channel) -> None:
+    """The questions the page objects look for, published as the channel's questionnaire."""
     from tipline.intake import services as intake
-    from tipline.intake.models import Channel, FieldType, Question
+    from tipline.intake.models import FieldType, Question
 
     questions = [
         ("what", FieldType.LONG_TEXT, WHAT_LABEL, True, 5000, ""),
@@ -58,6 +67,31 @@ def seed(*, password: str, channel_description: str, authenticator_keys: dict[st
         ("kind", FieldType.SINGLE_CHOICE, KIND_LABEL, True, None, "\n".join(KIND_CHOICES)),
         ("evidence", FieldType.FILE, FILES_LABEL, False, None, ""),
     ]
+    Question.objects.bulk_create(
+        Question(
+            channel=channel,
+            order=order,
+            key=key,
+            field_type=kind,
+            label=label,
+            required=required,
+            max_length=max_length,
+            choices=choices,
+        )
+        for order, (key, kind, label, required, max_length, choices) in enumerate(questions)
+    )
+    intake.publish_questionnaire(channel=channel)
+
+
+def seed(*, password: str, channel_description: str, authenticator_keys: dict[str, str]) -> None:
+    """An organisation, an admin, a supervisor, a handler who receives the web channel, and a
+    caseworker (handler) who receives nothing: the safety channel goes to supervisors only."""
+    from django.db import transaction
+
+    from tipline.accounts import services as accounts
+    from tipline.accounts.models import Role
+    from tipline.intake.models import Channel
+
     with transaction.atomic():
         _, escrow = accounts.create_organisation(name=ORGANISATION_NAME)
         accounts.create_staff(
@@ -65,22 +99,18 @@ def seed(*, password: str, channel_description: str, authenticator_keys: dict[st
         )
         accounts.create_staff(username=SUPERVISOR, password=password, roles=[Role.SUPERVISOR], validate=False)
         handler = accounts.create_staff(username=HANDLER, password=password, roles=[Role.HANDLER], validate=False)
+        accounts.create_staff(username=CASEWORKER, password=password, roles=[Role.HANDLER], validate=False)
         channel = Channel.objects.create(slug=CHANNEL_SLUG, name=CHANNEL_NAME, description=channel_description)
         channel.recipients.add(handler)
-        Question.objects.bulk_create(
-            Question(
-                channel=channel,
-                order=order,
-                key=key,
-                field_type=kind,
-                label=label,
-                required=required,
-                max_length=max_length,
-                choices=choices,
-            )
-            for order, (key, kind, label, required, max_length, choices) in enumerate(questions)
+        add_published_questionnaire(channel)
+        safety = Channel.objects.create(
+            slug=SAFETY_CHANNEL_SLUG,
+            name=SAFETY_CHANNEL_NAME,
+            description=SAFETY_CHANNEL_DESCRIPTION,
+            acknowledgement_text=SAFETY_ACKNOWLEDGEMENT,
+            order=1,
         )
-        intake.publish_questionnaire(channel=channel)
+        add_published_questionnaire(safety)
         give_authenticators(authenticator_keys)
 
 
