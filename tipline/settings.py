@@ -201,6 +201,8 @@ ADMINS: list[tuple[str, str]] = []
 # pages this long, keyed by the public version, so publishing invalidates them at once.
 TIPLINE_PUBLIC_MAX_AGE = env_int("TIPLINE_PUBLIC_MAX_AGE", 60)
 TIPLINE_PUBLIC_CACHE_SECONDS = env_int("TIPLINE_PUBLIC_CACHE_SECONDS", 3600, minimum=1)
+# How long a process trusts the public version it read: other processes see a new one this late.
+TIPLINE_PUBLIC_STAMP_SECONDS = env_int("TIPLINE_PUBLIC_STAMP_SECONDS", 1)
 TIPLINE_PUBLIC_PAGE_SIZE = env_int("TIPLINE_PUBLIC_PAGE_SIZE", 10, minimum=1)
 TIPLINE_FEED_ITEMS = env_int("TIPLINE_FEED_ITEMS", 20, minimum=1)
 TIPLINE_SEARCH_MAX_CHARS = env_int("TIPLINE_SEARCH_MAX_CHARS", 200, minimum=10)

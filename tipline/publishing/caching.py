@@ -10,6 +10,8 @@ process at once.
 from __future__ import annotations
 
 import hashlib
+import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -18,13 +20,14 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
-from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.http.response import HttpResponseBase
 from django.utils import timezone, translation
 from django.utils.cache import get_conditional_response
 from django.utils.http import http_date
+from django.views.defaults import page_not_found
 
 from tipline.publishing import languages
 from tipline.publishing.models import PublicState
@@ -38,11 +41,60 @@ class Stamp:
     changed_at: datetime
 
 
-def current_stamp() -> Stamp:
-    row = PublicState.objects.filter(pk=1).values_list("version", "changed_at").first()
+_STAMP_SQL = f"SELECT version, changed_at FROM {PublicState._meta.db_table} WHERE id = 1"  # noqa: S608 - a constant
+
+
+def _as_datetime(value: datetime | str) -> datetime:
+    if isinstance(value, str):  # SQLite hands back text
+        value = datetime.fromisoformat(value)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def _read_stamp() -> Stamp:
+    # Plain SQL, a primary-key lookup: the ORM's query building would cost more than the lookup.
+    with connection.cursor() as cursor:
+        cursor.execute(_STAMP_SQL)
+        row = cursor.fetchone()
     if row is None:
         return Stamp(version=0, changed_at=EPOCH)
-    return Stamp(version=row[0], changed_at=row[1])
+    return Stamp(version=int(row[0]), changed_at=_as_datetime(row[1]))
+
+
+class _Memo:
+    """The stamp, remembered by this process for ``TIPLINE_PUBLIC_STAMP_SECONDS``.
+
+    A page served from the cache then needs no database at all. Another process sees a
+    new version at most that long after it was committed; this process at once.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._until = 0.0
+        self._stamp: Stamp | None = None
+
+    def get(self) -> Stamp:
+        seconds = settings.TIPLINE_PUBLIC_STAMP_SECONDS
+        now = time.monotonic()
+        with self._lock:
+            if self._stamp is not None and now < self._until:
+                return self._stamp
+        stamp = _read_stamp()
+        if seconds > 0:
+            with self._lock:
+                self._stamp, self._until = stamp, now + seconds
+        return stamp
+
+    def forget(self) -> None:
+        with self._lock:
+            self._stamp, self._until = None, 0.0
+
+
+_memo = _Memo()
+
+
+def current_stamp() -> Stamp:
+    """The version of everything public, read on every public request."""
+    return _memo.get()
 
 
 def bump_public_version() -> None:
@@ -51,6 +103,8 @@ def bump_public_version() -> None:
     with transaction.atomic():
         if not PublicState.objects.filter(pk=1).update(version=F("version") + 1, changed_at=now):
             PublicState.objects.get_or_create(pk=1, defaults={"version": 1, "changed_at": now})
+        transaction.on_commit(_memo.forget)
+    _memo.forget()
 
 
 def is_export(request: HttpRequest) -> bool:
@@ -79,6 +133,40 @@ def _from_cache(entry: tuple[int, str, bytes]) -> HttpResponse:
 View = Callable[..., HttpResponseBase]
 
 
+def _call(request: HttpRequest, view: View, language: str, *args: Any, **kwargs: Any) -> HttpResponseBase:
+    """The view, with a 404 rendered here, in the address's language."""
+    try:
+        return view(request, *args, language=language, **kwargs)
+    except Http404 as missing:
+        return page_not_found(request, missing)
+
+
+def _serve(
+    request: HttpRequest, view: View, language: str, server_cache: bool, uses_query: bool, *args: Any, **kwargs: Any
+) -> HttpResponseBase:
+    if is_export(request):
+        return _call(request, view, language, *args, **kwargs)
+    stamp = current_stamp()
+    key = _cache_key(stamp, language, request, uses_query)
+    etag = f'"{key.rsplit(":", 1)[1][:20]}-{stamp.version}"'
+    not_modified = get_conditional_response(request, etag=etag, last_modified=int(stamp.changed_at.timestamp()))
+    if not_modified is not None:
+        _public_headers(not_modified, etag, stamp, language)
+        return not_modified
+    entry = cache.get(key) if server_cache else None
+    if entry is not None:
+        response: HttpResponseBase = _from_cache(entry)
+    else:
+        response = _call(request, view, language, *args, **kwargs)
+        if response.status_code != 200 or response.has_header("Cache-Control"):
+            return response  # redirects, errors and private answers keep their own rules
+        if server_cache and isinstance(response, HttpResponse):
+            entry = (response.status_code, response["Content-Type"], response.content)
+            cache.set(key, entry, settings.TIPLINE_PUBLIC_CACHE_SECONDS)
+    _public_headers(response, etag, stamp, language)
+    return response
+
+
 def public_page(*, server_cache: bool = True, uses_query: bool = False) -> Callable[[View], View]:
     """Serve a public GET view in the language of its address, with HTTP and server caching.
 
@@ -92,28 +180,10 @@ def public_page(*, server_cache: bool = True, uses_query: bool = False) -> Calla
             if request.method not in {"GET", "HEAD"}:
                 return HttpResponseNotAllowed(["GET", "HEAD"])
             language = lang or languages.default_language()
-            translation.activate(language)
-            request.LANGUAGE_CODE = language
-            if is_export(request):
-                return view(request, *args, language=language, **kwargs)
-            stamp = current_stamp()
-            key = _cache_key(stamp, language, request, uses_query)
-            etag = f'"{key.rsplit(":", 1)[1][:20]}-{stamp.version}"'
-            not_modified = get_conditional_response(request, etag=etag, last_modified=int(stamp.changed_at.timestamp()))
-            if not_modified is not None:
-                _public_headers(not_modified, etag, stamp, language)
-                return not_modified
-            entry = cache.get(key) if server_cache else None
-            if entry is not None:
-                response: HttpResponseBase = _from_cache(entry)
-            else:
-                response = view(request, *args, language=language, **kwargs)
-                if response.status_code != 200 or response.has_header("Cache-Control"):
-                    return response  # redirects, errors and private answers keep their own rules
-                if server_cache and isinstance(response, HttpResponse):
-                    entry = (response.status_code, response["Content-Type"], response.content)
-                    cache.set(key, entry, settings.TIPLINE_PUBLIC_CACHE_SECONDS)
-            _public_headers(response, etag, stamp, language)
+            with translation.override(language):
+                request.LANGUAGE_CODE = language
+                response = _serve(request, view, language, server_cache, uses_query, *args, **kwargs)
+            response["Content-Language"] = language
             return response
 
         return wrapper

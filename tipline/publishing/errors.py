@@ -6,10 +6,11 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.utils import translation
+from django.views.defaults import page_not_found
 
 from tipline.publishing import languages
 from tipline.publishing.exceptions import PublishingError
@@ -41,8 +42,13 @@ def in_address_language(view: Callable[..., HttpResponseBase]) -> Callable[..., 
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, lang: str | None = None, **kwargs: Any) -> HttpResponseBase:
         language = lang or languages.default_language()
-        translation.activate(language)
-        request.LANGUAGE_CODE = language
-        return view(request, *args, language=language, **kwargs)
+        with translation.override(language):
+            request.LANGUAGE_CODE = language
+            try:
+                response = view(request, *args, language=language, **kwargs)
+            except Http404 as missing:
+                response = page_not_found(request, missing)
+        response["Content-Language"] = language
+        return response
 
     return wrapper

@@ -30,6 +30,7 @@ from tipline.publishing.models import Article, Category
 def _publishing_media(tmp_path: Path, settings: Any) -> None:
     settings.TIPLINE_PUBLISHING_MEDIA_DIR = tmp_path / "public-media"
     settings.TIPLINE_SITE_URL = "https://tips.example.org"
+    settings.TIPLINE_PUBLIC_STAMP_SECONDS = 0  # a test reads its own writes at once
 
 
 @dataclass

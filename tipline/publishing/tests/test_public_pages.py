@@ -7,6 +7,7 @@ from html.parser import HTMLParser
 
 import pytest
 from django.test import Client
+from django.utils.encoding import iri_to_uri
 
 from tipline.intake.models import Channel, ChannelKind
 from tipline.publishing import services
@@ -105,7 +106,10 @@ def test_the_language_switch_is_a_link_to_the_same_page(site: dict[str, str], cl
     assert '<a href="/zh-hans/category/news/" hreflang="zh-Hans" lang="zh-Hans">简体中文</a>' in html
     html, _ = _page(client, site["en"])
     assert f'href="{site["zh"]}" hreflang="zh-Hans"' in html
-    assert f'<link rel="alternate" hreflang="zh-Hans" href="https://tips.example.org{site["zh"]}">' in html
+    assert (
+        f'<link rel="alternate" hreflang="zh-Hans" href="{iri_to_uri("https://tips.example.org" + site["zh"])}">'
+        in html
+    )
 
 
 def test_the_home_page_shows_featured_and_latest(site: dict[str, str], client: Client) -> None:
@@ -250,3 +254,19 @@ def test_robots_and_sitemap(site: dict[str, str], client: Client) -> None:
     body = sitemap.content.decode()
     assert f"<loc>https://tips.example.org{site['en']}</loc>" in body
     assert 'hreflang="zh-Hans"' in body
+
+
+def test_a_missing_page_answers_in_the_language_of_its_address(site: dict[str, str], client: Client) -> None:
+    response = client.get("/zh-hans/articles/no-such-article/")
+    assert response.status_code == 404
+    assert '<html lang="zh-Hans">' in response.content.decode()
+    assert response["Content-Language"] == "zh-hans"
+
+
+def test_the_page_language_does_not_leak_into_the_next_request(site: dict[str, str], client: Client) -> None:
+    from django.utils import translation
+
+    before = translation.get_language()
+    client.get("/zh-hans/")
+    assert translation.get_language() == before
+    assert '<html lang="en">' in client.get("/portal/").content.decode()
