@@ -61,8 +61,10 @@ ANSWER_BYTES = 2048
 FILE_BYTES = 1024 * 1024
 FILE_NAME = "IMG_20260115_093012.jpg"
 RECEIPTS_TO_COLLECT = 4
+NOISY = 0.1  # share of the cores used by other processes beyond which figures are flagged
 
 T = TypeVar("T")
+QUIET = sysstat.QuietGate()
 
 
 @dataclass(frozen=True)
@@ -278,7 +280,7 @@ def timed_phase(
     rate_name: str,
 ) -> tuple[load.PhaseResult, dict[str, Any]]:
     """Wait for quiet cores, prepare the users (untimed), then run and account for CPU."""
-    waited, _ = sysstat.wait_for_quiet()
+    waited = QUIET.wait()
     users = make_users()
     before = sysstat.snapshot(server.pid)
     result = load.run_phase(users, per_user, action, max_seconds=max_seconds)
@@ -319,7 +321,7 @@ class ProfileRun:
         self.tally = Tally()
 
     def probe(self, *args: str, env: dict[str, str] | None = None) -> dict[str, Any]:
-        sysstat.wait_for_quiet()
+        QUIET.wait()
         command = [sys.executable, "-m", "bench.intake_probe", *args]
         completed = subprocess.run(
             command,
@@ -470,6 +472,7 @@ class ProfileRun:
             "receipt_login": logins,
             "file_stages": stages,
             "file_time_breakdown_ms": breakdown(argon2, cases, stages, service),
+            "no_file_cpu_breakdown_ms": cpu_breakdown(cases, service),
             "service": service,
             "stored_check": stored_check,
             "warmup": warmup,
@@ -496,10 +499,36 @@ def breakdown(
     }
     # submit_with_file is timed with its own spooled copy, so it covers every named part.
     service_ms = service["submit_with_file"]["median_ms"]
+    request_ms = service["wsgi"]["post_with_file"]["median_ms"]
     parts["rest_of_submit_report"] = round(service_ms - sum(parts.values()), 1)
-    parts["http_django_multipart"] = round(latency - service_ms, 1)
+    parts["django_request_and_multipart_parsing"] = round(request_ms - service_ms, 1)
+    parts["http_server_and_transfer"] = round(latency - request_ms, 1)
     parts["total_p50_latency"] = latency
     return parts
+
+
+def cpu_breakdown(cases: dict[str, Any], service: dict[str, Any]) -> dict[str, float | None]:
+    """Server CPU of one submission without a file: the derivation, and everything else.
+
+    In-process CPU times (this thread, medians) split what the server spends:
+    the derivation, the rest of ``submit_report``, the rest of the Django
+    request, and the HTTP server (granian) around it. At concurrency 16 the
+    derivations also compete for the cores' caches and memory bandwidth.
+    """
+    derivation = float(service["receipt_derivation"]["cpu_median_ms"])
+    submit = float(service["submit_without_file"]["cpu_median_ms"])
+    request = float(service["wsgi"]["post_without_file"]["cpu_median_ms"])
+    c1 = cases["no_file"]["c1"].get("server_cpu_ms_per_request")
+    c16 = cases["no_file"]["c16"].get("server_cpu_ms_per_request")
+    return {
+        "argon2id_derivation": derivation,
+        "submit_report_besides_derivation": round(submit - derivation, 2),
+        "django_request_besides_submit_report": round(request - submit, 2),
+        "http_server_and_wsgi": None if c1 is None else round(c1 - request, 2),
+        "server_total_concurrency_1": c1,
+        "server_total_concurrency_16": c16,
+        "non_kdf_per_request": None if c1 is None else round(c1 - derivation, 2),
+    }
 
 
 # ---------------------------------------------------------------- report
@@ -539,6 +568,8 @@ def print_profile(name: str, profile: dict[str, Any]) -> None:
         f"vs measured parallel Argon2id {profile['argon2']['parallel_per_s']}/s: "
         f"{profile['kdf_limit_ratio_vs_parallel_argon2']:.3f}"
     )
+    cpu = profile["no_file_cpu_breakdown_ms"]
+    print("Without a file, server CPU per submission (ms): " + ", ".join(f"{k} {v}" for k, v in cpu.items()))
     parts = profile["file_time_breakdown_ms"]
     print("With the file, p50 at concurrency 1 (ms): " + ", ".join(f"{k} {v}" for k, v in parts.items()))
     service = profile["service"]
@@ -547,6 +578,11 @@ def print_profile(name: str, profile: dict[str, Any]) -> None:
         f"{service['receipt_derivation']['median_ms']}, without file {service['submit_without_file']['median_ms']}, "
         f"with file {service['submit_with_file']['median_ms']}"
     )
+    if profile["max_foreign_cpu_fraction"] > NOISY:
+        print(
+            f"WARNING: other processes used up to {profile['max_foreign_cpu_fraction']:.0%} of the cores "
+            "during a phase: rates and latencies are lower than on a quiet machine."
+        )
     check = profile["stored_check"]
     print(
         f"Stored: {check['reports_stored']}/{check['reports_acknowledged']} reports, "
@@ -618,6 +654,7 @@ def main(argv: list[str]) -> int:
     for name in others:
         output[name] = profiles[name]
     output["errors_all_profiles"] = sum(p["errors"] for p in profiles.values())
+    output["waited_for_quiet_seconds"] = round(QUIET.waited, 1)
     output["duration_seconds"] = round(time.monotonic() - began, 1)
     path = results.write(NAME, output)
     for name, profile in profiles.items():

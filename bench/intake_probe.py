@@ -17,8 +17,10 @@ so nothing else competes for the cores.
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import os
+import resource
 import shutil
 import statistics
 import sys
@@ -30,18 +32,28 @@ from pathlib import Path
 from typing import Any
 
 
+def _cpu_now() -> float:
+    """CPU seconds of this thread plus every child process reaped so far (mat2)."""
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.thread_time() + children.ru_utime + children.ru_stime
+
+
 def _timings(repeat: int, run: Callable[[], object], *, warmup: int = 1) -> dict[str, Any]:
+    """Median, min and max wall time, and median CPU time, of ``repeat`` calls after a warm-up."""
     for _ in range(warmup):
         run()
     times: list[float] = []
+    cpu: list[float] = []
     for _ in range(repeat):
-        began = time.perf_counter()
+        began, cpu_began = time.perf_counter(), _cpu_now()
         run()
         times.append(time.perf_counter() - began)
+        cpu.append(_cpu_now() - cpu_began)
     return {
         "median_ms": round(statistics.median(times) * 1000, 2),
         "min_ms": round(min(times) * 1000, 2),
         "max_ms": round(max(times) * 1000, 2),
+        "cpu_median_ms": round(statistics.median(cpu) * 1000, 2),
         "runs": repeat,
     }
 
@@ -196,6 +208,95 @@ def measure_service(answers: dict[str, Any], path: Path, name: str, repeat: int)
     result["receipt_derivation"] = _timings(repeat, receipt_only)
     result["submit_without_file"] = _timings(repeat, without_file)
     result["submit_with_file"] = _timings(repeat, with_file)
+    result["wsgi"] = measure_requests(answers, path, name, repeat)
+    return result
+
+
+class _Wsgi:
+    """Call the app's WSGI callable in this process, as granian does, with a cookie jar."""
+
+    def __init__(self) -> None:
+        from django.core.wsgi import get_wsgi_application  # noqa: PLC0415
+
+        from bench.webclient import CookieJar  # noqa: PLC0415
+
+        self.application = get_wsgi_application()
+        self.jar = CookieJar()
+
+    def __call__(self, method: str, path: str, body: bytes = b"", content_type: str = "") -> tuple[int, bytes]:
+        environ: dict[str, Any] = {
+            "REQUEST_METHOD": method,
+            "SCRIPT_NAME": "",
+            "PATH_INFO": path,
+            "QUERY_STRING": "",
+            "SERVER_NAME": "127.0.0.1",
+            "SERVER_PORT": "8000",
+            "SERVER_PROTOCOL": "HTTP/1.1",
+            "REMOTE_ADDR": "127.0.0.1",
+            "HTTP_HOST": "127.0.0.1:8000",
+            "HTTP_COOKIE": self.jar.header(),
+            "CONTENT_LENGTH": str(len(body)),
+            "CONTENT_TYPE": content_type,
+            "wsgi.input": io.BytesIO(body),
+            "wsgi.errors": sys.stderr,
+            "wsgi.url_scheme": "http",
+            "wsgi.version": (1, 0),
+            "wsgi.multithread": True,
+            "wsgi.multiprocess": True,
+            "wsgi.run_once": False,
+        }
+        seen: dict[str, Any] = {}
+
+        def start_response(status: str, headers: list[tuple[str, str]], exc_info: object = None) -> None:
+            seen["status"], seen["headers"] = int(status.split(maxsplit=1)[0]), headers
+
+        iterable = self.application(environ, start_response)
+        try:
+            content = b"".join(iterable)
+        finally:
+            getattr(iterable, "close", lambda: None)()
+        self.jar.update(v for k, v in seen["headers"] if k.lower() == "set-cookie")
+        return int(seen["status"]), content
+
+
+def measure_requests(answers: dict[str, Any], path: Path, name: str, repeat: int) -> dict[str, Any]:
+    """CPU of one whole Django request (middleware, form, service, session), no HTTP server.
+
+    Subtracting one derivation's CPU gives what the request costs besides the
+    deliberate Argon2id.
+    """
+    from bench.intake import CSRF_COOKIE, FORM_PATH, form_fields  # noqa: PLC0415
+    from bench.webclient import FilePart, input_value, multipart  # noqa: PLC0415
+
+    call = _Wsgi()
+    status, page = call("GET", FORM_PATH)
+    token = input_value(page, "csrfmiddlewaretoken")
+    if status != 200 or not token:
+        msg = f"GET {FORM_PATH} gave {status} in-process"
+        raise RuntimeError(msg)
+    empty = FilePart("f_files", "", "application/octet-stream", b"")
+    jpeg = FilePart("f_files", name, "image/jpeg", path.read_bytes())
+    bodies = {
+        "post_without_file": multipart(form_fields(token, answers), [empty]),
+        "post_with_file": multipart(form_fields(token, answers), [jpeg]),
+    }
+    result: dict[str, Any] = {}
+
+    def get_form() -> None:
+        call.jar.keep_only({CSRF_COOKIE})
+        call("GET", FORM_PATH)
+
+    result["get_form"] = _timings(repeat, get_form)
+    for label, (content_type, body) in bodies.items():
+
+        def post(content_type: str = content_type, body: bytes = body) -> None:
+            call.jar.keep_only({CSRF_COOKIE})
+            status, _ = call("POST", FORM_PATH, body, content_type)
+            if status != 302:
+                msg = f"in-process POST gave {status}"
+                raise RuntimeError(msg)
+
+        result[label] = _timings(repeat, post)
     return result
 
 

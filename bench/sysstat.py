@@ -103,16 +103,27 @@ def busy_fraction(seconds: float) -> float:
     return (busy_after - busy) / span if span > 0 else 0.0
 
 
-def wait_for_quiet(*, threshold: float = 0.1, max_wait: float = 120.0) -> tuple[float, float]:
-    """Wait (at most ``max_wait`` s) until other processes leave the cores nearly idle.
+class QuietGate:
+    """Wait before each timed step until other processes leave the cores nearly idle.
 
-    Returns (seconds waited, busy fraction last seen). Timings taken while
-    something else runs on this small machine are not worth much, so the
-    benchmark waits, and reports the foreign load it could not avoid.
+    Timings taken while something else runs on this small machine are worth
+    little, so each step waits up to ``per_wait`` seconds, and the whole run at
+    most ``budget`` seconds; the foreign load that could not be avoided is
+    reported with each phase instead.
     """
-    began = time.monotonic()
-    while True:
-        busy = busy_fraction(1.0)
+
+    def __init__(self, *, threshold: float = 0.1, per_wait: float = 20.0, budget: float = 150.0) -> None:
+        self.threshold, self.per_wait, self.budget = threshold, per_wait, budget
+        self.waited = 0.0
+
+    def wait(self) -> float:
+        """Returns the seconds waited this time."""
+        began = time.monotonic()
+        limit = min(self.per_wait, max(0.0, self.budget - self.waited))
+        while limit > 0:
+            busy = busy_fraction(0.5)
+            if busy <= self.threshold or time.monotonic() - began >= limit:
+                break
         waited = time.monotonic() - began
-        if busy <= threshold or waited >= max_wait:
-            return waited, busy
+        self.waited += waited
+        return waited
