@@ -38,6 +38,9 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "tipline.accounts",
     "tipline.audit",
     "tipline.intake",
@@ -58,6 +61,7 @@ MIDDLEWARE = [
     "tipline.intake.middleware.RequestBodyMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -121,6 +125,9 @@ FILE_UPLOAD_HANDLERS = ["tipline.intake.uploads.MemoryBackedUploadHandler"]
 # Reporter sessions and receipt log-in.
 TIPLINE_REPORTER_IDLE_SECONDS = env_int("TIPLINE_REPORTER_IDLE_SECONDS", 15 * 60, minimum=60)
 TIPLINE_STAFF_IDLE_SECONDS = env_int("TIPLINE_STAFF_IDLE_SECONDS", 30 * 60, minimum=60)
+# Staff log-in: this many wrong passwords or codes in a row lock the username for a while.
+TIPLINE_LOGIN_ATTEMPTS = env_int("TIPLINE_LOGIN_ATTEMPTS", 5, minimum=1)
+TIPLINE_LOGIN_LOCK_SECONDS = env_int("TIPLINE_LOGIN_LOCK_SECONDS", 15 * 60, minimum=60)
 TIPLINE_RECEIPT_ATTEMPTS = env_int("TIPLINE_RECEIPT_ATTEMPTS", 10, minimum=1)
 TIPLINE_RECEIPT_WINDOW_SECONDS = env_int("TIPLINE_RECEIPT_WINDOW_SECONDS", 3600, minimum=60)
 

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from datetime import datetime
+
 
 class AccountError(Exception):
     """Base class for refused account operations."""
@@ -15,3 +17,31 @@ class NoKeyPair(AccountError):
 
 class EscrowUnavailable(AccountError):
     pass
+
+
+class AccountLocked(AccountError):
+    """Too many failed log-in steps for this username; refused until ``until``."""
+
+    def __init__(self, until: datetime) -> None:
+        super().__init__(until)
+        self.until = until
+
+
+class WrongCode(AccountError):
+    """The two-factor or recovery code does not match."""
+
+
+class CodeTooSoon(AccountError):
+    """The authenticator device is backing off after a wrong code; nothing was checked."""
+
+
+class AlreadyEnrolled(AccountError):
+    """The staff member already has a confirmed authenticator."""
+
+
+class NotPermitted(AccountError):
+    """The acting staff member may not do this."""
+
+
+class ReasonRequired(AccountError):
+    """A written reason is required for this action."""

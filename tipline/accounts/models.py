@@ -25,6 +25,8 @@ class StaffUser(AbstractUser):
     """A member of staff. Reporters never have accounts."""
 
     display_name = models.CharField(_("display name"), max_length=120, blank=True)
+    # Set when an admin restores access with a temporary password; cleared by a password change.
+    password_must_change = models.BooleanField(_("must choose a new password"), default=False)
 
     def has_role(self, role: Role) -> bool:
         return self.role_grants.filter(role=role).exists()
@@ -97,3 +99,26 @@ class EscrowGrant(models.Model):
 
     def __str__(self) -> str:
         return f"escrow for {self.user}"
+
+
+class LoginThrottle(models.Model):
+    """Consecutive failed log-in steps (passwords or codes) for one username.
+
+    Kept per username, never per address (no addresses are kept). Names that
+    match no account are throttled exactly like real ones, so a lock-out says
+    nothing about whether an account exists. The row is keyed by an HMAC of the
+    name, so a password typed into the username box by mistake is never stored.
+    """
+
+    key = models.CharField(max_length=64, unique=True)
+    user = models.ForeignKey(StaffUser, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    failures = models.PositiveIntegerField(default=0)
+    locked_until = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("log-in lock")
+        verbose_name_plural = _("log-in locks")
+
+    def __str__(self) -> str:
+        return f"log-in failures of {self.user or 'an unknown name'}"

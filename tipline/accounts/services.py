@@ -3,17 +3,28 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TypeVar
 
 import nacl.utils
 from django.conf import settings
+from django.contrib.auth import authenticate
 from django.contrib.auth.password_validation import validate_password
 from django.db import transaction
 
-from tipline.accounts.exceptions import EscrowUnavailable, NoKeyPair, WrongPassword
+from tipline.accounts import lockout, two_factor
+from tipline.accounts.exceptions import (
+    EscrowUnavailable,
+    NoKeyPair,
+    NotPermitted,
+    ReasonRequired,
+    WrongPassword,
+)
 from tipline.accounts.models import CONTENT_ROLES, EscrowGrant, Organisation, Role, RoleGrant, StaffKey, StaffUser
+from tipline.audit import services as audit
 from tipline.crypto import boxes, keys
 from tipline.crypto.errors import DecryptionFailed
 from tipline.crypto.kdf import SALT_BYTES
+from tipline.intake.models import IdentityKeyGrant, ReportKeyGrant
 
 
 def get_organisation() -> Organisation:
@@ -91,22 +102,144 @@ def unlock_private_key(*, user: StaffUser, password: str) -> bytes:
         raise WrongPassword from None
 
 
+def authenticate_staff(*, username: str, password: str) -> StaffUser:
+    """The password step of a log-in, under the per-username lock-out.
+
+    Raises :class:`AccountLocked` (before any password check while locked, or
+    when this failure locks) or :class:`WrongPassword`; an unknown username
+    fails exactly like a wrong password.
+    """
+    lockout.check_not_locked(username=username)
+    user = authenticate(None, username=username, password=password)
+    if not isinstance(user, StaffUser):
+        known = StaffUser.objects.filter(username=username).first()
+        lockout.record_failure(username=username, user=known)
+        raise WrongPassword
+    return user
+
+
 @transaction.atomic
 def change_password(*, user: StaffUser, old_password: str, new_password: str) -> None:
-    """Change the password and re-wrap the private key under it."""
+    """Change the password and re-wrap the private key under it (the key itself is unchanged,
+    so report grants and an unlocked session keep working)."""
     if not user.check_password(old_password):
         raise WrongPassword
     validate_password(new_password, user)
     private = unlock_private_key(user=user, password=old_password) if hasattr(user, "key") else None
     user.set_password(new_password)
-    user.save(update_fields=["password"])
+    user.password_must_change = False
+    user.save(update_fields=["password", "password_must_change"])
     if private is not None:
         _store_key(user, private, new_password)
+    audit.record(action="staff.password_changed", actor=user)
 
 
 def escrow_private_key(*, admin: StaffUser, admin_private_key: bytes) -> bytes:
+    """Unseal the organisation's escrow private key with an admin's private key."""
     try:
         grant = admin.escrow_grant
-    except EscrowGrant.DoesNotExist:
+        return boxes.unseal(admin_private_key, bytes(grant.sealed_escrow_key))
+    except (EscrowGrant.DoesNotExist, DecryptionFailed):
         raise EscrowUnavailable from None
-    return boxes.unseal(admin_private_key, bytes(grant.sealed_escrow_key))
+
+
+def _require_admin(user: StaffUser) -> None:
+    if not user.is_active or not user.has_role(Role.ADMIN):
+        raise NotPermitted
+
+
+@transaction.atomic
+def grant_escrow(*, to: StaffUser, by: StaffUser, admin_private_key: bytes) -> None:
+    """Seal the escrow private key to another admin, from an admin's unlocked session."""
+    _require_admin(by)
+    _require_admin(to)
+    escrow = escrow_private_key(admin=by, admin_private_key=admin_private_key)
+    try:
+        public = bytes(to.key.public_key)
+    except StaffKey.DoesNotExist:
+        raise NoKeyPair from None
+    EscrowGrant.objects.update_or_create(user=to, defaults={"sealed_escrow_key": boxes.seal(public, escrow)})
+    audit.record(action="escrow.granted", actor=by, detail={"to": to.get_username()})
+
+
+@transaction.atomic
+def restore_access(
+    *,
+    user: StaffUser,
+    new_password: str,
+    reason: str,
+    by: StaffUser,
+    admin_private_key: bytes,
+    reset_two_factor: bool = False,
+) -> None:
+    """Give a staff member who lost their password a new key pair and their report access back.
+
+    An admin's private key opens the escrow key; every report key the person
+    held is unsealed from that report's escrow grant and sealed to the new
+    public key. Identity grants are restored the same way only where an escrow
+    identity grant exists; by design identity keys are sealed only to
+    supervisors (no escrow copy), so a supervisor's identity grants cannot be
+    restored: another supervisor must grant them again. Grants that cannot be
+    restored are deleted (they were sealed to a key that no longer exists).
+
+    The new password is temporary: the person must change it at the next
+    log-in. With ``reset_two_factor`` their authenticator and recovery codes
+    are removed too (a lost phone), so they enrol again. Audited as
+    ``escrow.restore_access`` with the admin as actor and the written reason.
+    """
+    _require_admin(by)
+    if user.pk == by.pk:
+        raise NotPermitted
+    if not reason.strip():
+        raise ReasonRequired
+    escrow = escrow_private_key(admin=by, admin_private_key=admin_private_key)
+    validate_password(new_password, user)
+    detail: dict[str, object] = {"user": user.get_username(), "reason": reason.strip()}
+    if user.roles & CONTENT_ROLES or hasattr(user, "key"):
+        public, private = keys.new_key_pair()
+        _store_key(user, private, new_password)
+        detail |= _reseal_report_keys(user, escrow, public) | _reseal_identity_keys(user, escrow, public)
+        EscrowGrant.objects.filter(user=user).update(sealed_escrow_key=boxes.seal(public, escrow))
+    user.set_password(new_password)
+    user.password_must_change = True
+    user.save(update_fields=["password", "password_must_change"])
+    lockout.clear_failures(user=user)
+    if reset_two_factor:
+        two_factor.reset_two_factor(user=user, by=by, reason=reason.strip())
+    audit.record(action="escrow.restore_access", actor=by, detail=detail)
+
+
+def _reseal_report_keys(user: StaffUser, escrow: bytes, public: bytes) -> dict[str, object]:
+    restored, lost = _reseal(ReportKeyGrant, user, escrow, public)
+    references = sorted(ReportKeyGrant.objects.filter(pk__in=restored).values_list("report__reference", flat=True))
+    return {"reports": references, "reports_lost": lost}
+
+
+def _reseal_identity_keys(user: StaffUser, escrow: bytes, public: bytes) -> dict[str, object]:
+    restored, lost = _reseal(IdentityKeyGrant, user, escrow, public)
+    return {"identity_grants": len(restored), "identity_grants_lost": lost}
+
+
+_Grant = TypeVar("_Grant", ReportKeyGrant, IdentityKeyGrant)
+
+
+def _reseal(model: type[_Grant], user: StaffUser, escrow: bytes, public: bytes) -> tuple[list[int], int]:
+    """Re-seal the user's grants of ``model`` from the escrow copies; delete those without one.
+
+    Returns the ids of the re-sealed grants and how many were lost. A failure
+    to open an escrow copy raises (and rolls everything back) rather than
+    deleting anything.
+    """
+    grants = list(model.objects.select_for_update().filter(user=user))
+    escrowed = dict(
+        model.objects.filter(report_id__in=[g.report_id for g in grants], user=None).values_list(
+            "report_id", "sealed_key"
+        )
+    )
+    restored = [g for g in grants if g.report_id in escrowed]
+    for grant in restored:
+        grant.sealed_key = boxes.seal(public, boxes.unseal(escrow, bytes(escrowed[grant.report_id])))
+    model.objects.bulk_update(restored, ["sealed_key"])
+    lost = [g.pk for g in grants if g.report_id not in escrowed]
+    model.objects.filter(pk__in=lost).delete()
+    return [g.pk for g in restored], len(lost)

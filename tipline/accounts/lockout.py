@@ -1,0 +1,85 @@
+"""Lock a username after repeated failed log-in steps (wrong passwords or codes).
+
+The count lives in the database, per username, so it holds across processes
+and machines; no address is ever involved. Unknown names are counted like real
+ones, so neither the message nor the timing of a lock-out tells whether an
+account exists.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.crypto import salted_hmac
+
+from tipline.accounts.exceptions import AccountLocked
+from tipline.accounts.models import LoginThrottle, StaffUser
+from tipline.audit import services as audit
+
+_KEY_SALT = "tipline.accounts.lockout"
+
+
+def _now() -> dt.datetime:
+    return timezone.now()
+
+
+def _key(username: str) -> str:
+    name = StaffUser.normalize_username(username).casefold()
+    return salted_hmac(_KEY_SALT, name, algorithm="sha256").hexdigest()
+
+
+def check_not_locked(*, username: str) -> None:
+    """Raise :class:`AccountLocked` while the username is locked."""
+    until = (
+        LoginThrottle.objects.filter(key=_key(username), locked_until__gt=_now())
+        .values_list("locked_until", flat=True)
+        .first()
+    )
+    if until is not None:
+        raise AccountLocked(until)
+
+
+def record_failure(*, username: str, user: StaffUser | None = None) -> None:
+    """Count one failed step; lock (and audit ``staff.locked``) at the configured limit.
+
+    Raises :class:`AccountLocked` when this failure locks the username. Failures
+    older than the lock period are forgotten, so rare typos never add up.
+    """
+    now = _now()
+    window = dt.timedelta(seconds=settings.TIPLINE_LOGIN_LOCK_SECONDS)
+    with transaction.atomic():
+        throttle, _ = LoginThrottle.objects.select_for_update().get_or_create(
+            key=_key(username), defaults={"updated_at": now, "user": user}
+        )
+        if throttle.updated_at < now - window or (throttle.locked_until and throttle.locked_until <= now):
+            throttle.failures, throttle.locked_until = 0, None
+        throttle.failures += 1
+        throttle.updated_at = now
+        throttle.user = throttle.user or user
+        locked = throttle.failures >= settings.TIPLINE_LOGIN_ATTEMPTS
+        if locked:
+            throttle.failures, throttle.locked_until = 0, now + window
+        throttle.save()
+        if locked:
+            audit.record(
+                action="staff.locked",
+                actor=throttle.user,
+                detail={"attempts": settings.TIPLINE_LOGIN_ATTEMPTS, "seconds": settings.TIPLINE_LOGIN_LOCK_SECONDS},
+            )
+    if throttle.locked_until is not None:
+        raise AccountLocked(throttle.locked_until)
+
+
+def clear_failures(*, user: StaffUser) -> None:
+    """Forget failed steps after a complete log-in (or an admin's restore)."""
+    LoginThrottle.objects.filter(key=_key(user.get_username())).delete()
+
+
+def purge_stale(*, older_than: dt.timedelta | None = None) -> int:
+    """Delete rows that neither lock nor count any more (names typed once and never again)."""
+    cutoff = _now() - (older_than or dt.timedelta(seconds=settings.TIPLINE_LOGIN_LOCK_SECONDS))
+    deleted, _ = LoginThrottle.objects.filter(updated_at__lt=cutoff).exclude(locked_until__gt=_now()).delete()
+    return deleted
