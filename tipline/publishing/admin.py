@@ -76,8 +76,15 @@ class RevisionInline(admin.TabularInline[ArticleRevision, Article]):
         return False
 
 
+class KeptAdmin(ReadOnlyAdmin):
+    """Articles are archived, not deleted; images stay while any text may point at them."""
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
 @admin.register(Article)
-class ArticleAdmin(ReadOnlyAdmin):
+class ArticleAdmin(KeptAdmin):
     list_display = ["title", "language", "category", "state", "author", "publisher", "published_at"]
     list_filter = ["state", "language", "category"]
     search_fields = ["title", "slug"]
@@ -85,12 +92,12 @@ class ArticleAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Image)
-class ImageAdmin(ReadOnlyAdmin):
+class ImageAdmin(KeptAdmin):
     list_display = ["pk", "alt_text", "width", "height", "uploaded_by", "created_at"]
 
 
 @admin.register(OfficialProfile)
-class OfficialProfileAdmin(ReadOnlyAdmin):
+class OfficialProfileAdmin(KeptAdmin):
     list_display = ["verified_domain", "verified_since", "updated_at"]
 
 

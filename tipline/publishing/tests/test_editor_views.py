@@ -172,4 +172,8 @@ def test_the_profile_form_sets_the_badge(author: Client) -> None:
                  f"introduction_{suffix}": "We *watch*.", f"contact_{suffix}": "Here."}  # fmt: skip
     assert author.post("/editor/profile/", data).status_code == 302
     page = Client().get("/zh-hans/").content.decode()
-    assert "廉政办公室 (office.example.gov)" in page
+    badge = page[page.index('class="verified-badge"') :]
+    badge = badge[: badge.index("</div>")]
+    assert "廉政办公室" in badge
+    assert "office.example.gov" in badge
+    assert 'href="/zh-hans/about/#verification"' in badge

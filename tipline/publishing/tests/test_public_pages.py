@@ -88,7 +88,8 @@ def test_every_public_page_is_accessible_without_javascript(site: dict[str, str]
     assert len(page.ids) == len(set(page.ids)), "ids are unique"
     assert 'class="skip-link" href="#main"' in html
     assert 'id="main"' in html
-    assert "Verified official channel of" in html
+    assert 'class="verified-badge"' in html
+    assert "office.example.gov" in html
     assert '<link rel="canonical" href="https://tips.example.org' in html
     assert 'property="og:title"' in html
 

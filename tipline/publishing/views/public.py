@@ -13,6 +13,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponsePermanen
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from tipline.intake.models import Channel, ChannelKind
@@ -180,7 +181,7 @@ def archive_month(request: HttpRequest, language: str, year: int, month: int, pa
     context = pages.page_context(
         request,
         language=language,
-        title=_("Articles of %(month)s") % {"month": start.strftime("%Y-%m")},
+        title=date_format(start, "YEAR_MONTH_FORMAT"),
         month=start,
         page=listing,
         page_base=public_url("publishing:archive_month", language=language, year=year, month=month),
