@@ -1,6 +1,6 @@
 """The Django admin behind the same log-in as the staff pages (password, then two-factor).
 
-Use it by listing ``tipline.accounts.admin_site.StaffAdminConfig`` in
+Installed through ``tipline.accounts.admin_apps.StaffAdminConfig`` in
 ``INSTALLED_APPS`` instead of ``django.contrib.admin``.
 """
 
@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
-from django.contrib.admin.apps import AdminConfig
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -30,6 +29,3 @@ class StaffAdminSite(admin.AdminSite):
         target = request.GET.get("next") or reverse("admin:index")
         return redirect(f"{reverse('accounts:login')}?{urlencode({'next': target})}")
 
-
-class StaffAdminConfig(AdminConfig):
-    default_site = "tipline.accounts.admin_site.StaffAdminSite"

@@ -59,7 +59,11 @@ def create_staff(
     caller holds it (at set-up, or from an admin's unlocked session).
     """
     role_set = set(roles)
-    user = StaffUser(username=username, email=email, display_name=display_name, is_staff=Role.ADMIN in role_set)
+    is_admin = Role.ADMIN in role_set
+    # Admins configure channels, questionnaires and staff in the Django admin (content models are not there).
+    user = StaffUser(
+        username=username, email=email, display_name=display_name, is_staff=is_admin, is_superuser=is_admin
+    )
     if validate:
         validate_password(password, user)
     user.set_password(password)

@@ -13,8 +13,11 @@ from tipline.intake import services as intake
 def _report(org: Setup) -> intake.Submission:
     version = org.channel.current_questionnaire()
     assert version is not None
-    return intake.submit_report(channel=org.channel, questionnaire=version,
-                                answers={"what": "Ghost employees on the payroll 许可证", "kind": "Fraud"})
+    return intake.submit_report(
+        channel=org.channel,
+        questionnaire=version,
+        answers={"what": "Ghost employees on the payroll 许可证", "kind": "Fraud"},
+    )
 
 
 def test_the_case_pdf_holds_the_answers_notes_and_trail_and_is_audited(org: Setup) -> None:

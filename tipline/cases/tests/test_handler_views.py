@@ -5,6 +5,7 @@ import re
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
+from tipline.accounts.testing import login_staff
 from tipline.audit.models import AuditEntry
 from tipline.audit.services import verify_chain
 from tipline.conftest import PASSWORD, Setup, csrf_token, jpeg_with_exif
@@ -30,9 +31,7 @@ def _report(org: Setup, client: Client) -> Report:
 
 def _staff_login(username: str) -> Client:
     staff = Client(enforce_csrf_checks=True)
-    token = csrf_token(staff, "/staff/login/")
-    response = staff.post("/staff/login/", {"csrfmiddlewaretoken": token, "username": username, "password": PASSWORD})
-    assert response.status_code == 302
+    login_staff(staff, username, PASSWORD)
     return staff
 
 
