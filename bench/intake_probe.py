@@ -259,15 +259,76 @@ class _Wsgi:
         return int(seen["status"]), content
 
 
-def measure_requests(answers: dict[str, Any], path: Path, name: str, repeat: int) -> dict[str, Any]:
-    """CPU of one whole Django request (middleware, form, service, session), no HTTP server.
+class _Attribution:
+    """Wall and CPU time spent inside chosen app functions during one call.
 
-    Subtracting one derivation's CPU gives what the request costs besides the
-    deliberate Argon2id.
+    The wrappers live only in this probe process; the app is not changed.
+    """
+
+    def __init__(self) -> None:
+        self.wall: dict[str, float] = {}
+        self.cpu: dict[str, float] = {}
+
+    def wrap(self, owner: Any, attribute: str, label: str) -> None:
+        original = getattr(owner, attribute)
+
+        def timed(*args: Any, **kwargs: Any) -> Any:
+            began, cpu_began = time.perf_counter(), _cpu_now()
+            try:
+                return original(*args, **kwargs)
+            finally:
+                self.wall[label] = self.wall.get(label, 0.0) + time.perf_counter() - began
+                self.cpu[label] = self.cpu.get(label, 0.0) + _cpu_now() - cpu_began
+
+        setattr(owner, attribute, timed)
+
+    def measure(self, repeat: int, run: Callable[[], object]) -> dict[str, Any]:
+        """Medians over ``repeat`` calls (after one warm-up) of the whole call and of each part."""
+        run()
+        samples: list[dict[str, float]] = []
+        for _ in range(repeat):
+            self.wall.clear()
+            self.cpu.clear()
+            began, cpu_began = time.perf_counter(), _cpu_now()
+            run()
+            sample = {"total_ms": time.perf_counter() - began, "total_cpu_ms": _cpu_now() - cpu_began}
+            sample.update({f"{k}_ms": v for k, v in self.wall.items()})
+            sample.update({f"{k}_cpu_ms": v for k, v in self.cpu.items()})
+            samples.append(_with_rests(sample))
+        return {key: round(statistics.median(s.get(key, 0.0) for s in samples) * 1000, 2) for key in samples[0]} | {
+            "runs": repeat
+        }
+
+
+def _with_rests(sample: dict[str, float]) -> dict[str, float]:
+    """Add, per call, what is left outside the measured parts (so medians of rests are exact)."""
+    for unit in ("_ms", "_cpu_ms"):
+        total, submit = sample[f"total{unit}"], sample.get(f"submit_report{unit}", 0.0)
+        inside = sum(sample.get(f"{part}{unit}", 0.0) for part in ("argon2id", "mat2", "encrypt_and_store"))
+        sample[f"besides_argon2id{unit}"] = total - sample.get(f"argon2id{unit}", 0.0)
+        sample[f"submit_report_rest{unit}"] = submit - inside
+        sample[f"outside_submit_report{unit}"] = total - submit
+    return sample
+
+
+def measure_requests(answers: dict[str, Any], path: Path, name: str, repeat: int) -> dict[str, Any]:
+    """One whole Django request (middleware, form, service, session), without an HTTP server.
+
+    Time inside the derivation, ``submit_report``, mat2 and the blob store
+    (encryption happens as the store consumes the stream) is measured in the
+    same calls, so the parts add up even on a busy machine.
     """
     from bench.intake import CSRF_COOKIE, FORM_PATH, form_fields  # noqa: PLC0415
     from bench.webclient import FilePart, input_value, multipart  # noqa: PLC0415
+    from tipline import blobstore  # noqa: PLC0415
+    from tipline.crypto import kdf  # noqa: PLC0415
+    from tipline.intake import cleaning, services  # noqa: PLC0415
 
+    parts = _Attribution()
+    parts.wrap(kdf, "derive", "argon2id")
+    parts.wrap(services, "submit_report", "submit_report")
+    parts.wrap(cleaning, "_run_mat2", "mat2")
+    parts.wrap(blobstore.LocalBlobStore, "write", "encrypt_and_store")
     call = _Wsgi()
     status, page = call("GET", FORM_PATH)
     token = input_value(page, "csrfmiddlewaretoken")
@@ -280,13 +341,12 @@ def measure_requests(answers: dict[str, Any], path: Path, name: str, repeat: int
         "post_without_file": multipart(form_fields(token, answers), [empty]),
         "post_with_file": multipart(form_fields(token, answers), [jpeg]),
     }
-    result: dict[str, Any] = {}
 
     def get_form() -> None:
         call.jar.keep_only({CSRF_COOKIE})
         call("GET", FORM_PATH)
 
-    result["get_form"] = _timings(repeat, get_form)
+    result: dict[str, Any] = {"get_form": parts.measure(repeat, get_form)}
     for label, (content_type, body) in bodies.items():
 
         def post(content_type: str = content_type, body: bytes = body) -> None:
@@ -296,7 +356,7 @@ def measure_requests(answers: dict[str, Any], path: Path, name: str, repeat: int
                 msg = f"in-process POST gave {status}"
                 raise RuntimeError(msg)
 
-        result[label] = _timings(repeat, post)
+        result[label] = parts.measure(repeat, post)
     return result
 
 
