@@ -29,6 +29,7 @@ run: $(VENV)/.runtime
 	$(BIN)/tipline migrate --noinput -v0
 	$(BIN)/tipline collectstatic --noinput -v0
 	$(BIN)/tipline seed_demo
+	$(BIN)/tipline seed_publishing
 	@echo "Tipline is serving on http://127.0.0.1:8000 (staff: http://127.0.0.1:8000/staff/login/)"
 	BIN=$(BIN) tools/serve-with-worker.sh
 
