@@ -31,7 +31,11 @@ start_postgres() {
   mkdir -p "$RUN/pg/sock"
   [ "$(id -u)" -eq 0 ] && chown -R postgres:postgres "$RUN/pg" && chmod 755 "$RUN"
   as_postgres "$PGBIN/initdb -D $RUN/pg/data -U postgres -E UTF8 --locale=C.UTF-8 --auth-local=trust --auth-host=trust" >/dev/null
-  as_postgres "$PGBIN/pg_ctl -D $RUN/pg/data -l $RUN/pg/pg.log -w -o \"-c listen_addresses=127.0.0.1 -p $PGPORT -k $RUN/pg/sock -c fsync=off -c synchronous_commit=off -c full_page_writes=off\" start" >/dev/null
+  if ! as_postgres "$PGBIN/pg_ctl -D $RUN/pg/data -l $RUN/pg/pg.log -w -o \"-c listen_addresses=127.0.0.1 -p $PGPORT -k $RUN/pg/sock -c fsync=off -c synchronous_commit=off -c full_page_writes=off\" start" >/dev/null; then
+    echo "PostgreSQL did not start; its log:" >&2
+    cat "$RUN/pg/pg.log" >&2
+    return 1
+  fi
   as_postgres "psql -h $RUN/pg/sock -p $PGPORT -U postgres -qc \"CREATE ROLE tipline LOGIN CREATEDB PASSWORD 'tipline'\""
   as_postgres "psql -h $RUN/pg/sock -p $PGPORT -U postgres -qc \"CREATE DATABASE tipline OWNER tipline\""
   export TIPLINE_TEST_PG_URL="postgres://tipline:tipline@127.0.0.1:$PGPORT/tipline"
