@@ -1,0 +1,19 @@
+"""Background work of intake, run by ``tipline worker``."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from tipline.intake import services
+from tipline.jobs.models import Job
+from tipline.jobs.registry import periodic
+
+
+@periodic("intake.housekeeping", every=timedelta(hours=1))
+def housekeeping(job: Job) -> None:
+    """Delete held files nobody decided on, and blobs a crash left without a row.
+
+    Both steps delete only what is already stale, so running twice is harmless.
+    """
+    services.purge_stale_held()
+    services.sweep_orphan_blobs()
