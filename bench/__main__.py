@@ -12,6 +12,7 @@ import sys
 # name -> (module, one-line description); later benchmarks are added here.
 BENCHMARKS: dict[str, tuple[str, str]] = {
     "intake": ("bench.intake", "web submissions, receipt log-in, Argon2id limit, file stages"),
+    "console": ("bench.console", "queue page over 100,000 reports, SQLite and PostgreSQL, p50/p95"),
 }
 
 

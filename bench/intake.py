@@ -463,7 +463,7 @@ class ProfileRun:
             "argon2": kdf,
             "kdf_limit_per_s": round(limit, 3),
             "kdf_limit_ratio": round(ratio, 3),
-            "kdf_limit_ratio_cpu_estimate": cpu_ratio_estimate(argon2, cases),
+            "kdf_limit_ratio_cpu_estimate": cpu_ratio_estimate(kdf, cases),
             "kdf_limit_ratio_vs_parallel_argon2": round(
                 cases["no_file"]["c16"]["submissions_per_s"] / float(kdf["parallel_per_s"]), 3
             ),
@@ -532,19 +532,19 @@ def cpu_breakdown(cases: dict[str, Any], service: dict[str, Any]) -> dict[str, f
     }
 
 
-def cpu_ratio_estimate(argon2: float, cases: dict[str, Any]) -> float | None:
+def cpu_ratio_estimate(kdf: dict[str, Any], cases: dict[str, Any]) -> float | None:
     """kdf_limit_ratio as the CPU accounting predicts it on a quiet machine.
 
     When the cores are saturated, submissions/s = cores / CPU per submission
-    (server and load generator), so the ratio is one derivation's time over
-    the CPU one submission costs at concurrency 16. Other processes on the
-    machine lower the measured rate much more than this estimate.
+    (server and load generator), so the ratio is one derivation's CPU time
+    over the CPU one submission costs at concurrency 16. CPU times suffer far
+    less than rates when other processes share the machine.
     """
     phase = cases["no_file"]["c16"]
     if not phase["completed"]:
         return None
     per_submission = (phase["server_cpu_seconds"] + phase["loadgen_cpu_seconds"]) / phase["completed"]
-    return round(argon2 / per_submission, 3)
+    return round(float(kdf["serial"]["cpu_median_ms"]) / 1000 / per_submission, 3)
 
 
 # ---------------------------------------------------------------- report
@@ -660,6 +660,7 @@ def main(argv: list[str]) -> int:
         "generated_at": results.now(),
         "cores": os.cpu_count() or 1,
         "machine": results.machine(),
+        "app": results.source_version(),
         "setup": {
             "server": "tipline serve (granian WSGI, workers = cores, 8 blocking threads)",
             "database": "SQLite (WAL) in a fresh temporary data folder",
