@@ -28,4 +28,3 @@ class StaffAdminSite(admin.AdminSite):
         del extra_context
         target = request.GET.get("next") or reverse("admin:index")
         return redirect(f"{reverse('accounts:login')}?{urlencode({'next': target})}")
-
