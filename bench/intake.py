@@ -543,7 +543,7 @@ def cpu_ratio_estimate(kdf: dict[str, Any], cases: dict[str, Any]) -> float | No
     phase = cases["no_file"]["c16"]
     if not phase["completed"]:
         return None
-    per_submission = (phase["server_cpu_seconds"] + phase["loadgen_cpu_seconds"]) / phase["completed"]
+    per_submission = float(phase["server_cpu_seconds"] + phase["loadgen_cpu_seconds"]) / int(phase["completed"])
     return round(float(kdf["serial"]["cpu_median_ms"]) / 1000 / per_submission, 3)
 
 

@@ -188,6 +188,9 @@ def measure_service(answers: dict[str, Any], path: Path, name: str, repeat: int)
     result: dict[str, Any] = {"stored_before": stored_rows()}
     channel = Channel.objects.get(slug="report")
     questionnaire = channel.current_questionnaire()
+    if questionnaire is None:
+        msg = "the demo channel has no questionnaire"
+        raise RuntimeError(msg)
     cost = settings.TIPLINE_KDF_COST
 
     def receipt_only() -> None:
@@ -250,7 +253,7 @@ class _Wsgi:
         def start_response(status: str, headers: list[tuple[str, str]], exc_info: object = None) -> None:
             seen["status"], seen["headers"] = int(status.split(maxsplit=1)[0]), headers
 
-        iterable = self.application(environ, start_response)
+        iterable = self.application(environ, start_response)  # type: ignore[arg-type]
         try:
             content = b"".join(iterable)
         finally:

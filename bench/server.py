@@ -38,7 +38,7 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def app_environment(data_dir: Path, extra: Mapping[str, str] = ()) -> dict[str, str]:
+def app_environment(data_dir: Path, extra: Mapping[str, str] | None = None) -> dict[str, str]:
     """The environment of the app and of in-process probes: SQLite in ``data_dir``.
 
     ``PYTHONPATH`` points at the checkout that holds this ``bench`` package, so
@@ -54,17 +54,19 @@ def app_environment(data_dir: Path, extra: Mapping[str, str] = ()) -> dict[str, 
             "TIPLINE_LOG_LEVEL": "WARNING",
         }
     )
-    env.update(extra)
+    env.update(extra or {})
     return env
 
 
 class AppServer:
     """A running Tipline on a fresh temporary data folder; use as a context manager."""
 
-    def __init__(self, *, env: Mapping[str, str] = (), keep_data: bool = False) -> None:
+    def __init__(self, *, env: Mapping[str, str] | None = None, keep_data: bool = False) -> None:
         self.data_dir = Path(tempfile.mkdtemp(prefix="tipline-bench-"))
         self.port = free_port()
-        self.env = app_environment(self.data_dir, {"TIPLINE_HOST": HOST, "TIPLINE_PORT": str(self.port), **dict(env)})
+        self.env = app_environment(
+            self.data_dir, {"TIPLINE_HOST": HOST, "TIPLINE_PORT": str(self.port), **dict(env or {})}
+        )
         self.keep_data = keep_data
         self.log_path = self.data_dir / "server.log"
         self.process: subprocess.Popen[bytes] | None = None
