@@ -4,7 +4,8 @@ For each KDF profile (the production minimum ``t=3,m=64M`` and the strong
 ``t=16,m=128M``) this:
 
 1. times one Argon2id derivation (``tipline.crypto.kdf.derive``) in a child
-   process on the idle machine, and the rate of one derivation per core;
+   process before the load (the median CPU time of seven, which equals the
+   wall time on an idle core), and the rate of one derivation per core;
 2. starts the app as ``make run`` does (fresh data folder, SQLite, granian);
 3. warms it up and collects a few receipts;
 4. measures web submissions at concurrency 1 and 16, with 2 KB of answers and
