@@ -26,6 +26,7 @@ import json
 import os
 import random
 import re
+import signal
 import statistics
 import subprocess
 import sys
@@ -648,7 +649,12 @@ def parse(argv: list[str]) -> Settings:
     )
 
 
+def _exit_on_sigterm(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)  # unwinds the ``with`` blocks, so the server is stopped
+
+
 def main(argv: list[str]) -> int:
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
     options = parse(argv)
     began = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="tipline-bench-fixture-") as folder:
