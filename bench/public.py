@@ -8,9 +8,11 @@
 4. warms every URL up, then loads each with ``wrk -t2 -c32 -d10s --latency``
    in turn on this machine: the app's article page and feed, then nginx's
    copies of the same two files;
-5. accounts for CPU (app or nginx process tree, wrk, other processes) and,
-   with the server stopped, times the same requests in-process through the
-   app's WSGI handler (``bench.public_probe``) to show where the time goes.
+5. accounts for CPU (app or nginx process tree, wrk, kernel networking, other
+   processes; approximate at nginx's rates, where the kernel's share of the
+   loopback traffic is partly charged to the processes too) and, with the
+   server stopped, times the same requests in-process through the app's WSGI
+   handler (``bench.public_probe``) to show where the time goes.
 
 ``article_ratio`` = app article requests/s ÷ nginx article requests/s; the
 target is at least 0.30.
@@ -71,9 +73,6 @@ class PublishedServer(AppServer):
     def _prepare(self) -> None:
         super()._prepare()
         self._manage("seed_publishing")
-
-    def manage(self, *args: str) -> None:
-        self._manage(*args)
 
 
 def export_site(server: AppServer, directory: Path, nginx_port: int) -> None:
@@ -143,16 +142,16 @@ def kernel_network_seconds() -> float:
 def measure(target: Target, options: Settings) -> dict[str, Any]:
     """One wrk run with CPU accounting: the target's process tree, wrk, kernel networking, the rest."""
     waited = QUIET.wait()
-    before, irq = sysstat.snapshot(target.pid), kernel_network_seconds()
+    before, kernel = sysstat.snapshot(target.pid), kernel_network_seconds()
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
     result = wrk.run(target.url, threads=options.threads, connections=options.connections, seconds=options.seconds)
-    after, irq = sysstat.snapshot(target.pid), kernel_network_seconds() - irq
+    after, kernel = sysstat.snapshot(target.pid), kernel_network_seconds() - kernel
     children_after = resource.getrusage(resource.RUSAGE_CHILDREN)
     wrk_cpu = (children_after.ru_utime + children_after.ru_stime) - (children.ru_utime + children.ru_stime)
     span = after.machine_total - before.machine_total
     busy = after.machine_busy - before.machine_busy
     server_cpu = after.tree - before.tree
-    accounted = server_cpu + wrk_cpu + irq + (after.own - before.own)
+    accounted = server_cpu + wrk_cpu + kernel + (after.own - before.own)
     foreign = max(0.0, busy - accounted) / span if span > 0 else 0.0
     out = result.as_dict()
     out.update(
@@ -160,7 +159,7 @@ def measure(target: Target, options: Settings) -> dict[str, Any]:
             "server_cpu_seconds": round(server_cpu, 3),
             "server_cpu_us_per_request": round(server_cpu * 1e6 / result.requests, 1) if result.requests else None,
             "wrk_cpu_seconds": round(wrk_cpu, 3),
-            "kernel_network_cpu_seconds": round(irq, 3),
+            "kernel_network_cpu_seconds": round(kernel, 3),
             "machine_busy_fraction": round(busy / span, 3) if span > 0 else None,
             "foreign_cpu_fraction": round(foreign, 3),
             "waited_for_quiet_seconds": round(waited, 1),
