@@ -1,12 +1,13 @@
 """In-process cost of a public page, run in a child process while the server is stopped.
 
-``python -m bench.public_probe --requests N PATH ...`` calls the app's WSGI
-callable (``tipline.wsgi.application``, what granian runs) with a plain GET
-environ for each path, N times after a warm-up, and prints one JSON object:
-wall and CPU time per request, the database queries per request, and the time
-spent in each layer (every middleware's own share, the URL resolver and view,
-and the WSGI handler around them), measured by timing each middleware's call
-to the next layer.
+``python -m bench.public_probe --requests N PATH ...`` calls Django's WSGI
+handler (``tipline.wsgi.django_application``) with a plain GET environ for each
+path, N times after a warm-up, and prints one JSON object: wall and CPU time per
+request, the database queries per request, and the time spent in each layer
+(every middleware's own share, the URL resolver and view, and the WSGI handler
+around them), measured by timing each middleware's call to the next layer. Then
+it does the same through ``tipline.wsgi.application``, what granian runs, where
+the kept answer is served before Django (``fast_path_*`` keys).
 """
 
 from __future__ import annotations
@@ -143,6 +144,43 @@ def measure(application: Any, layers: Layers, path: str, requests: int) -> dict[
     }
 
 
+def measure_fast_path(application: Any, path: str, requests: int) -> dict[str, Any]:
+    from django.db import connection  # noqa: PLC0415
+
+    def start_response(value: str, headers: list[tuple[str, str]], exc_info: Any = None) -> None:
+        pass
+
+    def once() -> None:
+        body = application(environ(path), start_response)
+        for _chunk in body:
+            pass
+        if hasattr(body, "close"):
+            body.close()
+
+    for _ in range(WARMUP):
+        once()
+    queries = 0
+
+    def count(execute: Callable[..., Any], sql: str, params: Any, many: bool, context: Any) -> Any:
+        nonlocal queries
+        queries += 1
+        return execute(sql, params, many, context)
+
+    wall: list[float] = []
+    cpu: list[float] = []
+    with connection.execute_wrapper(count):
+        for _ in range(requests):
+            began, cpu_began = time.perf_counter(), time.thread_time()
+            once()
+            wall.append(time.perf_counter() - began)
+            cpu.append(time.thread_time() - cpu_began)
+    return {
+        "fast_path_wall_us_p50": _median_us(wall),
+        "fast_path_cpu_us_p50": _median_us(cpu),
+        "fast_path_queries_per_request": round(queries / requests, 3),
+    }
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.public_probe", description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=2000)
@@ -151,11 +189,14 @@ def main(argv: list[str]) -> int:
     django.setup()
     from django.core.handlers.wsgi import WSGIHandler  # noqa: PLC0415
 
-    from tipline.wsgi import application  # noqa: PLC0415
+    from tipline.wsgi import application, django_application  # noqa: PLC0415
 
-    assert isinstance(application, WSGIHandler)
-    layers = Layers(application)  # once: every path goes through the same timed chain
-    print(json.dumps({path: measure(application, layers, path, options.requests) for path in options.paths}))
+    assert isinstance(django_application, WSGIHandler)
+    layers = Layers(django_application)  # once: every path goes through the same timed chain
+    results = {path: measure(django_application, layers, path, options.requests) for path in options.paths}
+    for path in options.paths:
+        results[path].update(measure_fast_path(application, path, options.requests))
+    print(json.dumps(results))
     return 0
 
 

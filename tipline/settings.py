@@ -56,7 +56,7 @@ MIDDLEWARE = [
     "tipline.http_privacy.PrivacyHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "tipline.session_vault.SessionVaultMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "tipline.publishing.languages.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "tipline.intake.middleware.RequestBodyMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -210,6 +210,8 @@ TIPLINE_PUBLIC_MAX_AGE = env_int("TIPLINE_PUBLIC_MAX_AGE", 60)
 TIPLINE_PUBLIC_CACHE_SECONDS = env_int("TIPLINE_PUBLIC_CACHE_SECONDS", 3600, minimum=1)
 # How long a process trusts the public version it read: other processes see a new one this late.
 TIPLINE_PUBLIC_STAMP_SECONDS = env_int("TIPLINE_PUBLIC_STAMP_SECONDS", 1)
+# Answer anonymous GETs of public pages from the kept answer before Django (publishing/fast_path.py).
+TIPLINE_PUBLIC_FAST_PATH = env_bool("TIPLINE_PUBLIC_FAST_PATH", True)
 TIPLINE_PUBLIC_PAGE_SIZE = env_int("TIPLINE_PUBLIC_PAGE_SIZE", 10, minimum=1)
 TIPLINE_FEED_ITEMS = env_int("TIPLINE_FEED_ITEMS", 20, minimum=1)
 TIPLINE_SEARCH_MAX_CHARS = env_int("TIPLINE_SEARCH_MAX_CHARS", 200, minimum=10)

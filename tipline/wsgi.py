@@ -1,3 +1,5 @@
+"""The WSGI application: Django, with kept public pages answered in front of it."""
+
 from __future__ import annotations
 
 import os
@@ -5,4 +7,8 @@ import os
 from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tipline.settings")
-application = get_wsgi_application()
+django_application = get_wsgi_application()
+
+from tipline.publishing.fast_path import PublicFastPath  # noqa: E402 - needs the settings configured above
+
+application = PublicFastPath(django_application)

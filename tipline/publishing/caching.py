@@ -84,6 +84,13 @@ class _Memo:
                 self._stamp, self._until = stamp, now + seconds
         return stamp
 
+    def peek(self) -> Stamp | None:
+        """The remembered stamp while it is still trusted, without touching the database."""
+        with self._lock:
+            if self._stamp is not None and time.monotonic() < self._until:
+                return self._stamp
+        return None
+
     def forget(self) -> None:
         with self._lock:
             self._stamp, self._until = None, 0.0
@@ -95,6 +102,11 @@ _memo = _Memo()
 def current_stamp() -> Stamp:
     """The version of everything public, read on every public request."""
     return _memo.get()
+
+
+def fresh_stamp() -> Stamp | None:
+    """The version this process trusts right now, or ``None`` when it must read it again."""
+    return _memo.peek()
 
 
 def bump_public_version() -> None:
@@ -115,6 +127,18 @@ def _cache_key(stamp: Stamp, language: str, request: HttpRequest, uses_query: bo
     target = request.get_full_path() if uses_query else request.path
     digest = hashlib.sha256(f"{language}\n{target}".encode()).hexdigest()[:32]
     return f"publishing:page:{stamp.version}:{digest}"
+
+
+def _etag(key: str, stamp: Stamp) -> str:
+    return f'"{key.rsplit(":", 1)[1][:20]}-{stamp.version}"'
+
+
+def version_of_etag(etag: str | None) -> int | None:
+    """The public version a page's ETag was made for (see :func:`_etag`), or ``None``."""
+    if not etag or not etag.endswith('"'):
+        return None
+    _, dash, version = etag[:-1].rpartition("-")
+    return int(version) if dash and version.isdigit() else None
 
 
 def _public_headers(response: HttpResponseBase, etag: str, stamp: Stamp, language: str) -> None:
@@ -148,7 +172,7 @@ def _serve(
         return _call(request, view, language, *args, **kwargs)
     stamp = current_stamp()
     key = _cache_key(stamp, language, request, uses_query)
-    etag = f'"{key.rsplit(":", 1)[1][:20]}-{stamp.version}"'
+    etag = _etag(key, stamp)
     not_modified = get_conditional_response(request, etag=etag, last_modified=int(stamp.changed_at.timestamp()))
     if not_modified is not None:
         _public_headers(not_modified, etag, stamp, language)
@@ -184,6 +208,7 @@ def public_page(*, server_cache: bool = True, uses_query: bool = False) -> Calla
                 request.LANGUAGE_CODE = language
                 response = _serve(request, view, language, server_cache, uses_query, *args, **kwargs)
             response["Content-Language"] = language
+            response.language_from_address = True  # type: ignore[attr-defined]
             return response
 
         return wrapper

@@ -1,0 +1,194 @@
+"""Public pages answered before Django: a WSGI wrapper over the whole application.
+
+A public page is the same for every reader of its address (its language comes from
+the address, it sets no cookie, ``Cache-Control: public``). Once Django has rendered
+one for an anonymous plain GET, this process keeps the exact answer, status, every
+header (the security headers included) and the body, and gives it to the next
+anonymous plain GET of the same address without running the middleware, the URL
+resolver or the view.
+
+What stays correct:
+
+- Only a GET with no cookie, no query string, no ``Authorization`` and no
+  conditional header is answered here; anything else goes to Django as before
+  (a 304 for a conditional request is already cheap there).
+- An answer is kept only when Django produced it for such a request, with status
+  200, ``Cache-Control`` containing ``public``, no ``Set-Cookie``, nothing in
+  ``Vary`` but ``Accept-Encoding`` and a body of at most ``MAX_BODY_BYTES`` that is
+  not streamed.
+- The key holds the scheme as Django sees it and the ``Host`` header, so a host
+  Django would refuse never has an entry and an ``http`` request never gets the
+  ``https`` answer.
+- Every entry belongs to the public version it was rendered for (read back from its
+  ETag) and is served only while the process's memo of the current version
+  (:func:`caching.fresh_stamp`) names that same version; when the memo is too old
+  the request goes to Django, which reads the version again. Publishing therefore
+  reaches this path exactly as fast as it reaches the rendered-page cache: at once
+  in the process that published, within ``TIPLINE_PUBLIC_STAMP_SECONDS`` in the
+  others.
+
+Nothing here reads the client's address or writes a log line.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+
+from tipline.publishing import caching
+
+Environ = dict[str, Any]
+Headers = list[tuple[str, str]]
+StartResponse = Callable[..., Any]
+WSGIApp = Callable[[Environ, StartResponse], Iterable[bytes]]
+
+MAX_BODY_BYTES = 512 * 1024
+MAX_ENTRIES = 1024
+
+_REQUEST_HEADERS_THAT_CHANGE_THE_ANSWER = (
+    "HTTP_COOKIE",
+    "HTTP_AUTHORIZATION",
+    "HTTP_IF_NONE_MATCH",
+    "HTTP_IF_MODIFIED_SINCE",
+    "HTTP_IF_MATCH",
+    "HTTP_IF_UNMODIFIED_SINCE",
+    "HTTP_IF_RANGE",
+    "HTTP_RANGE",
+)
+
+
+@dataclass(frozen=True)
+class Answer:
+    status: str
+    headers: Headers
+    body: bytes
+
+
+def _scheme(environ: Environ) -> str:
+    proxy = getattr(settings, "SECURE_PROXY_SSL_HEADER", None)
+    if proxy:
+        header, secure_value = proxy
+        forwarded = str(environ.get(header, "")).split(",", 1)[0].strip()
+        if forwarded:
+            return "https" if forwarded == secure_value else "http"
+    return str(environ.get("wsgi.url_scheme", "http"))
+
+
+def request_key(environ: Environ) -> tuple[str, ...] | None:
+    """The key of a request this path may answer, or ``None`` for one it must leave to Django."""
+    if environ.get("REQUEST_METHOD") != "GET" or environ.get("QUERY_STRING"):
+        return None
+    if any(environ.get(name) for name in _REQUEST_HEADERS_THAT_CHANGE_THE_ANSWER):
+        return None
+    host = environ.get("HTTP_HOST")
+    if not host:
+        return None
+    return (_scheme(environ), str(host), str(environ.get("SCRIPT_NAME", "")), str(environ.get("PATH_INFO", "")))
+
+
+def _header(headers: Headers, name: str) -> str | None:
+    wanted = name.lower()
+    for key, value in headers:
+        if key.lower() == wanted:
+            return value
+    return None
+
+
+def may_keep(status: str, headers: Headers) -> bool:
+    """Whether Django's answer is one every reader of the address may get."""
+    if not status.startswith("200"):
+        return False
+    if "public" not in (_header(headers, "Cache-Control") or "").lower():
+        return False
+    if any(key.lower() == "set-cookie" for key, _ in headers):
+        return False
+    vary = {part.strip().lower() for part in (_header(headers, "Vary") or "").split(",") if part.strip()}
+    return vary <= {"accept-encoding"}
+
+
+class AnswerStore:
+    """The kept answers of one public version, least recently used dropped first."""
+
+    def __init__(self, max_entries: int = MAX_ENTRIES) -> None:
+        self._lock = threading.Lock()
+        self._max_entries = max_entries
+        self._version: int | None = None
+        self._answers: OrderedDict[tuple[str, ...], Answer] = OrderedDict()
+
+    def get(self, version: int, key: tuple[str, ...]) -> Answer | None:
+        with self._lock:
+            if version != self._version:
+                return None
+            answer = self._answers.get(key)
+            if answer is not None:
+                self._answers.move_to_end(key)
+            return answer
+
+    def put(self, version: int, key: tuple[str, ...], answer: Answer) -> None:
+        with self._lock:
+            if self._version is None or version > self._version:
+                self._version = version
+                self._answers.clear()
+            elif version < self._version:
+                return  # rendered before a publication this process has already seen
+            self._answers[key] = answer
+            self._answers.move_to_end(key)
+            while len(self._answers) > self._max_entries:
+                self._answers.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._version = None
+            self._answers.clear()
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._answers)
+
+
+class PublicFastPath:
+    """WSGI middleware: kept public answers first, Django for everything else."""
+
+    def __init__(self, application: WSGIApp, store: AnswerStore | None = None) -> None:
+        self.application = application
+        self.store = store if store is not None else AnswerStore()
+
+    def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
+        key = request_key(environ) if settings.TIPLINE_PUBLIC_FAST_PATH else None
+        if key is None:
+            return self.application(environ, start_response)
+        stamp = caching.fresh_stamp()
+        answer = self.store.get(stamp.version, key) if stamp is not None else None
+        if answer is not None:
+            start_response(answer.status, list(answer.headers))
+            return [answer.body]
+        return self._through_django(environ, start_response, key)
+
+    def _through_django(self, environ: Environ, start_response: StartResponse, key: tuple[str, ...]) -> Iterable[bytes]:
+        seen: dict[str, Any] = {}
+
+        def remember(status: str, headers: Headers, exc_info: Any = None) -> Any:
+            seen["status"], seen["headers"] = status, headers
+            if exc_info is not None:
+                return start_response(status, headers, exc_info)
+            return start_response(status, headers)
+
+        result = self.application(environ, remember)
+        status, headers = seen.get("status", ""), seen.get("headers", [])
+        version = caching.version_of_etag(_header(headers, "ETag"))
+        if getattr(result, "streaming", False) or version is None or not may_keep(status, headers):
+            return result
+        try:
+            body = b"".join(result)
+        finally:
+            close = getattr(result, "close", None)
+            if close is not None:
+                close()
+        if len(body) <= MAX_BODY_BYTES:
+            self.store.put(version, key, Answer(status, list(headers), body))
+        return [body]
