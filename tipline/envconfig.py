@@ -106,6 +106,8 @@ def database_from_url(url: str) -> dict[str, object]:
         return {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": path,
+            # Keep each thread's connection: opening one (and its PRAGMAs) costs more than a submission's queries.
+            "CONN_MAX_AGE": None,
             "OPTIONS": {
                 # IMMEDIATE avoids the reader-turned-writer deadlock of DEFERRED transactions.
                 "transaction_mode": "IMMEDIATE",

@@ -58,7 +58,10 @@ def _read_cookie(request: HttpRequest) -> bytes | None:
 
 def open_vault(request: HttpRequest) -> None:
     """Start a fresh vault (at log-in): a new session id and a new cookie key."""
-    request.session.cycle_key()
+    if request.session.session_key is not None:
+        request.session.cycle_key()  # else the session gets its first id when it is saved
+    else:
+        request.session.modified = True
     for name in [k for k in request.session.keys() if k.startswith(_SESSION_PREFIX)]:  # noqa: SIM118 - sessions are not iterable
         del request.session[name]
     request.vault_key = boxes.new_key()  # type: ignore[attr-defined]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import django_stubs_ext
@@ -108,6 +109,9 @@ TIPLINE_ALLOW_WEAK_KDF = env_bool("TIPLINE_ALLOW_WEAK_KDF", False)
 if not TIPLINE_ALLOW_WEAK_KDF and (TIPLINE_KDF_COST.ops < 3 or TIPLINE_KDF_COST.mem < 64 * 1024**2):
     msg = "TIPLINE_KDF_COST must be at least t=3,m=64M (set TIPLINE_ALLOW_WEAK_KDF=1 only for tests)"
     raise ImproperlyConfigured(msg)
+# At most this many derivations at once on the machine (0: no limit); more only slow each other down.
+TIPLINE_KDF_SLOTS = env_int("TIPLINE_KDF_SLOTS", len(os.sched_getaffinity(0)), minimum=0)
+TIPLINE_KDF_SLOT_DIR = DATA_DIR / "run" / "kdf"  # the lock files of those slots, shared by the processes
 
 # Attachments and form limits.
 TIPLINE_MAX_FILE_SIZE = env_size("TIPLINE_MAX_FILE_SIZE", 50 * 1024**2)

@@ -1,8 +1,15 @@
-"""Argon2id key derivation (libsodium ``crypto_pwhash``)."""
+"""Argon2id key derivation (libsodium ``crypto_pwhash``), at most one per core at a time."""
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
+import itertools
+import os
+import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 from nacl.pwhash import argon2id
 
@@ -43,6 +50,76 @@ def _parse_size(text: str) -> int:
     return int(text) * 1024
 
 
+class DerivationGate:
+    """Lets at most ``slots`` derivations run at once in every process sharing ``directory``.
+
+    Each derivation is memory-hard and keeps one core busy. Running more of them than
+    there are cores only makes them all slower: they evict each other's memory from
+    the caches and the scheduler switches between them, so sixteen reporters
+    submitting together would each wait longer and the machine would finish fewer
+    submissions per second. The gate queues the extra ones instead.
+
+    A slot is an exclusive ``flock`` on one of ``slots`` files in ``directory``, so
+    the web server's processes and ``tipline worker`` share one limit and a process
+    that dies frees its slot at once. Inside a process a semaphore first keeps the
+    threads that contend for the files to ``slots``.
+    """
+
+    def __init__(self, slots: int, directory: Path) -> None:
+        if slots < 1:
+            msg = "a derivation gate needs at least one slot"
+            raise ValueError(msg)
+        directory.mkdir(parents=True, exist_ok=True)
+        self.slots = slots
+        self._paths = [directory / f"kdf-slot-{index}.lock" for index in range(slots)]
+        for path in self._paths:
+            path.touch(exist_ok=True)
+        self._threads = threading.BoundedSemaphore(slots)
+        self._turn = itertools.count()
+
+    @contextlib.contextmanager
+    def slot(self) -> Iterator[None]:
+        with self._threads:
+            descriptor = self._take()
+            try:
+                yield
+            finally:
+                fcntl.flock(descriptor, fcntl.LOCK_UN)
+                os.close(descriptor)
+
+    def _take(self) -> int:
+        start = next(self._turn)
+        order = [self._paths[(start + offset) % self.slots] for offset in range(self.slots)]
+        for path in order:  # a free slot, if there is one
+            descriptor = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+            try:
+                fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                os.close(descriptor)
+                continue
+            return descriptor
+        descriptor = os.open(order[0], os.O_RDONLY | os.O_CLOEXEC)  # else queue for one, in turn
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX)
+        except BaseException:
+            os.close(descriptor)
+            raise
+        return descriptor
+
+
+_gate: DerivationGate | None = None
+
+
+def limit_concurrency(gate: DerivationGate | None) -> None:
+    """Send every later derivation of this process through ``gate`` (``None``: no limit)."""
+    global _gate  # noqa: PLW0603 - one gate per process, set once at start-up
+    _gate = gate
+
+
 def derive(secret: bytes, salt: bytes, cost: KdfCost, size: int = 32) -> bytes:
     """Derive ``size`` bytes from ``secret`` and a 16-byte ``salt`` with Argon2id."""
-    return bytes(argon2id.kdf(size, secret, salt, opslimit=cost.ops, memlimit=cost.mem))
+    gate = _gate
+    if gate is None:
+        return bytes(argon2id.kdf(size, secret, salt, opslimit=cost.ops, memlimit=cost.mem))
+    with gate.slot():
+        return bytes(argon2id.kdf(size, secret, salt, opslimit=cost.ops, memlimit=cost.mem))

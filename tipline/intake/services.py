@@ -14,11 +14,11 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from tipline import blobstore
-from tipline.accounts.models import Organisation, Role, StaffKey
+from tipline.accounts.models import Organisation, Role, StaffKey, StaffUser
 from tipline.cases import deadlines
 from tipline.cases.acknowledgement import apply_acknowledgement
 from tipline.crypto import boxes, stream
@@ -81,10 +81,11 @@ def publish_questionnaire(*, channel: Channel) -> QuestionnaireVersion:
 # ---------------------------------------------------------------- submission
 
 
-def _receipt_secrets(receipt: str) -> receipts.ReceiptSecrets:
-    organisation = Organisation.objects.only("receipt_salt").get(pk=1)
+def _receipt_secrets(receipt: str, salt: bytes | None = None) -> receipts.ReceiptSecrets:
+    if salt is None:
+        salt = bytes(Organisation.objects.values_list("receipt_salt", flat=True).get(pk=1))
     return receipts.derive_receipt_secrets(
-        receipt, salt=bytes(organisation.receipt_salt), pepper=settings.TIPLINE_PEPPER, cost=settings.TIPLINE_KDF_COST
+        receipt, salt=salt, pepper=settings.TIPLINE_PEPPER, cost=settings.TIPLINE_KDF_COST
     )
 
 
@@ -153,24 +154,20 @@ def store_attachments(
     return rows, written
 
 
-def _recipient_keys(channel: Channel) -> list[StaffKey]:
-    """The channel's recipients and every supervisor (who assign, so must hold the key)."""
-    return list(
-        StaffKey.objects.filter(
-            Q(user__in=channel.recipients.filter(is_active=True))
-            | Q(user__is_active=True, user__role_grants__role=Role.SUPERVISOR)
-        )
-        .select_related("user")
-        .distinct()
-    )
+def _active_supervisors() -> QuerySet[StaffUser]:
+    return StaffUser.objects.filter(is_active=True, role_grants__role=Role.SUPERVISOR)
 
 
-def _supervisor_keys() -> list[StaffKey]:
-    return list(
-        StaffKey.objects.filter(user__is_active=True, user__role_grants__role=Role.SUPERVISOR)
-        .select_related("user")
-        .distinct()
-    )
+def _recipient_keys(channel: Channel) -> list[tuple[int, bytes]]:
+    """(user id, public key) of the channel's recipients and every supervisor (who assign, so must hold the key)."""
+    recipients = channel.recipients.filter(is_active=True).values("pk")
+    keys = StaffKey.objects.filter(Q(user__in=recipients) | Q(user__in=_active_supervisors().values("pk")))
+    return [(user_id, bytes(key)) for user_id, key in keys.values_list("user_id", "public_key")]
+
+
+def _supervisor_keys() -> list[tuple[int, bytes]]:
+    keys = StaffKey.objects.filter(user__in=_active_supervisors().values("pk")).values_list("user_id", "public_key")
+    return [(user_id, bytes(key)) for user_id, key in keys]
 
 
 def submit_report(
@@ -187,23 +184,23 @@ def submit_report(
     transaction, which writes every row or none. Files written to the store
     before a failed commit are deleted again.
     """
+    salt, escrow_public_key = Organisation.objects.values_list("receipt_salt", "escrow_public_key").get(pk=1)
     receipt = receipts.new_receipt()
-    secrets_ = _receipt_secrets(receipt)
+    secrets_ = _receipt_secrets(receipt, bytes(salt))
     report_key = boxes.new_key()
     answers_ct = boxes.encrypt(report_key, json.dumps({"v": questionnaire.number, "answers": answers}).encode())
-    organisation = Organisation.objects.only("escrow_public_key").get(pk=1)
     identity_ct, identity_grants = None, []
     if identity.strip():
         identity_key = boxes.new_key()
         identity_ct = boxes.encrypt(identity_key, identity.strip().encode())
         identity_grants = [
-            IdentityKeyGrant(user=k.user, sealed_key=boxes.seal(bytes(k.public_key), identity_key))
-            for k in _supervisor_keys()
+            IdentityKeyGrant(user_id=user_id, sealed_key=boxes.seal(public_key, identity_key))
+            for user_id, public_key in _supervisor_keys()
         ]
-    key_grants = [ReportKeyGrant(user=None, sealed_key=boxes.seal(bytes(organisation.escrow_public_key), report_key))]
+    key_grants = [ReportKeyGrant(user=None, sealed_key=boxes.seal(bytes(escrow_public_key), report_key))]
     key_grants += [
-        ReportKeyGrant(user=k.user, sealed_key=boxes.seal(bytes(k.public_key), report_key))
-        for k in _recipient_keys(channel)
+        ReportKeyGrant(user_id=user_id, sealed_key=boxes.seal(public_key, report_key))
+        for user_id, public_key in _recipient_keys(channel)
     ]
     attachments, written = store_attachments(report_key=report_key, files=files, from_staff=False)
     now = timezone.now()
