@@ -102,6 +102,11 @@ def test_the_html_language_follows_the_address(site: dict[str, str], client: Cli
     assert client.get("/zh-hans/")["Content-Language"] == "zh-hans"
 
 
+def test_the_byline_reads_naturally_in_each_language(site: dict[str, str], client: Client) -> None:
+    assert 'class="byline">Published <time' in _page(client, site["en"])[0]
+    assert 'class="byline">发布于 <time' in _page(client, site["zh"])[0], "the byline is not the state label 已发布"
+
+
 def test_the_language_switch_is_a_link_to_the_same_page(site: dict[str, str], client: Client) -> None:
     html, _ = _page(client, "/category/news/")
     assert '<a href="/zh-hans/category/news/" hreflang="zh-Hans" lang="zh-Hans">简体中文</a>' in html
