@@ -49,6 +49,7 @@ WSGIApp = Callable[[Environ, StartResponse], Iterable[bytes]]
 
 MAX_BODY_BYTES = 512 * 1024
 MAX_ENTRIES = 1024
+MAX_STORE_BYTES = 32 * 1024 * 1024  # per process: the most-read pages, not the whole archive
 
 _REQUEST_HEADERS_THAT_CHANGE_THE_ANSWER = (
     "HTTP_COOKIE",
@@ -112,11 +113,16 @@ def may_keep(status: str, headers: Headers) -> bool:
 
 
 class AnswerStore:
-    """The kept answers of one public version, least recently used dropped first."""
+    """The kept answers of one public version, least recently used dropped first.
 
-    def __init__(self, max_entries: int = MAX_ENTRIES) -> None:
+    Bounded twice: at most ``max_entries`` answers and ``max_bytes`` of bodies.
+    """
+
+    def __init__(self, max_entries: int = MAX_ENTRIES, max_bytes: int = MAX_STORE_BYTES) -> None:
         self._lock = threading.Lock()
         self._max_entries = max_entries
+        self._max_bytes = max_bytes
+        self._bytes = 0
         self._version: int | None = None
         self._answers: OrderedDict[tuple[str, ...], Answer] = OrderedDict()
 
@@ -130,21 +136,36 @@ class AnswerStore:
             return answer
 
     def put(self, version: int, key: tuple[str, ...], answer: Answer) -> None:
+        if len(answer.body) > self._max_bytes:
+            return
         with self._lock:
             if self._version is None or version > self._version:
                 self._version = version
-                self._answers.clear()
+                self._forget_all()
             elif version < self._version:
                 return  # rendered before a publication this process has already seen
+            old = self._answers.pop(key, None)
+            if old is not None:
+                self._bytes -= len(old.body)
             self._answers[key] = answer
-            self._answers.move_to_end(key)
-            while len(self._answers) > self._max_entries:
-                self._answers.popitem(last=False)
+            self._bytes += len(answer.body)
+            while len(self._answers) > self._max_entries or self._bytes > self._max_bytes:
+                _, dropped = self._answers.popitem(last=False)
+                self._bytes -= len(dropped.body)
+
+    def _forget_all(self) -> None:
+        self._answers.clear()
+        self._bytes = 0
 
     def clear(self) -> None:
         with self._lock:
             self._version = None
-            self._answers.clear()
+            self._forget_all()
+
+    @property
+    def size_bytes(self) -> int:
+        with self._lock:
+            return self._bytes
 
     def __len__(self) -> int:
         with self._lock:

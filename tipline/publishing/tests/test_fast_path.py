@@ -257,3 +257,19 @@ def test_the_store_is_bounded_and_keeps_one_version() -> None:
 )
 def test_the_version_is_read_back_from_the_etag(etag: str | None, version: int | None) -> None:
     assert caching.version_of_etag(etag) == version
+
+
+def test_the_store_is_bounded_in_bytes_too() -> None:
+    store = AnswerStore(max_entries=100, max_bytes=10)
+    store.put(1, ("a",), Answer("200 OK", [], b"12345"))
+    store.put(1, ("b",), Answer("200 OK", [], b"12345"))
+    assert len(store) == 2
+    assert store.size_bytes == 10
+    store.put(1, ("c",), Answer("200 OK", [], b"123"))
+    assert store.get(1, ("a",)) is None, "the least recently used answer makes room"
+    assert store.size_bytes == 8
+    store.put(1, ("c",), Answer("200 OK", [], b"1"))  # replacing counts the new body only
+    assert store.size_bytes == 6
+    store.put(1, ("huge",), Answer("200 OK", [], b"x" * 11))
+    assert store.get(1, ("huge",)) is None
+    assert len(store) == 2
