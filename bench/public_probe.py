@@ -19,6 +19,7 @@ import statistics
 import sys
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import django
@@ -92,7 +93,17 @@ def _median_us(values: list[float]) -> float:
     return round(statistics.median(values) * 1e6, 1)
 
 
-def measure(application: Any, layers: Layers, path: str, requests: int) -> dict[str, Any]:
+@dataclass
+class Timings:
+    wall: list[float]
+    cpu: list[float]
+    queries: int
+    size: int
+    status: list[str]
+
+
+def _timed(application: Any, path: str, requests: int, after_each: Callable[[float], None] | None = None) -> Timings:
+    """``requests`` GETs of ``path`` after a warm-up: wall and CPU time of each, queries in all."""
     from django.db import connection  # noqa: PLC0415
 
     status: list[str] = []
@@ -118,8 +129,6 @@ def measure(application: Any, layers: Layers, path: str, requests: int) -> dict[
 
     wall: list[float] = []
     cpu: list[float] = []
-    names = ["wsgi_handler_and_" + layers.names[0], *layers.names[1:], "url_resolver_and_view"]
-    parts: list[list[float]] = [[] for _ in names]
     size = 0
     with connection.execute_wrapper(count):
         for _ in range(requests):
@@ -128,56 +137,40 @@ def measure(application: Any, layers: Layers, path: str, requests: int) -> dict[
             elapsed = time.perf_counter() - began
             wall.append(elapsed)
             cpu.append(time.thread_time() - cpu_began)
-            # Each layer's own time: what is below the layer above it, minus what is below it.
-            bounds = [elapsed, *layers.inside, 0.0]
-            for index in range(len(names)):
-                parts[index].append(bounds[index] - bounds[index + 1])
+            if after_each is not None:
+                after_each(elapsed)
+    return Timings(wall, cpu, queries, size, status)
+
+
+def measure(application: Any, layers: Layers, path: str, requests: int) -> dict[str, Any]:
+    names = ["wsgi_handler_and_" + layers.names[0], *layers.names[1:], "url_resolver_and_view"]
+    parts: list[list[float]] = [[] for _ in names]
+
+    def split(elapsed: float) -> None:
+        # Each layer's own time: what is below the layer above it, minus what is below it.
+        bounds = [elapsed, *layers.inside, 0.0]
+        for index in range(len(names)):
+            parts[index].append(bounds[index] - bounds[index + 1])
+
+    timings = _timed(application, path, requests, split)
     return {
         "requests": requests,
-        "status": sorted(set(status[-requests:])),
-        "bytes": size,
-        "wall_us_p50": _median_us(wall),
-        "wall_us_mean": round(statistics.fmean(wall) * 1e6, 1),
-        "cpu_us_p50": _median_us(cpu),
-        "queries_per_request": round(queries / requests, 3),
+        "status": sorted(set(timings.status[-requests:])),
+        "bytes": timings.size,
+        "wall_us_p50": _median_us(timings.wall),
+        "wall_us_mean": round(statistics.fmean(timings.wall) * 1e6, 1),
+        "cpu_us_p50": _median_us(timings.cpu),
+        "queries_per_request": round(timings.queries / requests, 3),
         "layers_us_mean": {name: round(statistics.fmean(v) * 1e6, 1) for name, v in zip(names, parts, strict=True)},
     }
 
 
 def measure_fast_path(application: Any, path: str, requests: int) -> dict[str, Any]:
-    from django.db import connection  # noqa: PLC0415
-
-    def start_response(value: str, headers: list[tuple[str, str]], exc_info: Any = None) -> None:
-        pass
-
-    def once() -> None:
-        body = application(environ(path), start_response)
-        for _chunk in body:
-            pass
-        if hasattr(body, "close"):
-            body.close()
-
-    for _ in range(WARMUP):
-        once()
-    queries = 0
-
-    def count(execute: Callable[..., Any], sql: str, params: Any, many: bool, context: Any) -> Any:
-        nonlocal queries
-        queries += 1
-        return execute(sql, params, many, context)
-
-    wall: list[float] = []
-    cpu: list[float] = []
-    with connection.execute_wrapper(count):
-        for _ in range(requests):
-            began, cpu_began = time.perf_counter(), time.thread_time()
-            once()
-            wall.append(time.perf_counter() - began)
-            cpu.append(time.thread_time() - cpu_began)
+    timings = _timed(application, path, requests)
     return {
-        "fast_path_wall_us_p50": _median_us(wall),
-        "fast_path_cpu_us_p50": _median_us(cpu),
-        "fast_path_queries_per_request": round(queries / requests, 3),
+        "fast_path_wall_us_p50": _median_us(timings.wall),
+        "fast_path_cpu_us_p50": _median_us(timings.cpu),
+        "fast_path_queries_per_request": round(timings.queries / requests, 3),
     }
 
 
