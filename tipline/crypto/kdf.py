@@ -62,24 +62,30 @@ class DerivationGate:
     A slot is an exclusive ``flock`` on one of ``slots`` files in ``directory``, so
     the web server's processes and ``tipline worker`` share one limit and a process
     that dies frees its slot at once. Inside a process a semaphore first keeps the
-    threads that contend for the files to ``slots``.
+    threads that contend for the files to ``slots``; without a directory that
+    semaphore is the whole gate, for this process alone.
     """
 
-    def __init__(self, slots: int, directory: Path) -> None:
+    def __init__(self, slots: int, directory: Path | None) -> None:
         if slots < 1:
             msg = "a derivation gate needs at least one slot"
             raise ValueError(msg)
-        directory.mkdir(parents=True, exist_ok=True)
         self.slots = slots
-        self._paths = [directory / f"kdf-slot-{index}.lock" for index in range(slots)]
-        for path in self._paths:
-            path.touch(exist_ok=True)
+        self._paths: list[Path] = []
+        if directory is not None:  # None: this process alone
+            directory.mkdir(parents=True, exist_ok=True)
+            self._paths = [directory / f"kdf-slot-{index}.lock" for index in range(slots)]
+            for path in self._paths:
+                path.touch(exist_ok=True)
         self._threads = threading.BoundedSemaphore(slots)
         self._turn = itertools.count()
 
     @contextlib.contextmanager
     def slot(self) -> Iterator[None]:
         with self._threads:
+            if not self._paths:
+                yield
+                return
             descriptor = self._take()
             try:
                 yield

@@ -1,6 +1,10 @@
 from __future__ import annotations
 
+import logging
+
 from django.apps import AppConfig
+
+logger = logging.getLogger(__name__)
 
 
 class IntakeConfig(AppConfig):
@@ -13,4 +17,16 @@ class IntakeConfig(AppConfig):
         from tipline.crypto import kdf  # noqa: PLC0415
 
         slots = settings.TIPLINE_KDF_SLOTS
-        kdf.limit_concurrency(kdf.DerivationGate(slots, settings.TIPLINE_KDF_SLOT_DIR) if slots else None)
+        if not slots:
+            kdf.limit_concurrency(None)
+            return
+        try:
+            gate = kdf.DerivationGate(slots, settings.TIPLINE_KDF_SLOT_DIR)
+        except OSError as error:
+            logger.warning(
+                "Argon2id slots limited per process only: cannot use %s (%s)",
+                settings.TIPLINE_KDF_SLOT_DIR,
+                error.strerror,
+            )
+            gate = kdf.DerivationGate(slots, None)
+        kdf.limit_concurrency(gate)

@@ -52,6 +52,28 @@ def test_threads_never_exceed_the_slots_and_use_them_all(tmp_path: Path, slots: 
     assert overlap.most == slots
 
 
+def test_without_a_directory_the_gate_limits_this_process(tmp_path: Path) -> None:
+    overlap = _run_threads(kdf.DerivationGate(2, None), count=6, seconds=0.05)
+    assert overlap.most == 2
+
+
+def test_an_unwritable_folder_falls_back_to_a_per_process_gate(tmp_path: Path, settings: object) -> None:
+    from django.apps import apps
+
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    before = kdf._gate
+    settings.TIPLINE_KDF_SLOT_DIR = blocker / "kdf"  # type: ignore[attr-defined]
+    try:
+        apps.get_app_config("intake").ready()
+        gate = kdf._gate
+        assert gate is not None
+        assert gate.slots == settings.TIPLINE_KDF_SLOTS  # type: ignore[attr-defined]
+        assert not gate._paths
+    finally:
+        kdf.limit_concurrency(before)
+
+
 def test_a_gate_needs_a_slot(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="at least one slot"):
         kdf.DerivationGate(0, tmp_path)
