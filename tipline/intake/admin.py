@@ -4,6 +4,8 @@ from typing import Any
 
 from django.contrib import admin, messages
 from django.http import HttpRequest
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from tipline.intake import services
 from tipline.intake.models import Channel, Question
@@ -27,12 +29,16 @@ class ChannelAdmin(admin.ModelAdmin[Channel]):
     inlines = [QuestionInline]
     readonly_fields = ["questionnaire_version"]
 
-    @admin.display(description="published questionnaire")
+    @admin.display(description=_("published questionnaire"))
     def questionnaire_version(self, channel: Channel) -> str:
         current = channel.current_questionnaire() if channel.pk else None
-        return f"version {current.number}" if current else "none yet"
+        if current is None:
+            return gettext("none yet")
+        return gettext("version %(number)d") % {"number": current.number}
 
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         super().save_related(request, form, formsets, change)
         version = services.publish_questionnaire(channel=form.instance)
-        messages.info(request, f"The form now uses questionnaire version {version.number}.")
+        messages.info(
+            request, gettext("The form now uses questionnaire version %(number)d.") % {"number": version.number}
+        )
