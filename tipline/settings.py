@@ -120,6 +120,8 @@ TIPLINE_MAX_TOTAL_SIZE = env_size("TIPLINE_MAX_TOTAL_SIZE", 200 * 1024**2)
 TIPLINE_MAX_ANSWER_CHARS = env_int("TIPLINE_MAX_ANSWER_CHARS", 20000, minimum=100)
 TIPLINE_CLEAN_DIR = Path(env_str("TIPLINE_CLEAN_DIR", "/dev/shm"))  # noqa: S108 - memory-backed on purpose
 TIPLINE_MAT2 = env_str("TIPLINE_MAT2", "mat2")
+# Keep one warm mat2 per server process (each file still cleaned in a process of its own).
+TIPLINE_MAT2_WARM = env_bool("TIPLINE_MAT2_WARM", True)
 TIPLINE_HELD_FILE_HOURS = env_int("TIPLINE_HELD_FILE_HOURS", 24, minimum=1)
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_size("TIPLINE_MAX_FORM_SIZE", 1024**2)
 DATA_UPLOAD_MAX_NUMBER_FIELDS = env_int("TIPLINE_MAX_FORM_FIELDS", 400, minimum=10)

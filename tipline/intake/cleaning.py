@@ -5,15 +5,23 @@ mat2 runs as a separate process on a private copy in ``TIPLINE_CLEAN_DIR``
 gigabytes); ZIP-based documents are checked for size and member count first.
 Any failure means "could not be cleaned": the caller holds the file back and
 asks the reporter, and mat2's own output is never shown to anyone.
+
+Each server process keeps one warm helper (``mat2_helper.py``, run by mat2's own
+Python) that has imported libmat2 once and cleans each file in a child forked for
+it alone; that saves most of mat2's start-up per file. When the helper is busy
+with another file, or cannot run, the ``mat2`` command does the work as before.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import os
+import select
 import shutil
 import subprocess
 import tempfile
+import threading
 import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -91,25 +99,152 @@ def cleaned_copy(source: Path, name: str) -> Iterator[CleanOutcome]:
 
 def _run_mat2(source: Path, target: Path) -> CleanOutcome:
     shutil.copyfile(source, target)
+    cleaned = _warm.clean(target) if settings.TIPLINE_MAT2_WARM else None
+    if cleaned is None:
+        cleaned = _mat2_command(target)
+    if not cleaned:
+        log.info("mat2 could not clean an attachment of type %s", target.suffix)
+        return CleanOutcome(path=None)
+    return CleanOutcome(path=target, rasterised=target.suffix == ".pdf")
+
+
+def _mat2_environment(folder: Path) -> dict[str, str]:
+    # HOME and TMPDIR point into the memory-backed work folder: nothing mat2 writes reaches a disk.
+    return {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": str(folder),
+        "TMPDIR": str(folder),
+        "LANG": "C.UTF-8",
+    }
+
+
+def _mat2_command(target: Path) -> bool:
+    """Clean ``target`` in place with the ``mat2`` command; whether it worked."""
     try:
         result = subprocess.run(  # noqa: S603 - fixed argv, no shell
             [settings.TIPLINE_MAT2, "--inplace", "--unknown-members", "omit", str(target)],
             capture_output=True,
             timeout=MAT2_TIMEOUT_SECONDS,
             check=False,
-            # HOME and TMPDIR point into the memory-backed work folder: nothing mat2 writes reaches a disk.
-            env={
-                "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-                "HOME": str(target.parent),
-                "TMPDIR": str(target.parent),
-                "LANG": "C.UTF-8",
-            },
+            env=_mat2_environment(target.parent),
             cwd=target.parent,
         )
     except subprocess.TimeoutExpired:
-        log.info("mat2 timed out on an attachment of type %s", target.suffix)
-        return CleanOutcome(path=None)
-    if result.returncode != 0:
-        log.info("mat2 could not clean an attachment of type %s", target.suffix)
-        return CleanOutcome(path=None)
-    return CleanOutcome(path=target, rasterised=target.suffix == ".pdf")
+        return False
+    return result.returncode == 0
+
+
+def _mat2_python() -> str | None:
+    """The interpreter of the ``mat2`` command (it has libmat2), from its ``#!`` line."""
+    command = shutil.which(settings.TIPLINE_MAT2)
+    if command is None:
+        return None
+    try:
+        with Path(command).open("rb") as script:
+            first = script.readline(200).decode("ascii", "replace").strip()
+    except OSError:
+        return None
+    parts = first[2:].split() if first.startswith("#!") else []
+    if parts and Path(parts[0]).name == "env" and len(parts) > 1:
+        parts = [shutil.which(parts[1]) or parts[1], *parts[2:]]
+    if len(parts) != 1 or not Path(parts[0]).name.startswith("python"):
+        return None
+    return parts[0]
+
+
+class WarmMat2:
+    """One warm helper for this process; ``clean`` answers ``None`` when it cannot help."""
+
+    # The helper kills a child at MAT2_TIMEOUT_SECONDS; past this margin the helper itself is stuck.
+    MARGIN_SECONDS = 10.0
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._process: subprocess.Popen[str] | None = None
+        self._broken = False
+
+    def clean(self, target: Path) -> bool | None:
+        """Clean ``target`` in place: True/False, or None to let the caller use the command."""
+        if not self._lock.acquire(blocking=False):
+            return None  # busy with another file: do not queue behind it
+        try:
+            process = self._running()
+            if process is None:
+                return None
+            answer = self._ask(process, {"path": str(target)}, MAT2_TIMEOUT_SECONDS + self.MARGIN_SECONDS)
+            if answer is None:
+                self._stop()
+                return False  # the helper died or stuck on this file: treat it as uncleanable
+            return answer.get("ok") is True
+        finally:
+            self._lock.release()
+
+    def _running(self) -> subprocess.Popen[str] | None:
+        if self._process is not None and self._process.poll() is None:
+            return self._process
+        self._process = None
+        if self._broken:
+            return None
+        python = _mat2_python()
+        if python is None:
+            self._broken = True
+            return None
+        folder = Path(settings.TIPLINE_CLEAN_DIR)  # each child moves to its own file's folder
+        try:
+            process = subprocess.Popen(  # noqa: S603 - mat2's interpreter and our script, no shell
+                [python, "-I", str(Path(__file__).with_name("mat2_helper.py")), str(MAT2_TIMEOUT_SECONDS)],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
+                text=True,
+                env=_mat2_environment(folder),
+                cwd=folder,
+            )
+        except OSError:
+            self._broken = True
+            return None
+        ready = self._read(process, 30.0)
+        if ready is None or ready.get("ready") is not True:
+            log.warning("the warm mat2 helper did not start; using the mat2 command for every file")
+            self._kill(process)
+            self._broken = True
+            return None
+        self._process = process
+        return process
+
+    def _ask(self, process: subprocess.Popen[str], request: dict[str, str], seconds: float) -> dict[str, object] | None:
+        if process.stdin is None:
+            return None
+        try:
+            process.stdin.write(json.dumps(request) + "\n")
+            process.stdin.flush()
+        except OSError:
+            return None
+        return self._read(process, seconds)
+
+    @staticmethod
+    def _read(process: subprocess.Popen[str], seconds: float) -> dict[str, object] | None:
+        if process.stdout is None:
+            return None
+        ready, _, _ = select.select([process.stdout], [], [], seconds)
+        if not ready:
+            return None
+        line = process.stdout.readline()
+        try:
+            answer = json.loads(line) if line else None
+        except ValueError:
+            return None
+        return answer if isinstance(answer, dict) else None
+
+    @staticmethod
+    def _kill(process: subprocess.Popen[str]) -> None:
+        process.kill()
+        process.wait(timeout=10)
+
+    def _stop(self) -> None:
+        if self._process is not None:
+            self._kill(self._process)
+            self._process = None
+
+
+_warm = WarmMat2()
