@@ -162,6 +162,7 @@ class WarmMat2:
         self._lock = threading.Lock()
         self._process: subprocess.Popen[str] | None = None
         self._broken = False
+        self.child_cpu_seconds = 0.0  # CPU of every forked child so far (it is not this process's child)
 
     def clean(self, target: Path) -> bool | None:
         """Clean ``target`` in place: True/False, or None to let the caller use the command."""
@@ -175,6 +176,9 @@ class WarmMat2:
             if answer is None:
                 self._stop()
                 return False  # the helper died or stuck on this file: treat it as uncleanable
+            cpu = answer.get("cpu")
+            if isinstance(cpu, (int, float)):
+                self.child_cpu_seconds += float(cpu)
             return answer.get("ok") is True
         finally:
             self._lock.release()

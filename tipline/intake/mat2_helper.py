@@ -6,7 +6,8 @@ on its path. Starting mat2 costs most of its time in imports; here that is paid 
 per server process, and each file still gets a fresh process of its own:
 
 - stdin carries one JSON request per line, ``{"path": "/dev/shm/…/file.jpg"}``; stdout
-  gets one JSON answer per request, ``{"ok": true}`` or ``{"ok": false}``;
+  gets one JSON answer per request, ``{"ok": true, "cpu": 0.04}`` (``ok`` false when
+  the file could not be cleaned; ``cpu``: the child's CPU seconds);
 - the file is cleaned in a child forked for it, exactly as
   ``mat2 --inplace --unknown-members omit`` cleans it (sandbox on, full cleaning),
   with its working folder, ``HOME`` and ``TMPDIR`` in the file's own folder and its
@@ -64,31 +65,32 @@ def _child(path: str) -> None:
     os._exit(0 if ok else 1)
 
 
-def _wait(pid: int, seconds: float) -> bool:
-    """Whether the child ended cleanly within ``seconds``; killed otherwise."""
+def _wait(pid: int, seconds: float) -> tuple[bool, float]:
+    """Whether the child ended cleanly within ``seconds`` (killed otherwise), and its CPU seconds."""
     watch = os.pidfd_open(pid)
     try:
         ready, _, _ = select.select([watch], [], [], seconds)
         if not ready:
             os.kill(pid, signal.SIGKILL)
-        _, status = os.waitpid(pid, 0)
+        _, status, usage = os.wait4(pid, 0)
     finally:
         os.close(watch)
-    return bool(ready) and os.waitstatus_to_exitcode(status) == 0
+    return bool(ready) and os.waitstatus_to_exitcode(status) == 0, usage.ru_utime + usage.ru_stime
 
 
 def serve(seconds: float) -> None:
     for line in sys.stdin:
+        ok, cpu = False, 0.0
         try:
             path = str(json.loads(line)["path"])
         except (ValueError, KeyError, TypeError):
-            ok = False
+            pass
         else:
             pid = os.fork()
             if pid == 0:
                 _child(path)
-            ok = _wait(pid, seconds)
-        sys.stdout.write(json.dumps({"ok": ok}) + "\n")
+            ok, cpu = _wait(pid, seconds)
+        sys.stdout.write(json.dumps({"ok": ok, "cpu": round(cpu, 6)}) + "\n")
         sys.stdout.flush()
 
 

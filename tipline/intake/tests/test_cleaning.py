@@ -46,6 +46,7 @@ def _pair(tmp_path: Path, name: str, data: bytes) -> tuple[Path, Path]:
 def test_a_jpeg_comes_out_byte_for_byte_as_from_the_command(warm: cleaning.WarmMat2, tmp_path: Path) -> None:
     by_helper, by_command = _pair(tmp_path, "photo.jpg", jpeg_with_exif("SecretCam-9"))
     assert warm.clean(by_helper) is True
+    assert warm.child_cpu_seconds > 0, "the child's work is accounted for"
     assert cleaning._mat2_command(by_command) is True
     assert b"SecretCam-9" not in by_helper.read_bytes()
     assert b"Exif" not in by_helper.read_bytes()
@@ -138,9 +139,9 @@ def _ask(process: subprocess.Popen[str], line: str) -> Any:
 def test_the_helper_answers_no_to_bad_requests_and_ends_with_its_input(tmp_path: Path) -> None:
     process = _helper(30)
     try:
-        assert _ask(process, "not json") == {"ok": False}
-        assert _ask(process, json.dumps({"nopath": 1})) == {"ok": False}
-        assert _ask(process, json.dumps({"path": str(tmp_path / "missing.jpg")})) == {"ok": False}
+        assert _ask(process, "not json") == {"ok": False, "cpu": 0.0}
+        assert _ask(process, json.dumps({"nopath": 1})) == {"ok": False, "cpu": 0.0}
+        assert _ask(process, json.dumps({"path": str(tmp_path / "missing.jpg")}))["ok"] is False
         assert process.stdin is not None
         process.stdin.close()
         assert process.wait(timeout=10) == 0
@@ -154,7 +155,7 @@ def test_a_child_past_the_time_limit_is_killed() -> None:
         time.sleep(30)
         os._exit(0)
     began = time.monotonic()
-    assert mat2_helper._wait(pid, 0.2) is False
+    assert mat2_helper._wait(pid, 0.2)[0] is False
     assert time.monotonic() - began < 5
     with pytest.raises(ChildProcessError):
         os.waitpid(pid, os.WNOHANG)  # reaped: nothing left running
@@ -164,4 +165,4 @@ def test_a_child_that_ends_well_counts_as_cleaned() -> None:
     pid = os.fork()
     if pid == 0:
         os._exit(0)
-    assert mat2_helper._wait(pid, 5) is True
+    assert mat2_helper._wait(pid, 5)[0] is True
