@@ -14,6 +14,7 @@ with another file, or cannot run, the ``mat2`` command does the work as before.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -157,11 +158,18 @@ class WarmMat2:
 
     # The helper kills a child at MAT2_TIMEOUT_SECONDS; past this margin the helper itself is stuck.
     MARGIN_SECONDS = 10.0
+    START_SECONDS = 30.0
+    # A new helper, with a new memory layout, at least this often (and after any crash).
+    FILES_PER_HELPER = 200
+    # Helper failures in a row (not the files' fault) after which this process stops trying.
+    MAX_FAILURES = 3
 
-    def __init__(self) -> None:
+    def __init__(self, script: Path | None = None) -> None:
+        self._script = script or Path(__file__).with_name("mat2_helper.py")
         self._lock = threading.Lock()
         self._process: subprocess.Popen[str] | None = None
-        self._broken = False
+        self._failures = 0
+        self._no_python = False
         self.child_cpu_seconds = 0.0  # CPU of every forked child so far (it is not this process's child)
 
     def clean(self, target: Path) -> bool | None:
@@ -173,30 +181,39 @@ class WarmMat2:
             if process is None:
                 return None
             answer = self._ask(process, {"path": str(target)}, MAT2_TIMEOUT_SECONDS + self.MARGIN_SECONDS)
-            if answer is None:
-                self._stop()
-                return False  # the helper died or stuck on this file: treat it as uncleanable
+            if answer is None or "ok" not in answer:
+                self._failed()  # died, stuck or could not fork: not the file's fault
+                return None
+            self._failures = 0
             cpu = answer.get("cpu")
             if isinstance(cpu, (int, float)):
                 self.child_cpu_seconds += float(cpu)
+            if answer.get("restart") is True:
+                self._stop()
             return answer.get("ok") is True
         finally:
             self._lock.release()
 
+    def _failed(self) -> None:
+        self._stop()
+        self._failures += 1
+        if self._failures == self.MAX_FAILURES:
+            log.warning("the warm mat2 helper keeps failing; using the mat2 command for every file")
+
     def _running(self) -> subprocess.Popen[str] | None:
         if self._process is not None and self._process.poll() is None:
             return self._process
-        self._process = None
-        if self._broken:
+        self._stop()
+        if self._no_python or self._failures >= self.MAX_FAILURES:
             return None
         python = _mat2_python()
         if python is None:
-            self._broken = True
+            self._no_python = True
             return None
         folder = Path(settings.TIPLINE_CLEAN_DIR)  # each child moves to its own file's folder
         try:
             process = subprocess.Popen(  # noqa: S603 - mat2's interpreter and our script, no shell
-                [python, "-I", str(Path(__file__).with_name("mat2_helper.py")), str(MAT2_TIMEOUT_SECONDS)],
+                [python, "-I", str(self._script), str(MAT2_TIMEOUT_SECONDS), str(self.FILES_PER_HELPER)],
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.DEVNULL,
@@ -205,15 +222,13 @@ class WarmMat2:
                 cwd=folder,
             )
         except OSError:
-            self._broken = True
-            return None
-        ready = self._read(process, 30.0)
-        if ready is None or ready.get("ready") is not True:
-            log.warning("the warm mat2 helper did not start; using the mat2 command for every file")
-            self._kill(process)
-            self._broken = True
+            self._failures += 1
             return None
         self._process = process
+        ready = self._read(process, self.START_SECONDS)
+        if ready is None or ready.get("ready") is not True:
+            self._failed()
+            return None
         return process
 
     def _ask(self, process: subprocess.Popen[str], request: dict[str, str], seconds: float) -> dict[str, object] | None:
@@ -228,6 +243,7 @@ class WarmMat2:
 
     @staticmethod
     def _read(process: subprocess.Popen[str], seconds: float) -> dict[str, object] | None:
+        """One answer line (the helper writes each with a single small write), or None."""
         if process.stdout is None:
             return None
         ready, _, _ = select.select([process.stdout], [], [], seconds)
@@ -240,15 +256,20 @@ class WarmMat2:
             return None
         return answer if isinstance(answer, dict) else None
 
-    @staticmethod
-    def _kill(process: subprocess.Popen[str]) -> None:
-        process.kill()
-        process.wait(timeout=10)
-
     def _stop(self) -> None:
-        if self._process is not None:
-            self._kill(self._process)
-            self._process = None
+        process, self._process = self._process, None
+        if process is None:
+            return
+        for stream in (process.stdin, process.stdout):
+            with contextlib.suppress(OSError):
+                if stream is not None:
+                    stream.close()
+        try:
+            process.wait(timeout=1)  # it ends by itself once its input closes
+        except subprocess.TimeoutExpired:
+            process.kill()
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                process.wait(timeout=10)
 
 
 _warm = WarmMat2()

@@ -6,14 +6,19 @@ on its path. Starting mat2 costs most of its time in imports; here that is paid 
 per server process, and each file still gets a fresh process of its own:
 
 - stdin carries one JSON request per line, ``{"path": "/dev/shm/…/file.jpg"}``; stdout
-  gets one JSON answer per request, ``{"ok": true, "cpu": 0.04}`` (``ok`` false when
-  the file could not be cleaned; ``cpu``: the child's CPU seconds);
+  gets one JSON answer per request, ``{"ok": true, "cpu": 0.04, "restart": false}``
+  (``ok`` false when the file could not be cleaned; ``cpu``: the child's CPU
+  seconds; ``restart``: the helper ends after this answer);
 - the file is cleaned in a child forked for it, exactly as
-  ``mat2 --inplace --unknown-members omit`` cleans it (sandbox on, full cleaning),
+  ``mat2 --inplace --unknown-members omit`` cleans it (full cleaning, no sandbox),
   with its working folder, ``HOME`` and ``TMPDIR`` in the file's own folder and its
   output thrown away;
 - a child still running after the time limit (the first argument, in seconds) is
-  killed and the file counts as not cleaned.
+  killed with everything it started, and the file counts as not cleaned;
+- the helper ends after a child that crashed or timed out, and after a number of
+  files (the second argument), so no two crashes probe the same memory layout;
+- when it cannot fork it answers ``{"error": …}`` and ends: the parent then uses
+  the mat2 command.
 
 This process never opens a file it is asked to clean, and starts no thread, so a
 fork is safe. It ends when stdin closes (its parent has gone).
@@ -21,6 +26,7 @@ fork is safe. It ends when stdin closes (its parent has gone).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import select
@@ -28,6 +34,7 @@ import shutil
 import signal
 import sys
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 
@@ -39,7 +46,9 @@ def _clean(path: str) -> bool:
         return False
     parser.unknown_member_policy = UnknownMemberPolicy.OMIT
     parser.lightweight_cleaning = False
-    parser.sandbox = True
+    # As the mat2 command: its bubblewrap sandbox is off unless ``--no-sandbox`` is given (sic,
+    # mat2 0.13 declares the option with ``dest="sandbox"``), and bwrap is not installed anyway.
+    parser.sandbox = False
     if parser.remove_all() is not True:
         return False
     shutil.copymode(path, parser.output_filename)
@@ -51,6 +60,7 @@ def _child(path: str) -> None:
     """In the forked child: clean one file, say nothing, exit 0 if it is clean."""
     ok = False
     try:
+        os.setsid()  # its own process group: a kill reaches the tools mat2 starts (exiftool, ffmpeg)
         nowhere = os.open(os.devnull, os.O_RDWR)
         for descriptor in (0, 1, 2):
             os.dup2(nowhere, descriptor)
@@ -65,42 +75,68 @@ def _child(path: str) -> None:
     os._exit(0 if ok else 1)
 
 
-def _wait(pid: int, seconds: float) -> tuple[bool, float]:
-    """Whether the child ended cleanly within ``seconds`` (killed otherwise), and its CPU seconds."""
+@dataclass(frozen=True)
+class Result:
+    ok: bool
+    cpu: float
+    normal: bool  # the child exited by itself (no signal, no time-out)
+
+
+def _wait(pid: int, seconds: float) -> Result:
+    """How the child ended: killed with its whole group after ``seconds``."""
     watch = os.pidfd_open(pid)
     try:
         ready, _, _ = select.select([watch], [], [], seconds)
         if not ready:
-            os.kill(pid, signal.SIGKILL)
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(pid, signal.SIGKILL)
         _, status, usage = os.wait4(pid, 0)
     finally:
         os.close(watch)
-    return bool(ready) and os.waitstatus_to_exitcode(status) == 0, usage.ru_utime + usage.ru_stime
+    code = os.waitstatus_to_exitcode(status)
+    return Result(ok=bool(ready) and code == 0, cpu=usage.ru_utime + usage.ru_stime, normal=bool(ready) and code >= 0)
 
 
-def serve(seconds: float) -> None:
+def _answer(**fields: object) -> None:
+    sys.stdout.write(json.dumps(fields) + "\n")
+    sys.stdout.flush()
+
+
+def serve(seconds: float, files_per_helper: int) -> None:
+    """Answer requests until stdin closes, a child crashes or times out, or enough files were cleaned.
+
+    Every fork shares this process's memory layout. A child that crashed may have been
+    an attempt to exploit a parser, so the helper ends after it and the next file gets
+    a new helper with a new layout (and so, at the latest, after ``files_per_helper``).
+    """
+    cleaned = 0
     for line in sys.stdin:
-        ok, cpu = False, 0.0
         try:
             path = str(json.loads(line)["path"])
         except (ValueError, KeyError, TypeError):
-            pass
-        else:
+            _answer(ok=False, cpu=0.0)
+            continue
+        try:
             pid = os.fork()
             if pid == 0:
                 _child(path)
-            ok, cpu = _wait(pid, seconds)
-        sys.stdout.write(json.dumps({"ok": ok, "cpu": round(cpu, 6)}) + "\n")
-        sys.stdout.flush()
+            result = _wait(pid, seconds)
+        except OSError as error:  # cannot fork or watch: the parent uses the mat2 command
+            _answer(error=type(error).__name__)
+            return
+        cleaned += 1
+        restart = not result.normal or cleaned >= files_per_helper
+        _answer(ok=result.ok, cpu=round(result.cpu, 6), restart=restart)
+        if restart:
+            return
 
 
 def main() -> None:
-    seconds = float(sys.argv[1])
+    seconds, files_per_helper = float(sys.argv[1]), int(sys.argv[2])
     from libmat2 import parser_factory  # noqa: F401, PLC0415 - imports every parser once, before any fork
 
-    sys.stdout.write(json.dumps({"ready": True}) + "\n")
-    sys.stdout.flush()
-    serve(seconds)
+    _answer(ready=True)
+    serve(seconds, files_per_helper)
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import time
 from collections.abc import Iterator
@@ -117,11 +118,14 @@ def test_the_interpreter_comes_from_the_mat2_command() -> None:
     assert Path(python).name.startswith("python")
 
 
-def _helper(seconds: float) -> subprocess.Popen[str]:
+def _helper(seconds: float, files: int = 100) -> subprocess.Popen[str]:
     python = cleaning._mat2_python()
     assert python is not None
     process = subprocess.Popen(
-        [python, "-I", str(HELPER), str(seconds)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+        [python, "-I", str(HELPER), str(seconds), str(files)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
     )
     assert process.stdout is not None
     assert json.loads(process.stdout.readline()) == {"ready": True}
@@ -141,7 +145,9 @@ def test_the_helper_answers_no_to_bad_requests_and_ends_with_its_input(tmp_path:
     try:
         assert _ask(process, "not json") == {"ok": False, "cpu": 0.0}
         assert _ask(process, json.dumps({"nopath": 1})) == {"ok": False, "cpu": 0.0}
-        assert _ask(process, json.dumps({"path": str(tmp_path / "missing.jpg")}))["ok"] is False
+        missing = _ask(process, json.dumps({"path": str(tmp_path / "missing.jpg")}))
+        assert missing["ok"] is False
+        assert missing["restart"] is False, "a file mat2 refuses is no reason for a new helper"
         assert process.stdin is not None
         process.stdin.close()
         assert process.wait(timeout=10) == 0
@@ -149,20 +155,100 @@ def test_the_helper_answers_no_to_bad_requests_and_ends_with_its_input(tmp_path:
         process.kill()
 
 
-def test_a_child_past_the_time_limit_is_killed() -> None:
+def test_the_helper_ends_after_its_share_of_files(tmp_path: Path) -> None:
+    process = _helper(30, files=2)
+    try:
+        for index, expect_restart in ((1, False), (2, True)):
+            photo = tmp_path / f"{index}.jpg"
+            photo.write_bytes(jpeg_with_exif())
+            assert _ask(process, json.dumps({"path": str(photo)})) == {
+                "ok": True,
+                "cpu": pytest.approx(0.05, abs=5),
+                "restart": expect_restart,
+            }
+        assert process.wait(timeout=10) == 0
+    finally:
+        process.kill()
+
+
+def test_the_parent_starts_a_new_helper_when_told(warm: cleaning.WarmMat2, tmp_path: Path) -> None:
+    warm.FILES_PER_HELPER = 1
+    first, second = _pair(tmp_path, "a.jpg", jpeg_with_exif())
+    assert warm.clean(first) is True
+    assert warm._process is None, "the helper said it ends"
+    assert warm.clean(second) is True
+
+
+def _fake_helper(tmp_path: Path, body: str) -> Path:
+    script = tmp_path / "fake_helper.py"
+    script.write_text("import json, sys\n" + body)
+    return script
+
+
+def test_a_helper_that_cannot_fork_hands_over_to_the_command_then_is_given_up(settings: Any, tmp_path: Path) -> None:
+    settings.TIPLINE_CLEAN_DIR = tmp_path
+    fake = _fake_helper(
+        tmp_path,
+        'print(json.dumps({"ready": True}), flush=True)\nsys.stdin.readline()\n'
+        'print(json.dumps({"error": "BlockingIOError"}), flush=True)\n',
+    )
+    helper = cleaning.WarmMat2(script=fake)
+    for _ in range(helper.MAX_FAILURES):
+        assert helper.clean(tmp_path / "x.jpg") is None
+        assert helper._process is None
+    assert helper.clean(tmp_path / "x.jpg") is None
+    assert helper._process is None, "no new helper after repeated failures"
+
+
+def test_a_helper_that_does_not_start_is_not_waited_for_forever(settings: Any, tmp_path: Path) -> None:
+    settings.TIPLINE_CLEAN_DIR = tmp_path
+    helper = cleaning.WarmMat2(script=_fake_helper(tmp_path, "sys.exit(3)\n"))
+    assert helper.clean(tmp_path / "x.jpg") is None
+    assert helper._failures == 1
+
+
+def test_a_child_past_the_time_limit_is_killed_with_what_it_started() -> None:
+    read_end, write_end = os.pipe()
     pid = os.fork()
-    if pid == 0:  # the child: hang
+    if pid == 0:  # the child: as a cleaning child, its own group; start a tool, then hang
+        os.setsid()
+        tool = subprocess.Popen(["sleep", "30"])
+        os.write(write_end, str(tool.pid).encode())
         time.sleep(30)
         os._exit(0)
+    os.close(write_end)
+    tool_pid = int(os.read(read_end, 20))
+    os.close(read_end)
     began = time.monotonic()
-    assert mat2_helper._wait(pid, 0.2)[0] is False
+    result = mat2_helper._wait(pid, 0.3)
+    assert result.ok is False
+    assert result.normal is False
     assert time.monotonic() - began < 5
     with pytest.raises(ChildProcessError):
         os.waitpid(pid, os.WNOHANG)  # reaped: nothing left running
+    for _ in range(50):
+        status = Path(f"/proc/{tool_pid}/stat")
+        if not status.exists() or status.read_text().split(")")[-1].split()[0] in {"Z", "X"}:
+            break
+        time.sleep(0.1)
+    else:
+        pytest.fail("the tool started by the killed child is still running")
+
+
+def test_a_crashed_child_is_not_a_normal_end() -> None:
+    pid = os.fork()
+    if pid == 0:
+        os.kill(os.getpid(), signal.SIGKILL)  # as a crash would end it: by a signal
+        os._exit(0)
+    result = mat2_helper._wait(pid, 5)
+    assert result.ok is False
+    assert result.normal is False
 
 
 def test_a_child_that_ends_well_counts_as_cleaned() -> None:
     pid = os.fork()
     if pid == 0:
         os._exit(0)
-    assert mat2_helper._wait(pid, 5)[0] is True
+    result = mat2_helper._wait(pid, 5)
+    assert result.ok is True
+    assert result.normal is True
