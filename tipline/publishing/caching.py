@@ -71,6 +71,7 @@ class _Memo:
         self._lock = threading.Lock()
         self._until = 0.0
         self._stamp: Stamp | None = None
+        self._generation = 0  # changes at every forget: a read begun before it is not remembered
 
     def get(self) -> Stamp:
         seconds = settings.TIPLINE_PUBLIC_STAMP_SECONDS
@@ -78,10 +79,12 @@ class _Memo:
         with self._lock:
             if self._stamp is not None and now < self._until:
                 return self._stamp
+            generation = self._generation
         stamp = _read_stamp()
         if seconds > 0:
             with self._lock:
-                self._stamp, self._until = stamp, now + seconds
+                if generation == self._generation:
+                    self._stamp, self._until = stamp, now + seconds
         return stamp
 
     def peek(self) -> Stamp | None:
@@ -94,6 +97,7 @@ class _Memo:
     def forget(self) -> None:
         with self._lock:
             self._stamp, self._until = None, 0.0
+            self._generation += 1
 
 
 _memo = _Memo()
@@ -119,6 +123,10 @@ def bump_public_version() -> None:
     _memo.forget()
 
 
+# Set in the WSGI environ (``request.META``) of a public 200 the server may keep: its version.
+PUBLIC_VERSION_KEY = "tipline.public_version"
+
+
 def is_export(request: HttpRequest) -> bool:
     return getattr(request, "publishing_export", None) is not None
 
@@ -131,14 +139,6 @@ def _cache_key(stamp: Stamp, language: str, request: HttpRequest, uses_query: bo
 
 def _etag(key: str, stamp: Stamp) -> str:
     return f'"{key.rsplit(":", 1)[1][:20]}-{stamp.version}"'
-
-
-def version_of_etag(etag: str | None) -> int | None:
-    """The public version a page's ETag was made for (see :func:`_etag`), or ``None``."""
-    if not etag or not etag.endswith('"'):
-        return None
-    _, dash, version = etag[:-1].rpartition("-")
-    return int(version) if dash and version.isdigit() else None
 
 
 def _public_headers(response: HttpResponseBase, etag: str, stamp: Stamp, language: str) -> None:
@@ -188,6 +188,8 @@ def _serve(
             entry = (response.status_code, response["Content-Type"], response.content)
             cache.set(key, entry, settings.TIPLINE_PUBLIC_CACHE_SECONDS)
     _public_headers(response, etag, stamp, language)
+    if server_cache:  # a page the server may keep: the WSGI fast path may keep it too
+        request.META[PUBLIC_VERSION_KEY] = stamp.version
     return response
 
 

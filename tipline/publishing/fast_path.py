@@ -19,13 +19,15 @@ What stays correct:
 - The key holds the scheme as Django sees it and the ``Host`` header, so a host
   Django would refuse never has an entry and an ``http`` request never gets the
   ``https`` answer.
-- Every entry belongs to the public version it was rendered for (read back from its
-  ETag) and is served only while the process's memo of the current version
+- Only pages Django's public-page code served and marked with the version they
+  were rendered for (``caching.PUBLIC_VERSION_KEY`` in the environ) are kept, and
+  only when that is the version the process trusts at that moment. An entry is
+  served only while the process's memo of the current version
   (:func:`caching.fresh_stamp`) names that same version; when the memo is too old
   the request goes to Django, which reads the version again. Publishing therefore
   reaches this path exactly as fast as it reaches the rendered-page cache: at once
   in the process that published, within ``TIPLINE_PUBLIC_STAMP_SECONDS`` in the
-  others.
+  others. Like that cache, an entry lasts ``TIPLINE_PUBLIC_CACHE_SECONDS`` at most.
 
 Nothing here reads the client's address or writes a log line.
 """
@@ -33,6 +35,7 @@ Nothing here reads the client's address or writes a log line.
 from __future__ import annotations
 
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -68,6 +71,7 @@ class Answer:
     status: str
     headers: Headers
     body: bytes
+    expires_at: float = float("inf")  # time.monotonic() after which it is not served
 
 
 def _scheme(environ: Environ) -> str:
@@ -126,24 +130,28 @@ class AnswerStore:
         self._version: int | None = None
         self._answers: OrderedDict[tuple[str, ...], Answer] = OrderedDict()
 
-    def get(self, version: int, key: tuple[str, ...]) -> Answer | None:
+    def get(self, version: int, key: tuple[str, ...], now: float) -> Answer | None:
         with self._lock:
             if version != self._version:
                 return None
             answer = self._answers.get(key)
-            if answer is not None:
-                self._answers.move_to_end(key)
+            if answer is None:
+                return None
+            if now >= answer.expires_at:
+                del self._answers[key]
+                self._bytes -= len(answer.body)
+                return None
+            self._answers.move_to_end(key)
             return answer
 
     def put(self, version: int, key: tuple[str, ...], answer: Answer) -> None:
+        """Keep ``answer`` for the current public ``version``; another version's answers go."""
         if len(answer.body) > self._max_bytes:
             return
         with self._lock:
-            if self._version is None or version > self._version:
+            if version != self._version:  # newer, or older after a restore: the caller checked it is current
                 self._version = version
                 self._forget_all()
-            elif version < self._version:
-                return  # rendered before a publication this process has already seen
             old = self._answers.pop(key, None)
             if old is not None:
                 self._bytes -= len(old.body)
@@ -184,7 +192,7 @@ class PublicFastPath:
         if key is None:
             return self.application(environ, start_response)
         stamp = caching.fresh_stamp()
-        answer = self.store.get(stamp.version, key) if stamp is not None else None
+        answer = self.store.get(stamp.version, key, time.monotonic()) if stamp is not None else None
         if answer is not None:
             start_response(answer.status, list(answer.headers))
             return [answer.body]
@@ -201,8 +209,16 @@ class PublicFastPath:
 
         result = self.application(environ, remember)
         status, headers = seen.get("status", ""), seen.get("headers", [])
-        version = caching.version_of_etag(_header(headers, "ETag"))
-        if getattr(result, "streaming", False) or version is None or not may_keep(status, headers):
+        # Only a page Django's public-page code served and marked, for the version this process trusts now.
+        version = environ.get(caching.PUBLIC_VERSION_KEY)
+        current = caching.fresh_stamp()
+        if (
+            getattr(result, "streaming", False)
+            or not isinstance(version, int)
+            or current is None
+            or current.version != version
+            or not may_keep(status, headers)
+        ):
             return result
         try:
             body = b"".join(result)
@@ -211,5 +227,6 @@ class PublicFastPath:
             if close is not None:
                 close()
         if len(body) <= MAX_BODY_BYTES:
-            self.store.put(version, key, Answer(status, list(headers), body))
+            expires_at = time.monotonic() + settings.TIPLINE_PUBLIC_CACHE_SECONDS
+            self.store.put(version, key, Answer(status, list(headers), body, expires_at))
         return [body]

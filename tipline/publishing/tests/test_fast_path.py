@@ -232,31 +232,61 @@ def test_only_answers_for_everyone_are_kept(status: str, headers: list[tuple[str
     assert may_keep(status, headers) is kept
 
 
+NOW = 1000.0
+
+
 def test_the_store_is_bounded_and_keeps_one_version() -> None:
     store = AnswerStore(max_entries=2)
     answer = Answer("200 OK", [], b"x")
     store.put(1, ("a",), answer)
     store.put(1, ("b",), answer)
-    assert store.get(1, ("a",)) == answer  # a is now the most recent
+    assert store.get(1, ("a",), NOW) == answer  # a is now the most recent
     store.put(1, ("c",), answer)
-    assert store.get(1, ("b",)) is None
-    assert store.get(1, ("a",)) == answer
+    assert store.get(1, ("b",), NOW) is None
+    assert store.get(1, ("a",), NOW) == answer
     assert len(store) == 2
-    assert store.get(2, ("a",)) is None, "another version never gets this version's answers"
+    assert store.get(2, ("a",), NOW) is None, "another version never gets this version's answers"
     store.put(2, ("d",), answer)
     assert len(store) == 1
-    assert store.get(1, ("a",)) is None
-    store.put(1, ("late",), answer)  # rendered before the newer version was seen: dropped
-    assert store.get(1, ("late",)) is None
-    assert len(store) == 1
+    assert store.get(1, ("a",), NOW) is None
+    store.put(1, ("restored",), answer)  # the version went back (a restored database): start again
+    assert store.get(1, ("restored",), NOW) == answer
+    assert store.get(2, ("d",), NOW) is None
 
 
-@pytest.mark.parametrize(
-    ("etag", "version"),
-    [('"abc123-42"', 42), ('W/"abc-7"', 7), ('"abc"', None), ('"abc-x"', None), (None, None), ("", None)],
-)
-def test_the_version_is_read_back_from_the_etag(etag: str | None, version: int | None) -> None:
-    assert caching.version_of_etag(etag) == version
+def test_an_answer_expires() -> None:
+    store = AnswerStore()
+    store.put(1, ("a",), Answer("200 OK", [], b"xyz", expires_at=NOW + 10))
+    assert store.get(1, ("a",), NOW + 9) is not None
+    assert store.get(1, ("a",), NOW + 10) is None
+    assert len(store) == 0
+    assert store.size_bytes == 0
+
+
+def test_an_answer_rendered_for_an_older_version_is_not_kept(site: Site, article_path: str) -> None:
+    class Newer(CountingDjango):
+        def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+            result = super().__call__(environ, start_response)
+            # a publication in this process while the page was rendered
+            newer = environ[caching.PUBLIC_VERSION_KEY] + 1
+            caching._memo._stamp = caching.Stamp(version=newer, changed_at=caching.EPOCH)
+            return result
+
+    app = PublicFastPath(Newer(), AnswerStore())
+    Site(app, CountingDjango()).get(article_path)
+    assert len(app.store) == 0
+
+
+def test_a_public_answer_not_marked_by_the_public_pages_is_never_kept(site: Site) -> None:
+    """As a static file from WhiteNoise: public, cacheable, with an ETag that looks versioned."""
+
+    def static_file(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        start_response("200 OK", [("Cache-Control", "public, max-age=60"), ("ETag", '"65f1a2b3-1234"')])
+        return [b"body { color: black }"]
+
+    app = PublicFastPath(static_file, AnswerStore())
+    Site(app, CountingDjango()).get("/static/site.css")
+    assert len(app.store) == 0
 
 
 def test_the_store_is_bounded_in_bytes_too() -> None:
@@ -266,10 +296,33 @@ def test_the_store_is_bounded_in_bytes_too() -> None:
     assert len(store) == 2
     assert store.size_bytes == 10
     store.put(1, ("c",), Answer("200 OK", [], b"123"))
-    assert store.get(1, ("a",)) is None, "the least recently used answer makes room"
+    assert store.get(1, ("a",), NOW) is None, "the least recently used answer makes room"
     assert store.size_bytes == 8
     store.put(1, ("c",), Answer("200 OK", [], b"1"))  # replacing counts the new body only
     assert store.size_bytes == 6
     store.put(1, ("huge",), Answer("200 OK", [], b"x" * 11))
-    assert store.get(1, ("huge",)) is None
+    assert store.get(1, ("huge",), NOW) is None
     assert len(store) == 2
+
+
+def test_a_version_read_while_a_publication_commits_is_not_remembered(
+    db: None, settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings.TIPLINE_PUBLIC_STAMP_SECONDS = 60
+    caching._memo.forget()
+    read = caching._read_stamp
+
+    def racing() -> caching.Stamp:
+        stamp = read()
+        caching._memo.forget()  # the publication commits while this read is in flight
+        return stamp
+
+    monkeypatch.setattr(caching, "_read_stamp", racing)
+    try:
+        caching.current_stamp()
+        assert caching.fresh_stamp() is None, "the old version would be trusted after the publication"
+        monkeypatch.setattr(caching, "_read_stamp", read)
+        caching.current_stamp()
+        assert caching.fresh_stamp() is not None
+    finally:
+        caching._memo.forget()
