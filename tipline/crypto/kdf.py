@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import itertools
+import logging
 import os
+import secrets
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from nacl.pwhash import argon2id
+
+log = logging.getLogger(__name__)
 
 SALT_BYTES = argon2id.SALTBYTES
 
@@ -71,6 +74,7 @@ class DerivationGate:
             msg = "a derivation gate needs at least one slot"
             raise ValueError(msg)
         self.slots = slots
+        self._directory = directory
         self._paths: list[Path] = []
         if directory is not None:  # None: this process alone
             directory.mkdir(parents=True, exist_ok=True)
@@ -78,33 +82,47 @@ class DerivationGate:
             for path in self._paths:
                 path.touch(exist_ok=True)
         self._threads = threading.BoundedSemaphore(slots)
-        self._turn = itertools.count()
+        # A child forked while threads of this process held permits starts with them all free.
+        os.register_at_fork(after_in_child=self._reset_after_fork)
+
+    def _reset_after_fork(self) -> None:
+        self._threads = threading.BoundedSemaphore(self.slots)
 
     @contextlib.contextmanager
     def slot(self) -> Iterator[None]:
         with self._threads:
-            if not self._paths:
-                yield
-                return
-            descriptor = self._take()
+            descriptor = self._take() if self._paths else None
             try:
                 yield
             finally:
-                fcntl.flock(descriptor, fcntl.LOCK_UN)
-                os.close(descriptor)
+                if descriptor is not None:
+                    fcntl.flock(descriptor, fcntl.LOCK_UN)
+                    os.close(descriptor)
 
-    def _take(self) -> int:
-        start = next(self._turn)
+    def _open(self, path: Path) -> int:
+        try:
+            return os.open(path, os.O_RDONLY | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        except FileNotFoundError:  # the folder went away (a clean-up of the data folder): make it again
+            path.parent.mkdir(parents=True, exist_ok=True)
+            return os.open(path, os.O_RDONLY | os.O_CREAT | os.O_CLOEXEC, 0o600)
+
+    def _take(self) -> int | None:
+        """An exclusive lock on a slot file; ``None`` if the files cannot be used at all."""
+        start = secrets.randbelow(self.slots)  # processes do not all queue on the first file
         order = [self._paths[(start + offset) % self.slots] for offset in range(self.slots)]
-        for path in order:  # a free slot, if there is one
-            descriptor = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
-            try:
-                fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                os.close(descriptor)
-                continue
-            return descriptor
-        descriptor = os.open(order[0], os.O_RDONLY | os.O_CLOEXEC)  # else queue for one, in turn
+        try:
+            for path in order:  # a free slot, if there is one
+                descriptor = self._open(path)
+                try:
+                    fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    os.close(descriptor)
+                    continue
+                return descriptor
+            descriptor = self._open(order[0])  # else queue for one
+        except OSError as error:
+            log.warning("Argon2id slots held per process only: %s", error.strerror)
+            return None
         try:
             fcntl.flock(descriptor, fcntl.LOCK_EX)
         except BaseException:

@@ -78,8 +78,8 @@ def _scheme(environ: Environ) -> str:
     proxy = getattr(settings, "SECURE_PROXY_SSL_HEADER", None)
     if proxy:
         header, secure_value = proxy
-        forwarded = str(environ.get(header, "")).split(",", 1)[0].strip()
-        if forwarded:
+        if header in environ:  # as Django's is_secure(): present, even empty, decides
+            forwarded = str(environ[header]).split(",", 1)[0].strip()
             return "https" if forwarded == secure_value else "http"
     return str(environ.get("wsgi.url_scheme", "http"))
 

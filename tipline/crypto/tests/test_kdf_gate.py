@@ -150,3 +150,33 @@ def test_the_app_sets_one_slot_per_core_from_the_settings() -> None:
     gate = kdf._gate
     assert gate is not None
     assert gate.slots == settings.TIPLINE_KDF_SLOTS == len(os.sched_getaffinity(0))
+
+
+def test_a_removed_slot_folder_is_made_again(tmp_path: Path) -> None:
+    import shutil
+
+    folder = tmp_path / "run" / "kdf"
+    gate = kdf.DerivationGate(1, folder)
+    shutil.rmtree(tmp_path / "run")
+    with gate.slot():
+        assert (folder / "kdf-slot-0.lock").exists()
+    holder = _holder(folder, 0.6)  # and the limit holds across processes again
+    try:
+        began = time.monotonic()
+        with gate.slot():
+            assert time.monotonic() - began >= 0.3
+    finally:
+        holder.wait(timeout=30)
+
+
+def test_slot_files_that_cannot_be_opened_do_not_stop_a_derivation(tmp_path: Path) -> None:
+    folder = tmp_path / "kdf"
+    gate = kdf.DerivationGate(2, folder)
+    for path in folder.iterdir():
+        path.unlink()
+    folder.rmdir()
+    folder.write_text("now a file, not a folder")
+    with gate.slot():
+        pass
+    overlap = _run_threads(gate, count=6, seconds=0.05)
+    assert overlap.most == 2, "the limit still holds in this process"

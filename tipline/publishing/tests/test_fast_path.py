@@ -212,6 +212,9 @@ def test_the_scheme_is_part_of_the_key(settings: Any) -> None:
     assert secure is not None
     assert plain != secure
     assert request_key({**base, "HTTP_HOST": ""}) is None
+    empty = request_key({**base, "wsgi.url_scheme": "https", "HTTP_X_FORWARDED_PROTO": ""})
+    assert empty is not None
+    assert empty[0] == "http", "an empty header counts as http, as for Django"
 
 
 @pytest.mark.parametrize(
