@@ -42,7 +42,6 @@ def create_organisation(*, name: str) -> tuple[Organisation, bytes]:
     return organisation, private
 
 
-@transaction.atomic
 def create_staff(
     *,
     username: str,
@@ -56,7 +55,9 @@ def create_staff(
     """Create a staff member; give a key pair to every role that can read reports.
 
     An admin also receives the escrow key, sealed to their public key, when the
-    caller holds it (at set-up, or from an admin's unlocked session).
+    caller holds it (at set-up, or from an admin's unlocked session). The password
+    hash and the key wrapping (each a memory-hard derivation) are done before the
+    transaction, so no database lock is held while they run.
     """
     role_set = set(roles)
     is_admin = Role.ADMIN in role_set
@@ -66,21 +67,30 @@ def create_staff(
     )
     if validate:
         validate_password(password, user)
-    user.set_password(password)
-    user.save()
-    RoleGrant.objects.bulk_create([RoleGrant(user=user, role=role) for role in sorted(role_set)])
+    wrapped, sealed_escrow = None, None
     if role_set & CONTENT_ROLES:
+        if is_admin and escrow_private_key is None:
+            raise EscrowUnavailable
         public, private = keys.new_key_pair()
-        _store_key(user, private, password)
-        if Role.ADMIN in role_set:
-            if escrow_private_key is None:
-                raise EscrowUnavailable
-            EscrowGrant.objects.create(user=user, sealed_escrow_key=boxes.seal(public, escrow_private_key))
+        wrapped = keys.wrap_private_key(private, password, settings.TIPLINE_KDF_COST)
+        if is_admin and escrow_private_key is not None:
+            sealed_escrow = boxes.seal(public, escrow_private_key)
+    user.set_password(password)
+    with transaction.atomic():
+        user.save()
+        RoleGrant.objects.bulk_create([RoleGrant(user=user, role=role) for role in sorted(role_set)])
+        if wrapped is not None:
+            _save_key(user, wrapped)
+        if sealed_escrow is not None:
+            EscrowGrant.objects.create(user=user, sealed_escrow_key=sealed_escrow)
     return user
 
 
 def _store_key(user: StaffUser, private_key: bytes, password: str) -> StaffKey:
-    wrapped = keys.wrap_private_key(private_key, password, settings.TIPLINE_KDF_COST)
+    return _save_key(user, keys.wrap_private_key(private_key, password, settings.TIPLINE_KDF_COST))
+
+
+def _save_key(user: StaffUser, wrapped: keys.WrappedKeyPair) -> StaffKey:
     key, _ = StaffKey.objects.update_or_create(
         user=user,
         defaults={
@@ -91,6 +101,7 @@ def _store_key(user: StaffUser, private_key: bytes, password: str) -> StaffKey:
             "kdf_mem": wrapped.cost.mem,
         },
     )
+    user.key = key  # the instance in hand sees the new wrapping too
     return key
 
 
@@ -122,20 +133,22 @@ def authenticate_staff(*, username: str, password: str) -> StaffUser:
     return user
 
 
-@transaction.atomic
 def change_password(*, user: StaffUser, old_password: str, new_password: str) -> None:
     """Change the password and re-wrap the private key under it (the key itself is unchanged,
-    so report grants and an unlocked session keep working)."""
+    so report grants and an unlocked session keep working). The derivations run before
+    the transaction that writes the new hash and the new wrapping together."""
     if not user.check_password(old_password):
         raise WrongPassword
     validate_password(new_password, user)
     private = unlock_private_key(user=user, password=old_password) if hasattr(user, "key") else None
+    wrapped = keys.wrap_private_key(private, new_password, settings.TIPLINE_KDF_COST) if private else None
     user.set_password(new_password)
     user.password_must_change = False
-    user.save(update_fields=["password", "password_must_change"])
-    if private is not None:
-        _store_key(user, private, new_password)
-    audit.record(action="staff.password_changed", actor=user)
+    with transaction.atomic():
+        user.save(update_fields=["password", "password_must_change"])
+        if wrapped is not None:
+            _save_key(user, wrapped)
+        audit.record(action="staff.password_changed", actor=user)
 
 
 def escrow_private_key(*, admin: StaffUser, admin_private_key: bytes) -> bytes:

@@ -77,3 +77,26 @@ def test_wrong_current_passwords_count_towards_the_lock(org: Setup, client: Clie
     locked = post(client, "/staff/account/password/", wrong)
     assert locked["Location"] == "/staff/login/"
     assert client.get("/console/").status_code == 302
+
+
+@pytest.mark.django_db(transaction=True)
+def test_no_key_derivation_runs_inside_a_transaction(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A derivation takes tens of milliseconds (longer when it waits for a slot); on SQLite a
+    transaction holds the database's write lock all that time, so none may run inside one."""
+    from django.db import connection
+
+    from tipline.crypto import kdf
+
+    inside: list[bool] = []
+    derive = kdf.derive
+
+    def watched(*args: object, **kwargs: object) -> bytes:
+        inside.append(connection.in_atomic_block)
+        return derive(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(kdf, "derive", watched)
+    user = services.create_staff(username="fresh", password=PASSWORD, roles=[Role.HANDLER], validate=False)
+    services.change_password(user=user, old_password=PASSWORD, new_password=NEW_PASSWORD)
+    assert services.unlock_private_key(user=user, password=NEW_PASSWORD)
+    assert inside
+    assert not any(inside), "a derivation ran while a transaction held the database"
