@@ -32,7 +32,6 @@ import hashlib
 import hmac
 import json
 import struct
-import subprocess
 import sys
 import tempfile
 import time
@@ -44,7 +43,8 @@ from urllib.parse import urlsplit
 
 from bench import load, results, sysstat
 from bench.postgres import ThrowawayPostgres
-from bench.server import HOST, REPO_ROOT, AppServer, app_environment
+from bench.processes import run_json_module
+from bench.server import HOST, AppServer, app_environment
 from bench.webclient import WebClient, input_value, urlencoded
 
 NAME = "console"
@@ -124,19 +124,14 @@ class SeededServer(AppServer):
     def _prepare(self) -> None:
         super()._prepare()
         began = time.monotonic()
-        result = subprocess.run(
-            [sys.executable, "-m", "bench.console_seed", "--reports", str(self.reports)],
+        self.seeded = run_json_module(
+            "bench.console_seed",
+            "--reports",
+            str(self.reports),
             env=self.env,
-            capture_output=True,
-            text=True,
-            check=False,
-            cwd=REPO_ROOT,
+            what="seeding",
             timeout=SUBPROCESS_TIMEOUT_SECONDS,
         )
-        if result.returncode != 0:
-            msg = f"seeding failed:\n{result.stderr[-3000:]}"
-            raise RuntimeError(msg)
-        self.seeded = json.loads(result.stdout.strip().splitlines()[-1])
         self.seeded["seconds"]["total"] = round(time.monotonic() - began, 1)
 
 
@@ -343,19 +338,11 @@ def run_probe(env: dict[str, str], seeded: dict[str, Any], all_cases: list[Case]
         json.dump(plan, handle)
         handle.flush()
         QUIET.wait()
-        result = subprocess.run(
-            [sys.executable, "-m", "bench.console_probe", handle.name],
-            env=env,
-            capture_output=True,
-            text=True,
-            check=False,
-            cwd=REPO_ROOT,
-            timeout=SUBPROCESS_TIMEOUT_SECONDS,
+        return dict(
+            run_json_module(
+                "bench.console_probe", handle.name, env=env, what="in-process probe", timeout=SUBPROCESS_TIMEOUT_SECONDS
+            )
         )
-    if result.returncode != 0:
-        msg = f"in-process probe failed:\n{result.stderr[-3000:]}"
-        raise RuntimeError(msg)
-    return dict(json.loads(result.stdout.strip().splitlines()[-1]))
 
 
 def run_database(database: str, extra_env: dict[str, str], options: Settings) -> dict[str, Any]:

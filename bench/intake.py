@@ -28,8 +28,6 @@ import random
 import re
 import signal
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Callable, Sequence
@@ -38,6 +36,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from bench import load, results, sysstat
+from bench.processes import run_json_module
 from bench.server import HOST, AppServer, app_environment
 from bench.webclient import (
     FilePart,
@@ -324,19 +323,7 @@ class ProfileRun:
 
     def probe(self, *args: str, env: dict[str, str] | None = None) -> dict[str, Any]:
         QUIET.wait()
-        command = [sys.executable, "-m", "bench.intake_probe", *args]
-        completed = subprocess.run(
-            command,
-            env=env,
-            capture_output=True,
-            text=True,
-            check=False,
-            cwd=Path(__file__).resolve().parent.parent,
-        )
-        if completed.returncode != 0:
-            msg = f"{' '.join(args[:1])} probe failed:\n{completed.stderr[-3000:]}"
-            raise RuntimeError(msg)
-        return dict(json.loads(completed.stdout.strip().splitlines()[-1]))
+        return dict(run_json_module("bench.intake_probe", *args, env=env, what=f"{' '.join(args[:1])} probe"))
 
     def run(self) -> dict[str, Any]:
         print(f"\n[{self.name}] Argon2id {self.cost}: timing one derivation ...", flush=True)

@@ -16,7 +16,8 @@ import subprocess
 import tempfile
 import time
 from pathlib import Path
-from types import TracebackType
+
+from bench.processes import Service, stop_group
 
 HOST = "127.0.0.1"
 READY_TIMEOUT_SECONDS = 15.0
@@ -59,7 +60,7 @@ def nginx_binary() -> str:
     return found
 
 
-class StaticNginx:
+class StaticNginx(Service):
     """nginx serving ``root`` on ``127.0.0.1:port``; use as a context manager."""
 
     def __init__(self, root: Path, port: int, *, workers: int = 2) -> None:
@@ -103,14 +104,6 @@ class StaticNginx:
             raise
         return self
 
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        trace: TracebackType | None,
-    ) -> None:
-        self.stop()
-
     def _wait_ready(self) -> None:
         deadline = time.monotonic() + READY_TIMEOUT_SECONDS
         while time.monotonic() < deadline:
@@ -149,11 +142,5 @@ class StaticNginx:
     def stop(self) -> None:
         """Stop the master (and so its workers) by its process group, then remove the prefix."""
         process, self.process = self.process, None
-        if process is not None and process.poll() is None:
-            os.killpg(process.pid, signal.SIGQUIT)  # graceful: workers finish, then exit
-            try:
-                process.wait(timeout=STOP_TIMEOUT_SECONDS)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
+        stop_group(process, signal.SIGQUIT, STOP_TIMEOUT_SECONDS)  # SIGQUIT: workers finish, then exit
         shutil.rmtree(self.prefix, ignore_errors=True)

@@ -13,7 +13,8 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
-from types import TracebackType
+
+from bench.processes import Service
 
 HOST = "127.0.0.1"
 ROLE = "tipline"
@@ -32,7 +33,7 @@ def postgres_bin() -> Path:
     return found[-1]
 
 
-class ThrowawayPostgres:
+class ThrowawayPostgres(Service):
     """Use as a context manager; ``url(name)`` after ``create_database(name)``."""
 
     def __init__(self, port: int) -> None:
@@ -77,14 +78,6 @@ class ThrowawayPostgres:
             self.stop()
             raise
         return self
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        trace: TracebackType | None,
-    ) -> None:
-        self.stop()
 
     def sql(self, statement: str, database: str = "postgres") -> str:
         psql = str(self.bin / "psql")

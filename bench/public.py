@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import http.client
-import json
 import os
 import resource
 import subprocess
@@ -35,7 +34,9 @@ from typing import Any
 
 from bench import results, sysstat, wrk
 from bench.nginx import StaticNginx
-from bench.server import HOST, REPO_ROOT, AppServer, app_environment, free_port, tipline_command
+from bench.processes import run_json_module
+from bench.server import HOST, AppServer, app_environment, tipline_command
+from tipline.testing import free_port
 
 NAME = "public"
 TARGET_RATIO = 0.30
@@ -176,12 +177,8 @@ def measure(target: Target, options: Settings) -> dict[str, Any]:
 
 def run_probe(env: dict[str, str], paths: dict[str, str], requests: int) -> dict[str, Any]:
     QUIET.wait()
-    command = [sys.executable, "-m", "bench.public_probe", "--requests", str(requests), *paths.values()]
-    done = subprocess.run(command, env=env, capture_output=True, text=True, check=False, cwd=REPO_ROOT, timeout=300)
-    if done.returncode != 0:
-        msg = f"in-process probe failed:\n{done.stderr[-3000:]}"
-        raise RuntimeError(msg)
-    by_path = json.loads(done.stdout.strip().splitlines()[-1])
+    arguments = ["--requests", str(requests), *paths.values()]
+    by_path = run_json_module("bench.public_probe", *arguments, env=env, what="in-process probe", timeout=300)
     return {key: by_path[path] for key, path in paths.items()}
 
 

@@ -11,14 +11,15 @@ import http.client
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Mapping
 from pathlib import Path
-from types import TracebackType
+
+from bench.processes import Service, stop_group
+from tipline.testing import free_port
 
 HOST = "127.0.0.1"
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -30,12 +31,6 @@ def tipline_command() -> list[str]:
     """The venv's ``tipline`` script (manage.py), as ``make run`` calls it."""
     script = Path(sys.executable).with_name("tipline")
     return [str(script)] if script.exists() else [sys.executable, "-m", "tipline"]
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((HOST, 0))
-        return int(sock.getsockname()[1])
 
 
 def app_environment(data_dir: Path, extra: Mapping[str, str] | None = None) -> dict[str, str]:
@@ -58,7 +53,7 @@ def app_environment(data_dir: Path, extra: Mapping[str, str] | None = None) -> d
     return env
 
 
-class AppServer:
+class AppServer(Service):
     """A running Tipline on a fresh temporary data folder; use as a context manager."""
 
     def __init__(self, *, env: Mapping[str, str] | None = None, keep_data: bool = False) -> None:
@@ -76,17 +71,11 @@ class AppServer:
             self._prepare()
             self._start()
         except BaseException:
-            self.stop()
-            self.remove_data()
+            self.close()
             raise
         return self
 
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        trace: TracebackType | None,
-    ) -> None:
+    def close(self) -> None:
         self.stop()
         self.remove_data()
 
@@ -156,13 +145,7 @@ class AppServer:
     def stop(self) -> None:
         """Stop the server's process group (granian and its workers); the data stays."""
         process, self.process = self.process, None
-        if process is not None and process.poll() is None:
-            os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=STOP_TIMEOUT_SECONDS)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
+        stop_group(process, signal.SIGTERM, STOP_TIMEOUT_SECONDS)
 
     def remove_data(self) -> None:
         if not self.keep_data:

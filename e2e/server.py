@@ -8,7 +8,6 @@ import os
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -22,6 +21,7 @@ import psycopg
 from psycopg import sql
 
 from e2e.authenticator import Authenticator
+from tipline.testing import free_port
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 TIPLINE = Path(sys.executable).with_name("tipline")
@@ -84,13 +84,6 @@ class PostgresDatabase:
     def drop(self) -> None:
         with psycopg.connect(self.admin_url, autocommit=True) as connection:
             connection.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(self.name)))
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 def _tail(path: Path, lines: int = 40) -> str:

@@ -8,29 +8,24 @@ The reader's browser runs with JavaScript off. E-mail goes through ``tipline wor
 
 from __future__ import annotations
 
-import email
-import email.policy
 import json
 import re
 import secrets
-import socket
 import subprocess
-import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from email.message import EmailMessage
-from typing import Any
 from urllib.parse import urlsplit
 
 import feedparser
 import pytest
-from aiosmtpd.controller import Controller
 from playwright.sync_api import Browser, BrowserContext, expect
 
 from e2e.authenticator import Authenticator
 from e2e.pages import LOGIN_PATH, SECOND_STEP_PATH
 from e2e.server import REPO_ROOT, TIPLINE, Deployment
+from tipline.testing import Mailbox, smtp_server, text_of
 
 pytestmark = pytest.mark.e2e
 
@@ -50,42 +45,6 @@ for username, key in data["keys"].items():
 
 def _label(text: str) -> re.Pattern[str]:
     return re.compile(rf"^{re.escape(text)}:?$")
-
-
-# ---------------------------------------------------------------- a real SMTP server
-
-
-@dataclass
-class Mailbox:
-    messages: list[EmailMessage] = field(default_factory=list)
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 - aiosmtpd's name
-        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
-        assert isinstance(message, EmailMessage)
-        with self.lock:
-            self.messages.append(message)
-        return "250 Message accepted for delivery"
-
-    def received(self) -> list[EmailMessage]:
-        with self.lock:
-            return [m for m in self.messages if READER_ADDRESS in str(m["To"])]
-
-
-def _text(message: EmailMessage) -> str:
-    part = message.get_body(preferencelist=("plain",))
-    assert part is not None
-    return str(part.get_content())
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-# ---------------------------------------------------------------- the newsroom
 
 
 @dataclass
@@ -117,13 +76,8 @@ def newsroom(deployment: Deployment) -> Iterator[Newsroom]:
     deployment.server.run_command(
         str(TIPLINE), "shell", "-c", _CREATE_EDITORS, stdin=json.dumps({"password": password, "keys": keys})
     )
-    mailbox = Mailbox()
-    controller = Controller(mailbox, hostname="127.0.0.1", port=_free_port())
-    controller.start()
-    try:
-        yield Newsroom(deployment, password, authenticators, mailbox, controller.port)
-    finally:
-        controller.stop()
+    with smtp_server() as (mailbox, port):
+        yield Newsroom(deployment, password, authenticators, mailbox, port)
 
 
 class EditorDesk:
@@ -208,8 +162,8 @@ class Reader:
         expect(page.get_by_role("heading", name="Check your inbox")).to_be_visible()
 
     def confirms(self, confirmation: EmailMessage) -> None:
-        link = re.search(r"http://\S+/subscriptions/confirm/\S+/", _text(confirmation))
-        assert link, _text(confirmation)
+        link = re.search(r"http://\S+/subscriptions/confirm/\S+/", text_of(confirmation))
+        assert link, text_of(confirmation)
         self.page.goto(link.group(0))
         self.page.get_by_role("button", name="Yes, confirm my subscription").click()
         expect(self.page.get_by_role("heading", name="You are subscribed")).to_be_visible()
@@ -217,7 +171,7 @@ class Reader:
     def unsubscribes_in_one_click(self, news: EmailMessage) -> None:
         assert news["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
         url = news["List-Unsubscribe"].strip().strip("<>")
-        assert url in _text(news), "the same link is in the message for people"
+        assert url in text_of(news), "the same link is in the message for people"
         self.page.goto(url)
         self.page.get_by_role("button", name="Unsubscribe").click()
         expect(self.page.get_by_role("heading", name="You are unsubscribed")).to_be_visible()
@@ -255,14 +209,14 @@ def test_editor_reviewer_reader_subscriber(deployment: Deployment, browser: Brow
         # The reader subscribes and confirms through the link in the e-mail.
         reader.subscribes()
         newsroom.run_worker()
-        (confirmation,) = newsroom.mailbox.received()
+        (confirmation,) = newsroom.mailbox.to(READER_ADDRESS)
         reader.confirms(confirmation)
 
         # The next article arrives by e-mail; one click unsubscribes.
         writer.write(title=second, summary="The fund was audited.", body="The audit found gaps.", tags="harbour")
         reviewer.publish(second)
         newsroom.run_worker()
-        news = newsroom.mailbox.received()[-1]
+        news = newsroom.mailbox.to(READER_ADDRESS)[-1]
         assert news["Subject"] == second
         reader.unsubscribes_in_one_click(news)
 
@@ -270,7 +224,7 @@ def test_editor_reviewer_reader_subscriber(deployment: Deployment, browser: Brow
         writer.write(title=third, summary="The review is closed.", body="Closed.", tags="harbour")
         reviewer.publish(third)
         newsroom.run_worker()
-        assert [m["Subject"] for m in newsroom.mailbox.received()] == ["Confirm your subscription", second]
+        assert [m["Subject"] for m in newsroom.mailbox.to(READER_ADDRESS)] == ["Confirm your subscription", second]
     finally:
         for context in (writer_context, reviewer_context, reader.context):
             context.close()

@@ -82,6 +82,7 @@ class DerivationGate:
             for path in self._paths:
                 path.touch(exist_ok=True)
         self._threads = threading.BoundedSemaphore(slots)
+        self._warned = False  # the slot files failed once: said once, not at every derivation
         # A child forked while threads of this process held permits starts with them all free.
         os.register_at_fork(after_in_child=self._reset_after_fork)
 
@@ -121,7 +122,9 @@ class DerivationGate:
                 return descriptor
             descriptor = self._open(order[0])  # else queue for one
         except OSError as error:
-            log.warning("Argon2id slots held per process only: %s", error.strerror)
+            if not self._warned:
+                self._warned = True
+                log.warning("Argon2id slots held per process only: %s", error.strerror)
             return None
         try:
             fcntl.flock(descriptor, fcntl.LOCK_EX)

@@ -14,12 +14,7 @@ import pytest
 
 from tipline import blobstore
 from tipline.crypto import boxes, stream
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+from tipline.testing import free_port
 
 
 @pytest.fixture(scope="module")
@@ -28,7 +23,7 @@ def s3_endpoint() -> Iterator[str]:
     if endpoint := os.environ.get("TIPLINE_TEST_S3_ENDPOINT"):
         yield endpoint
         return
-    port = _free_port()
+    port = free_port()
     server = subprocess.Popen(
         [str(Path(sys.executable).with_name("moto_server")), "-H", "127.0.0.1", "-p", str(port)],
         stdout=subprocess.DEVNULL,

@@ -18,7 +18,8 @@ from tipline.publishing import services
 from tipline.publishing.exceptions import InvalidToken, TooManyRequests
 from tipline.publishing.models import Frequency, Subscription, SubscriptionRequest
 from tipline.publishing.services import subscriptions
-from tipline.publishing.tests.conftest import Editors, Mailbox, category, publish, run_jobs, text_of
+from tipline.publishing.tests.conftest import Editors, category, publish, run_jobs
+from tipline.testing import Mailbox, text_of
 
 ADDRESS = "reader@example.net"
 
