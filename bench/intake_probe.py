@@ -42,8 +42,9 @@ def _cpu_now() -> float:
     return time.thread_time() + children.ru_utime + children.ru_stime + cleaning._warm.child_cpu_seconds
 
 
-def _timings(repeat: int, run: Callable[[], object], *, warmup: int = 1) -> dict[str, Any]:
-    """Median, min and max wall time, and median CPU time, of ``repeat`` calls after a warm-up."""
+def _timings(repeat: int, run: Callable[[], object], *, warmup: int = 1, samples: bool = False) -> dict[str, Any]:
+    """Median, min and max wall time, and median CPU time, of ``repeat`` calls after a warm-up
+    (and every call's CPU time when ``samples`` is set)."""
     for _ in range(warmup):
         run()
     times: list[float] = []
@@ -53,13 +54,16 @@ def _timings(repeat: int, run: Callable[[], object], *, warmup: int = 1) -> dict
         run()
         times.append(time.perf_counter() - began)
         cpu.append(_cpu_now() - cpu_began)
-    return {
+    summary: dict[str, Any] = {
         "median_ms": round(statistics.median(times) * 1000, 2),
         "min_ms": round(min(times) * 1000, 2),
         "max_ms": round(max(times) * 1000, 2),
         "cpu_median_ms": round(statistics.median(cpu) * 1000, 2),
         "runs": repeat,
     }
+    if samples:
+        summary["cpu_samples_ms"] = [round(value * 1000, 2) for value in cpu]
+    return summary
 
 
 # ---------------------------------------------------------------- kdf
@@ -75,7 +79,7 @@ def measure_kdf(cost_text: str, repeat: int, parallel: int) -> dict[str, Any]:
     def one() -> None:
         kdf.derive(secret, salt, cost, size=64)
 
-    serial = _timings(repeat, one)
+    serial = _timings(repeat, one, samples=True)
     per_thread = max(2, repeat // 2)
 
     def loop() -> None:
