@@ -8,14 +8,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from tipline.accounts import two_factor
 from tipline.accounts.decorators import session_alive
+from tipline.jobs.models import Job, JobState
 
 
 class StaffAdminSite(admin.AdminSite):
@@ -28,3 +33,16 @@ class StaffAdminSite(admin.AdminSite):
         del extra_context
         target = request.GET.get("next") or reverse("admin:index")
         return redirect(f"{reverse('accounts:login')}?{urlencode({'next': target})}")
+
+    def index(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> TemplateResponse:
+        """The admin's front page, with a warning while background jobs have given up
+        (an e-mail not sent, a purge not done) so they are not found only in the log."""
+        if self.is_registered(Job) and (dead := Job.objects.filter(state=JobState.DEAD).count()):
+            url = reverse(f"{self.name}:jobs_job_changelist") + "?" + urlencode({"state__exact": JobState.DEAD})
+            text = ngettext(
+                "%(count)d background job has given up after its retries.",
+                "%(count)d background jobs have given up after their retries.",
+                dead,
+            ) % {"count": dead}
+            messages.warning(request, format_html('{} <a href="{}">{}</a>', text, url, _("See them")))
+        return super().index(request, extra_context)

@@ -7,6 +7,7 @@ from datetime import datetime
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 class JobState(models.TextChoices):
@@ -60,6 +61,8 @@ class Job(models.Model):
     objects = JobQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("background job")
+        verbose_name_plural = _("background jobs")
         ordering = ["run_at", "id"]
         indexes = [
             models.Index(fields=["run_at"], condition=Q(state__in=WAITING_STATES), name="jobs_job_due_idx"),

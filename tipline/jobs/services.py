@@ -40,16 +40,19 @@ import socket
 import threading
 import time
 import traceback
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager, nullcontext
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 from django.db import DatabaseError, IntegrityError, close_old_connections, connection, connections, transaction
 from django.utils import timezone
 
+from tipline.audit import services as audit
 from tipline.jobs.exceptions import (
     InvalidEffectKey,
     InvalidJobOptions,
@@ -281,6 +284,45 @@ def reap_abandoned(*, now: datetime) -> int:
     return lost.update(
         state=JobState.DEAD, finished_at=now, locked_until=None, last_error="lease expired on the last attempt"
     )
+
+
+@dataclass(frozen=True)
+class RetryOutcome:
+    """What ``retry_now`` did with each job id it was given."""
+
+    queued: tuple[int, ...]
+    # Another job with the same dedupe key is waiting or running: that one will do the work.
+    already_active: tuple[int, ...]
+    # Missing, or not dead or failed (done, queued, running).
+    not_retryable: tuple[int, ...]
+
+
+RETRYABLE_STATES = (JobState.DEAD, JobState.FAILED)
+
+
+def retry_now(*, job_ids: Iterable[int], now: datetime, actor: Any | None, via: str) -> RetryOutcome:
+    """Queue dead or failed jobs to run at ``now`` with a fresh count of attempts
+    (an operator's decision once the cause is fixed; the last error is kept until the
+    next attempt replaces it). Each job is changed in its own savepoint; the jobs queued
+    are written to the audit log with ``actor`` (None: the console command) and ``via``."""
+    now = as_utc(now, "now")
+    queued: list[int] = []
+    active: list[int] = []
+    refused: list[int] = []
+    for job_id in sorted(set(job_ids)):
+        try:
+            with transaction.atomic():
+                changed = Job.objects.filter(pk=job_id, state__in=RETRYABLE_STATES).update(
+                    state=JobState.QUEUED, attempts=0, run_at=now, finished_at=None, locked_by="", locked_until=None
+                )
+        except IntegrityError:  # the one-unfinished-job-per-dedupe-key constraint
+            active.append(job_id)
+            continue
+        (queued if changed else refused).append(job_id)
+    if queued:
+        audit.record(action="jobs.retried", actor=actor, detail={"jobs": queued, "via": via})
+        log.info("jobs queued again by an operator: %s", ", ".join(map(str, queued)))
+    return RetryOutcome(tuple(queued), tuple(active), tuple(refused))
 
 
 # ---------------------------------------------------------------- run
