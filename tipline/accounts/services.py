@@ -86,10 +86,6 @@ def create_staff(
     return user
 
 
-def _store_key(user: StaffUser, private_key: bytes, password: str) -> StaffKey:
-    return _save_key(user, keys.wrap_private_key(private_key, password, settings.TIPLINE_KDF_COST))
-
-
 def _save_key(user: StaffUser, wrapped: keys.WrappedKeyPair) -> StaffKey:
     key, _ = StaffKey.objects.update_or_create(
         user=user,
@@ -179,7 +175,6 @@ def grant_escrow(*, to: StaffUser, by: StaffUser, admin_private_key: bytes) -> N
     audit.record(action="escrow.granted", actor=by, detail={"to": to.get_username()})
 
 
-@transaction.atomic
 def restore_access(
     *,
     user: StaffUser,
@@ -203,6 +198,8 @@ def restore_access(
     log-in. With ``reset_two_factor`` their authenticator and recovery codes
     are removed too (a lost phone), so they enrol again. Audited as
     ``escrow.restore_access`` with the admin as actor and the written reason.
+    The password hash and the new key's wrapping are done before the transaction
+    that writes everything together.
     """
     _require_admin(by)
     if user.pk == by.pk:
@@ -212,18 +209,22 @@ def restore_access(
     escrow = escrow_private_key(admin=by, admin_private_key=admin_private_key)
     validate_password(new_password, user)
     detail: dict[str, object] = {"user": user.get_username(), "reason": reason.strip()}
+    public, wrapped = None, None
     if user.roles & CONTENT_ROLES or hasattr(user, "key"):
         public, private = keys.new_key_pair()
-        _store_key(user, private, new_password)
-        detail |= _reseal_report_keys(user, escrow, public) | _reseal_identity_keys(user, escrow, public)
-        EscrowGrant.objects.filter(user=user).update(sealed_escrow_key=boxes.seal(public, escrow))
+        wrapped = keys.wrap_private_key(private, new_password, settings.TIPLINE_KDF_COST)
     user.set_password(new_password)
     user.password_must_change = True
-    user.save(update_fields=["password", "password_must_change"])
-    lockout.clear_failures(user=user)
-    if reset_two_factor:
-        two_factor.reset_two_factor(user=user, by=by, reason=reason.strip())
-    audit.record(action="escrow.restore_access", actor=by, detail=detail)
+    with transaction.atomic():
+        if public is not None and wrapped is not None:
+            _save_key(user, wrapped)
+            detail |= _reseal_report_keys(user, escrow, public) | _reseal_identity_keys(user, escrow, public)
+            EscrowGrant.objects.filter(user=user).update(sealed_escrow_key=boxes.seal(public, escrow))
+        user.save(update_fields=["password", "password_must_change"])
+        lockout.clear_failures(user=user)
+        if reset_two_factor:
+            two_factor.reset_two_factor(user=user, by=by, reason=reason.strip())
+        audit.record(action="escrow.restore_access", actor=by, detail=detail)
 
 
 def _reseal_report_keys(user: StaffUser, escrow: bytes, public: bytes) -> dict[str, object]:

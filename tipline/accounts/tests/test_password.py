@@ -79,24 +79,48 @@ def test_wrong_current_passwords_count_towards_the_lock(org: Setup, client: Clie
     assert client.get("/console/").status_code == 302
 
 
-@pytest.mark.django_db(transaction=True)
-def test_no_key_derivation_runs_inside_a_transaction(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A derivation takes tens of milliseconds (longer when it waits for a slot); on SQLite a
-    transaction holds the database's write lock all that time, so none may run inside one."""
+@pytest.fixture
+def derivations(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    """For every key derivation and password hash from now on: was a transaction open?"""
+    from django.contrib.auth import hashers
     from django.db import connection
 
     from tipline.crypto import kdf
 
     inside: list[bool] = []
-    derive = kdf.derive
+    derive, make_password = kdf.derive, hashers.make_password
 
-    def watched(*args: object, **kwargs: object) -> bytes:
+    def watched_derive(*args: object, **kwargs: object) -> bytes:
         inside.append(connection.in_atomic_block)
         return derive(*args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(kdf, "derive", watched)
+    def watched_hash(*args: object, **kwargs: object) -> str:
+        inside.append(connection.in_atomic_block)
+        return make_password(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(kdf, "derive", watched_derive)
+    monkeypatch.setattr("django.contrib.auth.base_user.make_password", watched_hash)
+    return inside
+
+
+@pytest.mark.django_db(transaction=True)
+def test_no_key_derivation_runs_inside_a_transaction(derivations: list[bool]) -> None:
+    """A derivation takes tens of milliseconds (longer when it waits for a slot); on SQLite a
+    transaction holds the database's write lock all that time, so none may run inside one."""
     user = services.create_staff(username="fresh", password=PASSWORD, roles=[Role.HANDLER], validate=False)
     services.change_password(user=user, old_password=PASSWORD, new_password=NEW_PASSWORD)
     assert services.unlock_private_key(user=user, password=NEW_PASSWORD)
-    assert inside
-    assert not any(inside), "a derivation ran while a transaction held the database"
+    assert len(derivations) >= 4  # two wrappings, two password hashes
+    assert not any(derivations), "a derivation ran while a transaction held the database"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_restoring_access_derives_outside_its_transaction(org: Setup, derivations: list[bool]) -> None:
+    admin_key = services.unlock_private_key(user=org.admin, password=PASSWORD)
+    derivations.clear()
+    services.restore_access(
+        user=org.handler, new_password=NEW_PASSWORD, reason="lost password", by=org.admin, admin_private_key=admin_key
+    )
+    assert services.unlock_private_key(user=org.handler, password=NEW_PASSWORD)
+    assert len(derivations) >= 3  # the new key's wrapping, the password hash, the check just above
+    assert not any(derivations), "a derivation ran while a transaction held the database"
