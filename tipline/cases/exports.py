@@ -97,8 +97,8 @@ def _row(report: Report) -> list[str]:
 
 def queue_csv_rows(*, by: StaffUser, filters: dict[str, Any]) -> Iterator[str]:
     """CSV lines of the queue's clear metadata (no content), streamed in pages."""
-    reports = selectors.filter_queue(selectors.visible_reports(by), filters, user=by)
-    reports = reports.select_related("channel", "assignee", "outcome").prefetch_related("labels")
+    reports = selectors.queue_rows(selectors.filter_queue(selectors.visible_reports(by), filters, user=by))
+    reports = reports.select_related("outcome").prefetch_related("labels")
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(CSV_COLUMNS)

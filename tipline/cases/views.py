@@ -87,7 +87,7 @@ def queue(request: HttpRequest, private_key: bytes | None) -> HttpResponse:
     visible = selectors.visible_reports(user)
     form = QueueFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
-    reports = selectors.filter_queue(visible, filters, user=user).select_related("channel", "assignee")
+    reports = selectors.queue_rows(selectors.filter_queue(visible, filters, user=user))
     page = selectors.page_of(reports, request.GET.get("page"), PAGE_SIZE)
     query = request.GET.copy()
     query.pop("page", None)
