@@ -1,8 +1,8 @@
 """Keep what identifies a visitor out of logs, storage and third parties.
 
-Reporters must leave no trace: the client address, user agent and referrer
-are removed from every request before any view, logger or error report can
-see them. Rate limiting uses an in-memory tag instead: an HMAC of the address
+Reporters must leave no trace: the client address, user agent and any referrer
+from another site are removed from every request before any view, logger or
+error report can see them. Rate limiting uses an in-memory tag instead: an HMAC of the address
 under a random key that lives only in this process and changes every day.
 """
 
@@ -15,7 +15,10 @@ import logging
 import secrets
 import threading
 from collections.abc import Callable
+from urllib.parse import urlsplit
 
+from django.conf import settings
+from django.core.exceptions import DisallowedHost
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseForbidden
 from django.template.loader import render_to_string
 
@@ -72,19 +75,56 @@ def client_tag(address: str) -> str:
     return hmac.new(_daily_key.current(), address.encode(), hashlib.sha256).hexdigest()[:32]
 
 
+def _meta_key(header: str) -> str:
+    return "HTTP_" + header.upper().replace("-", "_")
+
+
 class ClientAddressScrubMiddleware:
-    """First middleware: replace the client address by a tag, drop identifying headers."""
+    """First middleware: replace the client address by a tag, drop identifying headers.
+
+    Behind a reverse proxy every connection comes from the proxy, so all visitors would
+    share one tag (and one rate-limit allowance). With ``TIPLINE_CLIENT_ADDRESS_HEADER``
+    the address is taken from that header, only on connections from
+    ``TIPLINE_TRUSTED_PROXIES``; it is used for the tag and dropped like the rest.
+    A same-origin Referer is kept: Django's CSRF check needs it for HTTPS forms sent
+    without an Origin header (text browsers), and it names only one of our own pages.
+    """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
+        header = settings.TIPLINE_CLIENT_ADDRESS_HEADER
+        self.address_header = _meta_key(header) if header else ""
+        self.trusted_proxies = frozenset(settings.TIPLINE_TRUSTED_PROXIES)
+
+    def _address(self, request: HttpRequest) -> str:
+        address = request.META.get("REMOTE_ADDR", "")
+        if self.address_header and address in self.trusted_proxies:
+            # The proxy sets the header to the address it saw; the last entry of a list is its own.
+            forwarded = request.META.get(self.address_header, "").rsplit(",", 1)[-1].strip()
+            if forwarded:
+                return forwarded
+        return address
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        address = request.META.get("REMOTE_ADDR", "")
-        request.client_tag = client_tag(address)  # type: ignore[attr-defined]
+        request.client_tag = client_tag(self._address(request))  # type: ignore[attr-defined]
         request.META["REMOTE_ADDR"] = "0.0.0.0"  # noqa: S104 - a placeholder, never an address we bind
+        referer = request.META.get("HTTP_REFERER", "")
         for header in _IDENTIFYING_HEADERS:
             request.META.pop(header, None)
+        if self.address_header:
+            request.META.pop(self.address_header, None)
+        if referer and _same_origin(referer, request):
+            request.META["HTTP_REFERER"] = referer
         return self.get_response(request)
+
+
+def _same_origin(url: str, request: HttpRequest) -> bool:
+    try:
+        parts = urlsplit(url)
+        host = request.get_host()
+    except (ValueError, KeyError, DisallowedHost):  # no usable Host: nothing to compare with
+        return False
+    return parts.scheme == request.scheme and parts.netloc == host and not parts.username and not parts.password
 
 
 class PrivacyHeadersMiddleware:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import django_stubs_ext
@@ -136,6 +137,15 @@ TIPLINE_LOGIN_ATTEMPTS = env_int("TIPLINE_LOGIN_ATTEMPTS", 5, minimum=1)
 TIPLINE_LOGIN_LOCK_SECONDS = env_int("TIPLINE_LOGIN_LOCK_SECONDS", 15 * 60, minimum=60)
 TIPLINE_RECEIPT_ATTEMPTS = env_int("TIPLINE_RECEIPT_ATTEMPTS", 10, minimum=1)
 TIPLINE_RECEIPT_WINDOW_SECONDS = env_int("TIPLINE_RECEIPT_WINDOW_SECONDS", 3600, minimum=60)
+# Behind a reverse proxy: the header in which the proxy passes the visitor's address (used
+# only for the in-memory rate-limit tag, then dropped), and the addresses it connects from.
+TIPLINE_CLIENT_ADDRESS_HEADER = env_str("TIPLINE_CLIENT_ADDRESS_HEADER", "")
+if TIPLINE_CLIENT_ADDRESS_HEADER and not re.fullmatch(r"[A-Za-z0-9-]{1,64}", TIPLINE_CLIENT_ADDRESS_HEADER):
+    msg = (
+        f"TIPLINE_CLIENT_ADDRESS_HEADER must be a header name such as X-Real-IP, not {TIPLINE_CLIENT_ADDRESS_HEADER!r}"
+    )
+    raise ImproperlyConfigured(msg)
+TIPLINE_TRUSTED_PROXIES = env_list("TIPLINE_TRUSTED_PROXIES", ["127.0.0.1", "::1"])
 
 # Cookies, HTTPS and headers.
 TIPLINE_SECURE_COOKIES = env_bool("TIPLINE_SECURE_COOKIES", True)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import secrets
+import unicodedata
 from dataclasses import dataclass
 
 import nacl.encoding
@@ -40,8 +41,9 @@ def format_receipt(receipt: str) -> str:
 
 
 def normalise_receipt(text: str) -> str:
-    """Accept spaces and dashes between digits; refuse anything else."""
-    digits = _NON_DIGITS.sub("", text)
+    """Accept spaces and dashes between digits, and full-width digits and separators (what a
+    Chinese or Japanese input method types in full-width mode); refuse anything else."""
+    digits = _NON_DIGITS.sub("", unicodedata.normalize("NFKC", text))
     if len(digits) != DIGITS or not digits.isascii() or not digits.isdigit():
         raise MalformedReceipt
     return digits

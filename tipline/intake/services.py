@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import unicodedata
@@ -241,31 +242,39 @@ def submit_report(
 
 
 def _throttle_key(client_tag: str) -> str:
-    return f"receipt-fail:{client_tag}"
+    return f"receipt-attempts:{client_tag}"
 
 
-def check_receipt_throttle(*, client_tag: str) -> None:
-    if cache.get(_throttle_key(client_tag), 0) >= settings.TIPLINE_RECEIPT_ATTEMPTS:
+def _take_attempt(client_tag: str) -> None:
+    """Count a log-in attempt before its derivation, so that attempts sent all at once
+    are limited too; ``TooManyReceiptAttempts`` once the window's allowance is used up.
+    The window runs from the first attempt (later ones do not extend it)."""
+    key = _throttle_key(client_tag)
+    window = settings.TIPLINE_RECEIPT_WINDOW_SECONDS
+    if cache.add(key, 1, timeout=window):
+        count = 1
+    else:
+        try:
+            count = cache.incr(key)
+        except ValueError:  # expired between the two calls
+            cache.set(key, 1, timeout=window)
+            count = 1
+    if count > settings.TIPLINE_RECEIPT_ATTEMPTS:
         raise TooManyReceiptAttempts
 
 
-def _count_failure(client_tag: str) -> None:
-    key = _throttle_key(client_tag)
-    if cache.add(key, 1, timeout=settings.TIPLINE_RECEIPT_WINDOW_SECONDS):
-        return
-    try:
-        cache.incr(key)
-    except ValueError:
-        cache.set(key, 1, timeout=settings.TIPLINE_RECEIPT_WINDOW_SECONDS)
+def _give_back_attempt(client_tag: str) -> None:
+    """A right receipt does not count against the allowance; the wrong ones before it still do."""
+    with contextlib.suppress(ValueError):  # the window ended meanwhile
+        cache.decr(_throttle_key(client_tag))
 
 
 def open_with_receipt(*, receipt_text: str, client_tag: str) -> tuple[Report, bytes]:
     """Find and unlock a report with its receipt: one Argon2id, one generic failure."""
-    check_receipt_throttle(client_tag=client_tag)
+    _take_attempt(client_tag)
     try:
         receipt = receipts.normalise_receipt(receipt_text)
     except MalformedReceipt:
-        _count_failure(client_tag)
         raise InvalidReceipt from None
     secrets_ = _receipt_secrets(receipt)
     report = Report.objects.filter(lookup_id=secrets_.lookup_id).first()
@@ -276,9 +285,8 @@ def open_with_receipt(*, receipt_text: str, client_tag: str) -> tuple[Report, by
             raise DecryptionFailed
         report_key = boxes.decrypt(secrets_.wrap_key, bytes(report.receipt_wrapped_key))
     except DecryptionFailed:
-        _count_failure(client_tag)
         raise InvalidReceipt from None
-    cache.delete(_throttle_key(client_tag))
+    _give_back_attempt(client_tag)
     return report, report_key
 
 

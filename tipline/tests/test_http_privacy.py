@@ -100,3 +100,62 @@ def test_the_receipt_never_appears_in_a_url_or_a_cookie(org: Setup, client: Clie
     receipt = re.search(r'id="receipt">([\d ]+)<', page).group(1).replace(" ", "")  # type: ignore[union-attr]
     assert receipt not in response["Location"]
     assert all(receipt not in morsel.value for morsel in client.cookies.values())
+
+
+def _tag_and_meta(meta: dict[str, str]) -> tuple[str, dict[str, object]]:
+    from django.http import HttpRequest
+
+    from tipline.http_privacy import ClientAddressScrubMiddleware
+
+    seen: dict[str, object] = {}
+
+    def view(request: HttpRequest) -> object:
+        seen.update(request.META)
+        return request.client_tag  # type: ignore[attr-defined]
+
+    request = HttpRequest()
+    request.META.update(meta)
+    tag = ClientAddressScrubMiddleware(view)(request)  # type: ignore[arg-type]
+    return str(tag), seen
+
+
+def test_behind_a_proxy_the_tag_comes_from_the_proxys_header_and_the_header_is_dropped(settings: object) -> None:
+    settings.TIPLINE_CLIENT_ADDRESS_HEADER = "X-Real-IP"  # type: ignore[attr-defined]
+    first, seen = _tag_and_meta({"REMOTE_ADDR": "127.0.0.1", "HTTP_X_REAL_IP": FAKE_ADDRESS})
+    second, _ = _tag_and_meta({"REMOTE_ADDR": "127.0.0.1", "HTTP_X_REAL_IP": "198.51.100.9"})
+    again, _ = _tag_and_meta({"REMOTE_ADDR": "127.0.0.1", "HTTP_X_REAL_IP": FAKE_ADDRESS})
+    proxy_itself, _ = _tag_and_meta({"REMOTE_ADDR": "127.0.0.1"})
+    assert first == again
+    assert len({first, second, proxy_itself}) == 3, "visitors behind the proxy no longer share one tag"
+    assert FAKE_ADDRESS not in repr(seen)
+
+
+def test_the_address_header_is_ignored_from_anyone_but_a_trusted_proxy(settings: object) -> None:
+    settings.TIPLINE_CLIENT_ADDRESS_HEADER = "X-Real-IP"  # type: ignore[attr-defined]
+    spoofed, seen = _tag_and_meta({"REMOTE_ADDR": FAKE_ADDRESS, "HTTP_X_REAL_IP": "198.51.100.1"})
+    plain, _ = _tag_and_meta({"REMOTE_ADDR": FAKE_ADDRESS})
+    assert spoofed == plain
+    assert "198.51.100.1" not in repr(seen)
+
+
+def test_only_a_same_origin_referrer_is_kept(settings: object) -> None:
+    settings.ALLOWED_HOSTS = ["tips.example"]  # type: ignore[attr-defined]
+    _, seen = _tag_and_meta({"HTTP_HOST": "tips.example", "HTTP_REFERER": "http://tips.example/portal/"})
+    assert seen["HTTP_REFERER"] == "http://tips.example/portal/"
+    for foreign in (FAKE_REFERRER, "http://user@tips.example/", "https://tips.example/", "http://tips.example:81/"):
+        _, seen = _tag_and_meta({"HTTP_HOST": "tips.example", "HTTP_REFERER": foreign})
+        assert "HTTP_REFERER" not in seen, foreign
+
+
+def test_a_https_form_sent_without_an_origin_header_passes_the_csrf_check(org: Setup) -> None:
+    """Text browsers (lynx, w3m) send a Referer but no Origin; Django's HTTPS check needs one of them."""
+    client = Client(enforce_csrf_checks=True)
+    token = csrf_token(client, "/portal/")
+    response = client.post(
+        "/portal/",
+        {"csrfmiddlewaretoken": token, "receipt": "1111 2222 3333 4444"},
+        secure=True,
+        HTTP_REFERER="https://testserver/portal/",
+    )
+    assert response.status_code == 403
+    assert "did not open a report" in response.content.decode(), "refused by the receipt check, not by CSRF"

@@ -122,3 +122,37 @@ def test_the_reporter_downloads_a_file_from_the_handler(org: Setup, client: Clie
     assert link
     download = client.get(link.group(1))
     assert b"".join(download.streaming_content) == b"%PDF-1.4 handler form"  # type: ignore[attr-defined]
+
+
+def test_a_right_receipt_does_not_wipe_the_wrong_ones_before_it(org: Setup, client: Client, settings: object) -> None:
+    settings.TIPLINE_RECEIPT_ATTEMPTS = 3  # type: ignore[attr-defined]
+    _, receipt = _submit(org)
+    for _ in range(2):
+        assert _login(client, "0000 0000 0000 0000").status_code == 403  # type: ignore[attr-defined]
+    assert _login(client, receipt).status_code == 302  # type: ignore[attr-defined]
+    assert _login(client, "0000 0000 0000 0000").status_code == 403  # type: ignore[attr-defined]
+    assert _login(client, "0000 0000 0000 0000").status_code == 429  # type: ignore[attr-defined]
+
+
+def test_an_attempt_is_counted_before_its_derivation(org: Setup, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Attempts sent all at once each wait for a derivation; they must not all pass the check first."""
+    from django.core.cache import cache
+
+    seen: list[int] = []
+    derive = services._receipt_secrets
+
+    def watched(*args: object, **kwargs: object) -> object:
+        seen.append(cache.get("receipt-attempts:burst"))
+        return derive(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(services, "_receipt_secrets", watched)
+    for expected in (1, 2):
+        with pytest.raises(services.InvalidReceipt):
+            services.open_with_receipt(receipt_text="1111 2222 3333 4444", client_tag="burst")
+        assert seen[-1] == expected
+
+
+def test_a_receipt_typed_in_full_width_digits_logs_in(org: Setup, client: Client) -> None:
+    _, receipt = _submit(org)
+    wide = "　".join("".join(chr(ord(d) + 0xFEE0) for d in receipt[i : i + 4]) for i in range(0, 16, 4))
+    assert _login(client, wide).status_code == 302  # type: ignore[attr-defined]
