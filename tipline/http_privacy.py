@@ -97,10 +97,10 @@ class ClientAddressScrubMiddleware:
         self.trusted_proxies = frozenset(settings.TIPLINE_TRUSTED_PROXIES)
 
     def _address(self, request: HttpRequest) -> str:
-        address = request.META.get("REMOTE_ADDR", "")
+        address = str(request.META.get("REMOTE_ADDR", ""))
         if self.address_header and address in self.trusted_proxies:
             # The proxy sets the header to the address it saw; the last entry of a list is its own.
-            forwarded = request.META.get(self.address_header, "").rsplit(",", 1)[-1].strip()
+            forwarded = str(request.META.get(self.address_header, "")).rsplit(",", 1)[-1].strip()
             if forwarded:
                 return forwarded
         return address
