@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
@@ -19,6 +20,7 @@ from tipline.intake.exceptions import (
     IntakeError,
     InvalidText,
     MalformedSubmission,
+    NoRoomForFiles,
     TooManyAttachments,
 )
 
@@ -28,6 +30,16 @@ def error_response(request: HttpRequest, error: IntakeError) -> HttpResponse:
     if error.status == 429:
         response["Retry-After"] = "3600"
     return response
+
+
+_NO_ROOM = (errno.ENOSPC, errno.ENOMEM, errno.EDQUOT)
+
+
+def raise_if_no_room(failure: OSError) -> None:
+    """A full memory-backed folder (uploads, cleaning) is the server's problem of the moment,
+    not a broken request: tell the reporter to try again (503) instead of a bare 500."""
+    if failure.errno in _NO_ROOM:
+        raise NoRoomForFiles from failure
 
 
 def read_post(request: HttpRequest) -> None:
@@ -46,6 +58,9 @@ def read_post(request: HttpRequest) -> None:
         raise InvalidText from None
     except (MultiPartParserError, TooManyFieldsSent, ValueError):
         raise MalformedSubmission from None
+    except OSError as failure:
+        raise_if_no_room(failure)
+        raise
     error = getattr(request, "upload_error", None)
     if error is not None:
         raise error

@@ -76,6 +76,26 @@ class InvalidText(IntakeError):
     message = _("Some of your text could not be read (it is not valid UTF-8). Please retype it and send again.")
 
 
+class NoRoomForFiles(IntakeError):
+    """The memory-backed folder where files are cleaned is full (many large uploads at once)."""
+
+    status = 503
+    message = _(
+        "The server has no room for your files just now, so nothing was sent. "
+        "Please try again in a few minutes, or send fewer or smaller files."
+    )
+
+
+class IdentityNotReceivable(IntakeError):
+    """An identity was given while no supervisor could receive it (it is sealed to them alone)."""
+
+    status = 409
+    message = _(
+        "Nobody can receive an identity on this channel just now, so nothing was sent. "
+        "Go back and send the report without it, or come back later."
+    )
+
+
 class ChannelClosed(IntakeError):
     status = 404
     message = _("This channel does not exist or no longer accepts reports.")

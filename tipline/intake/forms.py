@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from collections.abc import Iterable
+from typing import Any, cast
 
 from django import forms
 from django.conf import settings
+from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
 from tipline.intake.models import FieldType
@@ -37,7 +39,11 @@ def _field_for(question: dict[str, Any]) -> forms.Field | None:
     elif kind == FieldType.MULTIPLE_CHOICE:
         field = forms.MultipleChoiceField(choices=choices, widget=forms.CheckboxSelectMultiple)
     elif kind == FieldType.DATE:
-        field = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), input_formats=["%Y-%m-%d"])
+        field = forms.DateField(
+            widget=forms.DateInput(attrs={"type": "date", "placeholder": "YYYY-MM-DD"}),
+            input_formats=["%Y-%m-%d"],
+            error_messages={"invalid": _("Enter the date as year-month-day, for example 2026-03-31.")},
+        )
     elif kind == FieldType.YES_NO:
         field = forms.ChoiceField(choices=[("yes", _("Yes")), ("no", _("No"))], widget=forms.RadioSelect)
     else:
@@ -62,16 +68,36 @@ class ReportForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
     )
 
-    def __init__(self, *args: Any, schema: list[dict[str, Any]], **kwargs: Any) -> None:
+    # The questionnaire version the page was made from: a form sent after the questions
+    # changed is shown again rather than stored against questions the reporter never saw.
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(
+        self,
+        *args: Any,
+        schema: list[dict[str, Any]],
+        version: int,
+        file_counts: dict[str, int] | None = None,
+        identity_allowed: bool = True,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
+        self.initial.setdefault("version", version)
         self.schema = schema
+        self.expected_version = version
+        self.file_counts = file_counts or {}
         self.file_questions = [q for q in schema if q["type"] == FieldType.FILE]
         identity = self.fields.pop("identity")
         for question in schema:
             field = _field_for(question)
             if field is not None:
+                # Answers are not kept in the browser's form history (a shared computer).
+                field.widget.attrs.setdefault("autocomplete", "off")
                 self.fields[f"q_{question['key']}"] = field
-        self.fields["identity"] = identity
+        self.identity_allowed = identity_allowed
+        if identity_allowed:
+            identity.widget.attrs["autocomplete"] = "off"
+            self.fields["identity"] = identity
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
@@ -79,6 +105,28 @@ class ReportForm(forms.Form):
             texts = value if isinstance(value, list) else [value]
             if any(isinstance(t, str) and REPLACEMENT_CHARACTER in t for t in texts):
                 self.add_error(name, _("This text could not be read (it is not valid UTF-8). Please retype it."))
+        sent_version = cleaned.get("version")  # absent from hand-made requests: taken as the current one
+        if self.is_bound and sent_version is not None and sent_version != self.expected_version:
+            data = cast("QueryDict", self.data).copy()  # the page shown again is for the current questions
+            data["version"] = str(self.expected_version)
+            self.data = data
+            raise forms.ValidationError(
+                _("The questions of this form changed while you were answering. Check your answers and send again."),
+                code="questionnaire_changed",
+            )
+        if self.is_bound and not self.identity_allowed and str(self.data.get("identity", "")).strip():
+            raise forms.ValidationError(
+                _(
+                    "Nobody can receive an identity on this channel just now, so it was not sent. "
+                    "Send the report without it, or come back later."
+                ),
+                code="identity_unavailable",
+            )
+        for question in self.file_questions:
+            if question.get("required") and not self.file_counts.get(question["key"]):
+                self.add_error(
+                    None, _("Attach at least one file for “%(question)s”.") % {"question": question["label"]}
+                )
         return cleaned
 
     def answers(self) -> dict[str, Any]:
@@ -107,6 +155,25 @@ class ReplyForm(forms.Form):
     )
 
 
+HELD_CHOICES = [("send", _("Send as it is")), ("drop", _("Do not send"))]
+
+
 class HeldFilesForm(forms.Form):
-    decision = forms.ChoiceField(choices=[("send", _("Send as it is")), ("drop", _("Do not send"))])
-    attachment = forms.IntegerField(min_value=1)
+    """The reporter's decisions on held files: ``decision_<id>`` = send or drop, for any
+    number of the report's held files at once (one button per file in the portal, one
+    choice per file and a single button on the receipt page)."""
+
+    def __init__(self, data: Any = None, *, held_ids: Iterable[int]) -> None:
+        super().__init__(data)
+        for pk in held_ids:
+            self.fields[f"decision_{pk}"] = forms.ChoiceField(
+                choices=HELD_CHOICES, required=False, widget=forms.RadioSelect
+            )
+
+    def decisions(self) -> dict[str, list[int]]:
+        """Ids to send and ids to drop; only the files a decision was given for."""
+        chosen: dict[str, list[int]] = {"send": [], "drop": []}
+        for name, value in self.cleaned_data.items():
+            if value:
+                chosen[value].append(int(name.removeprefix("decision_")))
+        return chosen

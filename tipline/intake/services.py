@@ -26,7 +26,7 @@ from tipline.crypto import boxes, stream
 from tipline.crypto import receipt as receipts
 from tipline.crypto.errors import DecryptionFailed, MalformedReceipt
 from tipline.intake import cleaning
-from tipline.intake.exceptions import InvalidReceipt, ReportDestroyed, TooManyReceiptAttempts
+from tipline.intake.exceptions import IdentityNotReceivable, InvalidReceipt, ReportDestroyed, TooManyReceiptAttempts
 from tipline.intake.models import (
     Attachment,
     Channel,
@@ -159,11 +159,22 @@ def _active_supervisors() -> QuerySet[StaffUser]:
     return StaffUser.objects.filter(is_active=True, role_grants__role=Role.SUPERVISOR)
 
 
+# Who may read a report's content (cases.permissions: handlers and supervisors). A channel
+# recipient without one of these roles (an editor, a call taker) is not given the key.
+READER_ROLES = (Role.HANDLER, Role.SUPERVISOR)
+
+
 def _recipient_keys(channel: Channel) -> list[tuple[int, bytes]]:
-    """(user id, public key) of the channel's recipients and every supervisor (who assign, so must hold the key)."""
-    recipients = channel.recipients.filter(is_active=True).values("pk")
+    """(user id, public key) of the channel's recipients who may read reports, and every
+    supervisor (who assign, so must hold the key)."""
+    recipients = channel.recipients.filter(is_active=True, role_grants__role__in=READER_ROLES).values("pk")
     keys = StaffKey.objects.filter(Q(user__in=recipients) | Q(user__in=_active_supervisors().values("pk")))
     return [(user_id, bytes(key)) for user_id, key in keys.values_list("user_id", "public_key")]
+
+
+def identity_can_be_received() -> bool:
+    """Whether an identity given now could ever be read: it is sealed to supervisors only."""
+    return StaffKey.objects.filter(user__in=_active_supervisors().values("pk")).exists()
 
 
 def _supervisor_keys() -> list[tuple[int, bytes]]:
@@ -198,6 +209,8 @@ def submit_report(
             IdentityKeyGrant(user_id=user_id, sealed_key=boxes.seal(public_key, identity_key))
             for user_id, public_key in _supervisor_keys()
         ]
+        if not identity_grants:  # sealed to nobody, it could never be read
+            raise IdentityNotReceivable
     key_grants = [ReportKeyGrant(user=None, sealed_key=boxes.seal(bytes(escrow_public_key), report_key))]
     key_grants += [
         ReportKeyGrant(user_id=user_id, sealed_key=boxes.seal(public_key, report_key))

@@ -14,6 +14,7 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from tipline import session_vault
@@ -23,10 +24,10 @@ from tipline.cases.exceptions import EmptyMessage
 from tipline.crypto.receipt import format_receipt
 from tipline.downloads import attachment_response
 from tipline.intake import cleaning, services
-from tipline.intake.errors import handles_intake_errors
-from tipline.intake.exceptions import ChannelClosed, InvalidReceipt, SessionExpired
+from tipline.intake.errors import error_response, handles_intake_errors, raise_if_no_room
+from tipline.intake.exceptions import ChannelClosed, InvalidReceipt, ReportDestroyed, SessionExpired
 from tipline.intake.forms import HeldFilesForm, ReceiptForm, ReplyForm, ReportForm
-from tipline.intake.models import Attachment, Channel, ChannelKind, Report
+from tipline.intake.models import Attachment, Channel, ChannelKind, FieldType, Report
 from tipline.intake.uploads import incoming_files
 
 _REPORT_SECRET = "report"
@@ -62,16 +63,28 @@ def submit(request: HttpRequest, slug: str) -> HttpResponse:
     questionnaire = channel.current_questionnaire()
     if questionnaire is None:
         raise ChannelClosed
-    form = ReportForm(request.POST if request.method == "POST" else None, schema=questionnaire.fields)
+    file_keys = [q["key"] for q in questionnaire.fields if q["type"] == FieldType.FILE]
+    uploads = {key: incoming_files(request, f"f_{key}") for key in file_keys}
+    form = ReportForm(
+        request.POST if request.method == "POST" else None,
+        schema=questionnaire.fields,
+        version=questionnaire.number,
+        file_counts={key: len(files) for key, files in uploads.items()},
+        identity_allowed=services.identity_can_be_received(),
+    )
     if request.method == "POST" and form.is_valid():
-        files = [f for q in form.file_questions for f in incoming_files(request, f"f_{q['key']}")]
-        submission = services.submit_report(
-            channel=channel,
-            questionnaire=questionnaire,
-            answers=form.answers(),
-            files=files,
-            identity=form.cleaned_data.get("identity", ""),
-        )
+        files = [f for group in uploads.values() for f in group]
+        try:
+            submission = services.submit_report(
+                channel=channel,
+                questionnaire=questionnaire,
+                answers=form.answers(),
+                files=files,
+                identity=form.cleaned_data.get("identity", ""),
+            )
+        except OSError as failure:  # nothing was stored: submit_report writes all or nothing
+            raise_if_no_room(failure)
+            raise
         _unlock(request, submission.report, submission.report_key)
         session_vault.put_secret(request, _RECEIPT_SECRET, submission.receipt.encode())
         return redirect("intake:receipt")
@@ -96,6 +109,9 @@ def _unlocked(request: HttpRequest) -> tuple[Report, bytes]:
     if report is None:
         session_vault.close_vault(request)
         raise SessionExpired
+    if report.is_purged:  # destroyed under retention while the reporter was logged in
+        session_vault.close_vault(request)
+        raise ReportDestroyed
     request.session[_SEEN] = time.time()
     return report, secret[8:]
 
@@ -111,6 +127,8 @@ def reporter_required(view: Callable[..., HttpResponseBase]) -> Callable[..., Ht
             flash.info(request, error.user_message())
             response: HttpResponse = redirect("intake:login")
             return response
+        except ReportDestroyed as error:
+            return error_response(request, error)
         return view(request, report, report_key, *args, **kwargs)
 
     return wrapper
@@ -118,10 +136,16 @@ def reporter_required(view: Callable[..., HttpResponseBase]) -> Callable[..., Ht
 
 @reporter_required
 def receipt(request: HttpRequest, report: Report, report_key: bytes) -> HttpResponse:
-    """Show the receipt once; a reload shows that it was already shown."""
+    """Show the receipt once; a reload shows that it was already shown. Held files are
+    decided in one form whose button leads on to the report, so no choice on this page
+    comes back to it after the receipt is gone."""
     secret = session_vault.pop_secret(request, _RECEIPT_SECRET)
     held = _held_files(report, report_key)
-    context = {"receipt": format_receipt(secret.decode()) if secret else None, "held": held, "report": report}
+    context = {
+        "receipt": format_receipt(secret.decode()) if secret else None,
+        "held": held,
+        "report": report,
+    }
     return render(request, "intake/receipt.html", context)
 
 
@@ -135,17 +159,28 @@ def _held_files(report: Report, report_key: bytes) -> list[services.AttachmentIn
 @reporter_required
 def decide_held(request: HttpRequest, report: Report, report_key: bytes) -> HttpResponse:
     del report_key
-    form = HeldFilesForm(request.POST)
-    if form.is_valid():
-        ids = [form.cleaned_data["attachment"]]
-        if form.cleaned_data["decision"] == "send":
-            services.release_held(report=report, attachment_ids=ids)
-            flash.success(request, _("The file was sent as it is."))
-        else:
-            services.drop_held(report=report, attachment_ids=ids)
-            flash.success(request, _("The file was deleted and will not be sent."))
-    target = request.POST.get("next") == "receipt"
-    return redirect("intake:receipt" if target else "intake:portal")
+    held_ids = report.attachments.filter(state=Attachment.State.HELD).values_list("pk", flat=True)
+    form = HeldFilesForm(request.POST, held_ids=held_ids)
+    chosen = form.decisions() if form.is_valid() else {"send": [], "drop": []}
+    if sent := services.release_held(report=report, attachment_ids=chosen["send"]):
+        flash.success(
+            request,
+            ngettext("%(count)d file was sent as it is.", "%(count)d files were sent as they are.", sent)
+            % {"count": sent},
+        )
+    if dropped := services.drop_held(report=report, attachment_ids=chosen["drop"]):
+        flash.success(
+            request,
+            ngettext(
+                "%(count)d file was deleted and will not be sent.",
+                "%(count)d files were deleted and will not be sent.",
+                dropped,
+            )
+            % {"count": dropped},
+        )
+    if not sent and not dropped:
+        flash.info(request, _("No file was changed: it may have been decided on already."))
+    return redirect("intake:portal")
 
 
 @require_http_methods(["GET", "POST"])

@@ -156,3 +156,18 @@ def test_a_receipt_typed_in_full_width_digits_logs_in(org: Setup, client: Client
     _, receipt = _submit(org)
     wide = "　".join("".join(chr(ord(d) + 0xFEE0) for d in receipt[i : i + 4]) for i in range(0, 16, 4))
     assert _login(client, wide).status_code == 302  # type: ignore[attr-defined]
+
+
+def test_a_report_destroyed_while_the_reporter_is_logged_in_takes_no_more_messages(org: Setup, client: Client) -> None:
+    from django.utils import timezone
+
+    report, receipt = _submit(org)
+    _login(client, receipt)
+    token = csrf_token(client, "/portal/report/")
+    Report.objects.filter(pk=report.pk).update(purged_at=timezone.now(), answers_ct=None)
+    note = SimpleUploadedFile("more.txt", b"extra evidence", content_type="text/plain")
+    response = client.post("/portal/report/", {"csrfmiddlewaretoken": token, "body": "More", "files": note})
+    assert response.status_code == 410
+    assert not report.messages.exists()
+    assert not report.attachments.exists()
+    assert client.get("/portal/report/").status_code == 302, "the session was closed"

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 from pathlib import Path
 
 from django.utils import timezone
@@ -82,3 +83,41 @@ def test_a_pdf_is_cleaned_by_rasterising_and_marked_so(org: Setup, tmp_path: Pat
     data = b"".join(services.stream_attachment(attachment=attachment, report_key=submission.report_key))
     assert data.startswith(b"%PDF")
     assert not any(form in data for form in author_forms)
+
+
+def test_the_report_key_goes_only_to_recipients_who_may_read_and_to_supervisors(org: Setup) -> None:
+    from tipline.accounts import services as accounts
+    from tipline.accounts.models import Role, RoleGrant
+    from tipline.conftest import PASSWORD
+
+    editor = accounts.create_staff(username="ed", password=PASSWORD, roles=[Role.EDITOR, Role.CALL_TAKER])
+    demoted = org.other_handler
+    org.channel.recipients.add(editor, demoted)
+    RoleGrant.objects.filter(user=demoted).delete()
+    RoleGrant.objects.create(user=demoted, role=Role.EDITOR)
+    version = org.channel.current_questionnaire()
+    assert version is not None
+    report = services.submit_report(
+        channel=org.channel, questionnaire=version, answers={"what": "x", "kind": "Fraud"}
+    ).report
+    holders = set(report.key_grants.values_list("user__username", flat=True))
+    assert holders == {None, "handler", "supervisor"}  # None: the escrow copy
+
+
+def test_an_office_file_that_would_unpack_into_a_memory_bomb_is_not_opened(tmp_path: Path) -> None:
+    import zipfile
+
+    from tipline.intake import cleaning
+
+    def office(name: str, text: bytes) -> Path:
+        path = tmp_path / name
+        with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+            archive.writestr("[Content_Types].xml", "<Types/>")
+            archive.writestr("word/document.xml", b"<w:t>" + text + b"</w:t>")
+        return path
+
+    assert cleaning._zip_is_reasonable(office("letter.docx", os.urandom(100_000).hex().encode()))
+    bomb = office("bomb.docx", b"a" * 64 * 1024**2)  # about 1000:1
+    assert not cleaning._zip_is_reasonable(bomb)
+    with cleaning.cleaned_copy(bomb, "bomb.docx") as outcome:
+        assert outcome.path is None, "held for the reporter's decision, never unpacked"

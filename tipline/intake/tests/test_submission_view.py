@@ -88,7 +88,7 @@ def test_a_file_of_an_unknown_type_is_held_until_the_reporter_decides(org: Setup
     page = client.get("/receipt/").content.decode()
     assert "notes.xyz" in page
     token = csrf_token(client, "/portal/report/")
-    client.post("/portal/held/", {"csrfmiddlewaretoken": token, "attachment": attachment.pk, "decision": "send"})
+    client.post("/portal/held/", {"csrfmiddlewaretoken": token, f"decision_{attachment.pk}": "send"})
     attachment.refresh_from_db()
     assert attachment.state == Attachment.State.SENT
 
@@ -100,7 +100,7 @@ def test_a_dropped_held_file_is_deleted_from_the_store(org: Setup, client: Clien
     client.post(URL, _answers(csrf_token(client, URL), f_files=blob))
     attachment = Attachment.objects.get()
     token = csrf_token(client, "/portal/report/")
-    client.post("/portal/held/", {"csrfmiddlewaretoken": token, "attachment": attachment.pk, "decision": "drop"})
+    client.post("/portal/held/", {"csrfmiddlewaretoken": token, f"decision_{attachment.pk}": "drop"})
     assert not Attachment.objects.exists()
     assert list(blobstore.get_store().names()) == []
 
@@ -121,3 +121,159 @@ def test_an_unknown_channel_is_404(org: Setup, client: Client) -> None:
     response = client.get("/report/nope/")
     assert response.status_code == 404
     assert "no longer accepts reports" in response.content.decode()
+
+
+def test_held_files_are_decided_on_the_receipt_page_in_one_form_that_leads_on(org: Setup, client: Client) -> None:
+    files = [
+        SimpleUploadedFile(name, b"raw notes", content_type="application/octet-stream")
+        for name in ("a.xyz", "b.xyz", "c.xyz")
+    ]
+    client.post(URL, _answers(csrf_token(client, URL), f_files=files))
+    first, second, third = Attachment.objects.order_by("pk")
+    response = client.get("/receipt/")
+    page = response.content.decode()
+    assert re.search(r"\d{4} \d{4} \d{4} \d{4}", page), "the receipt is on the page with the decisions"
+    assert 'name="language"' not in page, "no language switch that would reload the page without the receipt"
+    assert page.count('type="radio"') == 6
+    token = str(response.context["csrf_token"])
+    decided = client.post(
+        "/portal/held/",
+        {"csrfmiddlewaretoken": token, f"decision_{first.pk}": "send", f"decision_{second.pk}": "drop"},
+        follow=True,
+    )
+    assert decided.redirect_chain[0][0] == "/portal/report/"
+    body = decided.content.decode()
+    assert "1 file was sent as it is." in body
+    assert "1 file was deleted and will not be sent." in body
+    assert sorted(Attachment.objects.values_list("pk", "state")) == [
+        (first.pk, Attachment.State.SENT),
+        (third.pk, Attachment.State.HELD),  # undecided: waits in the portal
+    ]
+
+
+def test_a_decision_on_a_file_already_decided_or_not_held_changes_nothing(org: Setup, client: Client) -> None:
+    blob = SimpleUploadedFile("notes.xyz", b"raw notes", content_type="application/octet-stream")
+    client.post(URL, _answers(csrf_token(client, URL), f_files=blob))
+    attachment = Attachment.objects.get()
+    token = csrf_token(client, "/portal/report/")
+    client.post("/portal/held/", {"csrfmiddlewaretoken": token, f"decision_{attachment.pk}": "send"})
+    again = client.post(
+        "/portal/held/", {"csrfmiddlewaretoken": token, f"decision_{attachment.pk}": "drop"}, follow=True
+    )
+    assert "No file was changed" in again.content.decode()
+    assert Attachment.objects.get().state == Attachment.State.SENT
+
+
+def test_a_form_sent_after_the_questions_changed_comes_back_with_the_answers(org: Setup, client: Client) -> None:
+    from tipline.intake import services
+    from tipline.intake.models import FieldType, Question
+
+    token = csrf_token(client, URL)
+    old_version = org.channel.current_questionnaire()
+    assert old_version is not None
+    Question.objects.create(channel=org.channel, order=99, key="who", field_type=FieldType.SHORT_TEXT, label="Who?")
+    services.publish_questionnaire(channel=org.channel)
+    response = client.post(URL, _answers(token, version=str(old_version.number)))
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "The questions of this form changed while you were answering." in page
+    assert "The mayor took cash from a builder" in page
+    assert not Report.objects.exists()
+    current = org.channel.current_questionnaire()
+    assert current is not None
+    assert f'name="version" value="{current.number}"' in page
+    assert client.post(URL, _answers(token, version=str(current.number))).status_code == 302
+
+
+def test_a_required_file_question_needs_a_file(org: Setup, client: Client) -> None:
+    from tipline.intake import services
+    from tipline.intake.models import Question
+
+    Question.objects.filter(channel=org.channel, key="files").update(required=True)
+    services.publish_questionnaire(channel=org.channel)
+    token = csrf_token(client, URL)
+    response = client.post(URL, _answers(token))
+    assert response.status_code == 400
+    assert "Attach at least one file for “Files”." in response.content.decode()
+    assert not Report.objects.exists()
+    photo = SimpleUploadedFile("p.jpg", jpeg_with_exif(), content_type="image/jpeg")
+    assert client.post(URL, _answers(token, f_files=photo)).status_code == 302
+
+
+def test_without_a_supervisor_the_form_offers_no_identity_and_refuses_one(org: Setup, client: Client) -> None:
+    org.supervisor.is_active = False
+    org.supervisor.save()
+    page = client.get(URL).content.decode()
+    assert 'name="identity"' not in page
+    assert "nobody can receive an identity on this channel just now" in page
+    token = csrf_token(client, URL)
+    response = client.post(URL, _answers(token, identity="Jane Roe"))
+    assert response.status_code == 400
+    assert "Nobody can receive an identity" in response.content.decode()
+    assert not Report.objects.exists()
+
+
+def test_the_service_never_seals_an_identity_to_nobody(org: Setup) -> None:
+    from tipline.intake import services
+    from tipline.intake.exceptions import IdentityNotReceivable
+
+    org.supervisor.is_active = False
+    org.supervisor.save()
+    version = org.channel.current_questionnaire()
+    assert version is not None
+    with pytest.raises(IdentityNotReceivable):
+        services.submit_report(
+            channel=org.channel, questionnaire=version, answers={"what": "x", "kind": "Fraud"}, identity="Jane"
+        )
+    assert not Report.objects.exists()
+
+
+def test_answers_stay_out_of_the_browsers_form_history(org: Setup, client: Client) -> None:
+    page = client.get(URL).content.decode()
+    for name in ("q_what", "q_where", "identity"):
+        tag = re.search(rf"<(?:input|textarea)[^>]*name=\"{name}\"[^>]*>", page)
+        assert tag, name
+        assert 'autocomplete="off"' in tag.group(0), name
+
+
+def test_a_date_in_another_format_is_explained(org: Setup, client: Client) -> None:
+    response = client.post(URL, _answers(csrf_token(client, URL), q_when="01/10/2026"))
+    assert response.status_code == 400
+    assert "Enter the date as year-month-day, for example 2026-03-31." in response.content.decode()
+
+
+def test_a_full_upload_folder_gets_a_503_that_says_what_to_do(
+    org: Setup, client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import errno
+
+    from tipline.intake import uploads
+
+    def full(self: object, raw_data: bytes, start: int) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(uploads.MemoryBackedUploadHandler, "receive_data_chunk", full)
+    photo = SimpleUploadedFile("p.jpg", jpeg_with_exif(), content_type="image/jpeg")
+    response = client.post(URL, _answers(csrf_token(client, URL), f_files=photo))
+    assert response.status_code == 503
+    assert "try again in a few minutes" in response.content.decode()
+    assert not Report.objects.exists()
+
+
+def test_a_full_cleaning_folder_during_submission_gets_a_503_and_stores_nothing(
+    org: Setup, client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import errno
+
+    from tipline import blobstore
+    from tipline.intake import services
+
+    def full(**kwargs: object) -> object:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(services, "_prepare_attachment", full)
+    photo = SimpleUploadedFile("p.jpg", jpeg_with_exif(), content_type="image/jpeg")
+    response = client.post(URL, _answers(csrf_token(client, URL), f_files=photo))
+    assert response.status_code == 503
+    assert not Report.objects.exists()
+    assert list(blobstore.get_store().names()) == []
