@@ -10,6 +10,9 @@ from django.utils.translation import gettext_lazy as _
 class IntakeError(Exception):
     status = 400
     message: str | Promise = _("Something in what you sent could not be accepted.")
+    # True: the fields read before the refusal are worth showing again (a file over a limit),
+    # so a view that can show the form with this message gets it instead of a bare error page.
+    keeps_form = False
 
     def user_message(self) -> str:
         return str(self.message)
@@ -30,6 +33,7 @@ class TooManyReceiptAttempts(IntakeError):
 
 class AttachmentTooLarge(IntakeError):
     status = 413
+    keeps_form = True
 
     def __init__(self, limit: int) -> None:
         super().__init__(limit)
@@ -50,6 +54,7 @@ class AttachmentsTooLarge(AttachmentTooLarge):
 
 class TooManyAttachments(IntakeError):
     status = 413
+    keeps_form = True
 
     def __init__(self, limit: int) -> None:
         super().__init__(limit)

@@ -27,6 +27,7 @@ from tipline.intake import cleaning, services
 from tipline.intake.errors import error_response, handles_intake_errors, raise_if_no_room
 from tipline.intake.exceptions import ChannelClosed, InvalidReceipt, ReportDestroyed, SessionExpired
 from tipline.intake.forms import HeldFilesForm, ReceiptForm, ReplyForm, ReportForm
+from tipline.intake.middleware import shows_upload_refusals, upload_refusal
 from tipline.intake.models import Attachment, Channel, ChannelKind, FieldType, Report
 from tipline.intake.uploads import incoming_files
 
@@ -56,6 +57,7 @@ def _open_channel(slug: str) -> Channel:
     return channel
 
 
+@shows_upload_refusals
 @require_http_methods(["GET", "POST"])
 @handles_intake_errors
 def submit(request: HttpRequest, slug: str) -> HttpResponse:
@@ -72,7 +74,12 @@ def submit(request: HttpRequest, slug: str) -> HttpResponse:
         file_counts={key: len(files) for key, files in uploads.items()},
         identity_allowed=services.identity_can_be_received(),
     )
-    if request.method == "POST" and form.is_valid():
+    refusal = upload_refusal(request)
+    if refusal is not None:  # a file over a limit: the answers come back, nothing is stored
+        form.is_valid()
+        form.add_error(None, refusal.user_message())
+        status = refusal.status
+    elif request.method == "POST" and form.is_valid():
         files = [f for group in uploads.values() for f in group]
         try:
             submission = services.submit_report(
@@ -88,7 +95,8 @@ def submit(request: HttpRequest, slug: str) -> HttpResponse:
         _unlock(request, submission.report, submission.report_key)
         session_vault.put_secret(request, _RECEIPT_SECRET, submission.receipt.encode())
         return redirect("intake:receipt")
-    status = 400 if request.method == "POST" else 200
+    else:
+        status = 400 if request.method == "POST" else 200
     context = {"channel": channel, "form": form, "file_questions": form.file_questions, **_limits()}
     return render(request, "intake/submit.html", context, status=status)
 
@@ -202,12 +210,17 @@ def login(request: HttpRequest) -> HttpResponse:
     return render(request, "intake/login.html", {"form": form}, status=status)
 
 
+@shows_upload_refusals
 @require_http_methods(["GET", "POST"])
 @handles_intake_errors
 @reporter_required
 def portal(request: HttpRequest, report: Report, report_key: bytes) -> HttpResponse:
     form = ReplyForm(request.POST if request.method == "POST" else None)
-    if request.method == "POST" and form.is_valid():
+    refusal = upload_refusal(request)
+    if refusal is not None:  # a file over a limit: the message comes back, nothing is sent
+        form.is_valid()
+        form.add_error(None, refusal.user_message())
+    elif request.method == "POST" and form.is_valid():
         try:
             cases.post_message(
                 report=report,
@@ -233,7 +246,8 @@ def portal(request: HttpRequest, report: Report, report_key: bytes) -> HttpRespo
         "idle_minutes": settings.TIPLINE_REPORTER_IDLE_SECONDS // 60,
         **_limits(),
     }
-    return render(request, "intake/portal.html", context, status=400 if form.errors else 200)
+    status = refusal.status if refusal is not None else 400 if form.errors else 200
+    return render(request, "intake/portal.html", context, status=status)
 
 
 @reporter_required

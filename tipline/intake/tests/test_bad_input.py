@@ -163,3 +163,60 @@ def test_a_closed_channel_is_404(org: Setup, client: Client) -> None:
     org.channel.is_active = False
     org.channel.save()
     assert client.get(URL).status_code == 404
+
+
+def test_a_file_over_the_limit_brings_the_form_back_with_the_answers_and_the_identity(
+    org: Setup, client: Client, settings: object
+) -> None:
+    settings.TIPLINE_MAX_FILE_SIZE = 1024  # type: ignore[attr-defined]
+    big = SimpleUploadedFile("big.txt", b"x" * 5000, content_type="text/plain")
+    data = {**_answers(csrf_token(client, URL)), "q_where": "Harbour office", "identity": "Jane Roe, 555-0100"}
+    response = client.post(URL, {**data, "f_files": big})  # the browser sends the files last
+    assert response.status_code == 413
+    page = response.content.decode()
+    assert "1.0\xa0KB" in page
+    for kept in ("Something happened", "Harbour office", "Jane Roe, 555-0100"):
+        assert kept in page, kept
+    assert 'name="q_what"' in page, "the form itself, not a bare error page"
+    assert _nothing_stored()
+
+
+def test_a_reply_with_a_file_over_the_limit_comes_back_with_the_message(
+    org: Setup, client: Client, settings: object
+) -> None:
+    version = org.channel.current_questionnaire()
+    assert version is not None
+    submission = services.submit_report(
+        channel=org.channel, questionnaire=version, answers={"what": "x", "kind": "Fraud"}
+    )
+    token = csrf_token(client, "/portal/")
+    client.post("/portal/", {"csrfmiddlewaretoken": token, "receipt": submission.receipt})
+    settings.TIPLINE_MAX_FILE_SIZE = 1024  # type: ignore[attr-defined]
+    big = SimpleUploadedFile("big.txt", b"x" * 5000, content_type="text/plain")
+    token = csrf_token(client, "/portal/report/")
+    response = client.post(
+        "/portal/report/", {"csrfmiddlewaretoken": token, "body": "Here is the contract", "files": big}
+    )
+    assert response.status_code == 413
+    page = response.content.decode()
+    assert "Here is the contract" in page
+    assert "1.0\xa0KB" in page
+    assert not submission.report.messages.exists()
+
+
+def test_a_view_that_cannot_show_its_form_again_still_gets_the_error_page(
+    org: Setup, client: Client, settings: object
+) -> None:
+    version = org.channel.current_questionnaire()
+    assert version is not None
+    submission = services.submit_report(
+        channel=org.channel, questionnaire=version, answers={"what": "x", "kind": "Fraud"}
+    )
+    token = csrf_token(client, "/portal/")
+    client.post("/portal/", {"csrfmiddlewaretoken": token, "receipt": submission.receipt})
+    settings.TIPLINE_MAX_FILE_SIZE = 1024  # type: ignore[attr-defined]
+    big = SimpleUploadedFile("big.txt", b"x" * 5000, content_type="text/plain")
+    token = csrf_token(client, "/portal/report/")
+    response = client.post("/portal/held/", {"csrfmiddlewaretoken": token, "f": big})
+    assert response.status_code == 413
+    assert "1.0\xa0KB" in response.content.decode()
