@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from tipline import session_vault
 from tipline.intake import services
 from tipline.jobs.models import Job
 from tipline.jobs.registry import periodic
@@ -11,9 +12,10 @@ from tipline.jobs.registry import periodic
 
 @periodic("intake.housekeeping", every=timedelta(hours=1))
 def housekeeping(job: Job) -> None:
-    """Delete held files nobody decided on, and blobs a crash left without a row.
+    """Delete held files nobody decided on, blobs a crash left without a row, and expired sessions.
 
-    Both steps delete only what is already stale, so running twice is harmless.
+    Every step deletes only what is already stale, so running twice is harmless.
     """
     services.purge_stale_held()
     services.sweep_orphan_blobs()
+    session_vault.forget_expired_sessions()

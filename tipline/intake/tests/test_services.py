@@ -121,3 +121,17 @@ def test_an_office_file_that_would_unpack_into_a_memory_bomb_is_not_opened(tmp_p
     assert not cleaning._zip_is_reasonable(bomb)
     with cleaning.cleaned_copy(bomb, "bomb.docx") as outcome:
         assert outcome.path is None, "held for the reporter's decision, never unpacked"
+
+
+def test_housekeeping_forgets_expired_sessions_and_keeps_live_ones(org: Setup) -> None:
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.contrib.sessions.models import Session
+    from django.core.management import call_command
+
+    live, old = SessionStore(), SessionStore()
+    live["x"], old["x"] = 1, 2
+    live.create()
+    old.create()
+    Session.objects.filter(session_key=old.session_key).update(expire_date=timezone.now() - dt.timedelta(seconds=1))
+    call_command("housekeeping")
+    assert list(Session.objects.values_list("session_key", flat=True)) == [live.session_key]

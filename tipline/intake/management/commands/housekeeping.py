@@ -4,13 +4,17 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
+from tipline import session_vault
 from tipline.intake import services
 
 
 class Command(BaseCommand):
-    help = "Delete held files nobody decided on, and blobs left without a row by a crash."
+    help = "Delete held files nobody decided on, blobs left without a row by a crash, and expired sessions."
 
     def handle(self, *args: Any, **options: Any) -> None:
         held = services.purge_stale_held()
         orphans = services.sweep_orphan_blobs()
-        self.stdout.write(f"Deleted {held} undecided held files and {orphans} orphan blobs.")
+        sessions = session_vault.forget_expired_sessions()
+        self.stdout.write(
+            f"Deleted {held} undecided held files, {orphans} orphan blobs and {sessions} expired sessions."
+        )
