@@ -72,7 +72,7 @@ def submit(request: HttpRequest, slug: str) -> HttpResponse:
         schema=questionnaire.fields,
         version=questionnaire.number,
         file_counts={key: len(files) for key, files in uploads.items()},
-        identity_allowed=services.identity_can_be_received(),
+        identity_allowed=_identity_allowed(request),
     )
     refusal = upload_refusal(request)
     if refusal is not None:  # a file over a limit: the answers come back, nothing is stored
@@ -99,6 +99,13 @@ def submit(request: HttpRequest, slug: str) -> HttpResponse:
         status = 400 if request.method == "POST" else 200
     context = {"channel": channel, "form": form, "file_questions": form.file_questions, **_limits()}
     return render(request, "intake/submit.html", context, status=status)
+
+
+def _identity_allowed(request: HttpRequest) -> bool:
+    """Whether the form may take an identity; a POST without one need not ask the database."""
+    if request.method == "POST" and not str(request.POST.get("identity", "")).strip():
+        return True
+    return services.identity_can_be_received()
 
 
 def _unlock(request: HttpRequest, report: Report, report_key: bytes) -> None:
