@@ -28,6 +28,19 @@ class ChannelAdmin(admin.ModelAdmin[Channel]):
     filter_horizontal = ["recipients"]
     inlines = [QuestionInline]
     readonly_fields = ["questionnaire_version"]
+    contact_fields = ("email_address", "postal_address", "phone_number", "hours")
+
+    def get_fieldsets(self, request: HttpRequest, obj: Channel | None = None) -> Any:
+        """Every field as usual, with the contact details of mailbox and phone channels apart."""
+        fields = [name for name in self.get_fields(request, obj) if name not in self.contact_fields]
+        contact = {
+            "fields": self.contact_fields,
+            "description": gettext(
+                "Shown on the public “How to report” page: an e-mail or postal address for a mailbox "
+                "channel, a phone number and opening hours for a phone channel."
+            ),
+        }
+        return [(None, {"fields": fields}), (gettext("How people reach this channel"), contact)]
 
     @admin.display(description=_("published questionnaire"))
     def questionnaire_version(self, channel: Channel) -> str:

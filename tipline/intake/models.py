@@ -5,6 +5,7 @@ from datetime import datetime
 from typing import Any
 
 from django.conf import settings
+from django.core.validators import RegexValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -26,6 +27,12 @@ class ChannelKind(models.TextChoices):
     PHONE = "phone", _("Phone")
 
 
+PHONE_NUMBER = RegexValidator(
+    r"^\+?(?:[ ()./-]*[0-9]){3,}[ ()./-]*$",
+    _("Enter a phone number: digits, with an optional + in front, spaces, dashes, dots or brackets."),
+)
+
+
 class Channel(models.Model):
     """A way in for reports. Web channels carry a versioned questionnaire."""
 
@@ -33,6 +40,32 @@ class Channel(models.Model):
     kind = models.CharField(_("kind"), max_length=10, choices=ChannelKind.choices, default=ChannelKind.WEB)
     name = models.CharField(_("name"), max_length=200)
     description = models.TextField(_("description"), blank=True)
+    # How people reach a mailbox or phone channel, shown on the public "How to report" page.
+    email_address = models.EmailField(
+        _("e-mail address"),
+        max_length=254,
+        blank=True,
+        help_text=_("Mailbox channels: the address people send reports to by e-mail."),
+    )
+    postal_address = models.TextField(
+        _("postal address"),
+        max_length=500,
+        blank=True,
+        help_text=_("Mailbox channels: where people send letters, one line of the address per line."),
+    )
+    phone_number = models.CharField(
+        _("phone number"),
+        max_length=40,
+        blank=True,
+        validators=[PHONE_NUMBER],
+        help_text=_("Phone channels: the number as people dial it, with the country code, e.g. +44 20 7946 0000."),
+    )
+    hours = models.CharField(
+        _("opening hours"),
+        max_length=200,
+        blank=True,
+        help_text=_("Phone channels: when someone answers, e.g. Monday to Friday, 9:00 to 17:00."),
+    )
     privacy_notice = models.TextField(
         _("privacy notice"),
         blank=True,

@@ -13,6 +13,7 @@ import hashlib
 import threading
 import time
 from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import wraps
@@ -126,6 +127,22 @@ def bump_public_version() -> None:
 # Set in the WSGI environ (``request.META``) of a public 200 the server may keep: its version.
 PUBLIC_VERSION_KEY = "tipline.public_version"
 
+# The version the public page being rendered belongs to (per thread and task).
+_page_stamp: ContextVar[Stamp | None] = ContextVar("tipline_public_page_stamp", default=None)
+
+
+def page_version() -> int | None:
+    """The public version of the public page being rendered, ``None`` outside one.
+
+    A memo of data that public pages show (the badge, the site's name) is keyed by it:
+    the page was read for this version, so what it shows must be at least as new. Data
+    read after the version was read is, since every change moves the version when it
+    commits (or after); a memo from an older version is never used for a newer page,
+    whichever process remembered it.
+    """
+    stamp = _page_stamp.get()
+    return stamp.version if stamp is not None else None
+
 
 def is_export(request: HttpRequest) -> bool:
     return getattr(request, "publishing_export", None) is not None
@@ -157,20 +174,23 @@ def _from_cache(entry: tuple[int, str, bytes]) -> HttpResponse:
 View = Callable[..., HttpResponseBase]
 
 
-def _call(request: HttpRequest, view: View, language: str, *args: Any, **kwargs: Any) -> HttpResponseBase:
-    """The view, with a 404 rendered here, in the address's language."""
+def _call(request: HttpRequest, view: View, language: str, stamp: Stamp, *args: Any, **kwargs: Any) -> HttpResponseBase:
+    """The view, rendered for ``stamp``, with a 404 rendered here, in the address's language."""
+    token = _page_stamp.set(stamp)
     try:
         return view(request, *args, language=language, **kwargs)
     except Http404 as missing:
         return page_not_found(request, missing)
+    finally:
+        _page_stamp.reset(token)
 
 
 def _serve(
     request: HttpRequest, view: View, language: str, server_cache: bool, uses_query: bool, *args: Any, **kwargs: Any
 ) -> HttpResponseBase:
-    if is_export(request):
-        return _call(request, view, language, *args, **kwargs)
     stamp = current_stamp()
+    if is_export(request):
+        return _call(request, view, language, stamp, *args, **kwargs)
     key = _cache_key(stamp, language, request, uses_query)
     etag = _etag(key, stamp)
     not_modified = get_conditional_response(request, etag=etag, last_modified=int(stamp.changed_at.timestamp()))
@@ -181,7 +201,7 @@ def _serve(
     if entry is not None:
         response: HttpResponseBase = _from_cache(entry)
     else:
-        response = _call(request, view, language, *args, **kwargs)
+        response = _call(request, view, language, stamp, *args, **kwargs)
         if response.status_code != 200 or response.has_header("Cache-Control"):
             return response  # redirects, errors and private answers keep their own rules
         if server_cache and isinstance(response, HttpResponse):

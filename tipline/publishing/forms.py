@@ -6,6 +6,9 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import connections
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -13,7 +16,49 @@ from tipline.publishing.models import Article, ArticleState, Category, Frequency
 from tipline.publishing.models.content import CASE_FIELDS
 
 
-class CategoryChoiceField(forms.ModelMultipleChoiceField):  # type: ignore[type-arg]
+def _fits_primary_key(queryset: QuerySet[Any] | None, value: object) -> bool:
+    """Whether a submitted number is inside the range of the primary key's column.
+
+    A larger one makes SQLite raise ``OverflowError`` in ``pk__in`` (a 500) and other
+    databases refuse the query, so it is refused as a choice before any query is made.
+    Anything that is not a whole number is left to Django's own checks."""
+    if queryset is None or not isinstance(value, str | int):
+        return True
+    try:
+        number = int(str(value).strip())
+    except ValueError:
+        return True
+    operations = connections[queryset.db].ops
+    internal_type = queryset.model._meta.pk.get_internal_type()
+    if internal_type not in operations.integer_field_ranges:
+        return True
+    low, high = operations.integer_field_range(internal_type)
+    return (low is None or number >= low) and (high is None or number <= high)
+
+
+class BoundedModelChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
+    """A model choice that refuses a key no row could have, with the field's own message."""
+
+    def to_python(self, value: Any) -> Any:
+        if value not in self.empty_values and not self.to_field_name and not _fits_primary_key(self.queryset, value):
+            raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+        return super().to_python(value)
+
+
+class BoundedModelMultipleChoiceField(forms.ModelMultipleChoiceField):  # type: ignore[type-arg]
+    """Several model choices; a key no row could have is refused as an invalid choice."""
+
+    def clean(self, value: Any) -> Any:
+        if isinstance(value, list | tuple) and not self.to_field_name:
+            for key in value:
+                if not _fits_primary_key(self.queryset, key):
+                    raise ValidationError(
+                        self.error_messages["invalid_choice"], code="invalid_choice", params={"value": key}
+                    )
+        return super().clean(value)
+
+
+class CategoryChoiceField(BoundedModelMultipleChoiceField):
     def __init__(self, *args: Any, language: str, **kwargs: Any) -> None:
         self.language = language
         super().__init__(*args, **kwargs)
@@ -37,6 +82,10 @@ class SubscribeForm(forms.Form):
             label=_("Categories"),
             help_text=_("Leave all unticked to receive every category."),
             widget=forms.CheckboxSelectMultiple,
+            error_messages={
+                "invalid_choice": _("Tick only categories from the list."),
+                "invalid_pk_value": _("Tick only categories from the list."),
+            },
         )
 
 
@@ -49,7 +98,11 @@ class ArticleForm(forms.Form):
         help_text=_("The last part of the article's address. Leave empty to make it from the title."),
     )
     language = forms.ChoiceField(label=_("Language of the article"), choices=settings.LANGUAGES)
-    category = forms.ModelChoiceField(label=_("Category"), queryset=Category.objects.all())
+    category = BoundedModelChoiceField(
+        label=_("Category"),
+        queryset=Category.objects.all(),
+        error_messages={"invalid_choice": _("Choose a category from the list.")},
+    )
     summary = forms.CharField(
         label=_("Summary"),
         max_length=600,
@@ -67,7 +120,12 @@ class ArticleForm(forms.Form):
     tags = forms.CharField(
         label=_("Tags"), max_length=500, required=False, help_text=_("Separated by commas, at most 10.")
     )
-    cover = forms.ModelChoiceField(label=_("Cover image"), queryset=Image.objects.all(), required=False)
+    cover = BoundedModelChoiceField(
+        label=_("Cover image"),
+        queryset=Image.objects.all(),
+        required=False,
+        error_messages={"invalid_choice": _("Choose an image from the image library.")},
+    )
     cover_alt = forms.CharField(
         label=_("Text alternative of the cover"),
         max_length=300,
@@ -75,11 +133,12 @@ class ArticleForm(forms.Form):
         help_text=_("In the article's language. Leave empty to use the image's own text alternative."),
     )
     featured = forms.BooleanField(label=_("Feature on the home page"), required=False)
-    translation_of = forms.ModelChoiceField(
+    translation_of = BoundedModelChoiceField(
         label=_("Translation of"),
         queryset=Article.objects.exclude(state=ArticleState.ARCHIVED).order_by("-created_at"),
         required=False,
         help_text=_("Link this article to the same article in another language."),
+        error_messages={"invalid_choice": _("Choose an article from the list.")},
     )
     note = forms.CharField(label=_("What changed (for the revision history)"), max_length=200, required=False)
     base_revision = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
@@ -145,7 +204,12 @@ class ProfileForm(forms.Form):
     verified_since = forms.DateField(
         label=_("Verified since"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
-    logo = forms.ModelChoiceField(label=_("Logo"), queryset=Image.objects.all(), required=False)
+    logo = BoundedModelChoiceField(
+        label=_("Logo"),
+        queryset=Image.objects.all(),
+        required=False,
+        error_messages={"invalid_choice": _("Choose an image from the image library.")},
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

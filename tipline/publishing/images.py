@@ -25,6 +25,9 @@ from tipline.publishing.exceptions import ImageRejected, ImageTooLarge, ImageToo
 
 ACCEPTED_FORMATS = {"JPEG", "PNG", "GIF", "WEBP"}
 THUMB_WIDTH = 640
+# Every name ``process_image`` gives a stored picture, and nothing else: 24 hex digits of
+# the digest, an optional width, the extension. No dots, slashes or escapes can hide in it.
+NAME_PATTERN = r"[0-9a-f]{24}(?:-[0-9]{2,4})?\.(?:jpg|png)"
 
 
 @dataclass(frozen=True)

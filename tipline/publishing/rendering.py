@@ -2,8 +2,9 @@
 
 Editors write Markdown (raw HTML allowed); the result is passed through nh3 with an
 allow-list, so scripts, event handlers, styles and ``javascript:``/``data:`` links never
-reach a page. Images must be ones uploaded here (``![text](image:12)``) and must carry
-a text alternative.
+reach a page. What the allow-list takes out of raw HTML is listed for the editor
+(``Rendered.removed``): nothing disappears without them being told. Images must be
+ones uploaded here (``![text](image:12)``) and must carry a text alternative.
 """
 
 from __future__ import annotations
@@ -19,9 +20,13 @@ from django.utils.translation import gettext as _
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
+from tipline.publishing.images import NAME_PATTERN
 from tipline.publishing.models import Image
 
 MEDIA_PREFIX = "/media/publishing/"
+# The whole address of a stored image, exactly as ``Image.url`` makes it: a prefix match
+# would let ``/media/publishing/../../console/…`` make a staff browser call the console.
+_OUR_IMAGE = re.compile(re.escape(MEDIA_PREFIX) + NAME_PATTERN)
 _IMAGE_REF = re.compile(r"^image:(\d{1,12})$")
 _ALIGN = re.compile(r"text-align:\s*(left|center|right)")
 
@@ -39,6 +44,9 @@ ALLOWED_ATTRIBUTES = {
 _ALIGNMENTS = {"align-left", "align-center", "align-right"}
 ALLOWED_CLASSES = {"th": _ALIGNMENTS, "td": _ALIGNMENTS}
 URL_SCHEMES = {"http", "https", "mailto", "tel"}
+# Removed with everything inside them, not only the tags.
+CLEAN_CONTENT_TAGS = {"script", "style", "iframe", "object", "embed", "template", "noscript", "svg", "math"}
+MAX_REMOVED_NOTES = 20
 
 
 _SAFE_LINK = re.compile(r"^(?:https?:|mailto:|tel:|/|#|\?|\.{0,2}/|[^:/?#]*(?:[/?#]|$))", re.IGNORECASE)
@@ -60,10 +68,17 @@ class Rendered:
     html: str
     problems: list[str] = field(default_factory=list)
     image_ids: set[int] = field(default_factory=set)
+    # What the sanitiser took out of raw HTML, one note each, for the editor; the rest is kept.
+    removed: list[str] = field(default_factory=list)
+
+
+def is_our_image(source: str) -> bool:
+    """Whether ``source`` is the address of an image stored here, and nothing more."""
+    return _OUR_IMAGE.fullmatch(source) is not None
 
 
 def _attribute_filter(tag: str, attribute: str, value: str) -> str | None:
-    if tag == "img" and attribute == "src" and not value.startswith(MEDIA_PREFIX):
+    if tag == "img" and attribute == "src" and not is_our_image(value):
         return None
     return value
 
@@ -73,7 +88,7 @@ def sanitise(fragment: str) -> str:
     return nh3.clean(
         fragment,
         tags=ALLOWED_TAGS,
-        clean_content_tags={"script", "style", "iframe", "object", "embed", "template", "noscript", "svg", "math"},
+        clean_content_tags=CLEAN_CONTENT_TAGS,
         attributes=ALLOWED_ATTRIBUTES,
         attribute_filter=_attribute_filter,
         url_schemes=URL_SCHEMES,
@@ -107,7 +122,7 @@ def _resolve_images(tokens: list[Token], rendered: Rendered, lookup: Callable[[s
         elif match:
             rendered.problems.append(_("Image %(ref)s does not exist; upload it first.") % {"ref": source})
             _drop_image(token)
-        elif not source.startswith(MEDIA_PREFIX):
+        elif not is_our_image(source):
             rendered.problems.append(
                 _("Only images uploaded here can be shown; %(src)s is not one of them.") % {"src": source[:80]}
             )
@@ -160,6 +175,65 @@ class _ImageAudit(HTMLParser):
             self.unlabelled += 1
 
 
+def _kept_url(tag: str, attribute: str, value: str) -> bool:
+    """Whether ``sanitise`` keeps this link or image address: asked of nh3 itself, so the
+    editor is told exactly what it removes."""
+    probe = sanitise(f'<{tag} {attribute}="{html.escape(value)}">')
+    return f" {attribute}=" in probe
+
+
+class _RemovalAudit(HTMLParser):
+    """Lists what ``sanitise`` will take out of an HTML fragment, in words for the editor.
+
+    Markdown's own links and images are checked before rendering (and refused with a
+    reason), so what is found here comes from raw HTML in the text.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.removed: list[str] = []
+        self._inside: str | None = None  # an element removed with its content
+        self._depth = 0
+
+    def _note(self, text: str) -> None:
+        if text not in self.removed and len(self.removed) < MAX_REMOVED_NOTES:
+            self.removed.append(text)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if self._inside is not None:
+            self._depth += tag == self._inside
+            return
+        if tag in CLEAN_CONTENT_TAGS:
+            self._note(_("the element <%(tag)s> and everything in it") % {"tag": tag})
+            if tag != "embed":  # a void element: no content, no end tag
+                self._inside, self._depth = tag, 1
+            return
+        if tag not in ALLOWED_TAGS:
+            self._note(_("the tag <%(tag)s> (its text was kept)") % {"tag": tag})
+        for name, value in attrs:
+            self._check_attribute(tag, name, value or "")
+
+    def handle_endtag(self, tag: str) -> None:
+        if self._inside == tag:
+            self._depth -= 1
+            if self._depth == 0:
+                self._inside = None
+
+    def _check_attribute(self, tag: str, name: str, value: str) -> None:
+        shown = " ".join(value.split())[:80]
+        if name.startswith("on"):
+            self._note(_("the event handler %(attribute)s on <%(tag)s>") % {"attribute": name, "tag": tag})
+        elif name == "style":
+            self._note(_("the inline style on <%(tag)s>") % {"tag": tag})
+        elif tag == "a" and name == "href" and not _kept_url(tag, name, value):
+            self._note(
+                _("the link target %(link)s: links may go to web pages, e-mail addresses or phone numbers only")
+                % {"link": shown}
+            )
+        elif tag == "img" and name == "src" and not _kept_url(tag, name, value):
+            self._note(_("the image source %(src)s: only images uploaded here can be shown") % {"src": shown})
+
+
 def _default_lookup(ids: set[int]) -> dict[int, Image]:
     return {image.pk: image for image in Image.objects.filter(pk__in=ids)}
 
@@ -171,7 +245,12 @@ def render_markdown(text: str, *, lookup: Callable[[set[int]], dict[int, Image]]
     _adjust_blocks(tokens)
     _check_links(tokens, rendered)
     _resolve_images(tokens, rendered, lookup)
-    rendered.html = sanitise(_MD.renderer.render(tokens, _MD.options, {}))
+    unsafe = _MD.renderer.render(tokens, _MD.options, {})
+    removals = _RemovalAudit()
+    removals.feed(unsafe)
+    removals.close()
+    rendered.removed = removals.removed
+    rendered.html = sanitise(unsafe)
     audit = _ImageAudit()
     audit.feed(rendered.html)
     if audit.unlabelled:
@@ -179,6 +258,16 @@ def render_markdown(text: str, *, lookup: Callable[[set[int]], dict[int, Image]]
             _("Every image needs a text alternative: write it between the brackets, as in ![A signed form](image:12).")
         )
     return rendered
+
+
+def removed_markup(*texts: str) -> list[str]:
+    """What the sanitiser takes out of the raw HTML in these Markdown texts, each said once."""
+    notes: list[str] = []
+    for text in texts:
+        for note in render_markdown(text, lookup=lambda ids: {}).removed:
+            if note not in notes:
+                notes.append(note)
+    return notes
 
 
 def plain_text(fragment: str) -> str:

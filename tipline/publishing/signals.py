@@ -7,6 +7,7 @@ from typing import Any
 
 from django.db.models.signals import post_delete, post_save
 
+from tipline.accounts.context_processors import forget_site_name
 from tipline.accounts.models import Organisation
 from tipline.intake.models import Channel
 from tipline.publishing.caching import bump_public_version
@@ -17,6 +18,7 @@ def _changed(sender: type[Any], **kwargs: Any) -> None:
     del sender, kwargs
     bump_public_version()
     forget_profile()
+    forget_site_name()
 
 
 def connect() -> None:

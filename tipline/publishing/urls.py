@@ -9,11 +9,12 @@ from typing import Any
 from django.urls import URLPattern, path, register_converter
 
 from tipline.publishing import languages
+from tipline.publishing.images import NAME_PATTERN
 from tipline.publishing.views import feeds, files, public, subscriptions
 
 
 class ImageNameConverter:
-    regex = r"[0-9a-f]{24}(?:-[0-9]{2,4})?\.(?:jpg|png)"
+    regex = NAME_PATTERN
 
     def to_python(self, value: str) -> str:
         return value

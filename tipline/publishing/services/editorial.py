@@ -1,8 +1,9 @@
 """Writing, reviewing and publishing articles.
 
-The text of an article changes only while it is a draft, and every change is kept
-as a revision. Publishing (now or at a set time) takes a second editor: nobody who
-wrote any revision of an article may publish it.
+The text of an article changes only while it is a draft, and every saved change (to
+the words or to anything else: tags, address, category, cover, language, translation
+link, featuring) is kept as a revision by its editor. Publishing (now or at a set time)
+takes a second editor: nobody who made any revision of an article may publish it.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django_stubs_ext import StrOrPromise
 
 from tipline.accounts.models import Role, StaffUser
 from tipline.audit import services as audit
@@ -135,6 +138,34 @@ def _render_into(article: Article, content: ArticleContent) -> None:
     article.translation_of = content.translation_of if content.translation_of != article else None
 
 
+# What a save can change, in the words of the revision note.
+_SAVED_FIELDS: tuple[tuple[str, StrOrPromise], ...] = (
+    ("title", gettext_lazy("title")),
+    ("summary", gettext_lazy("summary")),
+    ("body", gettext_lazy("text")),
+    ("case_fields", gettext_lazy("typical-case fields")),
+    ("slug", gettext_lazy("address name")),
+    ("language", gettext_lazy("language")),
+    ("category_id", gettext_lazy("category")),
+    ("tags", gettext_lazy("tags")),
+    ("cover_id", gettext_lazy("cover image")),
+    ("cover_alt", gettext_lazy("text alternative of the cover")),
+    ("featured", gettext_lazy("featured")),
+    ("translation_of_id", gettext_lazy("translation link")),
+)
+
+
+def _saved_state(article: Article) -> dict[str, object]:
+    """Everything an editor's save can change, to tell whether a save changed anything."""
+    state: dict[str, object] = {key: getattr(article, key) for key, _label in _SAVED_FIELDS if key != "tags"}
+    state["tags"] = sorted(article.tags.values_list("pk", flat=True))
+    return state
+
+
+def _changed_labels(before: dict[str, object], after: dict[str, object]) -> list[str]:
+    return [str(label) for key, label in _SAVED_FIELDS if before[key] != after[key]]
+
+
 def _index(article: Article, tag_names: list[str]) -> None:
     article.search_text = index_text(
         article.title,
@@ -193,21 +224,27 @@ def update_article(
     *, article: Article, editor: StaffUser, content: ArticleContent, base_revision: int, note: str = ""
 ) -> Article:
     """Change a draft. ``base_revision`` is the revision the editor started from: if
-    someone saved in between, ``EditConflict`` stops the later save from erasing theirs."""
+    someone saved in between, ``EditConflict`` stops the later save from erasing theirs.
+
+    Any change, to the words or to anything else, is a new revision by ``editor``, so
+    they count as a writer and cannot approve what they changed (four eyes); a save that
+    changes nothing adds no revision."""
     require_editor(editor)
     article = Article.objects.select_for_update().get(pk=article.pk)
     if article.state != ArticleState.DRAFT:
         raise WrongState(article.get_state_display(), _("edited"))
     if latest_revision_number(article) != base_revision:
         raise EditConflict
-    before = (article.title, article.summary, article.body, article.case_fields)
+    before = _saved_state(article)
     _render_into(article, content)
     article.slug = _slug_for(content, article)
     _index(article, content.tags)
     _save_with_slug(article)
     article.tags.set(_tags(content.tags))
-    if (article.title, article.summary, article.body, article.case_fields) != before:
-        _add_revision(article, editor, note or _("Edited"))
+    changed = _changed_labels(before, _saved_state(article))
+    if changed:
+        default_note = _("Changed: %(fields)s") % {"fields": ", ".join(changed)}
+        _add_revision(article, editor, note or default_note)
     return article
 
 

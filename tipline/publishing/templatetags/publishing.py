@@ -10,23 +10,28 @@ from django.urls import reverse
 from django.utils import translation
 
 from tipline.publishing import languages
+from tipline.publishing.caching import page_version
 from tipline.publishing.models import OfficialProfile
 
 register = template.Library()
 _BADGE_SECONDS = 60
 
 
-def _badge_key(language: str) -> str:
-    return f"publishing:badge:{language}"
+def _badge_key(language: str, version: int | None) -> str:
+    # A public page keys it by the version it is rendered for; other pages (never kept)
+    # share one short-lived entry that the saving process forgets at once.
+    return f"publishing:badge:{'live' if version is None else version}:{language}"
 
 
 def forget_profile() -> None:
-    cache.delete_many([_badge_key(code) for code in languages.public_languages()])
+    """Forget this process's badge of pages outside the public channel (public pages need
+    no forgetting: a change moves the public version, and with it the key)."""
+    cache.delete_many([_badge_key(code, None) for code in languages.public_languages()])
 
 
 def badge_data(language: str) -> dict[str, Any] | None:
     """What the badge shows, cached briefly: it is on every page, reporter pages included."""
-    key = _badge_key(language)
+    key = _badge_key(language, page_version())
     data: dict[str, Any] | None = cache.get(key)
     if data is None:
         profile = OfficialProfile.objects.prefetch_related("texts").filter(pk=1).first()
@@ -73,3 +78,10 @@ def in_language(value: Any, language: str) -> str:
 @register.filter
 def hreflang(code: str) -> str:
     return languages.hreflang(code)
+
+
+@register.filter
+def tel_uri(number: str) -> str:
+    """``+44 (20) 7946-0000`` → ``tel:+442079460000``: a link phones can dial (RFC 3966)."""
+    digits = "".join(character for character in number if "0" <= character <= "9")
+    return f"tel:{'+' if number.strip().startswith('+') else ''}{digits}"

@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
-import pytest
-from django.test import Client
+from typing import Any
 
+import pytest
+from django.db.models import F
+from django.test import Client
+from django.utils import timezone
+
+from tipline.accounts import services as accounts
+from tipline.accounts.models import Organisation
 from tipline.publishing import services
+from tipline.publishing.models import ProfileText, PublicState
 from tipline.publishing.tests.conftest import Editors, publish
 
 PAGES = ["/", "/zh-hans/", "/category/news/", "/about/", "/how-to-report/", "/archive/", "/feeds/atom.xml"]
@@ -98,3 +105,46 @@ def test_forms_and_staff_pages_are_never_cached(editors: Editors, client: Client
 
 def test_a_post_to_a_public_page_is_refused(article_url: str, client: Client) -> None:
     assert client.post("/").status_code in {403, 405}
+
+
+def _another_process_commits_a_new_version() -> None:
+    """A change saved by another server process, seen from this one: the version row moves,
+    and nothing this process remembers is forgotten (its memos live in its own memory)."""
+    PublicState.objects.filter(pk=1).update(version=F("version") + 1, changed_at=timezone.now())
+
+
+def _badge(page: str) -> str:
+    badge = page[page.index('class="verified-badge"') :]
+    return badge[: badge.index("</div>")]
+
+
+def test_a_new_public_version_never_shows_a_badge_remembered_for_an_older_one(article_url: str, client: Client) -> None:
+    assert "Verified official channel of Office" in _badge(client.get(article_url).content.decode())
+    ProfileText.objects.filter(language="en").update(name="Renamed Office")
+    _another_process_commits_a_new_version()
+    for url in (article_url, "/", "/about/"):
+        badge = _badge(client.get(url).content.decode())
+        assert "Renamed Office" in badge, url
+        assert "of Office" not in badge, url
+
+
+def test_a_new_public_version_never_shows_a_site_name_remembered_for_an_older_one(db: None, client: Client) -> None:
+    accounts.create_organisation(name="Old Integrity Office")
+    assert "Old Integrity Office" in client.get("/").content.decode()
+    Organisation.objects.filter(pk=1).update(name="New Integrity Office")
+    _another_process_commits_a_new_version()
+    page = client.get("/").content.decode()
+    assert "New Integrity Office" in page
+    assert "Old Integrity Office" not in page
+
+
+def test_the_saving_process_shows_the_new_badge_on_the_report_pages_at_once(
+    editors: Editors, article_url: str, client: Client, django_capture_on_commit_callbacks: Any
+) -> None:
+    assert "Verified official channel of Office" in client.get("/portal/").content.decode()
+    words = services.ProfileWords(name="Renamed Office", short_name="R", introduction="I", contact="C")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.update_profile(
+            by=editors.author, verified_domain="o.example", verified_since=None, logo=None, words={"en": words}
+        )
+    assert "Verified official channel of Renamed Office" in client.get("/portal/").content.decode()

@@ -177,3 +177,62 @@ def test_the_profile_form_sets_the_badge(author: Client) -> None:
     assert "廉政办公室" in badge
     assert "office.example.gov" in badge
     assert 'href="/zh-hans/about/#verification"' in badge
+
+
+def test_after_a_save_the_editor_is_told_what_the_sanitiser_removed(author: Client) -> None:
+    token = csrf_token(author, "/editor/articles/new/")
+    body = 'Read <a href="javascript:alert(1)">this</a>. <img src="https://tracker.example/p.gif" alt="A pixel">'
+    response = author.post("/editor/articles/new/", _form(token, body=body))
+    assert response.status_code == 302
+    page = author.get(response["Location"]).content.decode()
+    notice = page[page.index('id="removed-title"') : page.index('aria-labelledby="preview-title"')]
+    assert "javascript:alert(1)" in notice
+    assert "https://tracker.example/p.gif" in notice
+    assert "javascript:" not in page[page.index('class="preview-box"') :]
+
+
+def test_an_article_without_forbidden_html_shows_no_removal_notice(author: Client) -> None:
+    token = csrf_token(author, "/editor/articles/new/")
+    response = author.post("/editor/articles/new/", _form(token, body='See <a href="/about/">us</a>.'))
+    assert 'id="removed-title"' not in author.get(response["Location"]).content.decode()
+
+
+def test_the_profile_page_tells_the_editor_what_the_sanitiser_removed(author: Client) -> None:
+    token = csrf_token(author, "/editor/profile/")
+    data = {"csrfmiddlewaretoken": token, "verified_domain": "office.example.gov", "verified_since": ""}
+    for suffix in ("en", "zh_hans"):
+        data |= {f"name_{suffix}": "Office", f"short_name_{suffix}": "O", f"verified_by_{suffix}": "",
+                 f"introduction_{suffix}": 'We <b onclick="x()">watch</b>.', f"contact_{suffix}": "Here."}  # fmt: skip
+    response = author.post("/editor/profile/", data)
+    assert response.status_code == 302
+    page = author.get(response["Location"]).content.decode()
+    assert 'id="removed-title"' in page
+    assert "the event handler onclick on &lt;b&gt;" in page
+
+
+@pytest.mark.parametrize("field", ["category", "cover", "translation_of"])
+@pytest.mark.parametrize("number", ["1" * 25, "-" + "1" * 25, "9223372036854775808"])
+def test_an_article_form_choice_out_of_any_range_is_refused_with_a_message(
+    author: Client, field: str, number: str
+) -> None:
+    token = csrf_token(author, "/editor/articles/new/")
+    response = author.post("/editor/articles/new/", _form(token, **{field: number}))
+    assert response.status_code == 400
+    messages = {
+        "category": "Choose a category from the list.",
+        "cover": "Choose an image from the image library.",
+        "translation_of": "Choose an article from the list.",
+    }
+    assert messages[field] in response.content.decode()
+    assert not Article.objects.exists()
+
+
+def test_a_profile_logo_out_of_any_range_is_refused_with_a_message(author: Client) -> None:
+    token = csrf_token(author, "/editor/profile/")
+    data = {"csrfmiddlewaretoken": token, "verified_domain": "", "verified_since": "", "logo": "1" * 25}
+    for suffix in ("en", "zh_hans"):
+        data |= {f"name_{suffix}": "Office", f"short_name_{suffix}": "O", f"verified_by_{suffix}": "",
+                 f"introduction_{suffix}": "We watch.", f"contact_{suffix}": "Here."}  # fmt: skip
+    response = author.post("/editor/profile/", data)
+    assert response.status_code == 400
+    assert "Choose an image from the image library." in response.content.decode()

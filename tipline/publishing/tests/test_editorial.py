@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import io
 import time
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from django.db import IntegrityError, transaction
@@ -24,7 +26,16 @@ from tipline.publishing.exceptions import (
 )
 from tipline.publishing.models import Article, ArticleState
 from tipline.publishing.revisions import compare
-from tipline.publishing.tests.conftest import CASE, Editors, category, content, make_staff, publish, run_jobs
+from tipline.publishing.tests.conftest import (
+    CASE,
+    Editors,
+    category,
+    content,
+    make_staff,
+    png_bytes,
+    publish,
+    run_jobs,
+)
 
 
 def _in_review(editors: Editors, **overrides: object) -> Article:
@@ -71,6 +82,56 @@ def test_a_reviewer_who_edited_the_text_cannot_publish_it(editors: Editors) -> N
         services.publish_article(article=article, by=editors.reviewer)
     third = make_staff("third", [Role.EDITOR])
     assert services.publish_article(article=article, by=third).state == ArticleState.PUBLISHED
+
+
+def _a_change_to(name: str, editors: Editors) -> dict[str, Any]:
+    """Content that differs from ``content()`` in ``name`` only."""
+    if name == "cover":
+        upload = io.BytesIO(png_bytes(size=(40, 20)))
+        return {"cover": services.upload_image(upload=upload, alt_text="A chart", by=editors.author)}
+    if name == "translation_of":
+        other = services.create_article(author=editors.author, content=content(title="Other", language="zh-hans"))
+        return {"translation_of": other}
+    changes: dict[str, dict[str, Any]] = {
+        "tags": {"tags": ["audit", "council", "budget"]},
+        "slug": {"slug": "a-new-address"},
+        "category": {"category": category("education")},
+        "cover_alt": {"cover_alt": "A chart of the missing funds"},
+        "featured": {"featured": True},
+        "language": {"language": "zh-hans"},
+    }
+    return changes[name]
+
+
+@pytest.mark.parametrize(
+    "change", ["tags", "slug", "category", "cover", "cover_alt", "featured", "language", "translation_of"]
+)
+def test_a_reviewer_who_changed_anything_but_the_words_cannot_publish_it(editors: Editors, change: str) -> None:
+    article = services.create_article(author=editors.author, content=content())
+    services.update_article(
+        article=article, editor=editors.reviewer, content=content(**_a_change_to(change, editors)), base_revision=1
+    )
+    assert article.revisions.filter(editor=editors.reviewer).exists()
+    services.submit_for_review(article=article, by=editors.author)
+    with pytest.raises(SelfReviewForbidden):
+        services.publish_article(article=article, by=editors.reviewer)
+    with pytest.raises(SelfReviewForbidden):
+        services.schedule_article(article=article, by=editors.reviewer, publish_at=timezone.now() + timedelta(days=1))
+    third = make_staff("third", [Role.EDITOR])
+    assert services.publish_article(article=article, by=third).state == ArticleState.PUBLISHED
+
+
+def test_a_change_to_the_tags_is_a_revision_that_says_what_changed(editors: Editors) -> None:
+    article = services.create_article(author=editors.author, content=content())
+    services.update_article(
+        article=article, editor=editors.reviewer, content=content(tags=["audit"], featured=True), base_revision=1
+    )
+    latest = article.revisions.get(number=2)
+    assert latest.editor == editors.reviewer
+    assert latest.note == "Changed: tags, featured"
+    # The next save must start from that revision, so it cannot silently undo the tags.
+    with pytest.raises(EditConflict):
+        services.update_article(article=article, editor=editors.author, content=content(), base_revision=1)
 
 
 def test_the_database_refuses_a_publisher_who_is_the_author(editors: Editors) -> None:

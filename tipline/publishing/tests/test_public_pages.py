@@ -6,9 +6,12 @@ import re
 from html.parser import HTMLParser
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.test import Client
 from django.utils.encoding import iri_to_uri
 
+from tipline.accounts.testing import login_staff
+from tipline.conftest import PASSWORD, Setup, csrf_token
 from tipline.intake.models import Channel, ChannelKind
 from tipline.publishing import services
 from tipline.publishing.models import ArticleState
@@ -233,6 +236,90 @@ def test_how_to_report_lists_every_open_channel_with_its_own_row(site: dict[str,
     assert "Old form" not in html
     assert "/language/en/?next=%2Freport%2Fonline%2F" in page.links
     assert "Tor Browser" in html
+
+
+def _row(html: str, css_class: str) -> str:
+    row = html[html.index(f'class="channel-row {css_class}"') :]
+    return row[: row.index("</li>")]
+
+
+def test_how_to_report_gives_the_address_of_a_mailbox_channel(site: dict[str, str], client: Client) -> None:
+    Channel.objects.create(
+        slug="post",
+        name="Confidential mailbox",
+        kind=ChannelKind.MAILBOX,
+        email_address="tips+report@office.example.gov",
+        postal_address="Integrity Office\nPO Box 12\n1000 Capital City",
+    )
+    html, _ = _page(client, "/how-to-report/")
+    row = _row(html, "channel-mailbox")
+    assert 'href="mailto:tips%2Breport@office.example.gov"' in row
+    assert ">tips+report@office.example.gov</a>" in row
+    assert "<address>Integrity Office<br>PO Box 12<br>1000 Capital City</address>" in row
+    assert "By e-mail, write to" in row
+    assert "By post, send a letter to" in row
+
+
+def test_how_to_report_gives_the_number_and_hours_of_a_phone_channel(site: dict[str, str], client: Client) -> None:
+    Channel.objects.create(
+        slug="hotline",
+        name="Hotline",
+        kind=ChannelKind.PHONE,
+        phone_number="+44 (20) 7946-0000",
+        hours="Monday to Friday, 9:00 to 17:00",
+    )
+    html, _ = _page(client, "/zh-hans/how-to-report/")
+    row = _row(html, "channel-phone")
+    assert '<a href="tel:+442079460000">+44 (20) 7946-0000</a>' in row
+    assert "Monday to Friday, 9:00 to 17:00" in row
+
+
+def test_a_mailbox_or_phone_channel_without_details_says_so(site: dict[str, str], client: Client) -> None:
+    Channel.objects.create(slug="post", name="Confidential mailbox", kind=ChannelKind.MAILBOX)
+    Channel.objects.create(slug="hotline", name="Hotline", kind=ChannelKind.PHONE)
+    html, page = _page(client, "/how-to-report/")
+    assert "not published yet" in _row(html, "channel-mailbox")
+    assert "not published yet" in _row(html, "channel-phone")
+    assert not [link for link in page.links if link.startswith(("mailto:", "tel:"))]
+
+
+@pytest.mark.parametrize("number", ["call us", "12", "+44 20 7946 0000 ext. 5", "javascript:alert(1)"])
+def test_a_channel_refuses_a_phone_number_that_is_not_one(db: None, number: str) -> None:
+    channel = Channel(slug="hotline", name="Hotline", kind=ChannelKind.PHONE, phone_number=number)
+    with pytest.raises(ValidationError) as refused:
+        channel.full_clean()
+    assert "phone_number" in refused.value.message_dict
+
+
+def test_an_admin_sets_a_phone_channels_details_that_the_public_page_shows(org: Setup) -> None:
+    admin = Client(enforce_csrf_checks=True)
+    login_staff(admin, "admin", PASSWORD)
+    url = "/admin/intake/channel/add/"
+    form = admin.get(url).content.decode()
+    for name in ("email_address", "postal_address", "phone_number", "hours"):
+        assert f'name="{name}"' in form, name
+    assert "How people reach this channel" in form
+    data = {
+        "csrfmiddlewaretoken": csrf_token(admin, url),
+        "slug": "hotline",
+        "kind": "phone",
+        "name": "Hotline",
+        "phone_number": "+44 20 7946 0000",
+        "hours": "Weekdays, 9:00 to 17:00",
+        "is_active": "on",
+        "ack_days": "7",
+        "feedback_months": "3",
+        "retention_days": "90",
+        "order": "0",
+        "questions-TOTAL_FORMS": "0",
+        "questions-INITIAL_FORMS": "0",
+        "questions-MIN_NUM_FORMS": "0",
+        "questions-MAX_NUM_FORMS": "1000",
+    }
+    assert admin.post(url, data).status_code == 302
+    row = _row(Client().get("/how-to-report/").content.decode(), "channel-phone")
+    assert '<a href="tel:+442079460000">+44 20 7946 0000</a>' in row
+    assert "Weekdays, 9:00 to 17:00" in row
 
 
 def test_a_new_channel_appears_at_once_on_the_cached_page(site: dict[str, str], client: Client) -> None:

@@ -130,3 +130,72 @@ def test_unknown_classes_and_ids_are_dropped() -> None:
 
 def test_plain_text_strips_tags_and_decodes_entities() -> None:
     assert plain_text("<p>Fish &amp; chips <strong>now</strong></p>") == "Fish & chips now"
+
+
+TRAVERSALS = [
+    "/media/publishing/../../console/export.csv",
+    "/media/publishing/%2e%2e/%2e%2e/console/export.csv",
+    "/media/publishing/%2E%2E%2F%2E%2E%2Fconsole%2Fexport.csv",
+    "/media/publishing/..%2f..%2fconsole/export.csv",
+    "/media/publishing/..\\..\\console\\export.csv",
+    "/media/publishing//evil.example/a.png",
+    "/media/publishing/" + "a" * 24 + ".jpg?next=/console/",
+    "/media/publishing/" + "a" * 24 + ".jpg#x",
+    "/media/publishing/" + "a" * 24 + ".jpg/../../../console/",
+    "/media/publishing/sub/" + "a" * 24 + ".jpg",
+    "//evil.example/media/publishing/" + "a" * 24 + ".jpg",
+    "https://evil.example/media/publishing/" + "a" * 24 + ".jpg",
+    "/media/publishing/" + "A" * 24 + ".JPG",
+]
+
+
+@pytest.mark.parametrize("source", TRAVERSALS)
+def test_an_image_address_must_be_exactly_a_stored_image_in_markdown(source: str) -> None:
+    rendered = render_markdown(f"![A chart]({source})", lookup=lambda ids: {})
+    assert any("Only images uploaded here" in problem for problem in rendered.problems)
+    assert "<img" not in rendered.html
+
+
+@pytest.mark.parametrize("source", TRAVERSALS)
+def test_an_image_address_must_be_exactly_a_stored_image_in_raw_html(source: str) -> None:
+    rendered = render_markdown(f'<img src="{source}" alt="A chart">', lookup=lambda ids: {})
+    assert "src=" not in rendered.html
+    assert "console" not in rendered.html
+    assert any("the image source" in note for note in rendered.removed)
+
+
+@pytest.mark.parametrize("name", ["a" * 24 + ".jpg", "0123456789abcdef01234567-640.png"])
+def test_the_address_of_a_stored_image_is_kept(name: str) -> None:
+    for text in (f"![A chart](/media/publishing/{name})", f'<img src="/media/publishing/{name}" alt="A chart">'):
+        rendered = render_markdown(text, lookup=lambda ids: {})
+        assert rendered.problems == []
+        assert rendered.removed == []
+        assert f'src="/media/publishing/{name}"' in rendered.html
+
+
+@pytest.mark.parametrize(
+    ("raw_html", "note"),
+    [
+        ('<a href="javascript:alert(1)">click</a>', "the link target javascript:alert(1)"),
+        ('<a href="&#106;avascript:alert(1)">click</a>', "the link target javascript:alert(1)"),
+        ('<a href="data:text/html,hi">click</a>', "the link target data:text/html,hi"),
+        ('<img src="https://tracker.example/pixel.gif" alt="A pixel">', "https://tracker.example/pixel.gif"),
+        ("<script>alert(1)</script>", "the element <script> and everything in it"),
+        ('<p onclick="alert(1)">hi</p>', "the event handler onclick on <p>"),
+        ('<span style="color:red">red</span>', "the inline style on <span>"),
+        ("<iframe src=https://evil.example></iframe>", "the element <iframe> and everything in it"),
+        ("<u>underlined</u>", "the tag <u> (its text was kept)"),
+    ],
+)
+def test_what_the_sanitiser_removes_from_raw_html_is_listed(raw_html: str, note: str) -> None:
+    rendered = render_markdown(f"Before {raw_html} after", lookup=lambda ids: {})
+    assert rendered.problems == []
+    assert any(note in removed for removed in rendered.removed), rendered.removed
+
+
+def test_allowed_html_and_markdown_are_not_listed_as_removed() -> None:
+    text = (
+        '[law](https://laws.example.gov/act) <a href="/about/" title="Us">us</a> <a href="mailto:p@example.org">'
+        "mail</a> <abbr title=\"Act\">A</abbr>\n\n```python\nprint('<script>')\n```\n\n| a |\n|--:|\n| 1 |"
+    )
+    assert render_markdown(text, lookup=lambda ids: {}).removed == []

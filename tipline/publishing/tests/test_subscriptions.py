@@ -263,3 +263,15 @@ def test_only_the_address_and_the_choices_are_stored(db: None, client: Client) -
     stored = " ".join(str(getattr(request, f.attname)) for f in SubscriptionRequest._meta.concrete_fields)
     assert "Secret-Agent" not in stored
     assert "127.0.0.1" not in stored
+
+
+@pytest.mark.parametrize(
+    "categories", ["1" * 25, "-" + "1" * 25, "9223372036854775808", "99999999999999999999999999999999999999999"]
+)
+def test_a_category_number_out_of_any_range_is_refused_with_a_message(
+    db: None, client: Client, categories: str
+) -> None:
+    response = _subscribe(client, categories=[str(category().pk), categories])
+    assert response.status_code == 400
+    assert "Tick only categories from the list." in response.content.decode()
+    assert not SubscriptionRequest.objects.exists()

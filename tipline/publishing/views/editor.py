@@ -20,6 +20,7 @@ from tipline.publishing import services
 from tipline.publishing.exceptions import PublishingError, SelfReviewForbidden
 from tipline.publishing.forms import ArticleForm, ReviewForm
 from tipline.publishing.models import Article, ArticleState
+from tipline.publishing.rendering import removed_markup
 from tipline.publishing.revisions import compare
 from tipline.publishing.services.editorial import latest_revision_number
 
@@ -157,6 +158,8 @@ def _detail(
         "can_publish": can_publish,
         "publish_block": publish_block,
         "tags": article.tags.all(),
+        # Shown after every save and beside the preview: raw HTML the page leaves out.
+        "removed": removed_markup(article.body, *article.case_fields.values()),
     }
     return render(request, "publishing/editor/article.html", context, status=status)
 

@@ -16,6 +16,7 @@ from tipline.publishing import services
 from tipline.publishing.exceptions import PublishingError
 from tipline.publishing.forms import ImageForm, ProfileForm
 from tipline.publishing.models import Image, OfficialProfile
+from tipline.publishing.rendering import removed_markup
 from tipline.publishing.views.editor import _user, editor_required
 
 
@@ -44,8 +45,7 @@ def images(request: HttpRequest) -> HttpResponse:
     return render(request, "publishing/editor/images.html", {"form": form, "page": page}, status=status)
 
 
-def _profile_initial() -> dict[str, Any]:
-    profile = OfficialProfile.objects.prefetch_related("texts").filter(pk=1).first()
+def _profile_initial(profile: OfficialProfile | None) -> dict[str, Any]:
     if profile is None:
         return {}
     initial: dict[str, Any] = {
@@ -63,7 +63,8 @@ def _profile_initial() -> dict[str, Any]:
 @require_http_methods(["GET", "POST"])
 @editor_required
 def profile(request: HttpRequest) -> HttpResponse:
-    form = ProfileForm(request.POST if request.method == "POST" else None, initial=_profile_initial())
+    stored = OfficialProfile.objects.prefetch_related("texts").filter(pk=1).first()
+    form = ProfileForm(request.POST if request.method == "POST" else None, initial=_profile_initial(stored))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         words = {
@@ -90,4 +91,6 @@ def profile(request: HttpRequest) -> HttpResponse:
             flash.success(request, _("Profile saved."))
             return redirect("publishing_editor:profile")
     status = 400 if form.errors else 200
-    return render(request, "publishing/editor/profile.html", {"form": form}, status=status)
+    texts = stored.texts.all() if stored is not None else []
+    removed = removed_markup(*(words for text in texts for words in (text.introduction, text.contact)))
+    return render(request, "publishing/editor/profile.html", {"form": form, "removed": removed}, status=status)
