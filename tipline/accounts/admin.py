@@ -1,28 +1,112 @@
 from __future__ import annotations
 
-from django.contrib import admin
-from django.http import HttpRequest
+from typing import Any
 
+from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.forms import BaseInlineFormSet, ModelForm
+from django.forms.formsets import DELETION_FIELD_NAME
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from tipline.accounts import services
+from tipline.accounts.exceptions import AdminNeedsEscrow, LastEscrowHolder
 from tipline.accounts.models import LoginThrottle, RoleGrant, StaffUser
+
+_ROLE_ERRORS = {
+    AdminNeedsEscrow: _(
+        "An administrator must hold the organisation's escrow key, and this person does not. "
+        "Make them an administrator on the page “Share the escrow key” (/staff/escrow/grant/), "
+        "which gives the role and the key together."
+    ),
+    LastEscrowHolder: _(
+        "No other active administrator holds the escrow key, so it would be lost with this role. "
+        "Share the escrow key with another administrator first."
+    ),
+}
+
+
+def _is_self(request: HttpRequest, user: StaffUser | None) -> bool:
+    return user is not None and user.pk == request.user.pk
+
+
+class RoleGrantFormSet(BaseInlineFormSet):  # type: ignore[type-arg]
+    """Refuses a set of roles that breaks the rules about the escrow key before anything is saved."""
+
+    instance: StaffUser
+
+    def clean(self) -> None:
+        super().clean()
+        if any(self.errors):
+            return
+        after = frozenset(
+            form.cleaned_data["role"]
+            for form in self.forms
+            if form.cleaned_data.get("role") and not form.cleaned_data.get(DELETION_FIELD_NAME)
+        )
+        before = self.instance.roles if self.instance.pk else frozenset()
+        try:
+            services.check_role_change(user=self.instance, before=before, after=after)
+        except (AdminNeedsEscrow, LastEscrowHolder) as error:
+            raise ValidationError(_ROLE_ERRORS[type(error)]) from None
 
 
 class RoleGrantInline(admin.TabularInline[RoleGrant, StaffUser]):
+    """Roles; read-only on one's own account (nobody grants or removes their own roles)."""
+
     model = RoleGrant
+    formset = RoleGrantFormSet
     extra = 0
+
+    def has_add_permission(self, request: HttpRequest, obj: StaffUser | None = None) -> bool:
+        return not _is_self(request, obj) and super().has_add_permission(request, obj)
+
+    def has_change_permission(self, request: HttpRequest, obj: StaffUser | None = None) -> bool:  # type: ignore[override]
+        return not _is_self(request, obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: StaffUser | None = None) -> bool:  # type: ignore[override]
+        return not _is_self(request, obj) and super().has_delete_permission(request, obj)
 
 
 @admin.register(StaffUser)
 class StaffUserAdmin(admin.ModelAdmin[StaffUser]):
     """Staff are created with `tipline createstaff` (their key pair needs the password);
-    here an admin edits names, roles and whether the account is active."""
+    here an admin edits names, roles and whether the account is active.
+
+    Access to this admin follows the ADMIN role; keys follow the roles (see
+    :func:`tipline.accounts.services.settle_roles`). Role and activation changes
+    are audited; nobody changes their own roles or active flag here.
+    """
 
     list_display = ["username", "display_name", "email", "is_active"]
     fields = ["username", "display_name", "email", "is_active", "password_must_change", "last_login"]
     readonly_fields = ["username", "password_must_change", "last_login"]
     inlines = [RoleGrantInline]
 
-    def has_add_permission(self, request: object) -> bool:
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
+
+    def get_readonly_fields(self, request: HttpRequest, obj: StaffUser | None = None) -> list[str]:
+        fields = list(super().get_readonly_fields(request, obj))
+        return [*fields, "is_active"] if _is_self(request, obj) else fields
+
+    def save_model(self, request: HttpRequest, obj: StaffUser, form: ModelForm[StaffUser], change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        if change and "is_active" in form.changed_data:
+            services.record_activation(user=obj, by=self._acting(request))
+
+    def save_related(self, request: HttpRequest, form: ModelForm[StaffUser], formsets: Any, change: bool) -> None:
+        """Save the role grants, then bring admin access and keys in line with them (one transaction)."""
+        user = form.instance
+        before = user.roles
+        super().save_related(request, form, formsets, change)
+        # The role formset checked the rules already; a refusal here rolls everything back.
+        services.settle_roles(user=user, before=before, by=self._acting(request))
+
+    @staticmethod
+    def _acting(request: HttpRequest) -> StaffUser:
+        assert isinstance(request.user, StaffUser)  # noqa: S101 - the admin site needs a staff log-in
+        return request.user
 
 
 @admin.register(LoginThrottle)

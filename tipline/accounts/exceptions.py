@@ -45,3 +45,11 @@ class NotPermitted(AccountError):
 
 class ReasonRequired(AccountError):
     """A written reason is required for this action."""
+
+
+class AdminNeedsEscrow(AccountError):
+    """An administrator must hold the escrow key, and this person does not."""
+
+
+class LastEscrowHolder(AccountError):
+    """No other active administrator holds the escrow key: it would be lost."""

@@ -135,3 +135,11 @@ class RestoreAccessForm(_NewPasswordMixin):
 
 class GrantEscrowForm(forms.Form):
     user = _StaffNameField(label=_("Username of the other administrator"))
+    make_admin = forms.BooleanField(
+        label=_("Also make them an administrator"),
+        required=False,
+        help_text=_(
+            "For an active staff member with a key pair who is not an administrator yet: "
+            "they receive the administrator role and the escrow key together."
+        ),
+    )

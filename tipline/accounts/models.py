@@ -19,6 +19,10 @@ class Role(models.TextChoices):
 
 # Roles that can hold report keys, and therefore own a key pair.
 CONTENT_ROLES = frozenset({Role.ADMIN, Role.SUPERVISOR, Role.HANDLER, Role.CALL_TAKER, Role.REWARD_OFFICER})
+# Roles that read report content in the console. A key grant alone opens nothing: whoever
+# holds none of these roles now is refused content, and loses their report keys when their
+# roles are changed (admins read only through the escrow key).
+CASE_ROLES = frozenset({Role.HANDLER, Role.SUPERVISOR})
 
 
 class StaffUser(AbstractUser):

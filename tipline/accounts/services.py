@@ -13,14 +13,26 @@ from django.db import transaction
 
 from tipline.accounts import lockout, two_factor
 from tipline.accounts.exceptions import (
+    AdminNeedsEscrow,
     EscrowUnavailable,
+    LastEscrowHolder,
     NoKeyPair,
     NotPermitted,
     ReasonRequired,
     WrongPassword,
 )
-from tipline.accounts.models import CONTENT_ROLES, EscrowGrant, Organisation, Role, RoleGrant, StaffKey, StaffUser
+from tipline.accounts.models import (
+    CASE_ROLES,
+    CONTENT_ROLES,
+    EscrowGrant,
+    Organisation,
+    Role,
+    RoleGrant,
+    StaffKey,
+    StaffUser,
+)
 from tipline.audit import services as audit
+from tipline.cases.models import DisclosureRequest
 from tipline.crypto import boxes, keys
 from tipline.crypto.errors import DecryptionFailed
 from tipline.crypto.kdf import SALT_BYTES
@@ -162,10 +174,20 @@ def _require_admin(user: StaffUser) -> None:
 
 
 @transaction.atomic
-def grant_escrow(*, to: StaffUser, by: StaffUser, admin_private_key: bytes) -> None:
-    """Seal the escrow private key to another admin, from an admin's unlocked session."""
+def grant_escrow(*, to: StaffUser, by: StaffUser, admin_private_key: bytes, make_admin: bool = False) -> None:
+    """Seal the escrow private key to another admin, from an admin's unlocked session.
+
+    With ``make_admin``, an active staff member who is not an admin yet receives the
+    administrator role in the same step. This is how an existing account becomes an
+    admin (the Django admin refuses the role to anyone without the escrow key), so
+    there is never an admin who cannot open the escrow key.
+    """
     _require_admin(by)
-    _require_admin(to)
+    promote = make_admin and not to.has_role(Role.ADMIN)
+    if promote and (to.pk == by.pk or not to.is_active):
+        raise NotPermitted
+    if not promote:
+        _require_admin(to)
     escrow = escrow_private_key(admin=by, admin_private_key=admin_private_key)
     try:
         public = bytes(to.key.public_key)
@@ -173,6 +195,77 @@ def grant_escrow(*, to: StaffUser, by: StaffUser, admin_private_key: bytes) -> N
         raise NoKeyPair from None
     EscrowGrant.objects.update_or_create(user=to, defaults={"sealed_escrow_key": boxes.seal(public, escrow)})
     audit.record(action="escrow.granted", actor=by, detail={"to": to.get_username()})
+    if promote:
+        before = to.roles
+        RoleGrant.objects.create(user=to, role=Role.ADMIN)
+        settle_roles(user=to, before=before, by=by)
+
+
+def check_role_change(*, user: StaffUser, before: frozenset[str], after: frozenset[str]) -> None:
+    """Refuse a change of roles that would leave an admin without the escrow key
+    (:class:`AdminNeedsEscrow`) or lose the escrow key altogether (:class:`LastEscrowHolder`)."""
+    has_escrow = EscrowGrant.objects.filter(user=user).exists()
+    if Role.ADMIN in after - before and not has_escrow:
+        raise AdminNeedsEscrow
+    if Role.ADMIN in before - after and has_escrow:
+        others = EscrowGrant.objects.exclude(user=user).filter(user__is_active=True, user__role_grants__role=Role.ADMIN)
+        if not others.exists():
+            raise LastEscrowHolder
+
+
+def settle_roles(*, user: StaffUser, before: frozenset[str], by: StaffUser) -> None:
+    """Bring what follows from a person's roles in line after their role grants were saved,
+    in the caller's transaction; ``before`` is what they held until then.
+
+    - The Django admin (``is_staff``, ``is_superuser``) follows the ADMIN role, always.
+    - Keys go with the roles that use them: the escrow key with ADMIN; every report and
+      identity key when no content role (handler, supervisor) is left; identity keys
+      not given by an approved disclosure request when SUPERVISOR goes. Given back only
+      the ordinary way (new reports, assignment, an approved request, shared escrow).
+    - A change is audited as ``staff.roles_changed`` with the roles before and after.
+
+    Nobody changes their own roles (:class:`NotPermitted`); see :func:`check_role_change`
+    for the rules about the escrow key.
+    """
+    after = user.roles
+    if after != before:
+        if user.pk == by.pk:
+            raise NotPermitted
+        check_role_change(user=user, before=before, after=after)
+    is_admin = Role.ADMIN in after
+    if (user.is_staff, user.is_superuser) != (is_admin, is_admin):
+        user.is_staff = user.is_superuser = is_admin
+        user.save(update_fields=["is_staff", "is_superuser"])
+    if after == before:
+        return
+    detail: dict[str, object] = {"user": user.get_username(), "before": sorted(before), "after": sorted(after)}
+    detail |= _drop_keys_beyond(user, after)
+    audit.record(action="staff.roles_changed", actor=by, detail=detail)
+
+
+def _drop_keys_beyond(user: StaffUser, roles: frozenset[str]) -> dict[str, object]:
+    dropped: dict[str, object] = {}
+    if Role.ADMIN not in roles and EscrowGrant.objects.filter(user=user).delete()[0]:
+        dropped["escrow_key_removed"] = True
+    if not roles & CASE_ROLES:
+        dropped["report_keys_removed"] = ReportKeyGrant.objects.filter(user=user).delete()[0]
+    if Role.SUPERVISOR not in roles:
+        approved = DisclosureRequest.objects.filter(requested_by=user, state=DisclosureRequest.State.APPROVED)
+        identity_keys = IdentityKeyGrant.objects.filter(user=user)
+        if roles & CASE_ROLES:  # a handler keeps the identities a supervisor approved for them
+            identity_keys = identity_keys.exclude(report_id__in=approved.values("report_id"))
+        if removed := identity_keys.delete()[0]:
+            dropped["identity_keys_removed"] = removed
+    return dropped
+
+
+def record_activation(*, user: StaffUser, by: StaffUser) -> None:
+    """Audit that an admin activated or deactivated an account (its ``is_active`` is saved
+    by the caller, in the same transaction). Nobody does this to their own account."""
+    if user.pk == by.pk:
+        raise NotPermitted
+    action = "staff.activated" if user.is_active else "staff.deactivated"
+    audit.record(action=action, actor=by, detail={"user": user.get_username()})
 
 
 def restore_access(

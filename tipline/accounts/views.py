@@ -345,18 +345,26 @@ def restore_access(request: HttpRequest, private_key: bytes | None) -> HttpRespo
 @require_http_methods(["GET", "POST"])
 @staff_required
 def grant_escrow(request: HttpRequest, private_key: bytes | None) -> HttpResponse:
-    """An admin shares the escrow key with another admin."""
+    """An admin shares the escrow key with another admin (or makes someone an admin with it)."""
     admin = _admin(request)
     form = GrantEscrowForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.grant_escrow(to=form.cleaned_data["user"], by=admin, admin_private_key=private_key or b"")
+            services.grant_escrow(
+                to=form.cleaned_data["user"],
+                by=admin,
+                admin_private_key=private_key or b"",
+                make_admin=form.cleaned_data["make_admin"],
+            )
         except AccountError as error:
             _escrow_error(form, error)
         else:
-            flash.success(
-                request, _("%(name)s now holds the escrow key.") % {"name": form.cleaned_data["user"].get_username()}
+            done = (
+                _("%(name)s is now an administrator and holds the escrow key.")
+                if form.cleaned_data["make_admin"]
+                else _("%(name)s now holds the escrow key.")
             )
+            flash.success(request, done % {"name": form.cleaned_data["user"].get_username()})
             return redirect("accounts:grant_escrow")
     return render(request, "accounts/grant_escrow.html", {"form": form}, status=_status(form))
 

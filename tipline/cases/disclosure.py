@@ -12,9 +12,16 @@ from django.utils import timezone
 from tipline.accounts.models import StaffUser
 from tipline.audit import services as audit
 from tipline.cases import notify
-from tipline.cases.exceptions import InvalidTransition, NoAccess, NoIdentity, NotAllowed, ReasonRequired
+from tipline.cases.exceptions import (
+    InvalidTransition,
+    NoAccess,
+    NoIdentity,
+    NotAllowed,
+    ReasonRequired,
+    RequesterNotEligible,
+)
 from tipline.cases.models import DisclosureRequest
-from tipline.cases.permissions import Action, require
+from tipline.cases.permissions import Action, allowed, may_open_identity, require
 from tipline.cases.services import report_key_for
 from tipline.crypto import boxes
 from tipline.crypto.errors import DecryptionFailed
@@ -45,24 +52,33 @@ def request_identity(*, report: Report, by: StaffUser, private_key: bytes, reaso
         )
         audit.record(action="disclosure.request", actor=by, report_ref=report.reference, detail={"request": request.pk})
         notify.queue_staff_email(
-            users=[u for u in notify.supervisors() if u != by], kind="disclosure_requested", report=report
+            users=[u for u in notify.supervisors(report=report) if u != by],
+            kind="disclosure_requested",
+            report=report,
         )
     return request
 
 
 def decide_identity(*, request: DisclosureRequest, by: StaffUser, private_key: bytes, approve: bool) -> None:
-    """A supervisor (not the requester) decides; approval seals the identity key to the handler."""
+    """A supervisor (not the requester) decides; approval seals the identity key to the handler.
+
+    Approval is checked again against the requester as they are now: still active,
+    still a handler holding the report key, not excluded, with a key pair. Otherwise
+    it is refused with :class:`RequesterNotEligible` (the request can still be refused).
+    """
     report = request.report
     require(by, Action.DECIDE_IDENTITY, report)
     if by.pk == request.requested_by_id:
         raise NotAllowed(Action.DECIDE_IDENTITY)
     with transaction.atomic():
-        request = DisclosureRequest.objects.select_for_update().get(pk=request.pk)
+        request = DisclosureRequest.objects.select_for_update().select_related("requested_by").get(pk=request.pk)
         if request.state != State.PENDING:
             raise InvalidTransition
         if approve:
-            identity_key = _identity_key(report=report, user=by, private_key=private_key)
             handler = request.requested_by
+            if not _may_receive_identity(handler, report):
+                raise RequesterNotEligible
+            identity_key = _identity_key(report=report, user=by, private_key=private_key)
             IdentityKeyGrant.objects.update_or_create(
                 report=report,
                 user=handler,
@@ -80,6 +96,10 @@ def decide_identity(*, request: DisclosureRequest, by: StaffUser, private_key: b
         notify.queue_staff_email(users=[request.requested_by], kind="disclosure_decided", report=report)
 
 
+def _may_receive_identity(handler: StaffUser, report: Report) -> bool:
+    return allowed(handler, Action.REQUEST_IDENTITY, report) and hasattr(handler, "key")
+
+
 def _identity_key(*, report: Report, user: StaffUser, private_key: bytes) -> bytes:
     grant = IdentityKeyGrant.objects.filter(report=report, user=user).first()
     if grant is None:
@@ -91,12 +111,14 @@ def _identity_key(*, report: Report, user: StaffUser, private_key: bytes) -> byt
 
 
 def can_read_identity(*, report: Report, user: StaffUser) -> bool:
-    return IdentityKeyGrant.objects.filter(report=report, user=user).exists()
+    return IdentityKeyGrant.objects.filter(report=report, user=user).exists() and may_open_identity(user, report)
 
 
 def read_identity(*, report: Report, by: StaffUser, private_key: bytes) -> str:
     """Open the identity for a supervisor or an approved handler; audited."""
     require(by, Action.READ_CONTENT, report)
+    if not may_open_identity(by, report):
+        raise NoAccess
     identity = intake.read_identity(
         report=report, identity_key=_identity_key(report=report, user=by, private_key=private_key)
     )

@@ -47,6 +47,16 @@ class AssigneeNotEligible(CaseError):
     message = _("This person cannot be given this report: they are not an active handler, or they are excluded.")
 
 
+class RequesterNotEligible(CaseError):
+    """The handler who asked for the identity may no longer receive it."""
+
+    status = 409
+    message = _(
+        "The person who asked can no longer receive the identity: they are no longer an active handler "
+        "of this report, or they were excluded from it. Refuse the request instead."
+    )
+
+
 class ReasonRequired(CaseError):
     status = 400
     message = _("Write the reason.")

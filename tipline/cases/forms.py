@@ -3,19 +3,52 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from tipline.accounts.models import Role, StaffUser
 from tipline.cases.models import Label, Outcome, ReportLink
 from tipline.intake.models import Channel, Report
 
+# The largest id a database row can have (a signed 64-bit integer on SQLite and PostgreSQL).
+MAX_ID = 2**63 - 1
+
+
+def _is_id(value: Any) -> bool:
+    if isinstance(value, models.Model):
+        return True
+    text = str(value).strip()
+    return 0 < len(text) <= len(str(MAX_ID)) and text.isascii() and text.isdigit() and 0 < int(text) <= MAX_ID
+
+
+class IdChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
+    """A choice of one row by id; anything that cannot be an id is an invalid choice
+    before any query (SQLite fails on integers beyond 64 bits)."""
+
+    def to_python(self, value: Any) -> Any:
+        if value not in self.empty_values and not _is_id(value):
+            raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+        return super().to_python(value)
+
+
+class IdMultipleChoiceField(forms.ModelMultipleChoiceField):  # type: ignore[type-arg]
+    """Several rows by id, with the same check as :class:`IdChoiceField` on every value."""
+
+    def clean(self, value: Any) -> Any:
+        if isinstance(value, (list, tuple)):
+            for item in value:
+                if not _is_id(item):
+                    raise ValidationError(
+                        self.error_messages["invalid_pk_value"], code="invalid_pk_value", params={"pk": item}
+                    )
+        return super().clean(value)
+
 
 class QueueFilterForm(forms.Form):
     status = forms.ChoiceField(label=_("Status"), required=False, choices=[("", _("Any")), *Report.Status.choices])
-    channel = forms.ModelChoiceField(
-        label=_("Channel"), required=False, queryset=Channel.objects.all(), empty_label=_("Any")
-    )
-    label = forms.ModelChoiceField(label=_("Label"), required=False, queryset=Label.objects.all(), empty_label=_("Any"))
+    channel = IdChoiceField(label=_("Channel"), required=False, queryset=Channel.objects.all(), empty_label=_("Any"))
+    label = IdChoiceField(label=_("Label"), required=False, queryset=Label.objects.all(), empty_label=_("Any"))
     assignee = forms.ChoiceField(label=_("Assigned to"), required=False)
     overdue = forms.BooleanField(label=_("Overdue only"), required=False)
     received_from = forms.DateField(
@@ -46,7 +79,7 @@ class QueueFilterForm(forms.Form):
 
 
 class AssignForm(forms.Form):
-    handler = forms.ModelChoiceField(label=_("Handler"), queryset=StaffUser.objects.none())
+    handler = IdChoiceField(label=_("Handler"), queryset=StaffUser.objects.none())
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -56,11 +89,11 @@ class AssignForm(forms.Form):
 
 
 class ExcludeForm(forms.Form):
-    user = forms.ModelChoiceField(label=_("Staff member"), queryset=StaffUser.objects.filter(is_active=True))
+    user = IdChoiceField(label=_("Staff member"), queryset=StaffUser.objects.filter(is_active=True))
 
 
 class CloseForm(forms.Form):
-    outcome = forms.ModelChoiceField(label=_("Outcome"), queryset=Outcome.objects.filter(is_active=True))
+    outcome = IdChoiceField(label=_("Outcome"), queryset=Outcome.objects.filter(is_active=True))
     reason = forms.CharField(label=_("Reason"), max_length=5000, widget=forms.Textarea(attrs={"rows": 3}))
 
 
@@ -74,7 +107,7 @@ class NoteForm(forms.Form):
 
 
 class LabelsForm(forms.Form):
-    labels = forms.ModelMultipleChoiceField(
+    labels = IdMultipleChoiceField(
         label=_("Labels"), queryset=Label.objects.all(), required=False, widget=forms.CheckboxSelectMultiple
     )
 

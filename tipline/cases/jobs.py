@@ -8,6 +8,7 @@ from django.db import connection
 
 from tipline.accounts.models import StaffUser
 from tipline.cases import notify, reminders, retention
+from tipline.cases.models import Exclusion
 from tipline.intake.models import Report
 from tipline.jobs.models import Job
 from tipline.jobs.registry import job_handler, periodic
@@ -21,6 +22,8 @@ def staff_email(job: Job) -> None:
     user = StaffUser.objects.filter(pk=payload["user_id"], is_active=True).first()
     report = Report.objects.filter(pk=payload["report_id"]).first()
     if user is None or report is None or not user.email:
+        return
+    if Exclusion.objects.filter(report=report, user=user).exists():  # excluded after the e-mail was queued
         return
     extra = {k: v for k, v in payload.items() if k not in {"user_id", "kind", "report_id"}}
     with once(key=job.effect_key("mail")) as first:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from tipline.accounts.models import Role, StaffUser
+from tipline.accounts.models import CASE_ROLES, Role, StaffUser
 from tipline.cases.exceptions import NotAllowed
-from tipline.cases.models import Exclusion
+from tipline.cases.models import DisclosureRequest, Exclusion
 from tipline.intake.models import Report, ReportKeyGrant
 
 
@@ -31,7 +31,7 @@ class Action(StrEnum):
     ESCROW_READ = "escrow_read"
 
 
-_CASE_WORK = {Role.HANDLER, Role.SUPERVISOR}
+_CASE_WORK = set(CASE_ROLES)
 # Actions on one report that need the report key, i.e. a grant, and no exclusion.
 _WITH_KEY = {
     Action.READ_CONTENT: _CASE_WORK,
@@ -72,6 +72,27 @@ def is_excluded(user: StaffUser, report: Report) -> bool:
 
 def has_key(user: StaffUser, report: Report) -> bool:
     return ReportKeyGrant.objects.filter(report=report, user=user).exists()
+
+
+def may_read_content(user: StaffUser) -> bool:
+    """True while the person's current roles let them read report content at all.
+
+    Checked before any report key is unsealed: a key grant is only the means, the
+    role is the right (a channel recipient without a content role, or a handler
+    whose role was removed, may still hold grants).
+    """
+    return bool(roles_of(user) & _WITH_KEY[Action.READ_CONTENT])
+
+
+def may_open_identity(user: StaffUser, report: Report) -> bool:
+    """Identities are for supervisors, and for a handler whose request a supervisor approved."""
+    if not allowed(user, Action.READ_CONTENT, report):
+        return False
+    if Role.SUPERVISOR in roles_of(user):
+        return True
+    return DisclosureRequest.objects.filter(
+        report=report, requested_by=user, state=DisclosureRequest.State.APPROVED
+    ).exists()
 
 
 def allowed(user: StaffUser, action: Action, report: Report | None = None) -> bool:

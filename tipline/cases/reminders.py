@@ -38,5 +38,5 @@ def send_deadline_reminders(*, now: datetime | None = None) -> int:
             sent += _remind(report, report.next_due_at, Reminder.Level.DUE_SOON, [report.assignee])
     for report in live.filter(next_due_at__lt=now):
         if report.next_due_at:
-            sent += _remind(report, report.next_due_at, Reminder.Level.OVERDUE, notify.supervisors())
+            sent += _remind(report, report.next_due_at, Reminder.Level.OVERDUE, notify.supervisors(report=report))
     return sent

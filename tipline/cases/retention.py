@@ -1,6 +1,12 @@
 """Retention: closed reports are destroyed after their channel's retention time
 without activity, unless on legal hold. Content and keys go; a tombstone keeps
-only the statistics fields (channel, dates, status, outcome)."""
+only the statistics fields (channel, dates, status, outcome).
+
+Supervisors are always warned first: a report is destroyed no sooner than
+``WARN_DAYS_AHEAD`` days after the warning about it went out, so a report whose
+retention time has already passed (a legal hold released long after closing, a
+worker that was stopped) gets the same week's notice as any other.
+"""
 
 from __future__ import annotations
 
@@ -19,12 +25,22 @@ from tipline.intake.models import Report
 WARN_DAYS_AHEAD = 7
 
 
-def purge_on(report: Report) -> datetime | None:
-    """When a closed report becomes due for destruction (None if it never will be now)."""
+def retention_ends(report: Report) -> datetime | None:
+    """When the retention time of a closed report ends (None if it is not running)."""
     if report.status != Report.Status.CLOSED or report.legal_hold or report.is_purged or report.closed_at is None:
         return None
     since = max(report.closed_at, report.last_activity_at or report.closed_at)
     return since + timedelta(days=report.channel.retention_days)
+
+
+def purge_on(report: Report) -> datetime | None:
+    """When a report is due for destruction: the end of its retention time, but never sooner
+    than the warning period after the supervisors were warned. None while it never will be,
+    or while no warning went out since its last activity (or since a legal hold was released)."""
+    ends, warned = retention_ends(report), report.purge_warned_at
+    if ends is None or warned is None or (report.last_activity_at is not None and warned < report.last_activity_at):
+        return None
+    return max(ends, warned + timedelta(days=WARN_DAYS_AHEAD))
 
 
 def _candidates() -> QuerySet[Report]:
@@ -33,13 +49,19 @@ def _candidates() -> QuerySet[Report]:
     ).select_related("channel")
 
 
-def purge_report(*, report: Report, now: datetime | None = None) -> None:
-    """Destroy the content and every key of one report, irreversibly; keep a tombstone."""
+def purge_report(*, report: Report, now: datetime | None = None) -> bool:
+    """Destroy the content and every key of one report, irreversibly; keep a tombstone.
+
+    Everything that decides whether the report is due (legal hold, status, last
+    activity, warning) is read again under the row lock: a hold set, or a reporter
+    writing, after the report was listed keeps it. Returns whether it was destroyed.
+    """
     now = now or timezone.now()
     with transaction.atomic():
-        report = Report.objects.select_for_update().get(pk=report.pk)
-        if report.is_purged:
-            return
+        report = Report.objects.select_for_update(of=("self",)).select_related("channel").get(pk=report.pk)
+        due = purge_on(report)
+        if due is None or due > now:
+            return False
         blobs = list(report.attachments.values_list("blob", flat=True))
         report.attachments.all().delete()
         report.messages.all().delete()
@@ -54,37 +76,49 @@ def purge_report(*, report: Report, now: datetime | None = None) -> None:
         report.save()
         audit.record(action="report.purge", report_ref=report.reference)
         transaction.on_commit(lambda: intake.delete_blobs(blobs))
+    return True
 
 
 def purge_due(*, now: datetime | None = None) -> int:
-    """Destroy every report whose retention time has passed."""
+    """Destroy every report whose retention time has passed and whose warning period is over."""
     now = now or timezone.now()
     count = 0
-    for report in _candidates().iterator(chunk_size=200):
+    for report in _candidates().filter(purge_warned_at__isnull=False).iterator(chunk_size=200):
         when = purge_on(report)
-        if when is not None and when <= now:
-            purge_report(report=report, now=now)
+        if when is not None and when <= now and purge_report(report=report, now=now):
             count += 1
     return count
 
 
-def warn_upcoming(*, now: datetime | None = None, days_ahead: int = WARN_DAYS_AHEAD) -> int:
-    """Tell supervisors, once per report and date, which reports will be destroyed soon."""
+def warn_upcoming(*, now: datetime | None = None) -> int:
+    """Tell supervisors, once per report and date, which reports will be destroyed soon,
+    and on which date: the end of retention, or a full warning period from now if that
+    is later."""
     now = now or timezone.now()
     count = 0
     for report in _candidates().filter(Q(purge_warned_at__isnull=True) | Q(purge_warned_at__lt=F("last_activity_at"))):
-        when = purge_on(report)
-        if when is None or not now < when <= now + timedelta(days=days_ahead):
+        ends = retention_ends(report)
+        if ends is None or ends > now + timedelta(days=WARN_DAYS_AHEAD):
             continue
+        when = max(ends, now + timedelta(days=WARN_DAYS_AHEAD))
         with transaction.atomic():
             _, created = Reminder.objects.get_or_create(report=report, due_at=when, level=Reminder.Level.PURGE)
             if created:
                 Report.objects.filter(pk=report.pk).update(purge_warned_at=now)
                 notify.queue_staff_email(
-                    users=notify.supervisors(),
+                    users=notify.supervisors(report=report),
                     kind="purge_ahead",
                     report=report,
                     extra={"purge_on": when.date().isoformat()},
                 )
                 count += 1
     return count
+
+
+def restart_warning(*, report: Report) -> None:
+    """Forget that supervisors were warned (when a legal hold is released): the report gets
+    a new warning and the full warning period before it can be destroyed. Runs in the
+    caller's transaction, with the report row locked."""
+    report.reminders.filter(level=Reminder.Level.PURGE).delete()
+    Report.objects.filter(pk=report.pk).update(purge_warned_at=None)
+    report.purge_warned_at = None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 from django.db.models import Exists, OuterRef
@@ -42,7 +42,14 @@ def visible_reports(user: StaffUser) -> ReportQuerySet:
 
 
 def _aware(day: date, end: bool) -> datetime:
-    return timezone.make_aware(datetime.combine(day, time.max if end else time.min))
+    """The start (or end) of a local day as a UTC time. The first and last days a date can
+    hold fall outside what a UTC time can hold in zones east (or west) of UTC: those are
+    clamped to the earliest (or latest) time, which is what such a bound means."""
+    local = timezone.make_aware(datetime.combine(day, time.max if end else time.min))
+    try:
+        return local.astimezone(UTC)
+    except OverflowError:
+        return (datetime.max if end else datetime.min).replace(tzinfo=UTC)
 
 
 def filter_queue(reports: ReportQuerySet, filters: dict[str, Any], *, user: StaffUser) -> ReportQuerySet:

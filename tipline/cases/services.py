@@ -14,9 +14,9 @@ from tipline.accounts import services as accounts
 from tipline.accounts.exceptions import AccountError
 from tipline.accounts.models import StaffUser
 from tipline.audit import services as audit
-from tipline.cases.exceptions import EmptyMessage, NoAccess, ReasonRequired
+from tipline.cases.exceptions import EmptyMessage, NoAccess, NotAllowed, ReasonRequired
 from tipline.cases.models import Message, Note
-from tipline.cases.permissions import Action, require
+from tipline.cases.permissions import Action, may_read_content, require
 from tipline.crypto import boxes
 from tipline.crypto.errors import DecryptionFailed
 from tipline.intake import services as intake
@@ -46,7 +46,11 @@ class CaseContent:
 
 
 def report_key_for(*, report: Report, user: StaffUser, private_key: bytes) -> bytes:
-    """Unseal the report key for a staff member who holds a grant and is not excluded."""
+    """Unseal the report key for a staff member whose current roles let them read content,
+    who holds a grant and is not excluded. Every path to content (reading, replies, notes,
+    downloads, exports, identity requests) goes through here."""
+    if not may_read_content(user):
+        raise NotAllowed(Action.READ_CONTENT)
     if report.exclusions.filter(user=user).exists():
         raise NoAccess
     grant = ReportKeyGrant.objects.filter(report=report, user=user).first()

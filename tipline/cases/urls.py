@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
+from tipline import url_converters  # noqa: F401 - registers row_id
 from tipline.cases import views
 
 app_name = "cases"
@@ -20,10 +21,10 @@ urlpatterns = [
     path("reports/<str:reference>/link/", views.link, name="link"),
     path("reports/<str:reference>/hold/", views.legal_hold, name="hold"),
     path("reports/<str:reference>/identity/request/", views.request_identity, name="request_identity"),
-    path("reports/<str:reference>/identity/<int:request_id>/decide/", views.decide_identity, name="decide_identity"),
+    path("reports/<str:reference>/identity/<row_id:request_id>/decide/", views.decide_identity, name="decide_identity"),
     path("reports/<str:reference>/identity/", views.reveal_identity, name="reveal_identity"),
     path("reports/<str:reference>/export.pdf", views.export_pdf, name="export_pdf"),
     path("reports/<str:reference>/audit/", views.audit_trail, name="case_audit"),
     path("reports/<str:reference>/escrow/", views.escrow_read, name="escrow_read"),
-    path("files/<int:attachment_id>/", views.download, name="download"),
+    path("files/<row_id:attachment_id>/", views.download, name="download"),
 ]

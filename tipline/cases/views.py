@@ -298,9 +298,15 @@ def export_pdf(request: HttpRequest, private_key: bytes | None, reference: str) 
 @handles_case_errors
 def export_csv(request: HttpRequest, private_key: bytes | None) -> HttpResponseBase:
     user = _staff(request)
+    require(user, Action.EXPORT_CSV)
     form = QueueFilterForm(request.GET or None)
-    filters = form.cleaned_data if form.is_valid() else {}
-    return exports.queue_csv_response(by=user, filters=filters)
+    if form.is_bound and not form.is_valid():
+        # Never the whole queue instead of the list that was asked for.
+        errors = "; ".join(f"{form[name].label}: {e}" for name, errs in form.errors.items() for e in errs)
+        message = _("The filters are not valid (%(errors)s). Correct them on the list and try again.")
+        context = {"title": _("Nothing was exported"), "message": message % {"errors": errors}}
+        return render(request, "cases/no_access.html", context, status=400)
+    return exports.queue_csv_response(by=user, filters=form.cleaned_data if form.is_bound else {})
 
 
 @staff_required

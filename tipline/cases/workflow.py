@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from tipline.accounts.models import Role, StaffKey, StaffUser
 from tipline.audit import services as audit
-from tipline.cases import notify
+from tipline.cases import notify, retention
 from tipline.cases.acknowledgement import apply_acknowledgement
 from tipline.cases.exceptions import AssigneeNotEligible, InvalidTransition, ReasonRequired
 from tipline.cases.models import Exclusion, Label, Note, Outcome, ReportLink
@@ -24,7 +24,7 @@ Status = Report.Status
 
 
 def _locked(report: Report) -> Report:
-    return Report.objects.select_for_update().select_related("channel").get(pk=report.pk)
+    return Report.objects.select_for_update(of=("self",)).select_related("channel").get(pk=report.pk)
 
 
 def assign_report(*, report: Report, handler: StaffUser, by: StaffUser, private_key: bytes) -> None:
@@ -153,8 +153,14 @@ def link_reports(*, source: Report, target: Report, kind: str, by: StaffUser) ->
 
 
 def set_legal_hold(*, report: Report, by: StaffUser, hold: bool) -> None:
+    """Put a report on legal hold (it is never destroyed while held) or release it. A release
+    restarts the retention warning: supervisors are warned again and the report is kept
+    at least the warning period from then, however long ago it was closed."""
     require(by, Action.LEGAL_HOLD, report)
     with transaction.atomic():
+        locked = _locked(report)
+        if locked.legal_hold and not hold:
+            retention.restart_warning(report=locked)
         Report.objects.filter(pk=report.pk).update(legal_hold=hold)
         report.legal_hold = hold
         audit.record(action="report.legal_hold", actor=by, report_ref=report.reference, detail={"hold": hold})

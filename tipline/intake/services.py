@@ -19,7 +19,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from tipline import blobstore
-from tipline.accounts.models import Organisation, Role, StaffKey, StaffUser
+from tipline.accounts.models import CASE_ROLES, Organisation, Role, StaffKey, StaffUser
 from tipline.cases import deadlines
 from tipline.cases.acknowledgement import apply_acknowledgement
 from tipline.crypto import boxes, stream
@@ -159,15 +159,11 @@ def _active_supervisors() -> QuerySet[StaffUser]:
     return StaffUser.objects.filter(is_active=True, role_grants__role=Role.SUPERVISOR)
 
 
-# Who may read a report's content (cases.permissions: handlers and supervisors). A channel
-# recipient without one of these roles (an editor, a call taker) is not given the key.
-READER_ROLES = (Role.HANDLER, Role.SUPERVISOR)
-
-
 def _recipient_keys(channel: Channel) -> list[tuple[int, bytes]]:
     """(user id, public key) of the channel's recipients who may read reports, and every
     supervisor (who assign, so must hold the key)."""
-    recipients = channel.recipients.filter(is_active=True, role_grants__role__in=READER_ROLES).values("pk")
+    # A recipient without a case role (an editor, a call taker) is not given the key.
+    recipients = channel.recipients.filter(is_active=True, role_grants__role__in=CASE_ROLES).values("pk")
     keys = StaffKey.objects.filter(Q(user__in=recipients) | Q(user__in=_active_supervisors().values("pk")))
     return [(user_id, bytes(key)) for user_id, key in keys.values_list("user_id", "public_key")]
 

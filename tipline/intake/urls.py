@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
+from tipline import url_converters  # noqa: F401 - registers row_id
 from tipline.intake import views
 
 app_name = "intake"
@@ -12,6 +13,6 @@ urlpatterns = [
     path("portal/", views.login, name="login"),
     path("portal/report/", views.portal, name="portal"),
     path("portal/held/", views.decide_held, name="held"),
-    path("portal/files/<int:attachment_id>/", views.download, name="download"),
+    path("portal/files/<row_id:attachment_id>/", views.download, name="download"),
     path("portal/logout/", views.logout, name="logout"),
 ]

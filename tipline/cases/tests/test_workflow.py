@@ -267,6 +267,7 @@ def test_purge_destroys_content_and_keys_and_keeps_a_tombstone(org: Setup, tmp_p
     submission = _closed(org, closed_at)
     report = submission.report
     Report.objects.filter(pk=report.pk).update(last_activity_at=closed_at)
+    assert retention.warn_upcoming(now=closed_at + dt.timedelta(days=84)) == 1  # supervisors are warned first
     assert retention.purge_due() == 1
     report.refresh_from_db()
     assert report.is_purged

@@ -171,3 +171,10 @@ def test_a_report_destroyed_while_the_reporter_is_logged_in_takes_no_more_messag
     assert not report.messages.exists()
     assert not report.attachments.exists()
     assert client.get("/portal/report/").status_code == 302, "the session was closed"
+
+
+def test_a_file_number_too_long_for_the_database_is_a_404(org: Setup, client: Client) -> None:
+    _, receipt = _submit(org)
+    _login(client, receipt)
+    assert client.get("/portal/files/" + "9" * 25 + "/").status_code == 404
+    assert client.get("/portal/files/999999/").status_code == 404

@@ -1,0 +1,60 @@
+"""Human-readable names of the audit trail's action codes, for the pages and exports that
+show the trail. The code stays the record (and is shown beside the name); a code that is
+not listed here is shown as it is."""
+
+from __future__ import annotations
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+ACTION_LABELS: dict[str, Promise] = {
+    # Reading and exporting content
+    "report.read": _("Read the report"),
+    "attachment.download": _("Downloaded a file"),
+    "identity.read": _("Read the reporter's identity"),
+    "escrow.read": _("Read the report through the escrow key"),
+    "report.export_pdf": _("Exported the report as PDF"),
+    "queue.export_csv": _("Exported the list of reports as CSV"),
+    # Working on a report
+    "message.sent": _("Sent a message to the reporter"),
+    "note.add": _("Added an internal note"),
+    "report.assign": _("Assigned the report"),
+    "report.exclude": _("Excluded someone from the report"),
+    "report.acknowledge": _("Acknowledged the report"),
+    "report.in_progress": _("Marked the report in progress"),
+    "report.close": _("Closed the report"),
+    "report.labels": _("Changed the labels"),
+    "report.link": _("Linked to another report"),
+    "report.legal_hold": _("Changed the legal hold"),
+    "report.purge": _("Destroyed the report under the retention rules"),
+    # Identity disclosure
+    "disclosure.request": _("Asked for the reporter's identity"),
+    "disclosure.approve": _("Approved a request for the identity"),
+    "disclosure.refuse": _("Refused a request for the identity"),
+    # Staff accounts and the escrow key
+    "staff.locked": _("Log-in locked after failed attempts"),
+    "staff.password_changed": _("Changed their password"),
+    "staff.two_factor_reset": _("Removed a staff member's second factor"),
+    "staff.roles_changed": _("Changed a staff member's roles"),
+    "staff.activated": _("Activated a staff account"),
+    "staff.deactivated": _("Deactivated a staff account"),
+    "escrow.granted": _("Shared the escrow key"),
+    "escrow.restore_access": _("Restored a staff member's access"),
+    # Publishing
+    "publishing.submitted": _("Sent an article for review"),
+    "publishing.returned": _("Sent an article back to its author"),
+    "publishing.published": _("Published an article"),
+    "publishing.scheduled": _("Scheduled an article"),
+    "publishing.went_live": _("A scheduled article went live"),
+    "publishing.archived": _("Archived an article"),
+    "publishing.restored": _("Restored an archived article"),
+    "publishing.profile_changed": _("Changed the official profile"),
+    # Background jobs
+    "jobs.retried": _("Ran failed background jobs again"),
+}
+
+
+def action_label(code: str) -> str:
+    """The name of an action code in the current language, or the code itself when unknown."""
+    label = ACTION_LABELS.get(code)
+    return str(label) if label is not None else code

@@ -1,0 +1,106 @@
+"""Retention decides again under the row lock, and gives a week's warning before any destruction."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from tipline.accounts import services as accounts
+from tipline.cases import retention, workflow
+from tipline.cases.models import Outcome
+from tipline.conftest import PASSWORD, Setup
+from tipline.intake import services as intake
+from tipline.intake.models import Report
+from tipline.jobs.models import Job
+
+NOW = timezone.now()
+
+
+def _closed(org: Setup, *, days_ago: int) -> Report:
+    version = org.channel.current_questionnaire()
+    assert version is not None
+    report = intake.submit_report(
+        channel=org.channel, questionnaire=version, answers={"what": "x", "kind": "Fraud"}
+    ).report
+    closed_at = NOW - dt.timedelta(days=days_ago)
+    workflow.close_report(
+        report=report,
+        by=org.handler,
+        private_key=accounts.unlock_private_key(user=org.handler, password=PASSWORD),
+        outcome=Outcome.objects.get(code="unsubstantiated"),
+        reason="No evidence",
+        now=closed_at,
+    )
+    Report.objects.filter(pk=report.pk).update(last_activity_at=closed_at)
+    return Report.objects.get(pk=report.pk)
+
+
+def _listed_as_due(org: Setup) -> Report:
+    """A report past its retention time whose warning period is over, as purge_due lists it."""
+    report = _closed(org, days_ago=100)
+    assert retention.warn_upcoming(now=NOW - dt.timedelta(days=16)) == 1
+    listed = Report.objects.select_related("channel").get(pk=report.pk)
+    assert retention.purge_on(listed) is not None
+    assert retention.purge_on(listed) <= NOW  # type: ignore[operator]
+    return listed
+
+
+def test_a_hold_set_after_the_report_was_listed_still_stops_the_purge(org: Setup) -> None:
+    listed = _listed_as_due(org)
+    workflow.set_legal_hold(report=Report.objects.get(pk=listed.pk), by=org.supervisor, hold=True)
+    assert retention.purge_report(report=listed, now=NOW) is False
+    assert not Report.objects.get(pk=listed.pk).is_purged
+
+
+def test_reporter_activity_after_the_report_was_listed_still_stops_the_purge(org: Setup) -> None:
+    listed = _listed_as_due(org)
+    Report.objects.filter(pk=listed.pk).update(last_activity_at=NOW)
+    assert retention.purge_report(report=listed, now=NOW) is False
+    assert not Report.objects.get(pk=listed.pk).is_purged
+
+
+def test_a_report_due_and_warned_is_destroyed(org: Setup) -> None:
+    listed = _listed_as_due(org)
+    assert retention.purge_due(now=NOW) == 1
+    assert Report.objects.get(pk=listed.pk).is_purged
+
+
+def test_a_report_is_not_destroyed_before_the_supervisors_were_warned(org: Setup) -> None:
+    report = _closed(org, days_ago=100)
+    assert retention.purge_due(now=NOW) == 0
+    assert retention.warn_upcoming(now=NOW) == 1
+    assert retention.purge_due(now=NOW + dt.timedelta(days=6)) == 0
+    assert retention.purge_due(now=NOW + dt.timedelta(days=7, minutes=1)) == 1
+    assert Report.objects.get(pk=report.pk).is_purged
+
+
+@pytest.mark.parametrize("warned_before_the_hold", [True, False])
+def test_releasing_a_hold_on_a_long_closed_report_gives_a_weeks_warning(
+    org: Setup, warned_before_the_hold: bool
+) -> None:
+    org.supervisor.email = "sup@example.org"
+    org.supervisor.save()
+    report = _closed(org, days_ago=200)
+    if warned_before_the_hold:
+        assert retention.warn_upcoming(now=NOW - dt.timedelta(days=116)) == 1
+    workflow.set_legal_hold(report=report, by=org.supervisor, hold=True)
+    assert retention.purge_due(now=NOW) == 0
+    workflow.set_legal_hold(report=report, by=org.supervisor, hold=False)
+
+    assert retention.purge_due(now=NOW) == 0, "released: not destroyed within the hour"
+    assert retention.warn_upcoming(now=NOW) == 1
+    warning = Job.objects.filter(kind="cases.staff_email", payload__kind="purge_ahead").latest("pk")
+    assert warning.payload["purge_on"] == (NOW + dt.timedelta(days=7)).date().isoformat()
+    assert retention.purge_due(now=NOW + dt.timedelta(days=6, hours=23)) == 0
+    assert retention.purge_due(now=NOW + dt.timedelta(days=7, minutes=1)) == 1
+    assert Report.objects.get(pk=report.pk).is_purged
+
+
+def test_releasing_a_report_that_was_not_held_keeps_the_warning_already_given(org: Setup) -> None:
+    report = _closed(org, days_ago=86)
+    assert retention.warn_upcoming(now=NOW) == 1
+    workflow.set_legal_hold(report=report, by=org.supervisor, hold=False)  # was not held: nothing restarts
+    assert Report.objects.get(pk=report.pk).purge_warned_at is not None
+    assert retention.warn_upcoming(now=NOW) == 0
