@@ -42,6 +42,64 @@ def check_not_locked(*, username: str) -> None:
         raise AccountLocked(until)
 
 
+def _fresh(throttle: LoginThrottle, now: dt.datetime, window: dt.timedelta) -> None:
+    if throttle.updated_at < now - window or (throttle.locked_until and throttle.locked_until <= now):
+        throttle.failures, throttle.locked_until = 0, None
+
+
+def _lock(throttle: LoginThrottle, now: dt.datetime, window: dt.timedelta) -> None:
+    throttle.failures, throttle.locked_until = 0, now + window
+    audit.record(
+        action="staff.locked",
+        actor=throttle.user,
+        detail={"attempts": settings.TIPLINE_LOGIN_ATTEMPTS, "seconds": settings.TIPLINE_LOGIN_LOCK_SECONDS},
+    )
+
+
+def take_attempt(*, username: str) -> None:
+    """Count a password attempt before its (slow, memory-hard) check, so that attempts sent
+    all at once cannot all pass while the first ones are still being checked. At most
+    ``TIPLINE_LOGIN_ATTEMPTS`` are counted; one more locks the username. Settle each with
+    :func:`settle_attempt`. Raises :class:`AccountLocked`."""
+    now = _now()
+    window = dt.timedelta(seconds=settings.TIPLINE_LOGIN_LOCK_SECONDS)
+    with transaction.atomic():
+        throttle, _ = LoginThrottle.objects.select_for_update().get_or_create(
+            key=_key(username), defaults={"updated_at": now}
+        )
+        if throttle.locked_until and throttle.locked_until > now:
+            raise AccountLocked(throttle.locked_until)
+        _fresh(throttle, now, window)
+        if throttle.failures >= settings.TIPLINE_LOGIN_ATTEMPTS:
+            _lock(throttle, now, window)
+        else:
+            throttle.failures += 1
+        throttle.updated_at = now
+        throttle.save()
+    if throttle.locked_until is not None:
+        raise AccountLocked(throttle.locked_until)
+
+
+def settle_attempt(*, username: str, right: bool, user: StaffUser | None = None) -> None:
+    """After the check of an attempt counted by :func:`take_attempt`: a right password gives
+    its count back (the wrong ones before it still count); a wrong one keeps it, and locks
+    the username when the limit is reached (raising :class:`AccountLocked`)."""
+    now = _now()
+    window = dt.timedelta(seconds=settings.TIPLINE_LOGIN_LOCK_SECONDS)
+    with transaction.atomic():
+        throttle = LoginThrottle.objects.select_for_update().filter(key=_key(username)).first()
+        if throttle is None or throttle.locked_until is not None:
+            return
+        throttle.user = throttle.user or user
+        if right:
+            throttle.failures = max(0, throttle.failures - 1)
+        elif throttle.failures >= settings.TIPLINE_LOGIN_ATTEMPTS:
+            _lock(throttle, now, window)
+        throttle.save()
+    if throttle.locked_until is not None:
+        raise AccountLocked(throttle.locked_until)
+
+
 def record_failure(*, username: str, user: StaffUser | None = None) -> None:
     """Count one failed step; lock (and audit ``staff.locked``) at the configured limit.
 
@@ -54,21 +112,13 @@ def record_failure(*, username: str, user: StaffUser | None = None) -> None:
         throttle, _ = LoginThrottle.objects.select_for_update().get_or_create(
             key=_key(username), defaults={"updated_at": now, "user": user}
         )
-        if throttle.updated_at < now - window or (throttle.locked_until and throttle.locked_until <= now):
-            throttle.failures, throttle.locked_until = 0, None
+        _fresh(throttle, now, window)
         throttle.failures += 1
         throttle.updated_at = now
         throttle.user = throttle.user or user
-        locked = throttle.failures >= settings.TIPLINE_LOGIN_ATTEMPTS
-        if locked:
-            throttle.failures, throttle.locked_until = 0, now + window
+        if throttle.failures >= settings.TIPLINE_LOGIN_ATTEMPTS:
+            _lock(throttle, now, window)
         throttle.save()
-        if locked:
-            audit.record(
-                action="staff.locked",
-                actor=throttle.user,
-                detail={"attempts": settings.TIPLINE_LOGIN_ATTEMPTS, "seconds": settings.TIPLINE_LOGIN_LOCK_SECONDS},
-            )
     if throttle.locked_until is not None:
         raise AccountLocked(throttle.locked_until)
 

@@ -132,12 +132,13 @@ def authenticate_staff(*, username: str, password: str) -> StaffUser:
     when this failure locks) or :class:`WrongPassword`; an unknown username
     fails exactly like a wrong password.
     """
-    lockout.check_not_locked(username=username)
+    lockout.take_attempt(username=username)  # counted before the slow check: bursts are limited too
     user = authenticate(None, username=username, password=password)
     if not isinstance(user, StaffUser):
         known = StaffUser.objects.filter(username=username).first()
-        lockout.record_failure(username=username, user=known)
+        lockout.settle_attempt(username=username, right=False, user=known)
         raise WrongPassword
+    lockout.settle_attempt(username=username, right=True, user=user)
     return user
 
 

@@ -129,3 +129,20 @@ def test_stale_rows_are_purged_but_not_current_locks(org: Setup, client: Client)
     LoginThrottle.objects.update(updated_at=timezone.now() - dt.timedelta(hours=1))
     assert lockout.purge_stale() == 1
     assert LoginThrottle.objects.get().user == org.handler
+
+
+def test_password_attempts_sent_all_at_once_are_limited_too(org: Setup, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each attempt is counted before its slow check: with five in flight, a sixth is refused."""
+    from tipline.accounts.exceptions import AccountLocked
+
+    for _ in range(5):
+        lockout.take_attempt(username="handler")  # five checks still running
+    with pytest.raises(AccountLocked):
+        lockout.take_attempt(username="handler")
+    assert AuditEntry.objects.filter(action="staff.locked").count() == 1
+
+
+def test_a_right_password_does_not_wipe_the_wrong_ones_before_it(org: Setup, client: Client) -> None:
+    assert _fail_passwords(client, "handler", 3) == [400, 400, 400]
+    assert password_step(client, "handler", PASSWORD).status_code == 302  # on to the second step
+    assert _fail_passwords(Client(enforce_csrf_checks=True), "handler", 2) == [400, 429]
