@@ -344,9 +344,9 @@ class AuditTrailPage:
         expect(page.get_by_role("heading", level=1)).to_contain_text("Audit trail")
 
     def actions(self) -> list[str]:
-        """What was done, oldest first (the page lists the newest first)."""
+        """The code of what was done (shown under its name), oldest first (the page lists the newest first)."""
         table = self.page.get_by_role("table")
         columns = [text.strip() for text in table.get_by_role("columnheader").all_inner_texts()]
         what = columns.index("What")
         rows = table.locator("tbody").get_by_role("row").all()
-        return [row.get_by_role("cell").nth(what).inner_text().strip() for row in reversed(rows)]
+        return [row.get_by_role("cell").nth(what).locator("code").inner_text().strip() for row in reversed(rows)]
