@@ -58,6 +58,8 @@ def test_database_urls() -> None:
     assert "WAL" in sqlite["OPTIONS"]["init_command"]  # type: ignore[index]
     pg = envconfig.database_from_url("postgres://u:p%40ss@db.example:6543/tl?sslmode=require")
     assert (pg["USER"], pg["PASSWORD"], pg["HOST"], pg["PORT"], pg["NAME"]) == ("u", "p@ss", "db.example", "6543", "tl")
-    assert pg["OPTIONS"] == {"sslmode": "require"}
+    assert pg["OPTIONS"] == {"sslmode": "require", "options": "-c max_parallel_workers_per_gather=0"}
+    chosen = envconfig.database_from_url("postgres://u@db/tl?options=-c%20work_mem%3D64MB")
+    assert chosen["OPTIONS"] == {"options": "-c work_mem=64MB"}
     with pytest.raises(ImproperlyConfigured, match="TIPLINE_DATABASE_URL"):
         envconfig.database_from_url("mysql://x")
