@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from pathlib import Path
 from types import TracebackType
@@ -15,11 +16,12 @@ from typing import Any
 CHECKOUT = Path(__file__).resolve().parent.parent
 
 
-class Service:
+class Service(ABC):
     """A service used with ``with``: leaving the block calls ``close``, which undoes the start."""
 
+    @abstractmethod
     def stop(self) -> None:
-        raise NotImplementedError
+        """Stop what the service started (safe to call twice)."""
 
     def close(self) -> None:
         self.stop()

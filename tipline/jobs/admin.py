@@ -9,10 +9,23 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext_lazy
 
 from tipline.jobs import services
 from tipline.jobs.models import Job
+
+# Plural by the "count" key of the mapping they are formatted with.
+_QUEUED = ngettext_lazy("%(count)d job queued to run now.", "%(count)d jobs queued to run now.", "count")
+_ALREADY_ACTIVE = ngettext_lazy(
+    "%(count)d job left as it is: a job doing the same work is already waiting or running.",
+    "%(count)d jobs left as they are: a job doing the same work is already waiting or running.",
+    "count",
+)
+_NOT_RETRYABLE = ngettext_lazy(
+    "%(count)d job left as it is: only dead or failed jobs can be run again.",
+    "%(count)d jobs left as they are: only dead or failed jobs can be run again.",
+    "count",
+)
 
 
 @admin.register(Job)
@@ -50,38 +63,13 @@ class JobAdmin(admin.ModelAdmin[Job]):
         outcome = services.retry_now(
             job_ids=queryset.values_list("pk", flat=True), now=timezone.now(), actor=request.user, via="admin"
         )
-        if outcome.queued:
-            count = len(outcome.queued)
-            self.message_user(
-                request,
-                ngettext("%(count)d job queued to run now.", "%(count)d jobs queued to run now.", count)
-                % {"count": count},
-                messages.SUCCESS,
-            )
-        if outcome.already_active:
-            count = len(outcome.already_active)
-            self.message_user(
-                request,
-                ngettext(
-                    "%(count)d job left as it is: a job doing the same work is already waiting or running.",
-                    "%(count)d jobs left as they are: a job doing the same work is already waiting or running.",
-                    count,
-                )
-                % {"count": count},
-                messages.WARNING,
-            )
-        if outcome.not_retryable:
-            count = len(outcome.not_retryable)
-            self.message_user(
-                request,
-                ngettext(
-                    "%(count)d job left as it is: only dead or failed jobs can be run again.",
-                    "%(count)d jobs left as they are: only dead or failed jobs can be run again.",
-                    count,
-                )
-                % {"count": count},
-                messages.WARNING,
-            )
+        for ids, text, level in (
+            (outcome.queued, _QUEUED, messages.SUCCESS),
+            (outcome.already_active, _ALREADY_ACTIVE, messages.WARNING),
+            (outcome.not_retryable, _NOT_RETRYABLE, messages.WARNING),
+        ):
+            if ids:
+                self.message_user(request, text % {"count": len(ids)}, level)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

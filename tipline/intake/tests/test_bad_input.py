@@ -181,9 +181,10 @@ def test_a_file_over_the_limit_brings_the_form_back_with_the_answers_and_the_ide
     assert _nothing_stored()
 
 
-def test_a_reply_with_a_file_over_the_limit_comes_back_with_the_message(
+def _in_the_portal_with_a_1_kb_file_limit(
     org: Setup, client: Client, settings: object
-) -> None:
+) -> tuple[services.Submission, SimpleUploadedFile, str]:
+    """A reporter logged in to the portal; a 5 KB file over a 1 KB limit; the portal's CSRF token."""
     version = org.channel.current_questionnaire()
     assert version is not None
     submission = services.submit_report(
@@ -193,7 +194,13 @@ def test_a_reply_with_a_file_over_the_limit_comes_back_with_the_message(
     client.post("/portal/", {"csrfmiddlewaretoken": token, "receipt": submission.receipt})
     settings.TIPLINE_MAX_FILE_SIZE = 1024  # type: ignore[attr-defined]
     big = SimpleUploadedFile("big.txt", b"x" * 5000, content_type="text/plain")
-    token = csrf_token(client, "/portal/report/")
+    return submission, big, csrf_token(client, "/portal/report/")
+
+
+def test_a_reply_with_a_file_over_the_limit_comes_back_with_the_message(
+    org: Setup, client: Client, settings: object
+) -> None:
+    submission, big, token = _in_the_portal_with_a_1_kb_file_limit(org, client, settings)
     response = client.post(
         "/portal/report/", {"csrfmiddlewaretoken": token, "body": "Here is the contract", "files": big}
     )
@@ -207,16 +214,7 @@ def test_a_reply_with_a_file_over_the_limit_comes_back_with_the_message(
 def test_a_view_that_cannot_show_its_form_again_still_gets_the_error_page(
     org: Setup, client: Client, settings: object
 ) -> None:
-    version = org.channel.current_questionnaire()
-    assert version is not None
-    submission = services.submit_report(
-        channel=org.channel, questionnaire=version, answers={"what": "x", "kind": "Fraud"}
-    )
-    token = csrf_token(client, "/portal/")
-    client.post("/portal/", {"csrfmiddlewaretoken": token, "receipt": submission.receipt})
-    settings.TIPLINE_MAX_FILE_SIZE = 1024  # type: ignore[attr-defined]
-    big = SimpleUploadedFile("big.txt", b"x" * 5000, content_type="text/plain")
-    token = csrf_token(client, "/portal/report/")
+    _, big, token = _in_the_portal_with_a_1_kb_file_limit(org, client, settings)
     response = client.post("/portal/held/", {"csrfmiddlewaretoken": token, "f": big})
     assert response.status_code == 413
     assert "1.0\xa0KB" in response.content.decode()
