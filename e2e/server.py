@@ -10,6 +10,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from contextlib import suppress
 from dataclasses import dataclass
@@ -26,6 +27,7 @@ from tipline.testing import free_port
 REPO_ROOT = Path(__file__).resolve().parent.parent
 TIPLINE = Path(sys.executable).with_name("tipline")
 KDF_COST = "t=1,m=8M"
+SHM = Path("/dev/shm")  # noqa: S108 - memory-backed on purpose
 WORKERS = 2
 THREADS = 4
 START_TIMEOUT_SECONDS = 60.0
@@ -213,6 +215,7 @@ class TiplineServer:
         try:
             self.stop()
         finally:
+            shutil.rmtree(self.clean_dir, ignore_errors=True)
             self.database.drop()
 
     def log_bytes(self) -> bytes:
@@ -230,7 +233,8 @@ class TiplineServer:
         }
 
     def leftover_clean_files(self) -> list[Path]:
-        return list(self.clean_dir.rglob("*"))
+        """Files left in the cleaning folder, apart from the table of client limits kept there on purpose."""
+        return [path for path in self.clean_dir.rglob("*") if not path.name.startswith("tipline-limits-")]
 
 
 @dataclass(frozen=True)
@@ -247,8 +251,9 @@ def new_server(*, backend: str, database: Database, workdir: Path) -> TiplineSer
     """A server not yet prepared or started, with its own data, store and cleaning folders."""
     data_dir = workdir / "data"
     data_dir.mkdir(parents=True)
-    clean_dir = workdir / "clean"  # a private TIPLINE_CLEAN_DIR, so leftovers can be seen
-    clean_dir.mkdir()
+    # A private TIPLINE_CLEAN_DIR, so leftovers can be seen; memory-backed as in production
+    # (the limits table shared by the server's processes is kept only in such a folder).
+    clean_dir = Path(tempfile.mkdtemp(prefix="tipline-e2e-clean-", dir=SHM if SHM.is_dir() else workdir))
     return TiplineServer(
         backend=backend,
         port=free_port(),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,11 +28,23 @@ class Setup:
     other_handler: StaffUser
 
 
+@pytest.fixture(scope="session")
+def _limits_file() -> Iterator[Path]:
+    """One client-limits table per test process, in the memory-backed folder as in production."""
+    path = Path("/dev/shm") / f"tipline-test-limits-{os.getpid()}"  # noqa: S108 - memory-backed on purpose
+    yield path
+    path.unlink(missing_ok=True)
+
+
 @pytest.fixture(autouse=True)
-def _private_stores(tmp_path: Path, settings: object) -> Iterator[None]:
-    """Each test gets its own attachment store and a clean cache (rate limits)."""
+def _private_stores(tmp_path: Path, settings: object, _limits_file: Path) -> Iterator[None]:
+    """Each test gets its own attachment store, a clean cache and clean rate limits."""
     from django.core.cache import cache
 
+    from tipline import client_limits
+
+    settings.TIPLINE_LIMITS_FILE = _limits_file  # type: ignore[attr-defined]
+    client_limits.clear()
     settings.TIPLINE_STORAGE_URL = f"file://{tmp_path / 'attachments'}"  # type: ignore[attr-defined]
     # Unit tests render templates without running collectstatic.
     settings.STORAGES = {  # type: ignore[attr-defined]

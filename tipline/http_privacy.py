@@ -3,17 +3,15 @@
 Reporters must leave no trace: the client address, user agent and any referrer
 from another site are removed from every request before any view, logger or
 error report can see them. Rate limiting uses an in-memory tag instead: an HMAC of the address
-under a random key that lives only in this process and changes every day.
+under a random key that lives only in memory and changes every day.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import hmac
+import ipaddress
 import logging
-import secrets
-import threading
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
@@ -21,6 +19,8 @@ from django.conf import settings
 from django.core.exceptions import DisallowedHost
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseForbidden
 from django.template.loader import render_to_string
+
+from tipline import client_limits
 
 _IDENTIFYING_HEADERS = (
     "HTTP_X_FORWARDED_FOR",
@@ -51,28 +51,22 @@ CONTENT_SECURITY_POLICY = "; ".join(
 PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), interest-cohort=(), browsing-topics=()"
 
 
-class _DailyKey:
-    """A random HMAC key held in memory and replaced at each new UTC day."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._day: dt.date | None = None
-        self._key = b""
-
-    def current(self) -> bytes:
-        today = dt.datetime.now(dt.UTC).date()
-        with self._lock:
-            if today != self._day:
-                self._day, self._key = today, secrets.token_bytes(32)
-            return self._key
-
-
-_daily_key = _DailyKey()
-
-
 def client_tag(address: str) -> str:
-    """An opaque, day-scoped tag for a client address; the address itself is not kept."""
-    return hmac.new(_daily_key.current(), address.encode(), hashlib.sha256).hexdigest()[:32]
+    """An opaque, day-scoped tag for a client address; the address itself is not kept.
+
+    An IPv6 client is tagged by its /64 network: one subscriber usually holds a whole
+    /64 and could otherwise take a fresh allowance with every address in it. The key
+    changes every UTC day and is shared by the server's processes (``client_limits``).
+    """
+    try:
+        parsed = ipaddress.ip_address(address)
+    except ValueError:
+        name = address
+    else:
+        if isinstance(parsed, ipaddress.IPv6Address) and parsed.ipv4_mapped is not None:
+            parsed = parsed.ipv4_mapped
+        name = str(ipaddress.ip_network(f"{parsed}/64", strict=False)) if parsed.version == 6 else str(parsed)
+    return hmac.new(client_limits.day_key(), name.encode(), hashlib.sha256).hexdigest()[:32]
 
 
 def _meta_key(header: str) -> str:

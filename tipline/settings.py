@@ -10,6 +10,7 @@ import django_stubs_ext
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from tipline import client_limits
 from tipline.crypto.kdf import KdfCost
 from tipline.envconfig import (
     database_from_url,
@@ -137,6 +138,9 @@ TIPLINE_LOGIN_ATTEMPTS = env_int("TIPLINE_LOGIN_ATTEMPTS", 5, minimum=1)
 TIPLINE_LOGIN_LOCK_SECONDS = env_int("TIPLINE_LOGIN_LOCK_SECONDS", 15 * 60, minimum=60)
 TIPLINE_RECEIPT_ATTEMPTS = env_int("TIPLINE_RECEIPT_ATTEMPTS", 10, minimum=1)
 TIPLINE_RECEIPT_WINDOW_SECONDS = env_int("TIPLINE_RECEIPT_WINDOW_SECONDS", 3600, minimum=60)
+# Those allowances, and the day's key of the client tag, in one table every server process
+# maps from the memory-backed folder (one file per data folder; see tipline.client_limits).
+TIPLINE_LIMITS_FILE = TIPLINE_CLEAN_DIR / client_limits.file_name(DATA_DIR)
 # Behind a reverse proxy: the header in which the proxy passes the visitor's address (used
 # only for the in-memory rate-limit tag, then dropped), and the addresses it connects from.
 TIPLINE_CLIENT_ADDRESS_HEADER = env_str("TIPLINE_CLIENT_ADDRESS_HEADER", "")

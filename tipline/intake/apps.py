@@ -15,6 +15,7 @@ class IntakeConfig(AppConfig):
         from django.conf import settings  # noqa: PLC0415 - settings are ready only now
 
         from tipline.crypto import kdf  # noqa: PLC0415
+        from tipline.intake import checks  # noqa: F401, PLC0415 - registers the system checks
 
         slots = settings.TIPLINE_KDF_SLOTS
         if not slots:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
 import unicodedata
@@ -13,12 +12,11 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from tipline import blobstore
+from tipline import blobstore, client_limits
 from tipline.accounts.models import CASE_ROLES, Organisation, Role, StaffKey, StaffUser
 from tipline.cases import deadlines
 from tipline.cases.acknowledgement import apply_acknowledgement
@@ -250,32 +248,27 @@ def submit_report(
 # ---------------------------------------------------------------- receipts
 
 
-def _throttle_key(client_tag: str) -> str:
-    return f"receipt-attempts:{client_tag}"
+RECEIPT_SCOPE = "receipt-attempts"
 
 
 def _take_attempt(client_tag: str) -> None:
     """Count a log-in attempt before its derivation, so that attempts sent all at once
     are limited too; ``TooManyReceiptAttempts`` once the window's allowance is used up.
-    The window runs from the first attempt (later ones do not extend it)."""
-    key = _throttle_key(client_tag)
-    window = settings.TIPLINE_RECEIPT_WINDOW_SECONDS
-    if cache.add(key, 1, timeout=window):
-        count = 1
-    else:
-        try:
-            count = cache.incr(key)
-        except ValueError:  # expired between the two calls
-            cache.set(key, 1, timeout=window)
-            count = 1
-    if count > settings.TIPLINE_RECEIPT_ATTEMPTS:
+    The window runs from the first attempt (later ones do not extend it), and the count
+    is shared by every server process."""
+    allowed = client_limits.take(
+        RECEIPT_SCOPE,
+        client_tag,
+        limit=settings.TIPLINE_RECEIPT_ATTEMPTS,
+        window=settings.TIPLINE_RECEIPT_WINDOW_SECONDS,
+    )
+    if not allowed:
         raise TooManyReceiptAttempts
 
 
 def _give_back_attempt(client_tag: str) -> None:
     """A right receipt does not count against the allowance; the wrong ones before it still do."""
-    with contextlib.suppress(ValueError):  # the window ended meanwhile
-        cache.decr(_throttle_key(client_tag))
+    client_limits.give_back(RECEIPT_SCOPE, client_tag)
 
 
 def open_with_receipt(*, receipt_text: str, client_tag: str) -> tuple[Report, bytes]:

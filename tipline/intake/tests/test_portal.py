@@ -136,13 +136,13 @@ def test_a_right_receipt_does_not_wipe_the_wrong_ones_before_it(org: Setup, clie
 
 def test_an_attempt_is_counted_before_its_derivation(org: Setup, monkeypatch: pytest.MonkeyPatch) -> None:
     """Attempts sent all at once each wait for a derivation; they must not all pass the check first."""
-    from django.core.cache import cache
+    from tipline import client_limits
 
     seen: list[int] = []
     derive = services._receipt_secrets
 
     def watched(*args: object, **kwargs: object) -> object:
-        seen.append(cache.get("receipt-attempts:burst"))
+        seen.append(client_limits.used(services.RECEIPT_SCOPE, "burst"))
         return derive(*args, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(services, "_receipt_secrets", watched)

@@ -13,7 +13,6 @@ import secrets
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -21,6 +20,7 @@ from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
+from tipline import client_limits
 from tipline.publishing import background, languages
 from tipline.publishing.exceptions import InvalidToken, TooManyRequests
 from tipline.publishing.mail import send_message, site_url
@@ -67,15 +67,7 @@ def unsubscribe_url(subscription: Subscription) -> str:
 
 
 def _throttle(client_tag: str) -> None:
-    key = f"publishing:subscribe:{client_tag}"
-    if cache.add(key, 1, timeout=3600):
-        return
-    try:
-        count = cache.incr(key)
-    except ValueError:
-        cache.set(key, 1, timeout=3600)
-        return
-    if count > settings.TIPLINE_SUBSCRIBE_ATTEMPTS:
+    if not client_limits.take("subscribe", client_tag, limit=settings.TIPLINE_SUBSCRIBE_ATTEMPTS, window=3600):
         raise TooManyRequests
 
 
