@@ -153,7 +153,7 @@ TIPLINE_TRUSTED_PROXIES = env_list("TIPLINE_TRUSTED_PROXIES", ["127.0.0.1", "::1
 
 # Cookies, HTTPS and headers.
 TIPLINE_SECURE_COOKIES = env_bool("TIPLINE_SECURE_COOKIES", True)
-SESSION_ENGINE = "django.contrib.sessions.backends.db"
+SESSION_ENGINE = "tipline.session_vault"  # database sessions, see session_vault.SessionStore
 SESSION_COOKIE_NAME = "tipline_session"
 SESSION_COOKIE_SECURE = TIPLINE_SECURE_COOKIES
 SESSION_COOKIE_HTTPONLY = True

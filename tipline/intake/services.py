@@ -161,8 +161,11 @@ def _recipient_keys(channel: Channel) -> list[tuple[int, bytes]]:
     """(user id, public key) of the channel's recipients who may read reports, and every
     supervisor (who assign, so must hold the key)."""
     # A recipient without a case role (an editor, a call taker) is not given the key.
-    recipients = channel.recipients.filter(is_active=True, role_grants__role__in=CASE_ROLES).values("pk")
-    keys = StaffKey.objects.filter(Q(user__in=recipients) | Q(user__in=_active_supervisors().values("pk")))
+    keys = (
+        StaffKey.objects.filter(user__is_active=True, user__role_grants__role__in=CASE_ROLES)
+        .filter(Q(user__role_grants__role=Role.SUPERVISOR) | Q(user__channels=channel))
+        .distinct()
+    )
     return [(user_id, bytes(key)) for user_id, key in keys.values_list("user_id", "public_key")]
 
 
