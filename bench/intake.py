@@ -209,8 +209,14 @@ def new_reporter(port: int, case: Case, answers_: dict[str, Any], jpeg: bytes) -
     return Visitor(client, content_type, body)
 
 
-def new_login_visitor(port: int, receipt: str) -> Visitor:
-    client = WebClient(HOST, port)
+def login_source(index: int) -> str:
+    """A loopback address per returning reporter: reporters log in from addresses of their
+    own, and the app limits receipt attempts per address across all its processes."""
+    return f"127.0.{1 + index // 250}.{1 + index % 250}"
+
+
+def new_login_visitor(port: int, receipt: str, source: str) -> Visitor:
+    client = WebClient(HOST, port, source)
     page = client.get(LOGIN_PATH)
     token = input_value(page.body, "csrfmiddlewaretoken")
     if page.status != 200 or not token:
@@ -420,7 +426,9 @@ class ProfileRun:
         for concurrency in CONCURRENCIES:
 
             def make_users(count: int = concurrency) -> list[Visitor]:
-                return [new_login_visitor(server.port, receipts[i % len(receipts)]) for i in range(count)]
+                return [
+                    new_login_visitor(server.port, receipts[i % len(receipts)], login_source(i)) for i in range(count)
+                ]
 
             per_user = per_user_count(concurrency, argon2 + 0.01, self.options.login_seconds)
             result, summary = timed_phase(
@@ -703,6 +711,7 @@ def main(argv: list[str]) -> int:
             "file": {"name": FILE_NAME, "bytes": size, "type": "image/jpeg"},
             "phase_target_seconds": options.phase_seconds,
             "concurrencies": list(CONCURRENCIES),
+            "login_sources": "one loopback address per virtual reporter (127.0.x.y), as reporters come from their own",
         },
     }
     first, *others = profiles

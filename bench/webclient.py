@@ -61,8 +61,9 @@ class CookieJar:
 class WebClient:
     """One virtual user: a persistent connection to the app and its own cookies."""
 
-    def __init__(self, host: str, port: int) -> None:
+    def __init__(self, host: str, port: int, source: str | None = None) -> None:
         self.host, self.port = host, port
+        self.source_address = (source, 0) if source else None  # a loopback address of its own
         self.jar = CookieJar()
         self._connection: http.client.HTTPConnection | None = None
         self._last_used = 0.0
@@ -76,7 +77,9 @@ class WebClient:
         if time.monotonic() - self._last_used > IDLE_RECONNECT_SECONDS:
             self.close()  # as a browser would, never reuse a connection the server may have timed out
         if self._connection is None:
-            self._connection = http.client.HTTPConnection(self.host, self.port, timeout=TIMEOUT_SECONDS)
+            self._connection = http.client.HTTPConnection(
+                self.host, self.port, timeout=TIMEOUT_SECONDS, source_address=self.source_address
+            )
         headers = {"Host": f"{self.host}:{self.port}", "Accept": "text/html"}
         if self.jar.values:
             headers["Cookie"] = self.jar.header()
