@@ -114,7 +114,10 @@ class LabelsForm(forms.Form):
 
 class LinkForm(forms.Form):
     target = forms.CharField(label=_("Other report's reference"), max_length=16)
-    kind = forms.ChoiceField(label=_("Kind"), choices=ReportLink.Kind.choices)
+    # "Sent twice" links are made by Tipline itself, from the form page's token.
+    kind = forms.ChoiceField(
+        label=_("Kind"), choices=[(k.value, k.label) for k in (ReportLink.Kind.RELATED, ReportLink.Kind.DUPLICATE)]
+    )
 
 
 class DisclosureRequestForm(forms.Form):

@@ -74,6 +74,9 @@ class ReportLink(models.Model):
     class Kind(models.TextChoices):
         RELATED = "related", _("Related")
         DUPLICATE = "duplicate", _("Duplicate of")
+        # Made by Tipline: the same form page sent more than once (a double click without
+        # JavaScript); the source is the earlier copy, the target the one sent last.
+        SENT_TWICE = "sent_twice", _("Earlier copy, sent again as")
 
     source = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="links_out")
     target = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="links_in")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
+import secrets
 from collections.abc import Iterable
 from typing import Any, cast
 
@@ -54,6 +56,10 @@ def _field_for(question: dict[str, Any]) -> forms.Field | None:
     return field
 
 
+FORM_TOKEN_BYTES = 16
+FORM_TOKEN_PATTERN = re.compile(r"[A-Za-z0-9_-]{22,64}")
+
+
 class ReportForm(forms.Form):
     """The answers of one questionnaire version, plus the optional identity."""
 
@@ -71,6 +77,9 @@ class ReportForm(forms.Form):
     # The questionnaire version the page was made from: a form sent after the questions
     # changed is shown again rather than stored against questions the reporter never saw.
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    # A random token of this page, so that the page sent twice (a double click without
+    # JavaScript) is recognised; only a digest of it is stored with the report.
+    form_token = forms.CharField(widget=forms.HiddenInput, required=False)
 
     def __init__(
         self,
@@ -83,6 +92,7 @@ class ReportForm(forms.Form):
     ) -> None:
         super().__init__(*args, **kwargs)
         self.initial.setdefault("version", version)
+        self.initial.setdefault("form_token", secrets.token_urlsafe(FORM_TOKEN_BYTES))
         self.schema = schema
         self.expected_version = version
         self.file_counts = file_counts or {}
@@ -98,6 +108,11 @@ class ReportForm(forms.Form):
         if identity_allowed:
             identity.widget.attrs["autocomplete"] = "off"
             self.fields["identity"] = identity
+
+    def clean_form_token(self) -> str:
+        """A token that is not one this site makes is ignored, not an error."""
+        token = str(self.cleaned_data.get("form_token") or "")
+        return token if FORM_TOKEN_PATTERN.fullmatch(token) else ""
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}

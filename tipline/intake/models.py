@@ -211,6 +211,9 @@ class Report(models.Model):
     answers_ct = models.BinaryField(null=True)
     # Identity: encrypted with its own key, which is sealed only to supervisors.
     identity_ct = models.BinaryField(null=True)
+    # A digest of the random token of the form page it was sent from (empty for other
+    # channels): the same form sent twice (a double click) is recognised and linked.
+    form_digest = models.CharField(max_length=32, blank=True, default="")
 
     objects = ReportQuerySet.as_manager()
 
@@ -223,6 +226,7 @@ class Report(models.Model):
             models.Index(fields=["assignee", "-created_at"], name="live_assignee_created", condition=LIVE),
             models.Index(fields=["channel", "-created_at"], name="live_channel_created", condition=LIVE),
             models.Index(fields=["next_due_at"], name="live_next_due", condition=LIVE),
+            models.Index(fields=["form_digest"], name="form_digest", condition=~models.Q(form_digest="")),
         ]
 
     def __str__(self) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import unicodedata
@@ -18,8 +19,10 @@ from django.utils import timezone
 
 from tipline import blobstore, client_limits
 from tipline.accounts.models import CASE_ROLES, Organisation, Role, StaffKey, StaffUser
+from tipline.audit import services as audit
 from tipline.cases import deadlines
 from tipline.cases.acknowledgement import apply_acknowledgement
+from tipline.cases.models import ReportLink
 from tipline.crypto import boxes, stream
 from tipline.crypto import receipt as receipts
 from tipline.crypto.errors import DecryptionFailed, MalformedReceipt
@@ -186,12 +189,14 @@ def submit_report(
     answers: dict[str, Any],
     files: Sequence[IncomingFile] = (),
     identity: str = "",
+    form_token: str = "",
 ) -> Submission:
     """Encrypt and store a report; return its receipt only after the commit.
 
     The one Argon2id derivation and all encryption happen before the short
     transaction, which writes every row or none. Files written to the store
-    before a failed commit are deleted again.
+    before a failed commit are deleted again. ``form_token`` is the random token of
+    the form page: copies of one page (a double click) are linked once committed.
     """
     salt, escrow_public_key = Organisation.objects.values_list("receipt_salt", "escrow_public_key").get(pk=1)
     receipt = receipts.new_receipt()
@@ -229,6 +234,7 @@ def submit_report(
                 receipt_wrapped_key=boxes.encrypt(secrets_.wrap_key, report_key),
                 answers_ct=answers_ct,
                 identity_ct=identity_ct,
+                form_digest=form_digest(form_token),
             )
             for grant in key_grants:
                 grant.report = report
@@ -244,8 +250,50 @@ def submit_report(
     except BaseException:
         delete_blobs(written)
         raise
+    link_copies(report)
     held = [a for a in attachments if a.state == Attachment.State.HELD]
     return Submission(report=report, receipt=receipt, report_key=report_key, held=held)
+
+
+# ---------------------------------------------------------------- one form page sent twice
+
+COPIES_WINDOW = timedelta(hours=1)
+
+
+def form_digest(token: str) -> str:
+    """What is kept of a form page's random token: a digest, never the token itself."""
+    if not token:
+        return ""
+    return hashlib.blake2b(token.encode(), digest_size=16, person=b"tipline-form").hexdigest()
+
+
+def link_copies(report: Report) -> None:
+    """Link every report sent from the same form page as ``report`` to the copy sent last.
+
+    Without JavaScript a double click sends the form twice: two reports are stored, and
+    the browser shows the receipt of the request it sent last, most likely the one stored
+    last. Nothing is deleted (either could be the one the reporter holds); handlers see
+    "earlier copy, sent again as …" and work on the last one. Each copy runs this after
+    its own commit, so the copy committed last always sees the others; a link both make
+    at the same moment is made once (``get_or_create``).
+    """
+    if not report.form_digest:
+        return
+    around = (report.created_at - COPIES_WINDOW, report.created_at + COPIES_WINDOW)
+    copies = list(
+        Report.objects.filter(form_digest=report.form_digest, created_at__range=around)
+        .order_by("created_at", "pk")
+        .values_list("pk", "reference")
+    )
+    *earlier, (last_pk, last_reference) = copies
+    for pk, reference in earlier:
+        with transaction.atomic():
+            _, created = ReportLink.objects.get_or_create(
+                source_id=pk, target_id=last_pk, defaults={"kind": ReportLink.Kind.SENT_TWICE}
+            )
+            if created:
+                detail = {"target": last_reference, "kind": ReportLink.Kind.SENT_TWICE.value}
+                audit.record(action="report.link", report_ref=reference, detail=detail)
 
 
 # ---------------------------------------------------------------- receipts

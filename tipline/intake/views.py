@@ -88,6 +88,7 @@ def submit(request: HttpRequest, slug: str) -> HttpResponse:
                 answers=form.answers(),
                 files=files,
                 identity=form.cleaned_data.get("identity", ""),
+                form_token=form.cleaned_data.get("form_token", ""),
             )
         except OSError as failure:  # nothing was stored: submit_report writes all or nothing
             raise_if_no_room(failure)
