@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
@@ -250,7 +250,10 @@ def submit_report(
     except BaseException:
         delete_blobs(written)
         raise
-    link_copies(report)
+    try:
+        link_copies(report)
+    except DatabaseError:  # the report is stored: a missing link must not cost the reporter the receipt
+        log.warning("Could not link the copies of report %s sent from one form page", report.reference, exc_info=True)
     held = [a for a in attachments if a.state == Attachment.State.HELD]
     return Submission(report=report, receipt=receipt, report_key=report_key, held=held)
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+import pytest
+from django.db import DatabaseError
 from django.test import Client
 from django.utils import timezone
 
@@ -113,3 +115,15 @@ def test_staff_cannot_make_a_sent_twice_link_by_hand() -> None:
     from tipline.cases.forms import LinkForm
 
     assert ReportLink.Kind.SENT_TWICE not in dict(LinkForm.base_fields["kind"].choices)  # type: ignore[attr-defined]
+
+
+def test_a_failure_to_link_does_not_cost_the_reporter_the_receipt(
+    org: Setup, client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(report: Report) -> None:
+        raise DatabaseError("database is locked")
+
+    monkeypatch.setattr(services, "link_copies", broken)
+    csrf, form_token = _page(client)
+    assert _send(client, csrf, form_token) == 302
+    assert re.search(r'id="receipt">[\d ]+<', client.get("/receipt/").content.decode())
