@@ -24,6 +24,17 @@ class Message(models.Model):
         return f"message {self.pk} on {self.report}"
 
 
+# The outcomes Tipline starts with (migration 0003), by code: while an admin keeps the name
+# they were given, they are shown in the reader's language.
+BUILT_IN_OUTCOME_NAMES = {
+    "substantiated": ("Substantiated", _("Substantiated")),
+    "unsubstantiated": ("Unsubstantiated", _("Unsubstantiated")),
+    "out_of_scope": ("Out of scope", _("Out of scope")),
+    "referred": ("Referred to another authority", _("Referred to another authority")),
+    "malicious": ("Malicious report", _("Malicious report")),
+}
+
+
 class Outcome(models.Model):
     """How a closed report ended. The list is configurable; 'malicious' protects people reported on."""
 
@@ -37,7 +48,9 @@ class Outcome(models.Model):
         ordering = ["order", "name"]
 
     def __str__(self) -> str:
-        return self.name
+        """The name, translated for a built-in outcome whose name was not changed."""
+        english, translated = BUILT_IN_OUTCOME_NAMES.get(self.code, ("", ""))
+        return str(translated) if english and self.name == english else self.name
 
 
 class Label(models.Model):
