@@ -240,27 +240,16 @@ def settle_roles(*, user: StaffUser, before: frozenset[str], by: StaffUser) -> N
     if after == before:
         return
     detail: dict[str, object] = {"user": user.get_username(), "before": sorted(before), "after": sorted(after)}
-    detail |= _drop_keys_beyond(user, before, after)
+    detail |= _drop_keys_beyond(user, after)
     audit.record(action="staff.roles_changed", actor=by, detail=detail)
 
 
-def _drop_keys_beyond(user: StaffUser, before: frozenset[str], roles: frozenset[str]) -> dict[str, object]:
-    """Delete the keys the new roles no longer justify.
-
-    Without a case role: every report key. A supervisor who stays a handler keeps only
-    what a handler would hold: the reports assigned to them and those of channels they
-    receive; every other report key came with supervision and goes with it.
-    """
+def _drop_keys_beyond(user: StaffUser, roles: frozenset[str]) -> dict[str, object]:
     dropped: dict[str, object] = {}
     if Role.ADMIN not in roles and EscrowGrant.objects.filter(user=user).delete()[0]:
         dropped["escrow_key_removed"] = True
-    report_keys = ReportKeyGrant.objects.filter(user=user)
-    if roles & CASE_ROLES and Role.SUPERVISOR in before - roles:
-        report_keys = report_keys.exclude(report__assignee=user).exclude(report__channel__recipients=user)
-    elif roles & CASE_ROLES:
-        report_keys = report_keys.none()
-    if removed := report_keys.delete()[0]:
-        dropped["report_keys_removed"] = removed
+    if not roles & CASE_ROLES:
+        dropped["report_keys_removed"] = ReportKeyGrant.objects.filter(user=user).delete()[0]
     if Role.SUPERVISOR not in roles:
         approved = DisclosureRequest.objects.filter(requested_by=user, state=DisclosureRequest.State.APPROVED)
         identity_keys = IdentityKeyGrant.objects.filter(user=user)
