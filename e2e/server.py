@@ -253,7 +253,7 @@ def new_server(*, backend: str, database: Database, workdir: Path) -> TiplineSer
     data_dir.mkdir(parents=True)
     # A private TIPLINE_CLEAN_DIR, so leftovers can be seen; memory-backed as in production
     # (the limits table shared by the server's processes is kept only in such a folder).
-    clean_dir = Path(tempfile.mkdtemp(prefix="tipline-e2e-clean-", dir=SHM if SHM.is_dir() else workdir))
+    clean_dir = Path(tempfile.mkdtemp(prefix="tipline-e2e-clean-", dir=SHM))
     return TiplineServer(
         backend=backend,
         port=free_port(),

@@ -4,25 +4,29 @@ server process, kept in memory only.
 The server runs several processes; an allowance counted in each of them apart
 would let a client make N times the limit. The counts live instead in one
 small table mapped by every process from a file in a memory-backed folder
-(``TIPLINE_CLEAN_DIR``, ``/dev/shm`` by default): nothing reaches a disk and a
-reboot forgets it all.
+(``TIPLINE_CLEAN_DIR``, ``/dev/shm`` by default): it is never written to a
+filesystem on disk (like any memory it can be swapped), outlives a restart of
+the server and is gone at a reboot.
 
 The table holds the day's random HMAC key of :func:`tipline.http_privacy.client_tag`
-too, so that every process gives one client the same tag; the first process
-to see a new UTC day writes a new key over the old one: yesterday's tags can no
-longer be made, so their slots are never matched again and are reused as their
-windows end. A slot holds a 16-byte
-digest of scope and tag, the end of its window and a count; no address is ever
-in it.
+too, so that every process gives one client the same tag. The first process to
+see a new UTC day writes a new key over the old one, and the key only ever moves
+forwards (a caller still on yesterday gets today's key), so the processes never
+disagree. Yesterday's tags can no longer be made: their slots are never matched
+again and are reused. A slot holds a 16-byte digest of scope and tag, the end of
+its window and a count; no address is ever in it. Processes of the server's own
+user can read the file, as they can the uploads being cleaned beside it.
 
-Where the folder is not memory-backed (the key would rest on a disk) or the file
-is not this user's own, the table is kept in this process's memory alone, with
-a warning: the limits then hold per process, as they would with Django's local
-cache.
+Where the file cannot be used safely (the folder is not memory-backed, so the key
+would rest on a disk; the file is another user's, readable by others, hard-linked
+or of another size), the table is kept in this process's memory alone, with a
+warning: the limits then hold per process, as they would with Django's local cache.
+A file of another size is never truncated: running processes may have it mapped.
 
-Layout: a 64-byte header (magic, day number, key) and ``SLOTS`` slots of 32
-bytes. A slot is found by its digest with a short linear probe; a full probe
-reuses the slot whose window ends first.
+Layout (version 1, in the file name and the magic): a 64-byte header (magic, day
+number, key) and ``SLOTS`` slots of 32 bytes. A slot is found by its digest with a
+short linear probe; when every probed slot is live, the least-used one is reused
+(then the one whose window ends first), so a client at its limit is forgotten last.
 """
 
 from __future__ import annotations
@@ -57,7 +61,7 @@ _MEMORY_FILESYSTEMS = frozenset({"tmpfs", "ramfs"})
 
 def file_name(data_dir: Path) -> str:
     """The table's file name for one installation (its data folder), in the memory-backed folder."""
-    return f"tipline-limits-{hashlib.blake2b(str(data_dir).encode(), digest_size=8).hexdigest()}"
+    return f"tipline-limits-v1-{hashlib.blake2b(str(data_dir).encode(), digest_size=8).hexdigest()}"
 
 
 def memory_backed(path: Path, mountinfo: str | None = None) -> bool:
@@ -98,11 +102,17 @@ class Table:
             self._map = mmap.mmap(-1, size)
         else:
             with self._file_lock():
-                if os.fstat(self._descriptor).st_size != size:  # new, or from a version with another size
-                    os.ftruncate(self._descriptor, 0)
+                found = os.fstat(self._descriptor).st_size
+                if found == 0:  # new: zero-filled to its size
                     os.ftruncate(self._descriptor, size)
-            self._map = mmap.mmap(self._descriptor, size)
-            self.shared = True
+            if found not in (0, size):  # never truncate what running processes may have mapped
+                log.warning("Client limits kept per process: %s has an unexpected size (%d bytes)", path, found)
+                os.close(self._descriptor)
+                self._descriptor = None
+                self._map = mmap.mmap(-1, size)
+            else:
+                self._map = mmap.mmap(self._descriptor, size)
+                self.shared = True
         self.pid = os.getpid()  # a forked child opens its own: a flock is shared with an inherited descriptor
 
     def close(self) -> None:
@@ -137,10 +147,10 @@ class Table:
         with self._locked():
             magic, stored_day, stored_key = HEADER.unpack_from(self._map, 0)
             key = bytes(stored_key)
-            if magic != MAGIC or stored_day != day:
-                key = secrets.token_bytes(KEY_BYTES)  # written over yesterday's, which is gone
+            if magic != MAGIC or stored_day < day:  # only ever forwards: a late caller keeps today's
+                key, stored_day = secrets.token_bytes(KEY_BYTES), day  # over yesterday's, which is gone
                 HEADER.pack_into(self._map, 0, MAGIC, day, key)
-            self._local = (day, key)
+            self._local = (stored_day, key)
         return key
 
     # ------------------------------------------------------------ counting
@@ -173,20 +183,24 @@ class Table:
             self._map[HEADER.size :] = bytes(len(self._map) - HEADER.size)
 
     def _find(self, digest: bytes, now: float) -> tuple[int, int, int]:
-        """(offset, window end, count) of ``digest``'s slot; a free or the stalest slot if absent."""
+        """(offset, window end, count) of ``digest``'s slot, or of the slot it may take.
+
+        A free or expired slot is taken first. When every slot of the probe is live, the
+        one with the fewest uses goes (then the one whose window ends first): a client at
+        its limit is the last to be forgotten, so a flood of new tags evicts itself.
+        """
         start = int.from_bytes(digest[:8], "little") % self.slots
-        spare: tuple[int, int] | None = None  # (window end, offset) of the best slot to reuse
+        spare: tuple[int, int, int] | None = None  # (count, window end, offset) of the slot to reuse
         for step in range(PROBES):
             offset = HEADER.size + ((start + step) % self.slots) * SLOT.size
             found, end, count = SLOT.unpack_from(self._map, offset)
             if found == digest:
                 return offset, end, count
-            if found == _EMPTY_DIGEST or end <= now:
-                end = 0
-            if spare is None or end < spare[0]:
-                spare = (end, offset)
+            candidate = (0, 0, offset) if found == _EMPTY_DIGEST or end <= now else (count, end, offset)
+            if spare is None or candidate < spare:
+                spare = candidate
         assert spare is not None  # noqa: S101 - PROBES > 0
-        return spare[1], 0, 0
+        return spare[2], 0, 0
 
 
 def _open_private_file(path: Path) -> int | None:
@@ -203,7 +217,7 @@ def _open_private_file(path: Path) -> int | None:
         log.warning("Client limits kept per process: %s", error.strerror)
         return None
     info = os.fstat(descriptor)
-    if not stat.S_ISREG(info.st_mode) or info.st_uid != os.geteuid() or info.st_mode & 0o077:
+    if not stat.S_ISREG(info.st_mode) or info.st_uid != os.geteuid() or info.st_mode & 0o077 or info.st_nlink != 1:
         os.close(descriptor)  # made by someone else, or readable by others: not trusted with the key
         log.warning("Client limits kept per process: %s is not a private file of this user", path)
         return None

@@ -2,8 +2,9 @@
 
 Reporters must leave no trace: the client address, user agent and any referrer
 from another site are removed from every request before any view, logger or
-error report can see them. Rate limiting uses an in-memory tag instead: an HMAC of the address
-under a random key that lives only in memory and changes every day.
+error report can see them. Rate limiting uses a tag instead: an HMAC of the address under a
+random key that is kept in memory (the memory-backed table of ``client_limits``, shared by the
+server's processes) and written over every day.
 """
 
 from __future__ import annotations
@@ -58,6 +59,10 @@ def client_tag(address: str) -> str:
     /64 and could otherwise take a fresh allowance with every address in it. The key
     changes every UTC day and is shared by the server's processes (``client_limits``).
     """
+    if address.startswith("[") and "]" in address:  # "[2001:db8::1]:443", as some proxies pass it
+        address = address[1 : address.index("]")]
+    elif address.count(":") == 1:  # "192.0.2.1:5678"
+        address = address.split(":", 1)[0]
     try:
         parsed = ipaddress.ip_address(address)
     except ValueError:

@@ -34,6 +34,9 @@ class SessionStore(db.SessionStore):
     def _get_new_session_key(self) -> str:
         return get_random_string(32, VALID_KEY_CHARS)
 
+    async def _aget_new_session_key(self) -> str:
+        return self._get_new_session_key()
+
 
 class SessionVaultMiddleware:
     """Reads the vault cookie and sets a new one when a view created a vault key."""

@@ -110,9 +110,12 @@ def test_a_forked_process_opens_the_table_again_and_still_shares_it() -> None:
     assert first.shared
     pid = os.fork()
     if pid == 0:  # the child: a descriptor of its own (a flock would be shared with the parent's)
-        ok = client_limits.table() is not first and client_limits.table().shared
-        ok = ok and all(client_limits.take("forked", "tag", limit=5, window=60) for _ in range(2))
-        os._exit(0 if ok else 1)
+        ok = False
+        try:
+            ok = client_limits.table() is not first and client_limits.table().shared
+            ok = ok and all(client_limits.take("forked", "tag", limit=5, window=60) for _ in range(2))
+        finally:
+            os._exit(0 if ok else 1)  # never back into the test session
     _, status = os.waitpid(pid, 0)
     assert os.waitstatus_to_exitcode(status) == 0
     assert client_limits.table() is first
@@ -136,7 +139,7 @@ def test_give_back_undoes_one_use_and_never_goes_below_zero() -> None:
     assert table.count(_digest(3), now=2.0) == 1
 
 
-def test_a_full_table_reuses_the_slot_whose_window_ends_first() -> None:
+def test_a_full_table_reuses_the_slot_whose_window_ends_first_among_the_least_used() -> None:
     table = Table(None, slots=2)
     table.take(_digest(1), limit=9, window=100, now=0.0)  # ends at 100
     table.take(_digest(2), limit=9, window=500, now=0.0)  # ends at 500
@@ -144,6 +147,47 @@ def test_a_full_table_reuses_the_slot_whose_window_ends_first() -> None:
     assert table.count(_digest(1), now=2.0) == 0
     assert table.count(_digest(2), now=2.0) == 1
     assert table.count(_digest(3), now=2.0) == 1
+
+
+def test_a_flood_of_new_tags_does_not_free_a_client_at_its_limit() -> None:
+    table = Table(None, slots=4)
+    for _ in range(3):
+        table.take(_digest(99), limit=3, window=3600, now=0.0)
+    assert not table.take(_digest(99), limit=3, window=3600, now=1.0)
+    for n in range(1000):  # many new clients, one use each, all in the same slots
+        table.take(_digest(n), limit=3, window=3600, now=2.0)
+    assert not table.take(_digest(99), limit=3, window=3600, now=3.0), "still at its limit"
+
+
+def test_the_key_only_moves_forwards_so_a_late_caller_at_midnight_does_not_split_the_day() -> None:
+    table, other = Table(None), Table(None)
+    other._map = table._map  # two processes on one table
+    tuesday = table.day_key(20001)
+    assert other.day_key(20000) == tuesday, "a caller still on Monday gets the stored key, not a new one"
+    assert table.day_key(20001) == tuesday
+    assert other.day_key(20001) == tuesday
+
+
+@needs_shm
+def test_a_file_of_another_size_is_left_alone(shm_file: Path, caplog: pytest.LogCaptureFixture) -> None:
+    shm_file.write_bytes(b"x" * 100)
+    shm_file.chmod(0o600)
+    assert not Table(shm_file).shared
+    assert shm_file.read_bytes() == b"x" * 100, "never truncated under processes that may map it"
+    assert "unexpected size" in caplog.text
+
+
+@needs_shm
+def test_a_hard_link_is_not_trusted(shm_file: Path, caplog: pytest.LogCaptureFixture) -> None:
+    other = shm_file.with_name(shm_file.name + "-other")
+    other.write_bytes(b"")
+    other.chmod(0o600)
+    os.link(other, shm_file)
+    try:
+        assert not Table(shm_file).shared
+    finally:
+        other.unlink()
+    assert "not a private file" in caplog.text
 
 
 def test_a_new_day_brings_a_new_key_written_over_the_old_one() -> None:
@@ -177,6 +221,13 @@ def test_ipv6_clients_are_tagged_by_their_64_network() -> None:
     assert client_tag("2001:db8:1:2::1") != client_tag("2001:db8:1:3::1")
     assert client_tag("::ffff:192.0.2.1") == client_tag("192.0.2.1")
     assert client_tag("192.0.2.1") != client_tag("192.0.2.2")
+
+
+def test_a_port_given_with_the_address_does_not_make_a_new_client() -> None:
+    from tipline.http_privacy import client_tag
+
+    assert client_tag("192.0.2.1:5678") == client_tag("192.0.2.1:5679") == client_tag("192.0.2.1")
+    assert client_tag("[2001:db8:1:2::1]:443") == client_tag("2001:db8:1:2::9")
 
 
 @needs_shm
