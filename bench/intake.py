@@ -28,6 +28,7 @@ import json
 import os
 import random
 import re
+import secrets
 import signal
 import statistics
 import tempfile
@@ -137,12 +138,23 @@ def _values(answers_: dict[str, Any]) -> list[str]:
     return [v for value in answers_.values() for v in (value if isinstance(value, list) else [value])]
 
 
+# The form page's own random token (the app links reports sent twice from one page).
+# Bodies are built once with this stand-in; each submission gets a fresh token of the
+# same length, as a browser does by loading the page anew.
+FORM_TOKEN_STAND_IN = "T" * 22
+
+
 def form_fields(token: str, answers_: dict[str, Any]) -> list[tuple[str, str]]:
-    fields = [("csrfmiddlewaretoken", token)]
+    fields = [("csrfmiddlewaretoken", token), ("form_token", FORM_TOKEN_STAND_IN)]
     for key, value in answers_.items():
         fields += [(f"q_{key}", v) for v in (value if isinstance(value, list) else [value])]
     fields.append(("identity", ""))
     return fields
+
+
+def with_fresh_form_token(body: bytes) -> bytes:
+    fresh = secrets.token_urlsafe(16)  # 22 characters, like the stand-in: Content-Length holds
+    return body.replace(FORM_TOKEN_STAND_IN.encode(), fresh.encode(), 1)
 
 
 def make_jpeg(target: Path, size: int = FILE_BYTES) -> int:
@@ -236,7 +248,7 @@ def _problem(response: Response) -> str:
 def submit(visitor: Visitor) -> str | None:
     """One submission as a new visit: only the CSRF cookie of the form page is sent."""
     visitor.client.jar.keep_only({CSRF_COOKIE})
-    response = visitor.client.post(FORM_PATH, visitor.body, visitor.content_type)
+    response = visitor.client.post(FORM_PATH, with_fresh_form_token(visitor.body), visitor.content_type)
     if response.status == 302 and response.location.endswith(RECEIPT_PATH):
         return None
     return _problem(response)
@@ -465,11 +477,13 @@ class ProfileRun:
             "files_acknowledged": self.tally.files,
             "attachments_sent_cleaned": stored["attachments_sent"],
             "attachments_held_uncleaned": stored["attachments_held"],
+            "linked_as_sent_twice": stored["linked_as_sent_twice"],  # every submission is a page of its own
         }
         stored_check["ok"] = (
             stored["reports"] == self.tally.reports
             and stored["attachments_sent"] == self.tally.files
             and stored["attachments_held"] == 0
+            and stored["linked_as_sent_twice"] == 0
         )
         return {
             "kdf_cost": self.cost,
@@ -645,7 +659,8 @@ def print_profile(name: str, profile: dict[str, Any]) -> None:
     print(
         f"Stored: {check['reports_stored']}/{check['reports_acknowledged']} reports, "
         f"{check['attachments_sent_cleaned']}/{check['files_acknowledged']} files cleaned and sent, "
-        f"{check['attachments_held_uncleaned']} held; errors {profile['errors']}"
+        f"{check['attachments_held_uncleaned']} held, {check['linked_as_sent_twice']} linked as sent twice; "
+        f"errors {profile['errors']}"
     )
 
 

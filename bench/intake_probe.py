@@ -180,10 +180,12 @@ def measure_stages(path: Path, name: str, repeat: int) -> dict[str, Any]:
 
 
 def stored_rows() -> dict[str, int]:
+    from tipline.cases.models import ReportLink  # noqa: PLC0415
     from tipline.intake.models import Attachment, Report  # noqa: PLC0415
 
     return {
         "reports": Report.objects.count(),
+        "linked_as_sent_twice": ReportLink.objects.filter(kind=ReportLink.Kind.SENT_TWICE).count(),
         "attachments_sent": Attachment.objects.filter(state=Attachment.State.SENT).count(),
         "attachments_held": Attachment.objects.filter(state=Attachment.State.HELD).count(),
     }
@@ -332,7 +334,7 @@ def measure_requests(answers: dict[str, Any], path: Path, name: str, repeat: int
     (encryption happens as the store consumes the stream) is measured in the
     same calls, so the parts add up even on a busy machine.
     """
-    from bench.intake import CSRF_COOKIE, FORM_PATH, form_fields  # noqa: PLC0415
+    from bench.intake import CSRF_COOKIE, FORM_PATH, form_fields, with_fresh_form_token  # noqa: PLC0415
     from bench.webclient import FilePart, input_value, multipart  # noqa: PLC0415
     from tipline import blobstore  # noqa: PLC0415
     from tipline.crypto import kdf  # noqa: PLC0415
@@ -365,7 +367,7 @@ def measure_requests(answers: dict[str, Any], path: Path, name: str, repeat: int
 
         def post(content_type: str = content_type, body: bytes = body) -> None:
             call.jar.keep_only({CSRF_COOKIE})
-            status, _ = call("POST", FORM_PATH, body, content_type)
+            status, _ = call("POST", FORM_PATH, with_fresh_form_token(body), content_type)
             if status != 302:
                 msg = f"in-process POST gave {status}"
                 raise RuntimeError(msg)
