@@ -11,9 +11,10 @@ the server and is gone at a reboot.
 The table holds the day's random HMAC key of :func:`tipline.http_privacy.client_tag`
 too, so that every process gives one client the same tag. The first process to
 see a new UTC day writes a new key over the old one, and the key only ever moves
-forwards (a caller still on yesterday gets today's key), so the processes never
-disagree. Yesterday's tags can no longer be made: their slots are never matched
-again and are reused. A slot holds a 16-byte digest of scope and tag, the end of
+forwards (a caller still on yesterday gets today's key; a key of a day further
+ahead, from a clock that ran fast, is replaced), so the processes never disagree.
+Yesterday's tags can no longer be made: their slots are never matched again and
+are reused. A slot holds a 16-byte digest of scope and tag, the end of
 its window and a count; no address is ever in it. Processes of the server's own
 user can read the file, as they can the uploads being cleaned beside it.
 
@@ -147,8 +148,10 @@ class Table:
         with self._locked():
             magic, stored_day, stored_key = HEADER.unpack_from(self._map, 0)
             key = bytes(stored_key)
-            if magic != MAGIC or stored_day < day:  # only ever forwards: a late caller keeps today's
-                key, stored_day = secrets.token_bytes(KEY_BYTES), day  # over yesterday's, which is gone
+            # Only forwards, by one day at most: a caller still on yesterday keeps today's key,
+            # and a key from a clock that ran ahead is replaced, not kept until that day comes.
+            if magic != MAGIC or stored_day not in (day, day + 1):
+                key, stored_day = secrets.token_bytes(KEY_BYTES), day  # over the old one, which is gone
                 HEADER.pack_into(self._map, 0, MAGIC, day, key)
             self._local = (stored_day, key)
         return key

@@ -88,8 +88,8 @@ class ReportLink(models.Model):
         RELATED = "related", _("Related")
         DUPLICATE = "duplicate", _("Duplicate of")
         # Made by Tipline: the same form page sent more than once (a double click without
-        # JavaScript); the source is the earlier copy, the target the one sent last.
-        SENT_TWICE = "sent_twice", _("Earlier copy, sent again as")
+        # JavaScript); every later copy points at the first.
+        SENT_TWICE = "sent_twice", _("Sent from the same form page as")
 
     source = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="links_out")
     target = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="links_in")

@@ -71,6 +71,7 @@ def purge_report(*, report: Report, now: datetime | None = None) -> bool:
         report.identity_grants.all().delete()
         report.reminders.all().delete()
         report.lookup_id = report.receipt_wrapped_key = report.answers_ct = report.identity_ct = None
+        report.form_digest = ""
         report.assignee = None
         report.purged_at = now
         report.save()

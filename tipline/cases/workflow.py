@@ -139,6 +139,9 @@ def link_reports(*, source: Report, target: Report, kind: str, by: StaffUser) ->
     require(by, Action.LINK, target)
     if source.pk == target.pk:
         raise InvalidTransition
+    made_by_tipline = ReportLink.objects.filter(source=source, target=target, kind=ReportLink.Kind.SENT_TWICE)
+    if made_by_tipline.exists():  # copies of one form page stay marked as such
+        raise InvalidTransition
     with transaction.atomic():
         link, _ = ReportLink.objects.update_or_create(
             source=source, target=target, defaults={"kind": kind, "created_by": by}

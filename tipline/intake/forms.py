@@ -79,7 +79,7 @@ class ReportForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
     # A random token of this page, so that the page sent twice (a double click without
     # JavaScript) is recognised; only a digest of it is stored with the report.
-    form_token = forms.CharField(widget=forms.HiddenInput, required=False)
+    form_token = forms.CharField(widget=forms.HiddenInput(attrs={"autocomplete": "off"}), required=False)
 
     def __init__(
         self,
@@ -93,6 +93,7 @@ class ReportForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.initial.setdefault("version", version)
         self.initial.setdefault("form_token", secrets.token_urlsafe(FORM_TOKEN_BYTES))
+        self.fields["form_token"].validators.clear()  # a foreign token (even with a NUL) is ignored in clean
         self.schema = schema
         self.expected_version = version
         self.file_counts = file_counts or {}

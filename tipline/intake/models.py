@@ -211,9 +211,9 @@ class Report(models.Model):
     answers_ct = models.BinaryField(null=True)
     # Identity: encrypted with its own key, which is sealed only to supervisors.
     identity_ct = models.BinaryField(null=True)
-    # A digest of the random token of the form page it was sent from (empty for other
-    # channels): the same form sent twice (a double click) is recognised and linked.
-    form_digest = models.CharField(max_length=32, blank=True, default="")
+    # A keyed digest of the random token of the form page it was sent from, kept for two
+    # hours (empty for other channels and after that): copies of one page are linked.
+    form_digest = models.CharField(max_length=32, blank=True, default="", db_default="")
 
     objects = ReportQuerySet.as_manager()
 

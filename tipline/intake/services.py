@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import logging
 import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.db import DatabaseError, transaction
+from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
@@ -252,7 +253,7 @@ def submit_report(
         raise
     try:
         link_copies(report)
-    except DatabaseError:  # the report is stored: a missing link must not cost the reporter the receipt
+    except Exception:  # the report is stored: nothing after the commit may cost the reporter the receipt
         log.warning("Could not link the copies of report %s sent from one form page", report.reference, exc_info=True)
     held = [a for a in attachments if a.state == Attachment.State.HELD]
     return Submission(report=report, receipt=receipt, report_key=report_key, held=held)
@@ -264,39 +265,55 @@ COPIES_WINDOW = timedelta(hours=1)
 
 
 def form_digest(token: str) -> str:
-    """What is kept of a form page's random token: a digest, never the token itself."""
+    """What is kept of a form page's random token, and only for ``COPIES_WINDOW``: a keyed
+    digest (the pepper, kept outside the database), so that a copy of the database cannot
+    confirm which report a token, found in a seized browser, sent."""
     if not token:
         return ""
-    return hashlib.blake2b(token.encode(), digest_size=16, person=b"tipline-form").hexdigest()
+    return hmac.new(settings.TIPLINE_PEPPER, b"form-page:" + token.encode(), hashlib.blake2b).hexdigest()[:32]
 
 
 def link_copies(report: Report) -> None:
-    """Link every report sent from the same form page as ``report`` to the copy sent last.
+    """Link every report sent from the same form page as ``report`` to the first of them.
 
-    Without JavaScript a double click sends the form twice: two reports are stored, and
-    the browser shows the receipt of the request it sent last, most likely the one stored
-    last. Nothing is deleted (either could be the one the reporter holds); handlers see
-    "earlier copy, sent again as …" and work on the last one. Each copy runs this after
-    its own commit, so the copy committed last always sees the others; a link both make
-    at the same moment is made once (``get_or_create``).
+    Without JavaScript a double click sends the form twice: both copies are stored, and
+    the reporter holds the receipt of only one of them, which the server cannot tell
+    (the browser keeps the answer to the request it sent last, and requests may finish
+    in any order). Nothing is deleted; the copies of one page in one channel are linked
+    to the first, so handlers see the group and answer on every copy. Each copy runs
+    this after its own commit, so the one committed last sees them all and makes every
+    missing link (a link is made once, whoever makes it).
     """
     if not report.form_digest:
         return
-    around = (report.created_at - COPIES_WINDOW, report.created_at + COPIES_WINDOW)
-    copies = list(
-        Report.objects.filter(form_digest=report.form_digest, created_at__range=around)
+    same_page = (
+        Report.objects.exclude(form_digest="")  # the partial index's condition: the index is used
+        .filter(
+            form_digest=report.form_digest,
+            created_at__range=(report.created_at - COPIES_WINDOW, report.created_at + COPIES_WINDOW),
+        )
         .order_by("created_at", "pk")
-        .values_list("pk", "reference")
+        .values_list("pk", "reference", "channel_id")
     )
-    *earlier, (last_pk, last_reference) = copies
-    for pk, reference in earlier:
+    # The channel is compared here, not in SQL, so that no other index tempts the planner.
+    copies = [(pk, reference) for pk, reference, channel_id in same_page if channel_id == report.channel_id]
+    if len(copies) < 2:
+        return
+    (first_pk, first_reference), *later = copies
+    for pk, reference in later:
         with transaction.atomic():
             _, created = ReportLink.objects.get_or_create(
-                source_id=pk, target_id=last_pk, defaults={"kind": ReportLink.Kind.SENT_TWICE}
+                source_id=pk, target_id=first_pk, defaults={"kind": ReportLink.Kind.SENT_TWICE}
             )
             if created:
-                detail = {"target": last_reference, "kind": ReportLink.Kind.SENT_TWICE.value}
+                detail = {"target": first_reference, "kind": ReportLink.Kind.SENT_TWICE.value}
                 audit.record(action="report.link", report_ref=reference, detail=detail)
+
+
+def forget_form_digests(now: datetime | None = None) -> int:
+    """Blank the digests of form pages older than the window: they serve only to link copies."""
+    cutoff = (now or timezone.now()) - 2 * COPIES_WINDOW
+    return Report.objects.exclude(form_digest="").filter(created_at__lt=cutoff).update(form_digest="")
 
 
 # ---------------------------------------------------------------- receipts

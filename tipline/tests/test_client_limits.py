@@ -154,7 +154,7 @@ def test_a_flood_of_new_tags_does_not_free_a_client_at_its_limit() -> None:
     for _ in range(3):
         table.take(_digest(99), limit=3, window=3600, now=0.0)
     assert not table.take(_digest(99), limit=3, window=3600, now=1.0)
-    for n in range(1000):  # many new clients, one use each, all in the same slots
+    for n in range(1000, 2000):  # many new clients, one use each, all in the same slots
         table.take(_digest(n), limit=3, window=3600, now=2.0)
     assert not table.take(_digest(99), limit=3, window=3600, now=3.0), "still at its limit"
 
@@ -166,6 +166,14 @@ def test_the_key_only_moves_forwards_so_a_late_caller_at_midnight_does_not_split
     assert other.day_key(20000) == tuesday, "a caller still on Monday gets the stored key, not a new one"
     assert table.day_key(20001) == tuesday
     assert other.day_key(20001) == tuesday
+
+
+def test_a_key_from_a_clock_that_ran_ahead_is_replaced() -> None:
+    table = Table(None)
+    future = table.day_key(30000)
+    today = table.day_key(20000)
+    assert today != future
+    assert table.day_key(20000) == today
 
 
 @needs_shm

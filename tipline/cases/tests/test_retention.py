@@ -104,3 +104,10 @@ def test_releasing_a_report_that_was_not_held_keeps_the_warning_already_given(or
     workflow.set_legal_hold(report=report, by=org.supervisor, hold=False)  # was not held: nothing restarts
     assert Report.objects.get(pk=report.pk).purge_warned_at is not None
     assert retention.warn_upcoming(now=NOW) == 0
+
+
+def test_a_purge_forgets_the_form_page_digest(org: Setup) -> None:
+    listed = _listed_as_due(org)
+    Report.objects.filter(pk=listed.pk).update(form_digest="d" * 32)
+    assert retention.purge_report(report=listed, now=NOW) is True
+    assert Report.objects.get(pk=listed.pk).form_digest == ""

@@ -9,12 +9,17 @@ from tipline.intake import services
 
 
 class Command(BaseCommand):
-    help = "Delete held files nobody decided on, blobs left without a row by a crash, and expired sessions."
+    help = (
+        "Delete held files nobody decided on, blobs left without a row by a crash, expired sessions "
+        "and form-page digests past their use."
+    )
 
     def handle(self, *args: Any, **options: Any) -> None:
         held = services.purge_stale_held()
         orphans = services.sweep_orphan_blobs()
         sessions = session_vault.forget_expired_sessions()
+        digests = services.forget_form_digests()
         self.stdout.write(
-            f"Deleted {held} undecided held files, {orphans} orphan blobs and {sessions} expired sessions."
+            f"Deleted {held} undecided held files, {orphans} orphan blobs, {sessions} expired sessions "
+            f"and {digests} form-page digests."
         )
