@@ -265,9 +265,10 @@ COPIES_WINDOW = timedelta(hours=1)
 
 
 def form_digest(token: str) -> str:
-    """What is kept of a form page's random token, and only for ``COPIES_WINDOW``: a keyed
-    digest (the pepper, kept outside the database), so that a copy of the database cannot
-    confirm which report a token, found in a seized browser, sent."""
+    """What is kept of a form page's random token, for two windows (then blanked by
+    :func:`forget_form_digests`): a digest keyed with the pepper, kept outside the database,
+    so that a copy of the database cannot confirm which report a token, found in a seized
+    browser, sent."""
     if not token:
         return ""
     return hmac.new(settings.TIPLINE_PEPPER, b"form-page:" + token.encode(), hashlib.blake2b).hexdigest()[:32]
