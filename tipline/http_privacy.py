@@ -59,19 +59,24 @@ def client_tag(address: str) -> str:
     /64 and could otherwise take a fresh allowance with every address in it. The key
     changes every UTC day and is shared by the server's processes (``client_limits``).
     """
-    if address.startswith("[") and "]" in address:  # "[2001:db8::1]:443", as some proxies pass it
+    name = address if ":" not in address else _without_port_or_host_bits(address)  # plain IPv4: as it is
+    return hmac.new(client_limits.day_key(), name.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def _without_port_or_host_bits(address: str) -> str:
+    """``192.0.2.1:5678`` → ``192.0.2.1``; ``[2001:db8::1]:443`` and ``2001:db8::1`` → ``2001:db8::/64``;
+    an IPv4-mapped IPv6 address → the IPv4 address."""
+    if address.startswith("[") and "]" in address:  # as some proxies pass it
         address = address[1 : address.index("]")]
-    elif address.count(":") == 1:  # "192.0.2.1:5678"
+    elif address.count(":") == 1:
         address = address.split(":", 1)[0]
     try:
         parsed = ipaddress.ip_address(address)
     except ValueError:
-        name = address
-    else:
-        if isinstance(parsed, ipaddress.IPv6Address) and parsed.ipv4_mapped is not None:
-            parsed = parsed.ipv4_mapped
-        name = str(ipaddress.ip_network(f"{parsed}/64", strict=False)) if parsed.version == 6 else str(parsed)
-    return hmac.new(client_limits.day_key(), name.encode(), hashlib.sha256).hexdigest()[:32]
+        return address
+    if isinstance(parsed, ipaddress.IPv6Address) and parsed.ipv4_mapped is not None:
+        return str(parsed.ipv4_mapped)
+    return str(ipaddress.ip_network(f"{parsed}/64", strict=False)) if parsed.version == 6 else str(parsed)
 
 
 def _meta_key(header: str) -> str:
