@@ -22,12 +22,11 @@ import psycopg
 from psycopg import sql
 
 from e2e.authenticator import Authenticator
-from tipline.testing import free_port
+from tipline.testing import MEMORY_FOLDER, free_port
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 TIPLINE = Path(sys.executable).with_name("tipline")
 KDF_COST = "t=1,m=8M"
-SHM = Path("/dev/shm")  # noqa: S108 - memory-backed on purpose
 WORKERS = 2
 THREADS = 4
 START_TIMEOUT_SECONDS = 60.0
@@ -253,7 +252,7 @@ def new_server(*, backend: str, database: Database, workdir: Path) -> TiplineSer
     data_dir.mkdir(parents=True)
     # A private TIPLINE_CLEAN_DIR, so leftovers can be seen; memory-backed as in production
     # (the limits table shared by the server's processes is kept only in such a folder).
-    clean_dir = Path(tempfile.mkdtemp(prefix="tipline-e2e-clean-", dir=SHM))
+    clean_dir = Path(tempfile.mkdtemp(prefix="tipline-e2e-clean-", dir=MEMORY_FOLDER))
     return TiplineServer(
         backend=backend,
         port=free_port(),

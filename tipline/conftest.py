@@ -15,6 +15,7 @@ from tipline.accounts import services as accounts
 from tipline.accounts.models import Role, StaffUser
 from tipline.intake import services as intake
 from tipline.intake.models import Channel, FieldType, Question
+from tipline.testing import MEMORY_FOLDER
 
 PASSWORD = "correct horse battery staple"
 
@@ -31,7 +32,7 @@ class Setup:
 @pytest.fixture(scope="session")
 def _limits_file() -> Iterator[Path]:
     """One client-limits table per test process, in the memory-backed folder as in production."""
-    path = Path("/dev/shm") / f"tipline-test-limits-{os.getpid()}"  # noqa: S108 - memory-backed on purpose
+    path = MEMORY_FOLDER / f"tipline-test-limits-{os.getpid()}"
     yield path
     path.unlink(missing_ok=True)
 

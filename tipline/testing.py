@@ -10,7 +10,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email.message import EmailMessage
+from pathlib import Path
 from typing import Any
+
+# The memory-backed folder the app cleans uploads in and keeps its client-limits table in
+# by default (TIPLINE_CLEAN_DIR); tests, journeys and the bench put their own files there.
+MEMORY_FOLDER = Path("/dev/shm")  # noqa: S108 - memory-backed on purpose
 
 
 def free_port() -> int:

@@ -15,16 +15,16 @@ import pytest
 from tipline import client_limits
 from tipline.client_limits import Table
 from tipline.conftest import Setup
+from tipline.testing import MEMORY_FOLDER
 
-SHM = Path("/dev/shm")  # noqa: S108 - the memory-backed folder of production
-SHM_NOTE = f"{SHM} is not memory-backed here"
+MEMORY_NOTE = f"{MEMORY_FOLDER} is not memory-backed here"
 REPO = Path(__file__).resolve().parents[2]
-needs_shm = pytest.mark.skipif(not client_limits.memory_backed(SHM), reason=SHM_NOTE)
+needs_shm = pytest.mark.skipif(not client_limits.memory_backed(MEMORY_FOLDER), reason=MEMORY_NOTE)
 
 
 @pytest.fixture
 def shm_file() -> Iterator[Path]:
-    path = SHM / f"tipline-test-table-{os.getpid()}-{os.urandom(4).hex()}"
+    path = MEMORY_FOLDER / f"tipline-test-table-{os.getpid()}-{os.urandom(4).hex()}"
     yield path
     path.unlink(missing_ok=True)
 

@@ -10,15 +10,15 @@ from django.core.management.base import SystemCheckError
 
 from tipline import client_limits
 from tipline.intake.checks import clean_dir_is_memory_backed
+from tipline.testing import MEMORY_FOLDER
 
 REPO = Path(__file__).resolve().parents[3]
-SHM = Path("/dev/shm")  # noqa: S108 - the memory-backed folder of production
 
 
 def test_a_memory_backed_cleaning_folder_passes(settings: object) -> None:
-    if not client_limits.memory_backed(SHM):
-        pytest.skip(f"{SHM} is not memory-backed here")
-    settings.TIPLINE_CLEAN_DIR = SHM  # type: ignore[attr-defined]
+    if not client_limits.memory_backed(MEMORY_FOLDER):
+        pytest.skip(f"{MEMORY_FOLDER} is not memory-backed here")
+    settings.TIPLINE_CLEAN_DIR = MEMORY_FOLDER  # type: ignore[attr-defined]
     assert clean_dir_is_memory_backed() == []
 
 
