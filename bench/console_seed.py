@@ -120,7 +120,7 @@ def _create_staff() -> tuple[dict[str, Staff], dict[str, int]]:
 
 def _create_channels(ids: dict[str, int]) -> dict[str, tuple[int, int | None, float, int]]:
     """slug -> (channel id, questionnaire id, share, recipient id)."""
-    from tipline.intake.models import Channel  # noqa: PLC0415
+    from tipline.register.models import Channel  # noqa: PLC0415
 
     Channel.objects.update(retention_days=3650)
     out: dict[str, tuple[int, int | None, float, int]] = {}
@@ -214,7 +214,7 @@ def _store(plan: Plan, rows: list[dict[str, Any]]) -> dict[str, int]:
     from django.db import connection, transaction  # noqa: PLC0415
     from django.utils import timezone  # noqa: PLC0415
 
-    from tipline.intake.models import Report, ReportKeyGrant, new_reference  # noqa: PLC0415
+    from tipline.register.models import Report, ReportKeyGrant, new_reference  # noqa: PLC0415
 
     rng = plan.rng
     links_table = Report.labels.through._meta.db_table
@@ -254,7 +254,7 @@ def _planner_statistics() -> str:
     (what autovacuum does after a bulk load); ``ANALYZE`` where optimize left a table out."""
     from django.db import connection  # noqa: PLC0415
 
-    from tipline.intake.models import Report  # noqa: PLC0415
+    from tipline.register.models import Report  # noqa: PLC0415
 
     if connection.vendor != "sqlite":
         with connection.cursor() as cursor:
@@ -264,20 +264,19 @@ def _planner_statistics() -> str:
     list(Report.objects.live().order_by("-created_at")[:51])
     with connection.cursor() as cursor:
         cursor.execute("PRAGMA optimize")
-        cursor.execute("SELECT count(*) FROM sqlite_stat1 WHERE tbl = 'intake_report'")
+        cursor.execute("SELECT count(*) FROM sqlite_stat1 WHERE tbl = 'register_report'")
         analysed = cursor.fetchone()[0]
         if analysed:
             return "PRAGMA optimize"
         cursor.execute("ANALYZE")
-    return "ANALYZE (PRAGMA optimize on a fresh connection left intake_report without statistics)"
+    return "ANALYZE (PRAGMA optimize on a fresh connection left register_report without statistics)"
 
 
 def seed(count: int, seed_value: int) -> dict[str, Any]:
     from django.utils import timezone  # noqa: PLC0415
 
     from tipline.accounts.models import Role, StaffUser  # noqa: PLC0415
-    from tipline.cases.models import Label, Outcome  # noqa: PLC0415
-    from tipline.intake.models import Report  # noqa: PLC0415
+    from tipline.register.models import Label, Outcome, Report  # noqa: PLC0415
 
     began = time.perf_counter()
     logins, ids = _create_staff()

@@ -367,7 +367,7 @@ class ProfileRun:
             probe_env = app_environment(server.data_dir, {"TIPLINE_KDF_COST": self.cost})
             repeat = str(self.options.probe_repeat)
             file_args = ["--file", str(self.jpeg_path), "--name", FILE_NAME, "--repeat", repeat]
-            print("  in-process: file stages and submit_report ...", flush=True)
+            print("  in-process: file stages and create_report ...", flush=True)
             stages = self.probe("stages", *file_args, env=probe_env)
             answers_path = server.data_dir / "bench-answers.json"
             answers_path.write_text(json.dumps(self.answers))
@@ -553,8 +553,8 @@ def breakdown(cases: dict[str, Any], stages: dict[str, Any], service: dict[str, 
         "encryption_and_storage": request["encrypt_and_store_ms"],
         "encryption_alone": stages["encryption"]["median_ms"],
         "storage_write_fsync_alone": stages["storage"]["median_ms"],
-        "rest_of_submit_report": request["submit_report_rest_ms"],
-        "django_request_multipart_session": request["outside_submit_report_ms"],
+        "rest_of_create_report": request["create_report_rest_ms"],
+        "django_request_multipart_session": request["outside_create_report_ms"],
         "in_process_request_total": request["total_ms"],
         "http_server_and_transfer": round(latency - request["total_ms"], 1),
         "p50_latency_concurrency_1": latency,
@@ -575,8 +575,8 @@ def cpu_breakdown(cases: dict[str, Any], service: dict[str, Any]) -> dict[str, f
     c16 = cases["no_file"]["c16"].get("server_cpu_ms_per_request")
     return {
         "argon2id_derivation": request["argon2id_cpu_ms"],
-        "submit_report_besides_derivation": request["submit_report_rest_cpu_ms"],
-        "django_request_outside_submit_report": request["outside_submit_report_cpu_ms"],
+        "create_report_besides_derivation": request["create_report_rest_cpu_ms"],
+        "django_request_outside_create_report": request["outside_create_report_cpu_ms"],
         "in_process_besides_derivation": request["besides_argon2id_cpu_ms"],
         "http_server_and_wsgi": None if c1 is None else round(c1 - request["total_cpu_ms"], 2),
         "server_total_concurrency_1": c1,
@@ -646,7 +646,7 @@ def print_profile(name: str, profile: dict[str, Any]) -> None:
     )
     service = profile["service"]
     print(
-        "In-process submit_report (ms, median): receipt derivation "
+        "In-process create_report (ms, median): receipt derivation "
         f"{service['receipt_derivation']['median_ms']}, without file {service['submit_without_file']['median_ms']}, "
         f"with file {service['submit_with_file']['median_ms']}"
     )

@@ -11,7 +11,7 @@ so nothing else competes for the cores.
 - ``stages``: the file path of a submission on one file, stage by stage, with
   the app's own functions (upload spooling, ``cleaning.cleaned_copy``,
   ``stream.encrypt_chunks``, ``blobstore.LocalBlobStore.write``).
-- ``service``: stored-row check, then ``intake.services.submit_report`` called
+- ``service``: stored-row check, then ``intake.services.create_report`` called
   directly, without and with the file (the HTTP-free cost of a submission).
 """
 
@@ -36,7 +36,7 @@ from typing import Any
 def _cpu_now() -> float:
     """CPU seconds of this thread plus every child process reaped so far (the mat2 command) plus
     the children the warm mat2 helper forked (they are its children, so it reports their CPU)."""
-    from tipline.intake import cleaning  # noqa: PLC0415 - Django is set up by then
+    from tipline.register import cleaning  # noqa: PLC0415 - Django is set up by then
 
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
     return time.thread_time() + children.ru_utime + children.ru_stime + cleaning._warm.child_cpu_seconds
@@ -131,7 +131,7 @@ def measure_stages(path: Path, name: str, repeat: int) -> dict[str, Any]:
 
     from tipline import blobstore  # noqa: PLC0415
     from tipline.crypto import boxes, stream  # noqa: PLC0415
-    from tipline.intake import cleaning  # noqa: PLC0415
+    from tipline.register import cleaning  # noqa: PLC0415
 
     key = boxes.new_key()
     store_dir = Path(tempfile.mkdtemp(prefix="bench-blobs-", dir=settings.DATA_DIR))
@@ -180,8 +180,11 @@ def measure_stages(path: Path, name: str, repeat: int) -> dict[str, Any]:
 
 
 def stored_rows() -> dict[str, int]:
-    from tipline.cases.models import ReportLink  # noqa: PLC0415
-    from tipline.intake.models import Attachment, Report  # noqa: PLC0415
+    from tipline.register.models import (  # noqa: PLC0415
+        Attachment,
+        Report,
+        ReportLink,
+    )
 
     return {
         "reports": Report.objects.count(),
@@ -195,8 +198,8 @@ def measure_service(answers: dict[str, Any], path: Path, name: str, repeat: int)
     _django()
     from django.conf import settings  # noqa: PLC0415
 
-    from tipline.intake import services  # noqa: PLC0415
-    from tipline.intake.models import Channel  # noqa: PLC0415
+    from tipline.register import services  # noqa: PLC0415
+    from tipline.register.models import Channel  # noqa: PLC0415
 
     result: dict[str, Any] = {"stored_before": stored_rows()}
     channel = Channel.objects.get(slug="report")
@@ -210,13 +213,13 @@ def measure_service(answers: dict[str, Any], path: Path, name: str, repeat: int)
         services._receipt_secrets("1234567812345678")
 
     def without_file() -> None:
-        services.submit_report(channel=channel, questionnaire=questionnaire, answers=answers)
+        services.create_report(channel=channel, questionnaire=questionnaire, answers=answers)
 
     def with_file() -> None:
         spooled = _spooled_copy(path)
         try:
             incoming = services.IncomingFile(path=spooled, name=name, size=spooled.stat().st_size)
-            services.submit_report(channel=channel, questionnaire=questionnaire, answers=answers, files=[incoming])
+            services.create_report(channel=channel, questionnaire=questionnaire, answers=answers, files=[incoming])
         finally:
             spooled.unlink()
 
@@ -319,18 +322,18 @@ class _Attribution:
 def _with_rests(sample: dict[str, float]) -> dict[str, float]:
     """Add, per call, what is left outside the measured parts (so medians of rests are exact)."""
     for unit in ("_ms", "_cpu_ms"):
-        total, submit = sample[f"total{unit}"], sample.get(f"submit_report{unit}", 0.0)
+        total, submit = sample[f"total{unit}"], sample.get(f"create_report{unit}", 0.0)
         inside = sum(sample.get(f"{part}{unit}", 0.0) for part in ("argon2id", "mat2", "encrypt_and_store"))
         sample[f"besides_argon2id{unit}"] = total - sample.get(f"argon2id{unit}", 0.0)
-        sample[f"submit_report_rest{unit}"] = submit - inside
-        sample[f"outside_submit_report{unit}"] = total - submit
+        sample[f"create_report_rest{unit}"] = submit - inside
+        sample[f"outside_create_report{unit}"] = total - submit
     return sample
 
 
 def measure_requests(answers: dict[str, Any], path: Path, name: str, repeat: int) -> dict[str, Any]:
     """One whole Django request (middleware, form, service, session), without an HTTP server.
 
-    Time inside the derivation, ``submit_report``, mat2 and the blob store
+    Time inside the derivation, ``create_report``, mat2 and the blob store
     (encryption happens as the store consumes the stream) is measured in the
     same calls, so the parts add up even on a busy machine.
     """
@@ -338,11 +341,11 @@ def measure_requests(answers: dict[str, Any], path: Path, name: str, repeat: int
     from bench.webclient import FilePart, input_value, multipart  # noqa: PLC0415
     from tipline import blobstore  # noqa: PLC0415
     from tipline.crypto import kdf  # noqa: PLC0415
-    from tipline.intake import cleaning, services  # noqa: PLC0415
+    from tipline.register import cleaning, services  # noqa: PLC0415
 
     parts = _Attribution()
     parts.wrap(kdf, "derive", "argon2id")
-    parts.wrap(services, "submit_report", "submit_report")
+    parts.wrap(services, "create_report", "create_report")
     parts.wrap(cleaning, "_run_mat2", "mat2")
     parts.wrap(blobstore.LocalBlobStore, "write", "encrypt_and_store")
     call = _Wsgi()

@@ -115,7 +115,7 @@ class _Parties:
         login = StaffLoginPage.open(context.new_page())
         return login.log_in(username, self.deployment.staff_password, self.deployment.authenticators[username])
 
-    def submit_report(self, texts: CaseTexts) -> str:
+    def create_report(self, texts: CaseTexts) -> str:
         """The reporter sends a tip with an identity; the receipt comes back."""
         context = self.reporter()
         try:
@@ -162,7 +162,7 @@ def _run(
 ) -> ConsoleJourneyRecord:
     new_before_the_report = supervisor_queue.count_of_new()
 
-    receipt = parties.submit_report(texts)
+    receipt = parties.create_report(texts)
 
     caseworker_sees_before_assignment = QueuePage.open(caseworker_queue.page).rows()
     supervisor_queue = QueuePage.open(supervisor_queue.page)

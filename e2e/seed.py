@@ -12,7 +12,7 @@ import sys
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from tipline.intake.models import Channel
+    from tipline.register.models import Channel
 
 ORGANISATION_NAME = "End-to-End Integrity Office"
 CHANNEL_SLUG = "wrongdoing"
@@ -58,8 +58,8 @@ def give_authenticators(keys: dict[str, str]) -> None:
 
 def add_published_questionnaire(channel: Channel) -> None:
     """The questions the page objects look for, published as the channel's questionnaire."""
-    from tipline.intake import services as intake
-    from tipline.intake.models import FieldType, Question
+    from tipline.register import services as register
+    from tipline.register.models import FieldType, Question
 
     questions = [
         ("what", FieldType.LONG_TEXT, WHAT_LABEL, True, 5000, ""),
@@ -80,7 +80,7 @@ def add_published_questionnaire(channel: Channel) -> None:
         )
         for order, (key, kind, label, required, max_length, choices) in enumerate(questions)
     )
-    intake.publish_questionnaire(channel=channel)
+    register.publish_questionnaire(channel=channel)
 
 
 def seed(*, password: str, channel_description: str, authenticator_keys: dict[str, str]) -> None:
@@ -90,7 +90,7 @@ def seed(*, password: str, channel_description: str, authenticator_keys: dict[st
 
     from tipline.accounts import services as accounts
     from tipline.accounts.models import Role
-    from tipline.intake.models import Channel
+    from tipline.register.models import Channel
 
     with transaction.atomic():
         _, escrow = accounts.create_organisation(name=ORGANISATION_NAME)

@@ -13,8 +13,8 @@ from django.test import Client
 
 from tipline.accounts import services as accounts
 from tipline.accounts.models import Role, StaffUser
-from tipline.intake import services as intake
-from tipline.intake.models import Channel, FieldType, Question
+from tipline.register import services as register
+from tipline.register.models import Channel, FieldType, Question
 from tipline.testing import MEMORY_FOLDER
 
 PASSWORD = "correct horse battery staple"
@@ -81,7 +81,7 @@ def org(db: None) -> Setup:
             for i, (k, t, label, r, m, c) in enumerate(questions)
         ]
     )
-    intake.publish_questionnaire(channel=channel)
+    register.publish_questionnaire(channel=channel)
     return Setup(channel=channel, admin=admin, supervisor=supervisor, handler=handler, other_handler=other)
 
 

@@ -22,6 +22,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpR
 from django.template.loader import render_to_string
 
 from tipline import client_limits
+from tipline.typed_request import typed
 
 _IDENTIFYING_HEADERS = (
     "HTTP_X_FORWARDED_FOR",
@@ -110,7 +111,7 @@ class ClientAddressScrubMiddleware:
         return address
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        request.client_tag = client_tag(self._address(request))  # type: ignore[attr-defined]
+        typed(request).client_tag = client_tag(self._address(request))
         request.META["REMOTE_ADDR"] = "0.0.0.0"  # noqa: S104 - a placeholder, never an address we bind
         referer = request.META.get("HTTP_REFERER", "")
         for header in _IDENTIFYING_HEADERS:

@@ -20,6 +20,7 @@ from django.utils.crypto import get_random_string
 
 from tipline.crypto import boxes
 from tipline.crypto.errors import DecryptionFailed
+from tipline.typed_request import typed
 
 COOKIE_NAME = "tipline_vault"
 _SESSION_PREFIX = "vault:"
@@ -45,11 +46,11 @@ class SessionVaultMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        request.vault_key = _read_cookie(request)  # type: ignore[attr-defined]
-        request.vault_key_changed = False  # type: ignore[attr-defined]
+        typed(request).vault_key = _read_cookie(request)
+        typed(request).vault_key_changed = False
         response = self.get_response(request)
-        if request.vault_key_changed:  # type: ignore[attr-defined]
-            key: bytes | None = request.vault_key  # type: ignore[attr-defined]
+        if typed(request).vault_key_changed:
+            key: bytes | None = typed(request).vault_key
             if key is None:
                 response.delete_cookie(COOKIE_NAME, samesite="Strict")
             else:
@@ -80,22 +81,22 @@ def open_vault(request: HttpRequest) -> None:
         request.session.modified = True
     for name in [k for k in request.session.keys() if k.startswith(_SESSION_PREFIX)]:  # noqa: SIM118 - sessions are not iterable
         del request.session[name]
-    request.vault_key = boxes.new_key()  # type: ignore[attr-defined]
-    request.vault_key_changed = True  # type: ignore[attr-defined]
+    typed(request).vault_key = boxes.new_key()
+    typed(request).vault_key_changed = True
 
 
 def close_vault(request: HttpRequest) -> None:
     """Forget every secret: flush the session and delete the cookie."""
     request.session.flush()
-    request.vault_key = None  # type: ignore[attr-defined]
-    request.vault_key_changed = True  # type: ignore[attr-defined]
+    typed(request).vault_key = None
+    typed(request).vault_key_changed = True
 
 
 def put_secret(request: HttpRequest, name: str, secret: bytes) -> None:
     key = getattr(request, "vault_key", None)
     if key is None:
         open_vault(request)
-        key = request.vault_key  # type: ignore[attr-defined]
+        key = typed(request).vault_key
     request.session[_SESSION_PREFIX + name] = base64.b64encode(boxes.encrypt(key, secret)).decode()
 
 

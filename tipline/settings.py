@@ -35,7 +35,7 @@ ALLOWED_HOSTS = env_list("TIPLINE_ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
 TIPLINE_SITE_URL = env_str("TIPLINE_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 INSTALLED_APPS = [
-    "tipline.accounts.admin_apps.StaffAdminConfig",  # the admin behind the staff log-in and 2FA
+    "tipline.site.admin_apps.StaffAdminConfig",  # the admin behind the staff log-in and 2FA
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -44,12 +44,16 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
-    "tipline.accounts",
+    # From the bottom layer up (see docs/architecture in the README): import-linter checks it.
     "tipline.audit",
+    "tipline.jobs",
+    "tipline.accounts",
+    "tipline.register",
     "tipline.intake",
+    "tipline.portal",
     "tipline.cases",
     "tipline.publishing",
-    "tipline.jobs",
+    "tipline.site",
 ]
 
 MIDDLEWARE = [
@@ -59,9 +63,9 @@ MIDDLEWARE = [
     "tipline.http_privacy.PrivacyHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "tipline.session_vault.SessionVaultMiddleware",
-    "tipline.publishing.languages.LocaleMiddleware",
+    "tipline.site.middleware.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
-    "tipline.intake.middleware.RequestBodyMiddleware",
+    "tipline.site.middleware.RequestBodyMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
@@ -85,7 +89,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "tipline.accounts.context_processors.site",
+                "tipline.site.context_processors.site",
             ],
         },
     },
@@ -128,7 +132,7 @@ TIPLINE_HELD_FILE_HOURS = env_int("TIPLINE_HELD_FILE_HOURS", 24, minimum=1)
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_size("TIPLINE_MAX_FORM_SIZE", 1024**2)
 DATA_UPLOAD_MAX_NUMBER_FIELDS = env_int("TIPLINE_MAX_FORM_FIELDS", 400, minimum=10)
 DATA_UPLOAD_MAX_NUMBER_FILES = TIPLINE_MAX_FILES + 1
-FILE_UPLOAD_HANDLERS = ["tipline.intake.uploads.MemoryBackedUploadHandler"]
+FILE_UPLOAD_HANDLERS = ["tipline.register.uploads.MemoryBackedUploadHandler"]
 
 # Reporter sessions and receipt log-in.
 TIPLINE_REPORTER_IDLE_SECONDS = env_int("TIPLINE_REPORTER_IDLE_SECONDS", 15 * 60, minimum=60)

@@ -11,6 +11,7 @@ handler400 = "tipline.http_privacy.bad_request"
 urlpatterns = [
     path("", publishing_views.home, name="home"),
     path("", include("tipline.intake.urls")),
+    path("", include("tipline.portal.urls")),
     path("staff/", include("tipline.accounts.urls")),
     path("console/", include("tipline.cases.urls")),
     path("editor/", include("tipline.publishing.editor_urls")),

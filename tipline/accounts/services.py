@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TypeVar
 
 import nacl.utils
 from django.conf import settings
@@ -11,7 +10,7 @@ from django.contrib.auth import authenticate
 from django.contrib.auth.password_validation import validate_password
 from django.db import transaction
 
-from tipline.accounts import lockout, two_factor
+from tipline.accounts import hooks, lockout, two_factor
 from tipline.accounts.exceptions import (
     AdminNeedsEscrow,
     EscrowUnavailable,
@@ -22,7 +21,6 @@ from tipline.accounts.exceptions import (
     WrongPassword,
 )
 from tipline.accounts.models import (
-    CASE_ROLES,
     CONTENT_ROLES,
     EscrowGrant,
     Organisation,
@@ -32,11 +30,9 @@ from tipline.accounts.models import (
     StaffUser,
 )
 from tipline.audit import services as audit
-from tipline.cases.models import DisclosureRequest
 from tipline.crypto import boxes, keys
 from tipline.crypto.errors import DecryptionFailed
 from tipline.crypto.kdf import SALT_BYTES
-from tipline.intake.models import IdentityKeyGrant, ReportKeyGrant
 
 
 def get_organisation() -> Organisation:
@@ -248,16 +244,7 @@ def _drop_keys_beyond(user: StaffUser, roles: frozenset[str]) -> dict[str, objec
     dropped: dict[str, object] = {}
     if Role.ADMIN not in roles and EscrowGrant.objects.filter(user=user).delete()[0]:
         dropped["escrow_key_removed"] = True
-    if not roles & CASE_ROLES:
-        dropped["report_keys_removed"] = ReportKeyGrant.objects.filter(user=user).delete()[0]
-    if Role.SUPERVISOR not in roles:
-        approved = DisclosureRequest.objects.filter(requested_by=user, state=DisclosureRequest.State.APPROVED)
-        identity_keys = IdentityKeyGrant.objects.filter(user=user)
-        if roles & CASE_ROLES:  # a handler keeps the identities a supervisor approved for them
-            identity_keys = identity_keys.exclude(report_id__in=approved.values("report_id"))
-        if removed := identity_keys.delete()[0]:
-            dropped["identity_keys_removed"] = removed
-    return dropped
+    return dropped | hooks.roles_changed(user=user, roles=roles)
 
 
 def record_activation(*, user: StaffUser, by: StaffUser) -> None:
@@ -312,46 +299,10 @@ def restore_access(
     with transaction.atomic():
         if public is not None and wrapped is not None:
             _save_key(user, wrapped)
-            detail |= _reseal_report_keys(user, escrow, public) | _reseal_identity_keys(user, escrow, public)
+            detail |= hooks.key_pair_replaced(user=user, escrow_private_key=escrow, public_key=public)
             EscrowGrant.objects.filter(user=user).update(sealed_escrow_key=boxes.seal(public, escrow))
         user.save(update_fields=["password", "password_must_change"])
         lockout.clear_failures(user=user)
         if reset_two_factor:
             two_factor.reset_two_factor(user=user, by=by, reason=reason.strip())
         audit.record(action="escrow.restore_access", actor=by, detail=detail)
-
-
-def _reseal_report_keys(user: StaffUser, escrow: bytes, public: bytes) -> dict[str, object]:
-    restored, lost = _reseal(ReportKeyGrant, user, escrow, public)
-    references = sorted(ReportKeyGrant.objects.filter(pk__in=restored).values_list("report__reference", flat=True))
-    return {"reports": references, "reports_lost": lost}
-
-
-def _reseal_identity_keys(user: StaffUser, escrow: bytes, public: bytes) -> dict[str, object]:
-    restored, lost = _reseal(IdentityKeyGrant, user, escrow, public)
-    return {"identity_grants": len(restored), "identity_grants_lost": lost}
-
-
-_Grant = TypeVar("_Grant", ReportKeyGrant, IdentityKeyGrant)
-
-
-def _reseal(model: type[_Grant], user: StaffUser, escrow: bytes, public: bytes) -> tuple[list[int], int]:
-    """Re-seal the user's grants of ``model`` from the escrow copies; delete those without one.
-
-    Returns the ids of the re-sealed grants and how many were lost. A failure
-    to open an escrow copy raises (and rolls everything back) rather than
-    deleting anything.
-    """
-    grants = list(model.objects.select_for_update().filter(user=user))
-    escrowed = dict(
-        model.objects.filter(report_id__in=[g.report_id for g in grants], user=None).values_list(
-            "report_id", "sealed_key"
-        )
-    )
-    restored = [g for g in grants if g.report_id in escrowed]
-    for grant in restored:
-        grant.sealed_key = boxes.seal(public, boxes.unseal(escrow, bytes(escrowed[grant.report_id])))
-    model.objects.bulk_update(restored, ["sealed_key"])
-    lost = [g.pk for g in grants if g.report_id not in escrowed]
-    model.objects.filter(pk__in=lost).delete()
-    return [g.pk for g in restored], len(lost)

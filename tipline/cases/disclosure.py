@@ -4,8 +4,6 @@ handler. The reporter sees in the portal that it happened and why."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from django.db import transaction
 from django.utils import timezone
 
@@ -20,21 +18,15 @@ from tipline.cases.exceptions import (
     ReasonRequired,
     RequesterNotEligible,
 )
-from tipline.cases.models import DisclosureRequest
 from tipline.cases.permissions import Action, allowed, may_open_identity, require
 from tipline.cases.services import report_key_for
 from tipline.crypto import boxes
-from tipline.crypto.errors import DecryptionFailed
-from tipline.intake import services as intake
-from tipline.intake.models import IdentityKeyGrant, Report
+from tipline.register import keyring
+from tipline.register import services as register
+from tipline.register.exceptions import KeyNotHeld
+from tipline.register.models import DisclosureRequest, Report
 
 State = DisclosureRequest.State
-
-
-@dataclass(frozen=True)
-class DisclosureView:
-    request: DisclosureRequest
-    reason: str
 
 
 def request_identity(*, report: Report, by: StaffUser, private_key: bytes, reason: str) -> DisclosureRequest:
@@ -79,11 +71,7 @@ def decide_identity(*, request: DisclosureRequest, by: StaffUser, private_key: b
             if not _may_receive_identity(handler, report):
                 raise RequesterNotEligible
             identity_key = _identity_key(report=report, user=by, private_key=private_key)
-            IdentityKeyGrant.objects.update_or_create(
-                report=report,
-                user=handler,
-                defaults={"sealed_key": boxes.seal(bytes(handler.key.public_key), identity_key)},
-            )
+            keyring.grant_identity_key(report=report, user=handler, identity_key=identity_key)
         request.state = State.APPROVED if approve else State.REFUSED
         request.decided_by, request.decided_at = by, timezone.now()
         request.save(update_fields=["state", "decided_by", "decided_at"])
@@ -101,17 +89,14 @@ def _may_receive_identity(handler: StaffUser, report: Report) -> bool:
 
 
 def _identity_key(*, report: Report, user: StaffUser, private_key: bytes) -> bytes:
-    grant = IdentityKeyGrant.objects.filter(report=report, user=user).first()
-    if grant is None:
-        raise NoAccess
     try:
-        return boxes.unseal(private_key, bytes(grant.sealed_key))
-    except DecryptionFailed:
+        return keyring.open_identity_key(report=report, user=user, private_key=private_key)
+    except KeyNotHeld:
         raise NoAccess from None
 
 
 def can_read_identity(*, report: Report, user: StaffUser) -> bool:
-    return IdentityKeyGrant.objects.filter(report=report, user=user).exists() and may_open_identity(user, report)
+    return keyring.holds_identity_key(report=report, user=user) and may_open_identity(user, report)
 
 
 def read_identity(*, report: Report, by: StaffUser, private_key: bytes) -> str:
@@ -119,16 +104,13 @@ def read_identity(*, report: Report, by: StaffUser, private_key: bytes) -> str:
     require(by, Action.READ_CONTENT, report)
     if not may_open_identity(by, report):
         raise NoAccess
-    identity = intake.read_identity(
+    identity = register.read_identity(
         report=report, identity_key=_identity_key(report=report, user=by, private_key=private_key)
     )
     audit.record(action="identity.read", actor=by, report_ref=report.reference)
     return identity
 
 
-def disclosures(*, report: Report, report_key: bytes, approved_only: bool = False) -> list[DisclosureView]:
-    """Requests with their reasons decrypted (the portal shows only approved ones)."""
-    rows = report.disclosure_requests.select_related("requested_by", "decided_by")
-    if approved_only:
-        rows = rows.filter(state=State.APPROVED)
-    return [DisclosureView(request=r, reason=boxes.decrypt(report_key, bytes(r.reason_ct)).decode()) for r in rows]
+def disclosures(*, report: Report, report_key: bytes) -> list[register.DisclosureView]:
+    """Every request on the report with its reason decrypted, for the case page."""
+    return register.list_disclosures(report=report, report_key=report_key)

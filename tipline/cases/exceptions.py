@@ -32,11 +32,6 @@ class KeyLocked(CaseError):
     message = _("Your account holds no key to read reports. Ask an administrator.")
 
 
-class EmptyMessage(CaseError):
-    status = 400
-    message = _("Write a message or add a file.")
-
-
 class InvalidTransition(CaseError):
     status = 409
     message = _("The report is not in a state that allows this. Reload the page to see its current state.")

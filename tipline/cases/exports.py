@@ -20,7 +20,7 @@ from tipline.audit import services as audit
 from tipline.audit.models import AuditEntry
 from tipline.cases import disclosure, selectors, services
 from tipline.cases.permissions import Action, require
-from tipline.intake.models import Report
+from tipline.register.models import Report
 
 CSV_COLUMNS = [
     "reference",

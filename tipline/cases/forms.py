@@ -8,8 +8,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from tipline.accounts.models import Role, StaffUser
-from tipline.cases.models import Label, Outcome, ReportLink
-from tipline.intake.models import Channel, Report
+from tipline.register.models import Channel, Label, Outcome, Report, ReportLink
 
 # The largest id a database row can have (a signed 64-bit integer on SQLite and PostgreSQL).
 MAX_ID = 2**63 - 1

@@ -9,10 +9,10 @@ from django.db import connection
 from tipline.accounts.models import StaffUser
 from tipline.cases import notify, reminders, retention
 from tipline.cases.models import Exclusion
-from tipline.intake.models import Report
 from tipline.jobs.models import Job
 from tipline.jobs.registry import job_handler, periodic
 from tipline.jobs.services import once
+from tipline.register.models import Report
 
 
 @job_handler("cases.staff_email")

@@ -12,7 +12,7 @@ from django.utils import translation
 
 from tipline.accounts.models import Role, StaffUser
 from tipline.cases.models import Exclusion
-from tipline.intake.models import Report
+from tipline.register.models import Report
 
 KINDS = frozenset({"assigned", "due_soon", "overdue", "purge_ahead", "disclosure_requested", "disclosure_decided"})
 

@@ -6,8 +6,9 @@ from enum import StrEnum
 
 from tipline.accounts.models import CASE_ROLES, Role, StaffUser
 from tipline.cases.exceptions import NotAllowed
-from tipline.cases.models import DisclosureRequest, Exclusion
-from tipline.intake.models import Report, ReportKeyGrant
+from tipline.cases.models import Exclusion
+from tipline.register import keyring
+from tipline.register.models import DisclosureRequest, Report
 
 
 class Action(StrEnum):
@@ -71,7 +72,7 @@ def is_excluded(user: StaffUser, report: Report) -> bool:
 
 
 def has_key(user: StaffUser, report: Report) -> bool:
-    return ReportKeyGrant.objects.filter(report=report, user=user).exists()
+    return keyring.holds_report_key(report=report, user=user)
 
 
 def may_read_content(user: StaffUser) -> bool:

@@ -11,7 +11,7 @@ from django.utils import timezone
 from tipline.accounts.models import StaffUser
 from tipline.cases import notify
 from tipline.cases.models import Reminder
-from tipline.intake.models import Report
+from tipline.register.models import Report
 
 DUE_SOON = timedelta(days=2)
 

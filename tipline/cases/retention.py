@@ -19,8 +19,9 @@ from django.utils import timezone
 from tipline.audit import services as audit
 from tipline.cases import notify
 from tipline.cases.models import Reminder
-from tipline.intake import services as intake
-from tipline.intake.models import Report
+from tipline.register import keyring
+from tipline.register import services as register
+from tipline.register.models import Report
 
 WARN_DAYS_AHEAD = 7
 
@@ -67,8 +68,7 @@ def purge_report(*, report: Report, now: datetime | None = None) -> bool:
         report.messages.all().delete()
         report.notes.all().delete()
         report.disclosure_requests.all().delete()
-        report.key_grants.all().delete()
-        report.identity_grants.all().delete()
+        keyring.drop_all_keys(report=report)
         report.reminders.all().delete()
         report.lookup_id = report.receipt_wrapped_key = report.answers_ct = report.identity_ct = None
         report.form_digest = ""
@@ -76,7 +76,7 @@ def purge_report(*, report: Report, now: datetime | None = None) -> bool:
         report.purged_at = now
         report.save()
         audit.record(action="report.purge", report_ref=report.reference)
-        transaction.on_commit(lambda: intake.delete_blobs(blobs))
+        transaction.on_commit(lambda: register.delete_blobs(blobs))
     return True
 
 

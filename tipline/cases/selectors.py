@@ -12,7 +12,8 @@ from django.utils import timezone
 from tipline.accounts.models import Role, StaffUser
 from tipline.cases.models import Exclusion
 from tipline.cases.permissions import roles_of
-from tipline.intake.models import Report, ReportKeyGrant, ReportQuerySet
+from tipline.register import keyring
+from tipline.register.models import Report, ReportQuerySet
 
 SORTS = {
     "newest": ("-created_at",),
@@ -37,7 +38,7 @@ def visible_reports(user: StaffUser) -> ReportQuerySet:
         excluded = list(Exclusion.objects.filter(user=user).values_list("report_id", flat=True))
         return reports.exclude(pk__in=excluded) if excluded else reports
     if Role.HANDLER in roles:
-        return reports.filter(Exists(ReportKeyGrant.objects.filter(report=OuterRef("pk"), user=user)))
+        return reports.filter(keyring.report_key_held_by(user=user))
     return reports.none()
 
 

@@ -20,7 +20,7 @@ from tipline.accounts.decorators import staff_required
 from tipline.accounts.models import StaffUser
 from tipline.audit.models import AuditEntry
 from tipline.cases import disclosure, exports, selectors, services, workflow
-from tipline.cases.exceptions import CaseError, EmptyMessage, KeyLocked, NotAllowed
+from tipline.cases.exceptions import CaseError, KeyLocked, NotAllowed
 from tipline.cases.forms import (
     AssignForm,
     CloseForm,
@@ -33,11 +33,12 @@ from tipline.cases.forms import (
     NoteForm,
     QueueFilterForm,
 )
-from tipline.cases.models import DisclosureRequest
 from tipline.cases.permissions import Action, allowed, require
 from tipline.downloads import attachment_response
-from tipline.intake.models import Attachment, Report
-from tipline.intake.uploads import incoming_files
+from tipline.register import services as register
+from tipline.register.exceptions import EmptyMessage
+from tipline.register.models import Attachment, DisclosureRequest, Report
+from tipline.register.uploads import incoming_files
 
 PAGE_SIZE = 50
 
@@ -122,7 +123,7 @@ def detail(request: HttpRequest, private_key: bytes | None, reference: str) -> H
         require(user, Action.REPLY, report)
         key = services.report_key_for(report=report, user=user, private_key=_key(private_key))
         try:
-            services.post_message(
+            register.post_message(
                 report=report,
                 report_key=key,
                 body=form.cleaned_data["body"],

@@ -12,13 +12,14 @@ from django.utils import timezone
 from tipline.accounts.models import Role, StaffKey, StaffUser
 from tipline.audit import services as audit
 from tipline.cases import notify, retention
-from tipline.cases.acknowledgement import apply_acknowledgement
 from tipline.cases.exceptions import AssigneeNotEligible, InvalidTransition, ReasonRequired
-from tipline.cases.models import Exclusion, Label, Note, Outcome, ReportLink
+from tipline.cases.models import Exclusion, Note
 from tipline.cases.permissions import Action, is_excluded, require
 from tipline.cases.services import report_key_for
 from tipline.crypto import boxes
-from tipline.intake.models import Report, ReportKeyGrant
+from tipline.register import keyring
+from tipline.register.models import Label, Outcome, Report, ReportLink
+from tipline.register.services.acknowledgement import apply_acknowledgement
 
 Status = Report.Status
 
@@ -33,16 +34,12 @@ def assign_report(*, report: Report, handler: StaffUser, by: StaffUser, private_
     require(by, Action.ASSIGN, report)
     if not handler.is_active or Role.HANDLER not in handler.roles or is_excluded(handler, report):
         raise AssigneeNotEligible
-    try:
-        public_key = bytes(handler.key.public_key)
-    except StaffKey.DoesNotExist:
-        raise AssigneeNotEligible from None
+    if not StaffKey.objects.filter(user=handler).exists():
+        raise AssigneeNotEligible
     report_key = report_key_for(report=report, user=by, private_key=private_key)
     with transaction.atomic():
         report = _locked(report)
-        ReportKeyGrant.objects.get_or_create(
-            report=report, user=handler, defaults={"sealed_key": boxes.seal(public_key, report_key)}
-        )
+        keyring.grant_report_key(report=report, user=handler, report_key=report_key)
         report.assignee = handler
         report.save(update_fields=["assignee", "updated_at"])
         audit.record(action="report.assign", actor=by, report_ref=report.reference, detail={"to": handler.username})
@@ -57,8 +54,7 @@ def exclude_from_report(*, report: Report, user: StaffUser, by: StaffUser) -> No
     with transaction.atomic():
         report = _locked(report)
         Exclusion.objects.get_or_create(report=report, user=user, defaults={"created_by": by})
-        ReportKeyGrant.objects.filter(report=report, user=user).delete()
-        report.identity_grants.filter(user=user).delete()
+        keyring.drop_keys(report=report, user=user)
         if report.assignee_id == user.pk:
             report.assignee = None
             report.save(update_fields=["assignee", "updated_at"])

@@ -1,33 +1,12 @@
 from __future__ import annotations
 
-import logging
-
 from django.apps import AppConfig
-
-logger = logging.getLogger(__name__)
+from django.utils.translation import gettext_lazy as _
 
 
 class IntakeConfig(AppConfig):
+    """The web form channel: reports sent through a form on this site."""
+
     name = "tipline.intake"
     label = "intake"
-
-    def ready(self) -> None:
-        from django.conf import settings  # noqa: PLC0415 - settings are ready only now
-
-        from tipline.crypto import kdf  # noqa: PLC0415
-        from tipline.intake import checks  # noqa: F401, PLC0415 - registers the system checks
-
-        slots = settings.TIPLINE_KDF_SLOTS
-        if not slots:
-            kdf.limit_concurrency(None)
-            return
-        try:
-            gate = kdf.DerivationGate(slots, settings.TIPLINE_KDF_SLOT_DIR)
-        except OSError as error:
-            logger.warning(
-                "Argon2id slots limited per process only: cannot use %s (%s)",
-                settings.TIPLINE_KDF_SLOT_DIR,
-                error.strerror,
-            )
-            gate = kdf.DerivationGate(slots, None)
-        kdf.limit_concurrency(gate)
+    verbose_name = _("Web form")

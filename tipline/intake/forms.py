@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 import secrets
-from collections.abc import Iterable
 from typing import Any, cast
 
 from django import forms
@@ -13,7 +12,7 @@ from django.conf import settings
 from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
-from tipline.intake.models import FieldType
+from tipline.register.models import FieldType
 
 REPLACEMENT_CHARACTER = "\ufffd"
 
@@ -154,42 +153,3 @@ class ReportForm(forms.Form):
             if value not in (None, "", []):
                 result[question["key"]] = value
         return result
-
-
-class ReceiptForm(forms.Form):
-    receipt = forms.CharField(
-        label=_("Your receipt"),
-        help_text=_("The 16 digits you were given when you sent your report. Spaces do not matter."),
-        max_length=40,
-        widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "numeric", "spellcheck": "false"}),
-    )
-
-
-class ReplyForm(forms.Form):
-    body = forms.CharField(
-        label=_("Your message"), required=False, max_length=20000, widget=forms.Textarea(attrs={"rows": 6})
-    )
-
-
-HELD_CHOICES = [("send", _("Send as it is")), ("drop", _("Do not send"))]
-
-
-class HeldFilesForm(forms.Form):
-    """The reporter's decisions on held files: ``decision_<id>`` = send or drop, for any
-    number of the report's held files at once (one button per file in the portal, one
-    choice per file and a single button on the receipt page)."""
-
-    def __init__(self, data: Any = None, *, held_ids: Iterable[int]) -> None:
-        super().__init__(data)
-        for pk in held_ids:
-            self.fields[f"decision_{pk}"] = forms.ChoiceField(
-                choices=HELD_CHOICES, required=False, widget=forms.RadioSelect
-            )
-
-    def decisions(self) -> dict[str, list[int]]:
-        """Ids to send and ids to drop; only the files a decision was given for."""
-        chosen: dict[str, list[int]] = {"send": [], "drop": []}
-        for name, value in self.cleaned_data.items():
-            if value:
-                chosen[value].append(int(name.removeprefix("decision_")))
-        return chosen

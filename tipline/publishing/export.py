@@ -33,6 +33,7 @@ from tipline.publishing.images import media_dir
 from tipline.publishing.models import Category
 from tipline.publishing.pages import ExportOptions
 from tipline.publishing.templatetags.publishing import public_url
+from tipline.typed_request import typed
 
 MARKER = ".tipline-export"
 MEDIA_URL = "/media/publishing/"
@@ -101,8 +102,8 @@ class _Exporter:
 
     def _request(self, path: str) -> HttpRequest:
         request = self.factory.get(path, HTTP_HOST=self.host)
-        request.publishing_export = self.options  # type: ignore[attr-defined]
-        request.client_tag = "export"  # type: ignore[attr-defined]
+        typed(request).publishing_export = self.options
+        typed(request).client_tag = "export"
         return request
 
     def _render(self, path: str) -> tuple[int, bytes, str]:

@@ -11,9 +11,6 @@ from __future__ import annotations
 import re
 
 from django.conf import settings
-from django.http import HttpRequest
-from django.http.response import HttpResponseBase
-from django.middleware.locale import LocaleMiddleware as DjangoLocaleMiddleware
 
 
 def default_language() -> str:
@@ -87,17 +84,3 @@ class MonthConverter:
 
     def to_url(self, value: int) -> str:
         return f"{value:02d}"
-
-
-class LocaleMiddleware(DjangoLocaleMiddleware):
-    """Django's, except that a public page keeps no ``Vary: Accept-Language``.
-
-    Such a page takes its language from its address alone (see :func:`public_page`),
-    so one copy serves every reader; the ``Vary`` would split every shared cache by
-    each browser's language list for nothing.
-    """
-
-    def process_response(self, request: HttpRequest, response: HttpResponseBase) -> HttpResponseBase:
-        if getattr(response, "language_from_address", False):
-            return response
-        return super().process_response(request, response)

@@ -243,8 +243,8 @@ def test_receipt_guesses_from_another_server_process_use_up_the_same_allowance(
     org: Setup, settings: object, tmp_path: Path
 ) -> None:
     from tipline.http_privacy import client_tag
-    from tipline.intake import services
-    from tipline.intake.exceptions import TooManyReceiptAttempts
+    from tipline.register import services
+    from tipline.register.exceptions import TooManyReceiptAttempts
 
     settings.TIPLINE_RECEIPT_ATTEMPTS = 3  # type: ignore[attr-defined]
     path = settings.TIPLINE_LIMITS_FILE  # type: ignore[attr-defined]
@@ -260,7 +260,7 @@ def test_receipt_guesses_from_another_server_process_use_up_the_same_allowance(
         settings.TIPLINE_LIMITS_FILE = Path({str(path)!r})
         from tipline import client_limits
         from tipline.http_privacy import client_tag
-        from tipline.intake.services import RECEIPT_SCOPE
+        from tipline.register.services import RECEIPT_SCOPE
         tag = client_tag("198.51.100.20")
         print([client_limits.take(RECEIPT_SCOPE, tag, limit=3, window=3600) for _ in range(3)])
         print(tag)

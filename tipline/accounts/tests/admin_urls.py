@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from tipline.accounts.admin_site import StaffAdminSite
+from tipline.site.admin_site import StaffAdminSite
 from tipline.urls import urlpatterns as project_urlpatterns
 
 site = StaffAdminSite(name="staff_admin")

@@ -8,16 +8,16 @@ import pytest
 from django.test import Client
 
 from tipline.conftest import PASSWORD, Setup, csrf_token
-from tipline.intake import services as intake
+from tipline.register import services as register
 
 NEW_PASSWORD = "violet tractor harbour 1987"
 
 
 @pytest.fixture
-def submission(org: Setup) -> intake.Submission:
+def submission(org: Setup) -> register.Submission:
     version = org.channel.current_questionnaire()
     assert version is not None
-    return intake.submit_report(
+    return register.create_report(
         channel=org.channel,
         questionnaire=version,
         answers={"what": "Kickbacks in roads", "kind": "Fraud"},

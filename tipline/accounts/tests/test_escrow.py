@@ -15,8 +15,8 @@ from tipline.accounts.tests.conftest import NEW_PASSWORD, password_step, post
 from tipline.audit.models import AuditEntry
 from tipline.conftest import PASSWORD, Setup
 from tipline.crypto import boxes
-from tipline.intake import services as intake
-from tipline.intake.models import IdentityKeyGrant, ReportKeyGrant
+from tipline.register import services as register
+from tipline.register.models import IdentityKeyGrant, ReportKeyGrant
 
 REASON = "Lost password; identified in person by J. Smith"
 
@@ -25,8 +25,8 @@ def _admin_key(org: Setup) -> bytes:
     return services.unlock_private_key(user=org.admin, password=PASSWORD)
 
 
-def _answers(report_key: bytes, submission: intake.Submission) -> dict[str, object]:
-    return {q["key"]: v for q, v in intake.read_answers(report=submission.report, report_key=report_key)}
+def _answers(report_key: bytes, submission: register.Submission) -> dict[str, object]:
+    return {q["key"]: v for q, v in register.read_answers(report=submission.report, report_key=report_key)}
 
 
 def _restore(org: Setup, user: StaffUser, **extra: object) -> None:
@@ -41,7 +41,7 @@ def _restore(org: Setup, user: StaffUser, **extra: object) -> None:
 
 
 def test_restore_access_gives_back_old_reports_and_the_old_password_stops_working(
-    org: Setup, submission: intake.Submission
+    org: Setup, submission: register.Submission
 ) -> None:
     old_public = bytes(org.handler.key.public_key)
     _restore(org, org.handler)
@@ -89,7 +89,7 @@ def test_restore_access_needs_a_reason_an_admin_and_a_good_password(org: Setup) 
 
 
 def test_a_supervisors_identity_grants_are_lost_without_an_escrow_copy(
-    org: Setup, submission: intake.Submission
+    org: Setup, submission: register.Submission
 ) -> None:
     assert IdentityKeyGrant.objects.filter(report=submission.report, user=org.supervisor).exists()
     _restore(org, org.supervisor)
@@ -97,7 +97,7 @@ def test_a_supervisors_identity_grants_are_lost_without_an_escrow_copy(
     assert AuditEntry.objects.get(action="escrow.restore_access").detail["identity_grants_lost"] == 1
 
 
-def test_identity_grants_with_an_escrow_copy_are_restored(org: Setup, submission: intake.Submission) -> None:
+def test_identity_grants_with_an_escrow_copy_are_restored(org: Setup, submission: register.Submission) -> None:
     report = submission.report
     supervisor_key = services.unlock_private_key(user=org.supervisor, password=PASSWORD)
     identity_key = boxes.unseal(supervisor_key, bytes(report.identity_grants.get(user=org.supervisor).sealed_key))
@@ -108,7 +108,7 @@ def test_identity_grants_with_an_escrow_copy_are_restored(org: Setup, submission
     org.supervisor.refresh_from_db()
     new_key = services.unlock_private_key(user=org.supervisor, password=NEW_PASSWORD)
     reopened = boxes.unseal(new_key, bytes(report.identity_grants.get(user=org.supervisor).sealed_key))
-    assert intake.read_identity(report=report, identity_key=reopened) == "Jane Roe, 555-0100"
+    assert register.read_identity(report=report, identity_key=reopened) == "Jane Roe, 555-0100"
 
 
 def test_a_restored_admin_keeps_the_escrow_key(org: Setup) -> None:
@@ -156,7 +156,7 @@ def test_grant_escrow_lets_a_second_admin_open_the_escrow_key(org: Setup) -> Non
 
 
 def test_an_admin_restores_access_on_the_page_and_the_handler_reads_the_report_again(
-    org: Setup, submission: intake.Submission
+    org: Setup, submission: register.Submission
 ) -> None:
     admin = Client(enforce_csrf_checks=True)
     login_staff(admin, "admin", PASSWORD)

@@ -11,7 +11,7 @@ from tipline.accounts.testing import login_staff
 from tipline.accounts.tests.conftest import NEW_PASSWORD, password_step, post
 from tipline.audit.models import AuditEntry
 from tipline.conftest import PASSWORD, Setup
-from tipline.intake import services as intake
+from tipline.register import services as register
 
 
 @pytest.mark.parametrize(
@@ -28,7 +28,7 @@ def test_weak_passwords_are_refused(org: Setup, password: str, why: str) -> None
 
 
 def test_changing_the_password_on_the_page_keeps_access_to_reports(
-    org: Setup, client: Client, submission: intake.Submission
+    org: Setup, client: Client, submission: register.Submission
 ) -> None:
     login_staff(client, "handler", PASSWORD)
     report_url = f"/console/reports/{submission.report.reference}/"

@@ -14,8 +14,8 @@ from tipline.accounts.tests.conftest import post
 from tipline.audit.models import AuditEntry
 from tipline.cases import disclosure
 from tipline.conftest import PASSWORD, Setup
-from tipline.intake import services as intake
-from tipline.intake.models import IdentityKeyGrant, ReportKeyGrant
+from tipline.register import services as register
+from tipline.register.models import IdentityKeyGrant, ReportKeyGrant
 
 
 def _url(user: StaffUser) -> str:
@@ -140,7 +140,7 @@ def test_the_escrow_page_makes_an_admin_with_the_role_and_the_key_together(org: 
 def test_losing_every_content_role_drops_the_persons_report_and_identity_keys(org: Setup) -> None:
     version = org.channel.current_questionnaire()
     assert version is not None
-    report = intake.submit_report(
+    report = register.create_report(
         channel=org.channel, questionnaire=version, answers={"what": "x", "kind": "Fraud"}, identity="Jane Roe"
     ).report
     request = disclosure.request_identity(
@@ -172,7 +172,7 @@ def test_losing_every_content_role_drops_the_persons_report_and_identity_keys(or
 def test_a_supervisor_made_handler_keeps_report_keys_but_not_unapproved_identity_keys(org: Setup) -> None:
     version = org.channel.current_questionnaire()
     assert version is not None
-    report = intake.submit_report(
+    report = register.create_report(
         channel=org.channel, questionnaire=version, answers={"what": "x", "kind": "Fraud"}, identity="Jane Roe"
     ).report
     assert _save(_admin_client(), org.supervisor, roles={Role.HANDLER}).status_code == 302

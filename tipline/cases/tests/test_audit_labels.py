@@ -14,13 +14,13 @@ from tipline.audit import services as audit
 from tipline.cases import exports, services
 from tipline.cases.audit_actions import ACTION_LABELS, action_label
 from tipline.conftest import PASSWORD, Setup
-from tipline.intake import services as intake
+from tipline.register import services as register
 
 
 def test_the_audit_page_shows_what_happened_in_words_and_the_code(org: Setup) -> None:
     version = org.channel.current_questionnaire()
     assert version is not None
-    report = intake.submit_report(channel=org.channel, questionnaire=version, answers={"what": "x", "kind": "Fraud"})
+    report = register.create_report(channel=org.channel, questionnaire=version, answers={"what": "x", "kind": "Fraud"})
     key = accounts.unlock_private_key(user=org.handler, password=PASSWORD)
     services.open_case(report=report.report, user=org.handler, private_key=key)
     audit.record(action="something.new", actor=org.admin)
@@ -39,7 +39,7 @@ def test_the_pdf_trail_names_the_actions_too(org: Setup) -> None:
 
     version = org.channel.current_questionnaire()
     assert version is not None
-    report = intake.submit_report(channel=org.channel, questionnaire=version, answers={"what": "x", "kind": "Fraud"})
+    report = register.create_report(channel=org.channel, questionnaire=version, answers={"what": "x", "kind": "Fraud"})
     key = accounts.unlock_private_key(user=org.handler, password=PASSWORD)
     services.open_case(report=report.report, user=org.handler, private_key=key)
     pdf = exports.render_case_pdf(report=report.report, by=org.handler, private_key=key)

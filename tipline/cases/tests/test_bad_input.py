@@ -14,10 +14,9 @@ from tipline.cases.forms import (
     LabelsForm,
     QueueFilterForm,
 )
-from tipline.cases.models import Label
 from tipline.conftest import PASSWORD, Setup
-from tipline.intake import services as intake
-from tipline.intake.models import Report
+from tipline.register import services as register
+from tipline.register.models import Label, Report
 
 HUGE_ID = "9" * 25
 
@@ -25,7 +24,7 @@ HUGE_ID = "9" * 25
 def _submit(org: Setup) -> Report:
     version = org.channel.current_questionnaire()
     assert version is not None
-    return intake.submit_report(
+    return register.create_report(
         channel=org.channel, questionnaire=version, answers={"what": "x", "kind": "Fraud"}
     ).report
 

@@ -16,11 +16,10 @@ from tipline.accounts.testing import login_staff
 from tipline.audit.models import AuditEntry
 from tipline.cases import disclosure, exports, services, workflow
 from tipline.cases.exceptions import NoAccess, NotAllowed, RequesterNotEligible
-from tipline.cases.models import DisclosureRequest
 from tipline.conftest import PASSWORD, Setup
 from tipline.crypto import boxes
-from tipline.intake import services as intake
-from tipline.intake.models import IdentityKeyGrant, ReportKeyGrant
+from tipline.register import services as register
+from tipline.register.models import DisclosureRequest, IdentityKeyGrant, ReportKeyGrant
 
 
 def _key(user: StaffUser) -> bytes:
@@ -32,23 +31,23 @@ def _fresh(user: StaffUser) -> StaffUser:
     return StaffUser.objects.get(pk=user.pk)
 
 
-def _submit(org: Setup, tmp_path: Path, identity: str = "") -> intake.Submission:
+def _submit(org: Setup, tmp_path: Path, identity: str = "") -> register.Submission:
     version = org.channel.current_questionnaire()
     assert version is not None
     path = tmp_path / "note.bin"
     path.write_bytes(b"evidence")
-    submission = intake.submit_report(
+    submission = register.create_report(
         channel=org.channel,
         questionnaire=version,
         answers={"what": "Tender rigging", "kind": "Fraud"},
-        files=[intake.IncomingFile(path=path, name="note.bin", size=8)],
+        files=[register.IncomingFile(path=path, name="note.bin", size=8)],
         identity=identity,
     )
-    intake.release_held(report=submission.report, attachment_ids=[a.pk for a in submission.held])
+    register.release_held(report=submission.report, attachment_ids=[a.pk for a in submission.held])
     return submission
 
 
-def _seal_to(user: StaffUser, submission: intake.Submission) -> None:
+def _seal_to(user: StaffUser, submission: register.Submission) -> None:
     """A grant as a channel recipient gets one (whatever their roles)."""
     ReportKeyGrant.objects.get_or_create(
         report=submission.report,
@@ -109,7 +108,7 @@ def test_a_deactivated_handler_reads_nothing(org: Setup, tmp_path: Path) -> None
         services.open_case(report=report, user=_fresh(org.handler), private_key=_key(org.handler))
 
 
-def _approved(org: Setup, submission: intake.Submission) -> None:
+def _approved(org: Setup, submission: register.Submission) -> None:
     request = disclosure.request_identity(
         report=submission.report, by=org.handler, private_key=_key(org.handler), reason="Protection"
     )
@@ -136,21 +135,21 @@ def test_a_former_supervisor_cannot_open_identities_sealed_to_them_as_supervisor
         disclosure.read_identity(report=report, by=former, private_key=_key(former))
 
 
-def _exclude(org: Setup, submission: intake.Submission) -> None:
+def _exclude(org: Setup, submission: register.Submission) -> None:
     workflow.exclude_from_report(report=submission.report, user=org.handler, by=org.supervisor)
 
 
-def _demote(org: Setup, submission: intake.Submission) -> None:
+def _demote(org: Setup, submission: register.Submission) -> None:
     RoleGrant.objects.filter(user=org.handler).update(role=Role.EDITOR)
 
 
-def _deactivate(org: Setup, submission: intake.Submission) -> None:
+def _deactivate(org: Setup, submission: register.Submission) -> None:
     StaffUser.objects.filter(pk=org.handler.pk).update(is_active=False)
 
 
 @pytest.mark.parametrize("change", [_exclude, _demote, _deactivate], ids=["excluded", "no_longer_handler", "inactive"])
 def test_approval_is_refused_when_the_requester_may_no_longer_receive_the_identity(
-    org: Setup, tmp_path: Path, change: Callable[[Setup, intake.Submission], None]
+    org: Setup, tmp_path: Path, change: Callable[[Setup, register.Submission], None]
 ) -> None:
     submission = _submit(org, tmp_path, identity="Jane Roe")
     report = submission.report

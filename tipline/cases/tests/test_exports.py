@@ -7,13 +7,13 @@ from tipline.accounts import services as accounts
 from tipline.audit.models import AuditEntry
 from tipline.cases import exports, workflow
 from tipline.conftest import PASSWORD, Setup
-from tipline.intake import services as intake
+from tipline.register import services as register
 
 
-def _report(org: Setup) -> intake.Submission:
+def _report(org: Setup) -> register.Submission:
     version = org.channel.current_questionnaire()
     assert version is not None
-    return intake.submit_report(
+    return register.create_report(
         channel=org.channel,
         questionnaire=version,
         answers={"what": "Ghost employees on the payroll 许可证", "kind": "Fraud"},

@@ -9,8 +9,8 @@ from tipline.accounts.testing import login_staff
 from tipline.audit.models import AuditEntry
 from tipline.audit.services import verify_chain
 from tipline.conftest import PASSWORD, Setup, csrf_token, jpeg_with_exif
-from tipline.intake import services as intake
-from tipline.intake.models import Report
+from tipline.register import services as register
+from tipline.register.models import Report
 
 
 def _report(org: Setup, client: Client) -> Report:
@@ -109,7 +109,7 @@ def test_the_escrow_key_opens_every_report(org: Setup, client: Client) -> None:
     admin_key = accounts.unlock_private_key(user=org.admin, password=PASSWORD)
     escrow = accounts.escrow_private_key(admin=org.admin, admin_private_key=admin_key)
     report_key = boxes.unseal(escrow, bytes(report.key_grants.get(user=None).sealed_key))
-    answers = {q["key"]: v for q, v in intake.read_answers(report=report, report_key=report_key)}
+    answers = {q["key"]: v for q, v in register.read_answers(report=report, report_key=report_key)}
     assert answers["what"] == "Kickbacks in roads"
 
 
@@ -122,7 +122,7 @@ def test_the_identity_opens_only_for_supervisors(org: Setup, client: Client) -> 
     assert set(grants) == {"supervisor"}
     key = accounts.unlock_private_key(user=org.supervisor, password=PASSWORD)
     identity_key = boxes.unseal(key, bytes(grants["supervisor"].sealed_key))
-    assert intake.read_identity(report=report, identity_key=identity_key) == "Jane Roe, 555-0100"
+    assert register.read_identity(report=report, identity_key=identity_key) == "Jane Roe, 555-0100"
 
 
 def test_changing_the_password_rewraps_the_private_key(org: Setup) -> None:

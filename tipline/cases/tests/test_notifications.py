@@ -11,12 +11,11 @@ from django.utils import timezone
 from tipline.accounts import services as accounts
 from tipline.accounts.models import Role, StaffUser
 from tipline.cases import disclosure, reminders, retention, workflow
-from tipline.cases.models import Outcome
 from tipline.conftest import PASSWORD, Setup
-from tipline.intake import services as intake
-from tipline.intake.models import Report
 from tipline.jobs.models import Job
 from tipline.jobs.services import run_one
+from tipline.register import services as register
+from tipline.register.models import Outcome, Report
 
 
 @pytest.fixture
@@ -34,7 +33,7 @@ def _key(user: StaffUser) -> bytes:
 def _submit(org: Setup, identity: str = "") -> Report:
     version = org.channel.current_questionnaire()
     assert version is not None
-    return intake.submit_report(
+    return register.create_report(
         channel=org.channel, questionnaire=version, answers={"what": "x", "kind": "Fraud"}, identity=identity
     ).report
 

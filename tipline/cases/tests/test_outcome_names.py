@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.utils import translation
 
-from tipline.cases.models import BUILT_IN_OUTCOME_NAMES, Outcome
+from tipline.register.models import BUILT_IN_OUTCOME_NAMES, Outcome
 
 
 @pytest.mark.django_db

@@ -16,10 +16,9 @@ from tipline.accounts import services as accounts
 from tipline.accounts.models import Role, StaffUser
 from tipline.accounts.testing import login_staff
 from tipline.cases import disclosure, workflow
-from tipline.cases.models import Label
 from tipline.conftest import PASSWORD, Setup
-from tipline.intake import services as intake
-from tipline.intake.models import Report
+from tipline.register import services as register
+from tipline.register.models import Label, Report
 
 ROLES = ["admin", "supervisor", "handler", "outsider", "call_taker", "editor", "reward_officer"]
 
@@ -132,13 +131,13 @@ def _new_case(org: Setup, tmp_path: object) -> Case:
     path = tmp_path / "note.bin"  # type: ignore[operator]
     path.write_bytes(b"evidence")
     # A type mat2 does not know: held, then released, so no cleaning process runs per cell.
-    files = [intake.IncomingFile(path=path, name="note.bin", size=8)]
-    submission = intake.submit_report(
+    files = [register.IncomingFile(path=path, name="note.bin", size=8)]
+    submission = register.create_report(
         channel=org.channel, questionnaire=version, answers={"what": "x"}, files=files, identity="Named Person"
     )
     report = submission.report
-    intake.release_held(report=report, attachment_ids=[a.pk for a in submission.held])
-    other = intake.submit_report(channel=org.channel, questionnaire=version, answers={"what": "y"}).report
+    register.release_held(report=report, attachment_ids=[a.pk for a in submission.held])
+    other = register.create_report(channel=org.channel, questionnaire=version, answers={"what": "y"}).report
     return Case(report=report, other=other)
 
 
@@ -146,7 +145,7 @@ def _new_case(org: Setup, tmp_path: object) -> Case:
 def test_every_role_against_every_console_action(
     org: Setup, staff: dict[str, StaffUser], role: str, tmp_path: object
 ) -> None:
-    from tipline.cases.models import Outcome
+    from tipline.register.models import Outcome
 
     org.outcome_id = Outcome.objects.get(code="substantiated").pk  # type: ignore[attr-defined]
     org.label_id = Label.objects.create(name="urgent").pk  # type: ignore[attr-defined]

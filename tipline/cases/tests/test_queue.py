@@ -14,10 +14,10 @@ from django.utils import timezone
 
 from tipline.accounts.testing import login_staff
 from tipline.cases import selectors
-from tipline.cases.models import Exclusion, Label
+from tipline.cases.models import Exclusion
 from tipline.conftest import PASSWORD, Setup
-from tipline.intake import services as intake
-from tipline.intake.models import Channel, Report
+from tipline.register import services as register
+from tipline.register.models import Channel, Label, Report
 
 NOW = timezone.now()
 REFERENCE = re.compile(r'href="/console/reports/([^/]+)/"')
@@ -27,7 +27,7 @@ def submit(org: Setup, channel: Channel | None = None) -> Report:
     channel = channel or org.channel
     version = channel.current_questionnaire()
     assert version is not None
-    return intake.submit_report(
+    return register.create_report(
         channel=channel, questionnaire=version, answers={"what": "Tender rigging", "kind": "Fraud"}
     ).report
 
@@ -169,7 +169,7 @@ def test_the_queue_page_reads_no_ciphertext_and_a_fixed_number_of_queries(
     few = page_queries()
     many = page_queries(lambda: [submit(org) for _ in range(6)])
     assert len(many) == len(few), "one query per row crept in"
-    report_reads = [sql for sql in many if 'FROM "intake_report"' in sql]
+    report_reads = [sql for sql in many if 'FROM "register_report"' in sql]
     assert report_reads
     for column in selectors.CIPHERTEXT_FIELDS:
-        assert not any(f'"intake_report"."{column}"' in sql for sql in report_reads), column
+        assert not any(f'"register_report"."{column}"' in sql for sql in report_reads), column

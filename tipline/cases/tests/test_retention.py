@@ -9,11 +9,10 @@ from django.utils import timezone
 
 from tipline.accounts import services as accounts
 from tipline.cases import retention, workflow
-from tipline.cases.models import Outcome
 from tipline.conftest import PASSWORD, Setup
-from tipline.intake import services as intake
-from tipline.intake.models import Report
 from tipline.jobs.models import Job
+from tipline.register import services as register
+from tipline.register.models import Outcome, Report
 
 NOW = timezone.now()
 
@@ -21,7 +20,7 @@ NOW = timezone.now()
 def _closed(org: Setup, *, days_ago: int) -> Report:
     version = org.channel.current_questionnaire()
     assert version is not None
-    report = intake.submit_report(
+    report = register.create_report(
         channel=org.channel, questionnaire=version, answers={"what": "x", "kind": "Fraud"}
     ).report
     closed_at = NOW - dt.timedelta(days=days_ago)

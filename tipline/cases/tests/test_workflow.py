@@ -8,7 +8,6 @@ from django.core import mail
 
 from tipline.accounts import services as accounts
 from tipline.accounts.models import Role
-from tipline.cases import deadlines, disclosure, retention, services, workflow
 from tipline.cases.exceptions import (
     AssigneeNotEligible,
     InvalidTransition,
@@ -16,20 +15,31 @@ from tipline.cases.exceptions import (
     NotAllowed,
     ReasonRequired,
 )
-from tipline.cases.models import DisclosureRequest, Label, Message, Note, Outcome
+from tipline.cases.models import Note
 from tipline.conftest import PASSWORD, Setup
-from tipline.intake import services as intake
-from tipline.intake.models import Attachment, IdentityKeyGrant, Report, ReportKeyGrant
+from tipline.cases import disclosure, retention, services, workflow
+from tipline.register import deadlines
+from tipline.register import services as register
+from tipline.register.models import (
+    Attachment,
+    DisclosureRequest,
+    IdentityKeyGrant,
+    Label,
+    Message,
+    Outcome,
+    Report,
+    ReportKeyGrant,
+)
 
 
 def _key(user: object) -> bytes:
     return accounts.unlock_private_key(user=user, password=PASSWORD)  # type: ignore[arg-type]
 
 
-def _submit(org: Setup, identity: str = "") -> intake.Submission:
+def _submit(org: Setup, identity: str = "") -> register.Submission:
     version = org.channel.current_questionnaire()
     assert version is not None
-    return intake.submit_report(
+    return register.create_report(
         channel=org.channel,
         questionnaire=version,
         answers={"what": "Tender rigging", "kind": "Fraud"},
@@ -86,7 +96,7 @@ def test_acknowledging_tells_the_reporter_and_starts_the_feedback_deadline(org: 
     assert report.acknowledged_at is not None
     assert report.feedback_due_at == deadlines.due_after_months(report.acknowledged_at, 3)
     assert report.next_due_at == report.feedback_due_at
-    bodies = [m.body for m in services.list_messages(report=report, report_key=submission.report_key)]
+    bodies = [m.body for m in register.list_messages(report=report, report_key=submission.report_key)]
     assert any("received" in body for body in bodies)
     with pytest.raises(InvalidTransition):
         workflow.acknowledge_report(report=report, by=org.handler, private_key=_key(org.handler))
@@ -99,7 +109,7 @@ def test_automatic_acknowledgement_on_receipt(org: Setup) -> None:
     submission = _submit(org)
     report = Report.objects.get(pk=submission.report.pk)
     assert report.status == Report.Status.ACKNOWLEDGED
-    assert [m.body for m in services.list_messages(report=report, report_key=submission.report_key)] == ["We have it."]
+    assert [m.body for m in register.list_messages(report=report, report_key=submission.report_key)] == ["We have it."]
 
 
 def test_closing_needs_an_outcome_and_a_reason(org: Setup) -> None:
@@ -158,7 +168,7 @@ def test_identity_disclosure_needs_a_supervisors_approval(org: Setup) -> None:
         disclosure.read_identity(report=report, by=org.handler, private_key=_key(org.handler))
         == "Jane Roe, +1 555 0100"
     )
-    shown = disclosure.disclosures(report=report, report_key=submission.report_key, approved_only=True)
+    shown = register.list_disclosures(report=report, report_key=submission.report_key, approved_only=True)
     assert [d.reason for d in shown] == ["We need to protect her from retaliation"]
     with pytest.raises(InvalidTransition):
         disclosure.decide_identity(request=request, by=org.supervisor, private_key=_key(org.supervisor), approve=False)
@@ -245,7 +255,7 @@ def test_reminder_emails_carry_no_content(org: Setup) -> None:
 # ---------------------------------------------------------------- retention
 
 
-def _closed(org: Setup, when: dt.datetime) -> intake.Submission:
+def _closed(org: Setup, when: dt.datetime) -> register.Submission:
     submission = _submit(org)
     workflow.close_report(
         report=submission.report,

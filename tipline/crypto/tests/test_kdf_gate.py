@@ -65,7 +65,7 @@ def test_an_unwritable_folder_falls_back_to_a_per_process_gate(tmp_path: Path, s
     before = kdf._gate
     settings.TIPLINE_KDF_SLOT_DIR = blocker / "kdf"  # type: ignore[attr-defined]
     try:
-        apps.get_app_config("intake").ready()
+        apps.get_app_config("site").ready()
         gate = kdf._gate
         assert gate is not None
         assert gate.slots == settings.TIPLINE_KDF_SLOTS  # type: ignore[attr-defined]

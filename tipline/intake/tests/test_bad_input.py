@@ -8,8 +8,8 @@ from django.test import Client
 
 from tipline import blobstore
 from tipline.conftest import Setup, csrf_token
-from tipline.intake import services
-from tipline.intake.models import Attachment, Report
+from tipline.register import services
+from tipline.register.models import Attachment, Report
 
 URL = "/report/web/"
 
@@ -155,7 +155,7 @@ def test_a_failure_while_storing_the_second_file_removes_the_first(
     version = org.channel.current_questionnaire()
     assert version is not None
     with pytest.raises(OSError, match="store unavailable"):
-        services.submit_report(channel=org.channel, questionnaire=version, answers={"what": "x"}, files=paths)
+        services.create_report(channel=org.channel, questionnaire=version, answers={"what": "x"}, files=paths)
     assert _nothing_stored()
 
 
@@ -187,7 +187,7 @@ def _in_the_portal_with_a_1_kb_file_limit(
     """A reporter logged in to the portal; a 5 KB file over a 1 KB limit; the portal's CSRF token."""
     version = org.channel.current_questionnaire()
     assert version is not None
-    submission = services.submit_report(
+    submission = services.create_report(
         channel=org.channel, questionnaire=version, answers={"what": "x", "kind": "Fraud"}
     )
     token = csrf_token(client, "/portal/")

@@ -7,7 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from tipline.conftest import Setup, csrf_token, jpeg_with_exif
-from tipline.intake.models import Attachment, Report
+from tipline.register.models import Attachment, Report
 
 URL = "/report/web/"
 
@@ -165,8 +165,8 @@ def test_a_decision_on_a_file_already_decided_or_not_held_changes_nothing(org: S
 
 
 def test_a_form_sent_after_the_questions_changed_comes_back_with_the_answers(org: Setup, client: Client) -> None:
-    from tipline.intake import services
-    from tipline.intake.models import FieldType, Question
+    from tipline.register import services
+    from tipline.register.models import FieldType, Question
 
     token = csrf_token(client, URL)
     old_version = org.channel.current_questionnaire()
@@ -186,8 +186,8 @@ def test_a_form_sent_after_the_questions_changed_comes_back_with_the_answers(org
 
 
 def test_a_required_file_question_needs_a_file(org: Setup, client: Client) -> None:
-    from tipline.intake import services
-    from tipline.intake.models import Question
+    from tipline.register import services
+    from tipline.register.models import Question
 
     Question.objects.filter(channel=org.channel, key="files").update(required=True)
     services.publish_questionnaire(channel=org.channel)
@@ -214,15 +214,15 @@ def test_without_a_supervisor_the_form_offers_no_identity_and_refuses_one(org: S
 
 
 def test_the_service_never_seals_an_identity_to_nobody(org: Setup) -> None:
-    from tipline.intake import services
-    from tipline.intake.exceptions import IdentityNotReceivable
+    from tipline.register import services
+    from tipline.register.exceptions import IdentityNotReceivable
 
     org.supervisor.is_active = False
     org.supervisor.save()
     version = org.channel.current_questionnaire()
     assert version is not None
     with pytest.raises(IdentityNotReceivable):
-        services.submit_report(
+        services.create_report(
             channel=org.channel, questionnaire=version, answers={"what": "x", "kind": "Fraud"}, identity="Jane"
         )
     assert not Report.objects.exists()
@@ -247,7 +247,7 @@ def test_a_full_upload_folder_gets_a_503_that_says_what_to_do(
 ) -> None:
     import errno
 
-    from tipline.intake import uploads
+    from tipline.register import uploads
 
     def full(self: object, raw_data: bytes, start: int) -> None:
         raise OSError(errno.ENOSPC, "No space left on device")
@@ -266,12 +266,12 @@ def test_a_full_cleaning_folder_during_submission_gets_a_503_and_stores_nothing(
     import errno
 
     from tipline import blobstore
-    from tipline.intake import services
+    from tipline.register import services
 
     def full(**kwargs: object) -> object:
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(services, "_prepare_attachment", full)
+    monkeypatch.setattr(services.files, "_prepare_attachment", full)
     photo = SimpleUploadedFile("p.jpg", jpeg_with_exif(), content_type="image/jpeg")
     response = client.post(URL, _answers(csrf_token(client, URL), f_files=photo))
     assert response.status_code == 503

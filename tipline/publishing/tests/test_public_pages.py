@@ -12,10 +12,10 @@ from django.utils.encoding import iri_to_uri
 
 from tipline.accounts.testing import login_staff
 from tipline.conftest import PASSWORD, Setup, csrf_token
-from tipline.intake.models import Channel, ChannelKind
 from tipline.publishing import services
 from tipline.publishing.models import ArticleState
 from tipline.publishing.tests.conftest import CASE, Editors, category, content, publish
+from tipline.register.models import Channel, ChannelKind
 
 
 class _Page(HTMLParser):
@@ -294,7 +294,7 @@ def test_a_channel_refuses_a_phone_number_that_is_not_one(db: None, number: str)
 def test_an_admin_sets_a_phone_channels_details_that_the_public_page_shows(org: Setup) -> None:
     admin = Client(enforce_csrf_checks=True)
     login_staff(admin, "admin", PASSWORD)
-    url = "/admin/intake/channel/add/"
+    url = "/admin/register/channel/add/"
     form = admin.get(url).content.decode()
     for name in ("email_address", "postal_address", "phone_number", "hours"):
         assert f'name="{name}"' in form, name

@@ -11,12 +11,11 @@ from django.db.models import Count
 from django.db.models.functions import TruncMonth
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404, render
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from tipline.intake.models import Channel, ChannelKind
+from tipline import channel_directory
 from tipline.publishing import pages
 from tipline.publishing.caching import public_page
 from tipline.publishing.models import Article, ArticleState, Category, Tag
@@ -126,18 +125,15 @@ CHANNEL_ROW_DEFAULT = "publishing/channel_rows/default.html"
 
 @public_page()
 def how_to_report(request: HttpRequest, language: str) -> HttpResponse:
-    channels = Channel.objects.filter(is_active=True).order_by("order", "name")
     # Each kind of channel has its own row (web form, mailbox, phone…); a kind without
     # a template of its own still appears, with its name and description.
     rows = [
         (
             channel,
-            pages.report_link(request, language, reverse("intake:submit", args=[channel.slug]))
-            if channel.kind == ChannelKind.WEB
-            else "",
+            pages.report_link(request, language, channel.form_path) if channel.form_path else "",
             (f"publishing/channel_rows/{channel.kind}.html", CHANNEL_ROW_DEFAULT),
         )
-        for channel in channels
+        for channel in channel_directory.public_channels()
     ]
     context = pages.page_context(
         request,

@@ -1,0 +1,46 @@
+"""The public directory of report channels: what a reader needs to reach each one.
+
+The public channel (``tipline.publishing``) shows how to report, but must never
+touch a report. It reads this narrow, report-free list instead of the register:
+the register provides the list when it starts and announces changes with
+:data:`changed`, so public pages that show channels can be refreshed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.dispatch import Signal
+
+
+@dataclass(frozen=True)
+class PublicChannel:
+    """One open channel as the public sees it: no recipients, no deadlines, no reports."""
+
+    slug: str
+    kind: str
+    name: str
+    description: str
+    email_address: str = ""
+    postal_address: str = ""
+    phone_number: str = ""
+    hours: str = ""
+    # The path of the web form for a web channel; empty for the others.
+    form_path: str = ""
+
+
+# Sent (without arguments) whenever what the directory lists may have changed.
+changed = Signal()
+
+_provider: list[Callable[[], list[PublicChannel]]] = []
+
+
+def provide(provider: Callable[[], list[PublicChannel]]) -> None:
+    """Set the function that lists the open channels (the register sets it at start)."""
+    _provider[:] = [provider]
+
+
+def public_channels() -> list[PublicChannel]:
+    """Every channel open for reports, in the order the admin chose; none before a provider is set."""
+    return _provider[0]() if _provider else []

@@ -1,0 +1,182 @@
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+
+from tipline.accounts.services import unlock_private_key
+from tipline.cases import services as cases
+from tipline.conftest import PASSWORD, Setup, csrf_token
+from tipline.register import services
+from tipline.register.exceptions import InvalidReceipt
+from tipline.register.services import receipts
+from tipline.register.models import Report
+
+LOGIN = "/portal/"
+
+
+def _submit(org: Setup) -> tuple[Report, str]:
+    version = org.channel.current_questionnaire()
+    assert version is not None
+    submission = services.create_report(
+        channel=org.channel, questionnaire=version, answers={"what": "Contract rigging", "kind": "Fraud"}
+    )
+    return submission.report, submission.receipt
+
+
+def _login(client: Client, receipt: str) -> object:
+    token = csrf_token(client, LOGIN)
+    return client.post(LOGIN, {"csrfmiddlewaretoken": token, "receipt": receipt})
+
+
+def test_a_receipt_with_spaces_or_dashes_logs_in(org: Setup, client: Client) -> None:
+    _, receipt = _submit(org)
+    dashed = "-".join(receipt[i : i + 4] for i in range(0, 16, 4))
+    response = _login(client, dashed)
+    assert response.status_code == 302  # type: ignore[attr-defined]
+    assert "Contract rigging" in client.get("/portal/report/").content.decode()
+
+
+@pytest.mark.parametrize("wrong", ["1234 5678 9012 3456", "12", "abcd efgh ijkl mnop", "٣" * 16])
+def test_a_wrong_receipt_gets_one_generic_message(org: Setup, client: Client, wrong: str) -> None:
+    _submit(org)
+    response = _login(client, wrong)
+    assert response.status_code == 403  # type: ignore[attr-defined]
+    assert "did not open a report" in response.content.decode()  # type: ignore[attr-defined]
+    assert client.get("/portal/report/").status_code == 302
+
+
+def test_wrong_receipts_are_rate_limited_without_storing_the_address(
+    org: Setup, client: Client, settings: object
+) -> None:
+    settings.TIPLINE_RECEIPT_ATTEMPTS = 3  # type: ignore[attr-defined]
+    _, receipt = _submit(org)
+    for _ in range(3):
+        assert _login(client, "0000 0000 0000 0000").status_code == 403  # type: ignore[attr-defined]
+    blocked = _login(client, receipt)
+    assert blocked.status_code == 429  # type: ignore[attr-defined]
+    assert blocked["Retry-After"] == "3600"  # type: ignore[index]
+
+
+def test_the_reporter_is_logged_out_after_the_idle_timeout(
+    org: Setup, client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _, receipt = _submit(org)
+    _login(client, receipt)
+    assert client.get("/portal/report/").status_code == 200
+    later = time.time() + 16 * 60
+    monkeypatch.setattr(time, "time", lambda: later)
+    response = client.get("/portal/report/")
+    assert response.status_code == 302
+    assert response["Location"] == LOGIN
+
+
+def test_logging_out_locks_the_report_again(org: Setup, client: Client) -> None:
+    _, receipt = _submit(org)
+    _login(client, receipt)
+    token = csrf_token(client, "/portal/report/")
+    client.post("/portal/logout/", {"csrfmiddlewaretoken": token})
+    assert client.get("/portal/report/").status_code == 302
+
+
+def test_the_reporter_replies_with_a_file_and_the_handler_reads_both(org: Setup, client: Client) -> None:
+    report, receipt = _submit(org)
+    _login(client, receipt)
+    token = csrf_token(client, "/portal/report/")
+    note = SimpleUploadedFile("more.txt", b"extra evidence", content_type="text/plain")
+    response = client.post("/portal/report/", {"csrfmiddlewaretoken": token, "body": "Here is more", "files": note})
+    assert response.status_code == 302
+    key = unlock_private_key(user=org.handler, password=PASSWORD)
+    content = cases.open_case(report=report, user=org.handler, private_key=key)
+    assert [m.body for m in content.messages] == ["Here is more"]
+    assert [a.name for a in content.messages[0].attachments] == ["more.txt"]
+
+
+def test_an_empty_reply_is_refused_with_a_message(org: Setup, client: Client) -> None:
+    _, receipt = _submit(org)
+    _login(client, receipt)
+    token = csrf_token(client, "/portal/report/")
+    response = client.post("/portal/report/", {"csrfmiddlewaretoken": token, "body": "  "})
+    assert response.status_code == 400
+    assert "Write a message or add a file" in response.content.decode()
+
+
+def test_the_reporter_downloads_a_file_from_the_handler(org: Setup, client: Client, tmp_path: object) -> None:
+    report, receipt = _submit(org)
+    key = unlock_private_key(user=org.handler, password=PASSWORD)
+    report_key = cases.report_key_for(report=report, user=org.handler, private_key=key)
+    path = tmp_path / "form.pdf"  # type: ignore[operator]
+    path.write_bytes(b"%PDF-1.4 handler form")
+    services.post_message(
+        report=report,
+        report_key=report_key,
+        body="Please fill this in",
+        author=org.handler,
+        files=[services.IncomingFile(path=path, name="form.pdf", size=path.stat().st_size)],
+    )
+    _login(client, receipt)
+    page = client.get("/portal/report/").content.decode()
+    assert "Please fill this in" in page
+    link = re.search(r'href="(/portal/files/\d+/)"', page)
+    assert link
+    download = client.get(link.group(1))
+    assert b"".join(download.streaming_content) == b"%PDF-1.4 handler form"  # type: ignore[attr-defined]
+
+
+def test_a_right_receipt_does_not_wipe_the_wrong_ones_before_it(org: Setup, client: Client, settings: object) -> None:
+    settings.TIPLINE_RECEIPT_ATTEMPTS = 3  # type: ignore[attr-defined]
+    _, receipt = _submit(org)
+    for _ in range(2):
+        assert _login(client, "0000 0000 0000 0000").status_code == 403  # type: ignore[attr-defined]
+    assert _login(client, receipt).status_code == 302  # type: ignore[attr-defined]
+    assert _login(client, "0000 0000 0000 0000").status_code == 403  # type: ignore[attr-defined]
+    assert _login(client, "0000 0000 0000 0000").status_code == 429  # type: ignore[attr-defined]
+
+
+def test_an_attempt_is_counted_before_its_derivation(org: Setup, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Attempts sent all at once each wait for a derivation; they must not all pass the check first."""
+    from tipline import client_limits
+
+    seen: list[int] = []
+    derive = receipts.receipt_secrets
+
+    def watched(*args: object, **kwargs: object) -> object:
+        seen.append(client_limits.used(services.RECEIPT_SCOPE, "burst"))
+        return derive(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(receipts, "receipt_secrets", watched)
+    for expected in (1, 2):
+        with pytest.raises(InvalidReceipt):
+            services.open_with_receipt(receipt_text="1111 2222 3333 4444", client_tag="burst")
+        assert seen[-1] == expected
+
+
+def test_a_receipt_typed_in_full_width_digits_logs_in(org: Setup, client: Client) -> None:
+    _, receipt = _submit(org)
+    wide = "　".join("".join(chr(ord(d) + 0xFEE0) for d in receipt[i : i + 4]) for i in range(0, 16, 4))
+    assert _login(client, wide).status_code == 302  # type: ignore[attr-defined]
+
+
+def test_a_report_destroyed_while_the_reporter_is_logged_in_takes_no_more_messages(org: Setup, client: Client) -> None:
+    from django.utils import timezone
+
+    report, receipt = _submit(org)
+    _login(client, receipt)
+    token = csrf_token(client, "/portal/report/")
+    Report.objects.filter(pk=report.pk).update(purged_at=timezone.now(), answers_ct=None)
+    note = SimpleUploadedFile("more.txt", b"extra evidence", content_type="text/plain")
+    response = client.post("/portal/report/", {"csrfmiddlewaretoken": token, "body": "More", "files": note})
+    assert response.status_code == 410
+    assert not report.messages.exists()
+    assert not report.attachments.exists()
+    assert client.get("/portal/report/").status_code == 302, "the session was closed"
+
+
+def test_a_file_number_too_long_for_the_database_is_a_404(org: Setup, client: Client) -> None:
+    _, receipt = _submit(org)
+    _login(client, receipt)
+    assert client.get("/portal/files/" + "9" * 25 + "/").status_code == 404
+    assert client.get("/portal/files/999999/").status_code == 404

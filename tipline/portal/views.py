@@ -1,0 +1,129 @@
+"""The reporter's portal: log in with the receipt, read replies, answer, add files,
+decide on held files. Every page works without JavaScript."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages as flash
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http.response import HttpResponseBase
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_http_methods, require_POST
+
+from tipline import session_vault
+from tipline.downloads import attachment_response
+from tipline.portal.forms import HeldFilesForm, ReceiptForm, ReplyForm
+from tipline.register import services
+from tipline.register.errors import handles_reporter_errors, shows_upload_refusals, upload_refusal
+from tipline.register.exceptions import EmptyMessage, InvalidReceipt
+from tipline.register.models import Attachment, Report
+from tipline.register.reporter_session import reporter_required, unlock
+from tipline.register.uploads import incoming_files, upload_limits
+from tipline.typed_request import client_tag
+
+
+@require_POST
+@handles_reporter_errors
+@reporter_required
+def decide_held(request: HttpRequest, report: Report, report_key: bytes) -> HttpResponse:
+    del report_key
+    held_ids = report.attachments.filter(state=Attachment.State.HELD).values_list("pk", flat=True)
+    form = HeldFilesForm(request.POST, held_ids=held_ids)
+    chosen = form.decisions() if form.is_valid() else {"send": [], "drop": []}
+    if sent := services.release_held(report=report, attachment_ids=chosen["send"]):
+        flash.success(
+            request,
+            ngettext("%(count)d file was sent as it is.", "%(count)d files were sent as they are.", sent)
+            % {"count": sent},
+        )
+    if dropped := services.drop_held(report=report, attachment_ids=chosen["drop"]):
+        flash.success(
+            request,
+            ngettext(
+                "%(count)d file was deleted and will not be sent.",
+                "%(count)d files were deleted and will not be sent.",
+                dropped,
+            )
+            % {"count": dropped},
+        )
+    if not sent and not dropped:
+        flash.info(request, _("No file was changed: it may have been decided on already."))
+    return redirect("portal:report")
+
+
+@require_http_methods(["GET", "POST"])
+@handles_reporter_errors
+def login(request: HttpRequest) -> HttpResponse:
+    form = ReceiptForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            report, report_key = services.open_with_receipt(
+                receipt_text=form.cleaned_data["receipt"],
+                client_tag=client_tag(request),
+            )
+        except InvalidReceipt as error:
+            form.add_error("receipt", error.user_message())
+            return render(request, "portal/login.html", {"form": form}, status=error.status)
+        unlock(request, report=report, report_key=report_key)
+        return redirect("portal:report")
+    status = 400 if request.method == "POST" else 200
+    return render(request, "portal/login.html", {"form": form}, status=status)
+
+
+@shows_upload_refusals
+@require_http_methods(["GET", "POST"])
+@handles_reporter_errors
+@reporter_required
+def portal(request: HttpRequest, report: Report, report_key: bytes) -> HttpResponse:
+    form = ReplyForm(request.POST if request.method == "POST" else None)
+    refusal = upload_refusal(request)
+    if refusal is not None:  # a file over a limit: the message comes back, nothing is sent
+        form.is_valid()
+        form.add_error(None, refusal.user_message())
+    elif request.method == "POST" and form.is_valid():
+        try:
+            services.post_message(
+                report=report,
+                report_key=report_key,
+                body=form.cleaned_data["body"],
+                files=incoming_files(request, "files"),
+            )
+        except EmptyMessage:
+            form.add_error("body", _("Write a message or add a file."))
+        else:
+            flash.success(request, _("Your message was sent."))
+            return redirect("portal:report")
+    conversation = services.list_messages(report=report, report_key=report_key)
+    services.mark_read_by_reporter(report=report)
+    context = {
+        "report": report,
+        "answers": services.read_answers(report=report, report_key=report_key),
+        "attachments": services.report_attachments(report=report, report_key=report_key),
+        "held": services.describe_held(report=report, report_key=report_key),
+        "conversation": conversation,
+        "disclosures": services.list_disclosures(report=report, report_key=report_key, approved_only=True),
+        "form": form,
+        "idle_minutes": settings.TIPLINE_REPORTER_IDLE_SECONDS // 60,
+        **upload_limits(),
+    }
+    status = refusal.status if refusal is not None else 400 if form.errors else 200
+    return render(request, "portal/portal.html", context, status=status)
+
+
+@reporter_required
+def download(request: HttpRequest, report: Report, report_key: bytes, attachment_id: int) -> HttpResponseBase:
+    """A reporter downloads a file that staff sent them."""
+    attachment = get_object_or_404(Attachment, pk=attachment_id, report=report, from_staff=True)
+    info = services.describe_attachment(attachment=attachment, report_key=report_key)
+    chunks = services.stream_attachment(attachment=attachment, report_key=report_key)
+    return attachment_response(name=info.name, size=info.size, chunks=chunks)
+
+
+@require_POST
+def logout(request: HttpRequest) -> HttpResponse:
+    session_vault.close_vault(request)
+    flash.info(request, _("You are logged out. Keep your receipt safe to come back."))
+    return HttpResponseRedirect(reverse("portal:login"))

@@ -1,0 +1,232 @@
+"""The keyring: the one module that seals, opens, re-seals and drops report and identity keys.
+
+Every sealed copy of a key is a grant row (:class:`ReportKeyGrant`,
+:class:`IdentityKeyGrant`). A report key is sealed at submission to the escrow
+key, to every supervisor and to the channel's recipients who may read reports;
+later to an assigned handler. An identity key is sealed only to supervisors, and
+to a handler once a supervisor approves a written request. Nothing else in
+Tipline reads or writes a grant: submission, assignment, exclusion, disclosure,
+restore access, a change of roles and the purge all come through here.
+
+Callers check permissions (may this person act on this report now?) before they
+call; the keyring answers only whether a key is held and opens it.
+"""
+
+from __future__ import annotations
+
+from typing import TypeVar
+
+from django.db.models import Exists, OuterRef, Q
+
+from tipline.accounts.models import CASE_ROLES, Role, StaffKey, StaffUser
+from tipline.crypto import boxes
+from tipline.crypto.errors import DecryptionFailed
+from tipline.register.exceptions import IdentityNotReceivable, KeyNotHeld
+from tipline.register.models import Channel, DisclosureRequest, IdentityKeyGrant, Report, ReportKeyGrant
+
+# ---------------------------------------------------------------- a new report
+
+
+def _supervisor_keys() -> list[tuple[int, bytes]]:
+    keys = StaffKey.objects.filter(user__is_active=True, user__role_grants__role=Role.SUPERVISOR).distinct()
+    return [(user_id, bytes(key)) for user_id, key in keys.values_list("user_id", "public_key")]
+
+
+def _recipient_keys(channel: Channel) -> list[tuple[int, bytes]]:
+    """(user id, public key) of the channel's recipients who may read reports, and every
+    supervisor (who assign, so must hold the key)."""
+    # A recipient without a case role (an editor, a call taker) is not given the key.
+    keys = (
+        StaffKey.objects.filter(user__is_active=True, user__role_grants__role__in=CASE_ROLES)
+        .filter(Q(user__role_grants__role=Role.SUPERVISOR) | Q(user__channels=channel))
+        .distinct()
+    )
+    return [(user_id, bytes(key)) for user_id, key in keys.values_list("user_id", "public_key")]
+
+
+def identity_can_be_received() -> bool:
+    """Whether an identity given now could ever be read: it is sealed to supervisors only."""
+    return StaffKey.objects.filter(user__is_active=True, user__role_grants__role=Role.SUPERVISOR).exists()
+
+
+def seal_new_report_key(*, channel: Channel, report_key: bytes, escrow_public_key: bytes) -> list[ReportKeyGrant]:
+    """Seal a new report's key to the escrow key, every supervisor and the channel's readers.
+
+    The rows are returned unsaved (sealing runs before the submission's transaction);
+    :func:`store_new_grants` writes them.
+    """
+    grants = [ReportKeyGrant(user=None, sealed_key=boxes.seal(escrow_public_key, report_key))]
+    grants += [
+        ReportKeyGrant(user_id=user_id, sealed_key=boxes.seal(public_key, report_key))
+        for user_id, public_key in _recipient_keys(channel)
+    ]
+    return grants
+
+
+def seal_new_identity_key(*, identity_key: bytes) -> list[IdentityKeyGrant]:
+    """Seal a reporter's identity key to every supervisor (unsaved rows).
+
+    Raises :class:`IdentityNotReceivable` when there is nobody to seal it to: an
+    identity sealed to nobody could never be read.
+    """
+    grants = [
+        IdentityKeyGrant(user_id=user_id, sealed_key=boxes.seal(public_key, identity_key))
+        for user_id, public_key in _supervisor_keys()
+    ]
+    if not grants:
+        raise IdentityNotReceivable
+    return grants
+
+
+def store_new_grants(
+    *, report: Report, report_grants: list[ReportKeyGrant], identity_grants: list[IdentityKeyGrant]
+) -> None:
+    """Write the grants sealed for a new report (in the submission's transaction)."""
+    for grant in report_grants:
+        grant.report = report
+    for identity_grant in identity_grants:
+        identity_grant.report = report
+    ReportKeyGrant.objects.bulk_create(report_grants)
+    IdentityKeyGrant.objects.bulk_create(identity_grants)
+
+
+# ---------------------------------------------------------------- who holds what
+
+
+def holds_report_key(*, report: Report, user: StaffUser) -> bool:
+    return ReportKeyGrant.objects.filter(report=report, user=user).exists()
+
+
+def holds_identity_key(*, report: Report, user: StaffUser) -> bool:
+    return IdentityKeyGrant.objects.filter(report=report, user=user).exists()
+
+
+def report_key_held_by(*, user: StaffUser) -> Exists:
+    """A condition on reports (``Report.objects.filter(...)``): ``user`` holds its key."""
+    return Exists(ReportKeyGrant.objects.filter(report=OuterRef("pk"), user=user))
+
+
+# ---------------------------------------------------------------- opening
+
+
+def _unseal(grant: ReportKeyGrant | IdentityKeyGrant | None, private_key: bytes) -> bytes:
+    """The one unseal-or-refuse step: no grant, or one that does not open, is :class:`KeyNotHeld`."""
+    if grant is None:
+        raise KeyNotHeld
+    try:
+        return boxes.unseal(private_key, bytes(grant.sealed_key))
+    except DecryptionFailed:
+        raise KeyNotHeld from None
+
+
+def open_report_key(*, report: Report, user: StaffUser, private_key: bytes) -> bytes:
+    """Open the report key sealed to ``user`` with their unlocked private key."""
+    return _unseal(ReportKeyGrant.objects.filter(report=report, user=user).first(), private_key)
+
+
+def open_report_key_with_escrow(*, report: Report, escrow_private_key: bytes) -> bytes:
+    """Open the report key from its escrow copy (an admin's audited escrow read)."""
+    return _unseal(ReportKeyGrant.objects.filter(report=report, user=None).first(), escrow_private_key)
+
+
+def open_identity_key(*, report: Report, user: StaffUser, private_key: bytes) -> bytes:
+    """Open the identity key sealed to ``user`` (a supervisor, or a handler after approval)."""
+    return _unseal(IdentityKeyGrant.objects.filter(report=report, user=user).first(), private_key)
+
+
+# ---------------------------------------------------------------- giving and taking away
+
+
+def _public_key(user: StaffUser) -> bytes:
+    try:
+        return bytes(user.key.public_key)
+    except StaffKey.DoesNotExist:
+        raise KeyNotHeld from None
+
+
+def grant_report_key(*, report: Report, user: StaffUser, report_key: bytes) -> None:
+    """Seal an open report key to another staff member (assignment), unless they hold it."""
+    public_key = _public_key(user)
+    ReportKeyGrant.objects.get_or_create(
+        report=report, user=user, defaults={"sealed_key": boxes.seal(public_key, report_key)}
+    )
+
+
+def grant_identity_key(*, report: Report, user: StaffUser, identity_key: bytes) -> None:
+    """Seal an open identity key to a handler (an approved disclosure request)."""
+    public_key = _public_key(user)
+    IdentityKeyGrant.objects.update_or_create(
+        report=report, user=user, defaults={"sealed_key": boxes.seal(public_key, identity_key)}
+    )
+
+
+def drop_keys(*, report: Report, user: StaffUser) -> None:
+    """Destroy ``user``'s copies of the report and identity keys (an exclusion)."""
+    ReportKeyGrant.objects.filter(report=report, user=user).delete()
+    IdentityKeyGrant.objects.filter(report=report, user=user).delete()
+
+
+def drop_all_keys(*, report: Report) -> None:
+    """Destroy every copy of a report's keys, escrow included (the purge): the content
+    can never be opened again."""
+    ReportKeyGrant.objects.filter(report=report).delete()
+    IdentityKeyGrant.objects.filter(report=report).delete()
+
+
+def drop_keys_for_roles(*, user: StaffUser, roles: frozenset[str]) -> dict[str, object]:
+    """After a change of roles, destroy the keys ``roles`` would not give: every report and
+    identity key when no case role is left; identity keys not given by an approved
+    disclosure request when SUPERVISOR goes. Returns what was removed, for the audit entry."""
+    dropped: dict[str, object] = {}
+    if not roles & CASE_ROLES:
+        dropped["report_keys_removed"] = ReportKeyGrant.objects.filter(user=user).delete()[0]
+    if Role.SUPERVISOR not in roles:
+        approved = DisclosureRequest.objects.filter(requested_by=user, state=DisclosureRequest.State.APPROVED)
+        identity_keys = IdentityKeyGrant.objects.filter(user=user)
+        if roles & CASE_ROLES:  # a handler keeps the identities a supervisor approved for them
+            identity_keys = identity_keys.exclude(report_id__in=approved.values("report_id"))
+        if removed := identity_keys.delete()[0]:
+            dropped["identity_keys_removed"] = removed
+    return dropped
+
+
+# ---------------------------------------------------------------- restoring access from escrow
+
+_Grant = TypeVar("_Grant", ReportKeyGrant, IdentityKeyGrant)
+
+
+def _reseal(model: type[_Grant], user: StaffUser, escrow: bytes, public: bytes) -> tuple[list[int], int]:
+    """Re-seal the user's grants of ``model`` from the escrow copies; delete those without one.
+
+    Returns the ids of the re-sealed grants and how many were lost. A failure
+    to open an escrow copy raises (and rolls everything back) rather than
+    deleting anything.
+    """
+    grants = list(model.objects.select_for_update().filter(user=user))
+    escrowed = dict(
+        model.objects.filter(report_id__in=[g.report_id for g in grants], user=None).values_list(
+            "report_id", "sealed_key"
+        )
+    )
+    restored = [g for g in grants if g.report_id in escrowed]
+    for grant in restored:
+        grant.sealed_key = boxes.seal(public, boxes.unseal(escrow, bytes(escrowed[grant.report_id])))
+    model.objects.bulk_update(restored, ["sealed_key"])
+    lost = [g.pk for g in grants if g.report_id not in escrowed]
+    model.objects.filter(pk__in=lost).delete()
+    return [g.pk for g in restored], len(lost)
+
+
+def reseal_from_escrow(*, user: StaffUser, escrow_private_key: bytes, public_key: bytes) -> dict[str, object]:
+    """Seal every key ``user`` held to their new public key, from the escrow copies (restore
+    access after a lost password). Identity keys have no escrow copy by design, so they
+    are lost and counted. Returns what happened, for the audit entry."""
+    restored, lost = _reseal(ReportKeyGrant, user, escrow_private_key, public_key)
+    references = sorted(ReportKeyGrant.objects.filter(pk__in=restored).values_list("report__reference", flat=True))
+    identity_restored, identity_lost = _reseal(IdentityKeyGrant, user, escrow_private_key, public_key)
+    return {
+        "reports": references,
+        "reports_lost": lost,
+        "identity_grants": len(identity_restored),
+        "identity_grants_lost": identity_lost,
+    }

@@ -1,0 +1,238 @@
+"""The report record: queue metadata in clear, content as ciphertext, and what belongs to
+one report (its messages, attachments, links and identity-disclosure decisions)."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from tipline.register.models.channels import Channel, QuestionnaireVersion
+
+BUILT_IN_OUTCOME_NAMES = {
+    "substantiated": ("Substantiated", _("Substantiated")),
+    "unsubstantiated": ("Unsubstantiated", _("Unsubstantiated")),
+    "out_of_scope": ("Out of scope", _("Out of scope")),
+    "referred": ("Referred to another authority", _("Referred to another authority")),
+    "malicious": ("Malicious report", _("Malicious report")),
+}
+
+
+class Outcome(models.Model):
+    """How a closed report ended. The list is configurable; 'malicious' protects people reported on."""
+
+    code = models.SlugField(_("code"), unique=True)
+    name = models.CharField(_("name"), max_length=120)
+    description = models.CharField(_("description"), max_length=300, blank=True)
+    is_active = models.BooleanField(_("offered"), default=True)
+    order = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["order", "name"]
+
+    def __str__(self) -> str:
+        """The name, translated for a built-in outcome whose name was not changed."""
+        english, translated = BUILT_IN_OUTCOME_NAMES.get(self.code, ("", ""))
+        return str(translated) if english and self.name == english else self.name
+
+
+class Label(models.Model):
+    name = models.CharField(_("name"), max_length=60, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+LIVE = models.Q(purged_at__isnull=True)
+
+
+class ReportQuerySet(models.QuerySet["Report"]):
+    def live(self) -> ReportQuerySet:
+        return self.filter(purged_at__isnull=True)
+
+    def overdue(self, now: datetime | None = None) -> ReportQuerySet:
+        return self.filter(next_due_at__lt=now or timezone.now())
+
+    def open(self) -> ReportQuerySet:
+        return self.exclude(status=Report.Status.CLOSED)
+
+
+def new_reference() -> str:
+    """A random case reference for staff (no shared counter to collide on)."""
+    alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+    return "".join(secrets.choice(alphabet) for _ in range(10))
+
+
+class Report(models.Model):
+    """A report. Clear columns are queue metadata only; content is ciphertext."""
+
+    class Status(models.TextChoices):
+        NEW = "new", _("New")
+        ACKNOWLEDGED = "acknowledged", _("Acknowledged")
+        IN_PROGRESS = "in_progress", _("In progress")
+        CLOSED = "closed", _("Closed")
+
+    reference = models.CharField(max_length=16, unique=True, default=new_reference)
+    channel = models.ForeignKey(Channel, on_delete=models.PROTECT, related_name="reports")
+    questionnaire = models.ForeignKey(QuestionnaireVersion, null=True, on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.NEW)
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField(auto_now=True)
+    # Workflow metadata (clear: what the queue needs, nothing more).
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="assigned_reports"
+    )
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    ack_due_at = models.DateTimeField(null=True, blank=True)
+    feedback_due_at = models.DateTimeField(null=True, blank=True)
+    # The deadline that applies now (acknowledgement, then feedback; none once closed).
+    next_due_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.ForeignKey(Outcome, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    labels = models.ManyToManyField(Label, blank=True, related_name="reports")
+    legal_hold = models.BooleanField(default=False)
+    last_activity_at = models.DateTimeField(null=True, blank=True)
+    purge_warned_at = models.DateTimeField(null=True, blank=True)
+    purged_at = models.DateTimeField(null=True, blank=True)
+    # Receipt derivation: lookup id and the report key wrapped by the receipt key (all null once purged).
+    lookup_id = models.BinaryField(max_length=32, unique=True, null=True)
+    receipt_wrapped_key = models.BinaryField(null=True)
+    answers_ct = models.BinaryField(null=True)
+    # Identity: encrypted with its own key, which is sealed only to supervisors.
+    identity_ct = models.BinaryField(null=True)
+    # A keyed digest of the random token of the form page it was sent from, kept for two
+    # hours (empty for other channels and after that): copies of one page are linked.
+    form_digest = models.CharField(max_length=32, blank=True, default="", db_default="")
+
+    objects = ReportQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        # Partial indexes over live reports: the queue always filters purged tombstones out.
+        indexes = [
+            models.Index(fields=["-created_at"], name="live_created", condition=LIVE),
+            models.Index(fields=["status", "-created_at"], name="live_status_created", condition=LIVE),
+            models.Index(fields=["assignee", "-created_at"], name="live_assignee_created", condition=LIVE),
+            models.Index(fields=["channel", "-created_at"], name="live_channel_created", condition=LIVE),
+            models.Index(fields=["next_due_at"], name="live_next_due", condition=LIVE),
+            models.Index(fields=["form_digest"], name="form_digest", condition=~models.Q(form_digest="")),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    @property
+    def is_overdue(self) -> bool:
+        return self.next_due_at is not None and self.next_due_at < timezone.now()
+
+    @property
+    def is_purged(self) -> bool:
+        return self.purged_at is not None
+
+
+class Message(models.Model):
+    """A message between the reporter and staff, encrypted with the report key."""
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="messages")
+    from_staff = models.BooleanField()
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    body_ct = models.BinaryField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    read_by_reporter = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"message {self.pk} on {self.report}"
+
+
+# The outcomes Tipline starts with (migration 0003), by code: while an admin keeps the name
+# they were given, they are shown in the reader's language.
+
+
+class Attachment(models.Model):
+    """An encrypted file in the attachment store. Name and type are encrypted too."""
+
+    class State(models.TextChoices):
+        HELD = "held", _("Waiting for the reporter's decision")
+        SENT = "sent", _("Sent")
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="attachments")
+    message = models.ForeignKey(
+        Message, null=True, blank=True, on_delete=models.CASCADE, related_name="attachments"
+    )
+    blob = models.CharField(max_length=80, unique=True)
+    meta_ct = models.BinaryField()
+    size = models.PositiveBigIntegerField()
+    state = models.CharField(max_length=10, choices=State.choices, default=State.SENT)
+    from_staff = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"attachment {self.pk} of {self.report}"
+
+
+class ReportLink(models.Model):
+    class Kind(models.TextChoices):
+        RELATED = "related", _("Related")
+        DUPLICATE = "duplicate", _("Duplicate of")
+        # Made by Tipline: the same form page sent more than once (a double click without
+        # JavaScript); every later copy points at the first.
+        SENT_TWICE = "sent_twice", _("Sent from the same form page as")
+
+    source = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="links_out")
+    target = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="links_in")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["source", "target"], name="unique_report_link"),
+            models.CheckConstraint(condition=~models.Q(source=models.F("target")), name="no_self_link"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source} {self.kind} {self.target}"
+
+
+class DisclosureRequest(models.Model):
+    """A handler's written request to see the reporter's sealed identity (art. 16)."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Waiting for a supervisor")
+        APPROVED = "approved", _("Approved")
+        REFUSED = "refused", _("Refused")
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="disclosure_requests")
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    # The reason is shown to the reporter when approved, so it is encrypted with the report key.
+    reason_ct = models.BinaryField()
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["report", "requested_by"], condition=models.Q(state="pending"), name="one_pending_disclosure"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"disclosure of {self.report} to {self.requested_by}"

@@ -1,0 +1,46 @@
+"""How the register answers to the layers below it, wired once at start
+(:meth:`RegisterConfig.ready`): key changes after staff changes, and the public
+channel directory."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models.signals import post_delete, post_save
+from django.urls import reverse
+
+from tipline import channel_directory
+from tipline.accounts import hooks
+from tipline.register import keyring
+from tipline.register.models import Channel, ChannelKind
+
+
+def list_public_channels() -> list[channel_directory.PublicChannel]:
+    """The open channels as the public directory shows them (no report data)."""
+    return [
+        channel_directory.PublicChannel(
+            slug=channel.slug,
+            kind=channel.kind,
+            name=channel.name,
+            description=channel.description,
+            email_address=channel.email_address,
+            postal_address=channel.postal_address,
+            phone_number=channel.phone_number,
+            hours=channel.hours,
+            form_path=reverse("intake:submit", args=[channel.slug]) if channel.kind == ChannelKind.WEB else "",
+        )
+        for channel in Channel.objects.filter(is_active=True).order_by("order", "name")
+    ]
+
+
+def _channel_changed(sender: type[Any], **kwargs: Any) -> None:
+    del sender, kwargs
+    channel_directory.changed.send(sender=Channel)
+
+
+def connect() -> None:
+    hooks.on_roles_changed(keyring.drop_keys_for_roles)
+    hooks.on_key_pair_replaced(keyring.reseal_from_escrow)
+    channel_directory.provide(list_public_channels)
+    post_save.connect(_channel_changed, sender=Channel, dispatch_uid="register-channel-saved")
+    post_delete.connect(_channel_changed, sender=Channel, dispatch_uid="register-channel-deleted")

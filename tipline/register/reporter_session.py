@@ -1,0 +1,72 @@
+"""A reporter's unlocked report, kept in their session between requests.
+
+The report key opened with the receipt is held in the session vault (encrypted under
+a key that lives only in the reporter's cookie) together with the report's id, and
+forgotten after ``TIPLINE_REPORTER_IDLE_SECONDS`` without a request. The web form
+unlocks the report it has just stored; the portal unlocks it at log-in.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages as flash
+from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
+from django.shortcuts import redirect
+
+from tipline import session_vault
+from tipline.register.errors import error_response
+from tipline.register.exceptions import ReportDestroyed, SessionExpired
+from tipline.register.models import Report
+
+_REPORT_SECRET = "report"
+_SEEN = "reporter_seen"
+
+
+def unlock(request: HttpRequest, *, report: Report, report_key: bytes) -> None:
+    """Open the reporter's vault and keep the report key in it."""
+    session_vault.open_vault(request)
+    session_vault.put_secret(request, _REPORT_SECRET, report.pk.to_bytes(8, "big") + report_key)
+    request.session[_SEEN] = time.time()
+
+
+def unlocked(request: HttpRequest) -> tuple[Report, bytes]:
+    """The report and its key for this session; :class:`SessionExpired` or
+    :class:`ReportDestroyed` (the vault is then closed)."""
+    secret = session_vault.get_secret(request, _REPORT_SECRET)
+    seen = request.session.get(_SEEN, 0)
+    if secret is None or time.time() - seen > settings.TIPLINE_REPORTER_IDLE_SECONDS:
+        session_vault.close_vault(request)
+        raise SessionExpired
+    report = Report.objects.filter(pk=int.from_bytes(secret[:8], "big")).select_related("channel").first()
+    if report is None:
+        session_vault.close_vault(request)
+        raise SessionExpired
+    if report.is_purged:  # destroyed under retention while the reporter was logged in
+        session_vault.close_vault(request)
+        raise ReportDestroyed
+    request.session[_SEEN] = time.time()
+    return report, secret[8:]
+
+
+def reporter_required(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
+    """Give the view the unlocked report; send an expired session back to the log-in page."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        try:
+            report, report_key = unlocked(request)
+        except SessionExpired as error:
+            flash.info(request, error.user_message())
+            response: HttpResponse = redirect("portal:login")
+            return response
+        except ReportDestroyed as error:
+            return error_response(request, error)
+        return view(request, report, report_key, *args, **kwargs)
+
+    return wrapper

@@ -1,0 +1,125 @@
+"""Reading a report's answers, identity and conversation, and adding to the conversation."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from tipline.accounts.models import StaffUser
+from tipline.audit import services as audit
+from tipline.crypto import boxes
+from tipline.register.exceptions import EmptyMessage, ReportDestroyed
+from tipline.register.models import Attachment, DisclosureRequest, Message, Report
+from tipline.register.services.files import (
+    AttachmentInfo,
+    IncomingFile,
+    delete_blobs,
+    describe_attachment,
+    store_attachments,
+)
+
+
+def read_answers(*, report: Report, report_key: bytes) -> list[tuple[dict[str, Any], Any]]:
+    """The answers paired with the questions of the version they were given on."""
+    if report.answers_ct is None:
+        raise ReportDestroyed
+    data = json.loads(boxes.decrypt(report_key, bytes(report.answers_ct)))
+    answers = data["answers"]
+    schema = report.questionnaire.fields if report.questionnaire else []
+    return [(question, answers.get(question["key"])) for question in schema if question["type"] != "file"]
+
+
+def read_identity(*, report: Report, identity_key: bytes) -> str:
+    if report.identity_ct is None:
+        return ""
+    return boxes.decrypt(identity_key, bytes(report.identity_ct)).decode()
+
+
+@dataclass(frozen=True)
+class MessageView:
+    message: Message
+    body: str
+    attachments: list[AttachmentInfo]
+
+
+def list_messages(*, report: Report, report_key: bytes) -> list[MessageView]:
+    messages = list(report.messages.all())
+    files: dict[int, list[AttachmentInfo]] = {}
+    for attachment in report.attachments.filter(message__isnull=False, state=Attachment.State.SENT):
+        files.setdefault(attachment.message_id or 0, []).append(
+            describe_attachment(attachment=attachment, report_key=report_key)
+        )
+    return [
+        MessageView(
+            message=m, body=boxes.decrypt(report_key, bytes(m.body_ct)).decode(), attachments=files.get(m.pk, [])
+        )
+        for m in messages
+    ]
+
+
+def report_attachments(*, report: Report, report_key: bytes, include_held: bool = False) -> list[AttachmentInfo]:
+    """Files sent with the report itself (not with a message)."""
+    rows = report.attachments.filter(message__isnull=True)
+    if not include_held:
+        rows = rows.filter(state=Attachment.State.SENT)
+    return [describe_attachment(attachment=a, report_key=report_key) for a in rows]
+
+
+def post_message(
+    *,
+    report: Report,
+    report_key: bytes,
+    body: str,
+    files: Sequence[IncomingFile] = (),
+    author: StaffUser | None = None,
+) -> Message:
+    """Add a message (from staff when ``author`` is given, else from the reporter), with files."""
+    body = body.strip()
+    if not body and not files:
+        raise EmptyMessage
+    from_staff = author is not None
+    attachments, written = store_attachments(report_key=report_key, files=files, from_staff=from_staff)
+    try:
+        with transaction.atomic():
+            message = Message.objects.create(
+                report=report,
+                from_staff=from_staff,
+                author=author,
+                body_ct=boxes.encrypt(report_key, body.encode()),
+            )
+            for row in attachments:
+                row.report, row.message = report, message
+            Attachment.objects.bulk_create(attachments)
+            Report.objects.filter(pk=report.pk).update(last_activity_at=timezone.now())
+            if from_staff:
+                audit.record(
+                    action="message.sent", actor=author, report_ref=report.reference, detail={"files": len(attachments)}
+                )
+    except BaseException:
+        delete_blobs(written)
+        raise
+    return message
+
+
+def mark_read_by_reporter(*, report: Report) -> None:
+    report.messages.filter(from_staff=True, read_by_reporter=False).update(read_by_reporter=True)
+
+
+@dataclass(frozen=True)
+class DisclosureView:
+    request: DisclosureRequest
+    reason: str
+
+
+def list_disclosures(*, report: Report, report_key: bytes, approved_only: bool = False) -> list[DisclosureView]:
+    """Identity-disclosure requests with their reasons decrypted (the portal shows the
+    approved ones: the reporter is told that and why their identity was disclosed)."""
+    rows = report.disclosure_requests.select_related("requested_by", "decided_by")
+    if approved_only:
+        rows = rows.filter(state=DisclosureRequest.State.APPROVED)
+    return [DisclosureView(request=r, reason=boxes.decrypt(report_key, bytes(r.reason_ct)).decode()) for r in rows]

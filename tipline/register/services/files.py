@@ -1,0 +1,164 @@
+"""Files of a report: cleaned (reporters' files), encrypted in chunks into the attachment
+store, described, streamed back, held for the reporter's decision, and swept."""
+
+from __future__ import annotations
+
+import json
+import logging
+import unicodedata
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from tipline import blobstore
+from tipline.crypto import boxes, stream
+from tipline.register import cleaning
+from tipline.register.models import Attachment, Report
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class IncomingFile:
+    """A file as received, on memory-backed storage (never in clear on disk)."""
+
+    path: Path
+    name: str
+    size: int
+
+
+@dataclass(frozen=True)
+class AttachmentInfo:
+    attachment: Attachment
+    name: str
+    size: int
+    cleaned: bool
+    rasterised: bool
+
+
+def clean_filename(name: str) -> str:
+    """The reporter's file name, without folders or control characters, at most 200 characters."""
+    base = name.replace("\\", "/").rsplit("/", 1)[-1]
+    base = "".join(ch for ch in base if unicodedata.category(ch)[0] != "C").strip()
+    return (base or "file")[:200]
+
+
+def _encrypt_to_store(key: bytes, path: Path) -> str:
+    name = blobstore.new_blob_name()
+    with path.open("rb") as source:
+        blobstore.get_store().write(name, stream.encrypt_chunks(key, stream.read_chunks(source)))
+    return name
+
+
+def _prepare_attachment(
+    *, report_key: bytes, incoming: IncomingFile, from_staff: bool, written: list[str]
+) -> Attachment:
+    """Clean (reporter files), encrypt and store one file; return the unsaved row."""
+    name = clean_filename(incoming.name)
+    if from_staff:
+        outcome = cleaning.CleanOutcome(path=None)
+        blob = _encrypt_to_store(report_key, incoming.path)
+        size = incoming.size
+    else:
+        with cleaning.cleaned_copy(incoming.path, name) as outcome:
+            source = outcome.path or incoming.path
+            size = source.stat().st_size
+            blob = _encrypt_to_store(report_key, source)
+    written.append(blob)
+    meta = {"name": name, "size": size, "cleaned": outcome.path is not None, "rasterised": outcome.rasterised}
+    held = not from_staff and outcome.path is None
+    return Attachment(
+        blob=blob,
+        meta_ct=boxes.encrypt(report_key, json.dumps(meta).encode()),
+        size=size,
+        state=Attachment.State.HELD if held else Attachment.State.SENT,
+        from_staff=from_staff,
+    )
+
+
+def delete_blobs(names: Iterable[str]) -> None:
+    store = blobstore.get_store()
+    for name in names:
+        try:
+            store.delete(name)
+        except OSError:
+            log.exception("could not delete a blob after a failed write; the orphan sweep will")
+
+
+def store_attachments(
+    *, report_key: bytes, files: Sequence[IncomingFile], from_staff: bool
+) -> tuple[list[Attachment], list[str]]:
+    """Encrypt every file into the store; on failure remove what was written."""
+    written: list[str] = []
+    try:
+        rows = [
+            _prepare_attachment(report_key=report_key, incoming=f, from_staff=from_staff, written=written)
+            for f in files
+        ]
+    except BaseException:
+        delete_blobs(written)
+        raise
+    return rows, written
+
+
+def describe_attachment(*, attachment: Attachment, report_key: bytes) -> AttachmentInfo:
+    meta = json.loads(boxes.decrypt(report_key, bytes(attachment.meta_ct)))
+    return AttachmentInfo(
+        attachment=attachment,
+        name=meta["name"],
+        size=meta["size"],
+        cleaned=meta["cleaned"],
+        rasterised=meta.get("rasterised", False),
+    )
+
+
+def stream_attachment(*, attachment: Attachment, report_key: bytes) -> Iterator[bytes]:
+    """Decrypt an attachment as a stream, chunk by chunk."""
+    return stream.decrypt_chunks(report_key, blobstore.get_store().read(attachment.blob))
+
+
+def describe_held(*, report: Report, report_key: bytes) -> list[AttachmentInfo]:
+    """The files that wait for the reporter's decision (they could not be cleaned)."""
+    rows = report.attachments.filter(state=Attachment.State.HELD)
+    return [describe_attachment(attachment=a, report_key=report_key) for a in rows]
+
+
+def release_held(*, report: Report, attachment_ids: Iterable[int]) -> int:
+    """The reporter agrees to send these uncleaned files as they are."""
+    return Attachment.objects.filter(report=report, state=Attachment.State.HELD, pk__in=list(attachment_ids)).update(
+        state=Attachment.State.SENT
+    )
+
+
+def drop_held(*, report: Report, attachment_ids: Iterable[int]) -> int:
+    """The reporter withdraws these uncleaned files: the ciphertext is deleted."""
+    rows = list(Attachment.objects.filter(report=report, state=Attachment.State.HELD, pk__in=list(attachment_ids)))
+    with transaction.atomic():
+        Attachment.objects.filter(pk__in=[a.pk for a in rows]).delete()
+    delete_blobs(a.blob for a in rows)
+    return len(rows)
+
+
+def purge_stale_held(*, now: datetime | None = None) -> int:
+    """Files the reporter never decided on are deleted after TIPLINE_HELD_FILE_HOURS."""
+    limit = (now or timezone.now()) - timedelta(hours=settings.TIPLINE_HELD_FILE_HOURS)
+    stale = list(Attachment.objects.filter(state=Attachment.State.HELD, created_at__lt=limit))
+    with transaction.atomic():
+        Attachment.objects.filter(pk__in=[a.pk for a in stale]).delete()
+    delete_blobs(a.blob for a in stale)
+    return len(stale)
+
+
+def sweep_orphan_blobs(*, min_age_seconds: int = 3600) -> int:
+    """Delete blobs with no attachment row (left by a crash between write and commit)."""
+    store = blobstore.get_store()
+    names = set(store.names(older_than=min_age_seconds))
+    known = set(Attachment.objects.filter(blob__in=names).values_list("blob", flat=True))
+    orphans = names - known
+    delete_blobs(orphans)
+    return len(orphans)

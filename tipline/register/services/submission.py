@@ -1,0 +1,168 @@
+"""Creating a report: questionnaires, the one transaction that stores a report with its
+keys and files, and the links between copies of one form page sent twice."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from tipline.accounts.models import Organisation
+from tipline.audit import services as audit
+from tipline.crypto import boxes
+from tipline.crypto import receipt as receipts
+from tipline.register import deadlines, keyring
+from tipline.register.models import Attachment, Channel, QuestionnaireVersion, Report, ReportLink
+from tipline.register.services.acknowledgement import apply_acknowledgement
+from tipline.register.services.files import IncomingFile, delete_blobs, store_attachments
+from tipline.register.services.receipts import receipt_secrets
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Submission:
+    report: Report
+    receipt: str
+    report_key: bytes
+    held: list[Attachment] = field(default_factory=list)
+
+
+def publish_questionnaire(*, channel: Channel) -> QuestionnaireVersion:
+    """Snapshot the channel's questions as a new version, unless nothing changed."""
+    fields = [question.as_schema() for question in channel.questions.all()]
+    with transaction.atomic():
+        current = channel.questionnaire_versions.select_for_update().order_by("-number").first()
+        if current is not None and current.fields == fields:
+            return current
+        number = current.number + 1 if current else 1
+        return QuestionnaireVersion.objects.create(channel=channel, number=number, fields=fields)
+
+
+def create_report(
+    *,
+    channel: Channel,
+    questionnaire: QuestionnaireVersion,
+    answers: dict[str, Any],
+    files: Sequence[IncomingFile] = (),
+    identity: str = "",
+    form_token: str = "",
+) -> Submission:
+    """Encrypt and store a report; return its receipt only after the commit.
+
+    The one Argon2id derivation and all encryption happen before the short
+    transaction, which writes every row or none. Files written to the store
+    before a failed commit are deleted again. ``form_token`` is the random token of
+    the form page: copies of one page (a double click) are linked once committed.
+    """
+    salt, escrow_public_key = Organisation.objects.values_list("receipt_salt", "escrow_public_key").get(pk=1)
+    receipt = receipts.new_receipt()
+    secrets_ = receipt_secrets(receipt, bytes(salt))
+    report_key = boxes.new_key()
+    answers_ct = boxes.encrypt(report_key, json.dumps({"v": questionnaire.number, "answers": answers}).encode())
+    identity_ct, identity_grants = None, []
+    if identity.strip():
+        identity_key = boxes.new_key()
+        identity_ct = boxes.encrypt(identity_key, identity.strip().encode())
+        identity_grants = keyring.seal_new_identity_key(identity_key=identity_key)
+    key_grants = keyring.seal_new_report_key(
+        channel=channel, report_key=report_key, escrow_public_key=bytes(escrow_public_key)
+    )
+    attachments, written = store_attachments(report_key=report_key, files=files, from_staff=False)
+    now = timezone.now()
+    ack_due = deadlines.due_after_days(now, channel.ack_days)
+    try:
+        with transaction.atomic():
+            report = Report.objects.create(
+                channel=channel,
+                questionnaire=questionnaire,
+                created_at=now,
+                ack_due_at=ack_due,
+                next_due_at=ack_due,
+                last_activity_at=now,
+                lookup_id=secrets_.lookup_id,
+                receipt_wrapped_key=boxes.encrypt(secrets_.wrap_key, report_key),
+                answers_ct=answers_ct,
+                identity_ct=identity_ct,
+                form_digest=form_digest(form_token),
+            )
+            for attachment in attachments:
+                attachment.report = report
+            keyring.store_new_grants(report=report, report_grants=key_grants, identity_grants=identity_grants)
+            Attachment.objects.bulk_create(attachments)
+            if channel.auto_acknowledge:
+                apply_acknowledgement(report=report, report_key=report_key, now=now, author=None)
+    except BaseException:
+        delete_blobs(written)
+        raise
+    try:
+        link_copies(report=report)
+    except Exception:  # the report is stored: nothing after the commit may cost the reporter the receipt
+        log.warning("Could not link the copies of report %s sent from one form page", report.reference, exc_info=True)
+    held = [a for a in attachments if a.state == Attachment.State.HELD]
+    return Submission(report=report, receipt=receipt, report_key=report_key, held=held)
+
+
+COPIES_WINDOW = timedelta(hours=1)
+
+
+def form_digest(token: str) -> str:
+    """What is kept of a form page's random token, for two windows (then blanked by
+    :func:`forget_form_digests`): a digest keyed with the pepper, kept outside the database,
+    so that a copy of the database cannot confirm which report a token, found in a seized
+    browser, sent."""
+    if not token:
+        return ""
+    return hmac.new(settings.TIPLINE_PEPPER, b"form-page:" + token.encode(), hashlib.blake2b).hexdigest()[:32]
+
+
+def link_copies(*, report: Report) -> None:
+    """Link every report sent from the same form page as ``report`` to the first of them.
+
+    Without JavaScript a double click sends the form twice: both copies are stored, and
+    the reporter holds the receipt of only one of them, which the server cannot tell
+    (the browser keeps the answer to the request it sent last, and requests may finish
+    in any order). Nothing is deleted; the copies of one page in one channel are linked
+    to the first, so handlers see the group and answer on every copy. Each copy runs
+    this after its own commit, so the one committed last sees them all and makes every
+    missing link (a link is made once, whoever makes it).
+    """
+    if not report.form_digest:
+        return
+    same_page = (
+        Report.objects.exclude(form_digest="")  # the partial index's condition: the index is used
+        .filter(
+            form_digest=report.form_digest,
+            created_at__range=(report.created_at - COPIES_WINDOW, report.created_at + COPIES_WINDOW),
+        )
+        .order_by("created_at", "pk")
+        .values_list("pk", "reference", "channel_id")
+    )
+    # The channel is compared here, not in SQL, so that no other index tempts the planner.
+    copies = [(pk, reference) for pk, reference, channel_id in same_page if channel_id == report.channel_id]
+    if len(copies) < 2:
+        return
+    (first_pk, first_reference), *later = copies
+    for pk, reference in later:
+        with transaction.atomic():
+            _, created = ReportLink.objects.get_or_create(
+                source_id=pk, target_id=first_pk, defaults={"kind": ReportLink.Kind.SENT_TWICE}
+            )
+            if created:
+                detail = {"target": first_reference, "kind": ReportLink.Kind.SENT_TWICE.value}
+                audit.record(action="report.link", report_ref=reference, detail=detail)
+
+
+def forget_form_digests(*, now: datetime | None = None) -> int:
+    """Blank the digests of form pages older than the window: they serve only to link copies."""
+    cutoff = (now or timezone.now()) - 2 * COPIES_WINDOW
+    return Report.objects.exclude(form_digest="").filter(created_at__lt=cutoff).update(form_digest="")

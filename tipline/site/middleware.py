@@ -1,0 +1,72 @@
+"""Site-wide middleware: the request body checked before anything reads it, and the
+language of each page."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
+from django.middleware.locale import LocaleMiddleware as DjangoLocaleMiddleware
+
+from tipline.register.errors import SHOWS_REFUSALS, error_response, read_post
+from tipline.register.exceptions import AttachmentsTooLarge, ReporterError
+from tipline.typed_request import typed
+
+# Room for the form fields and multipart framing beside the files.
+_OVERHEAD = 2 * 1024 * 1024
+
+
+class RequestBodyMiddleware:
+    """Check and parse every POST body before CSRF and views see it.
+
+    A body larger than every limit together is refused before a byte is read
+    (413); a malformed, oversized or over-counted body gets a clear page with a
+    fitting status instead of Django's generic 400. A view marked with
+    :func:`shows_upload_refusals` gets a file-limit refusal as
+    ``request.upload_refusal`` instead, with the fields read before it, so it can
+    show the person's form again with the message.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_view(
+        self, request: HttpRequest, view_func: Callable[..., Any], view_args: object, view_kwargs: object
+    ) -> HttpResponse | None:
+        if request.method != "POST":
+            return None
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        if length > settings.TIPLINE_MAX_TOTAL_SIZE + _OVERHEAD:
+            return error_response(request, AttachmentsTooLarge(settings.TIPLINE_MAX_TOTAL_SIZE))
+        try:
+            read_post(request)
+        except ReporterError as error:
+            if error.keeps_form and getattr(view_func, SHOWS_REFUSALS, False):
+                typed(request).upload_refusal = error
+                return None
+            return error_response(request, error)
+        return None
+
+
+class LocaleMiddleware(DjangoLocaleMiddleware):
+    """Django's, except that a public page keeps no ``Vary: Accept-Language``.
+
+    Such a page takes its language from its address alone (see
+    ``tipline.publishing.caching.public_page``, which marks the response), so one copy
+    serves every reader; the ``Vary`` would split every shared cache by each browser's
+    language list for nothing.
+    """
+
+    def process_response(self, request: HttpRequest, response: HttpResponseBase) -> HttpResponseBase:
+        if getattr(response, "language_from_address", False):
+            return response
+        return super().process_response(request, response)

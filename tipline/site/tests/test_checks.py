@@ -1,0 +1,40 @@
+"""Every command refuses to run with a cleaning folder on a disk."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import SystemCheckError
+
+from tipline import client_limits
+from tipline.site.checks import clean_dir_is_memory_backed
+from tipline.testing import MEMORY_FOLDER
+
+REPO = Path(__file__).resolve().parents[3]
+
+
+def test_a_memory_backed_cleaning_folder_passes(settings: object) -> None:
+    if not client_limits.memory_backed(MEMORY_FOLDER):
+        pytest.skip(f"{MEMORY_FOLDER} is not memory-backed here")
+    settings.TIPLINE_CLEAN_DIR = MEMORY_FOLDER  # type: ignore[attr-defined]
+    assert clean_dir_is_memory_backed() == []
+
+
+def test_a_cleaning_folder_on_disk_stops_every_command(settings: object) -> None:
+    if client_limits.memory_backed(REPO):
+        pytest.skip("the checkout is on a memory-backed filesystem")
+    settings.TIPLINE_CLEAN_DIR = REPO  # type: ignore[attr-defined]
+    [error] = clean_dir_is_memory_backed()
+    assert error.id == "tipline.E002"
+    assert "not memory-backed" in error.msg
+    with pytest.raises(SystemCheckError, match=r"tipline\.E002"):
+        call_command("check")
+
+
+def test_a_missing_cleaning_folder_is_named(settings: object, tmp_path: Path) -> None:
+    settings.TIPLINE_CLEAN_DIR = tmp_path / "gone"  # type: ignore[attr-defined]
+    [error] = clean_dir_is_memory_backed()
+    assert error.id == "tipline.E001"
+    assert str(tmp_path / "gone") in error.msg
