@@ -41,10 +41,11 @@ e2e: $(VENV)/.dev
 	@tools/system-packages.sh test
 	tools/run-tests.sh e2e
 
-lint: $(VENV)/.dev
+lint: $(VENV)/.dev  # style, types, and the layers of the apps (import-linter contracts in pyproject.toml)
 	$(BIN)/ruff check tipline e2e bench testenv.py
 	$(BIN)/ruff format --check tipline e2e bench testenv.py
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 fix: $(VENV)/.dev
 	$(BIN)/ruff check --fix tipline e2e bench testenv.py

@@ -93,10 +93,11 @@ def close_vault(request: HttpRequest) -> None:
 
 
 def put_secret(request: HttpRequest, name: str, secret: bytes) -> None:
-    key = getattr(request, "vault_key", None)
+    key: bytes | None = getattr(request, "vault_key", None)
     if key is None:
         open_vault(request)
         key = typed(request).vault_key
+    assert key is not None  # noqa: S101 - open_vault always sets a fresh key
     request.session[_SESSION_PREFIX + name] = base64.b64encode(boxes.encrypt(key, secret)).decode()
 
 

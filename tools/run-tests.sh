@@ -66,6 +66,7 @@ if [ "$mode" = all ]; then
   run "$BIN/ruff" check tipline e2e bench testenv.py
   run "$BIN/ruff" format --check tipline e2e bench testenv.py
   run "$BIN/mypy"
+  run "$BIN/lint-imports"
 fi
 [ $failed -eq 0 ] && echo "All suites passed." || echo "Some suites FAILED." >&2
 exit $failed

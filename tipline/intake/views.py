@@ -97,5 +97,3 @@ def receipt(request: HttpRequest, report: Report, report_key: bytes) -> HttpResp
         "report": report,
     }
     return render(request, "intake/receipt.html", context)
-
-

@@ -8,6 +8,7 @@ from django.core import mail
 
 from tipline.accounts import services as accounts
 from tipline.accounts.models import Role
+from tipline.cases import disclosure, retention, services, workflow
 from tipline.cases.exceptions import (
     AssigneeNotEligible,
     InvalidTransition,
@@ -17,7 +18,6 @@ from tipline.cases.exceptions import (
 )
 from tipline.cases.models import Note
 from tipline.conftest import PASSWORD, Setup
-from tipline.cases import disclosure, retention, services, workflow
 from tipline.register import deadlines
 from tipline.register import services as register
 from tipline.register.models import (

@@ -12,8 +12,8 @@ from tipline.cases import services as cases
 from tipline.conftest import PASSWORD, Setup, csrf_token
 from tipline.register import services
 from tipline.register.exceptions import InvalidReceipt
-from tipline.register.services import receipts
 from tipline.register.models import Report
+from tipline.register.services import receipts
 
 LOGIN = "/portal/"
 

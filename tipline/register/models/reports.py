@@ -166,9 +166,7 @@ class Attachment(models.Model):
         SENT = "sent", _("Sent")
 
     report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="attachments")
-    message = models.ForeignKey(
-        Message, null=True, blank=True, on_delete=models.CASCADE, related_name="attachments"
-    )
+    message = models.ForeignKey(Message, null=True, blank=True, on_delete=models.CASCADE, related_name="attachments")
     blob = models.CharField(max_length=80, unique=True)
     meta_ct = models.BinaryField()
     size = models.PositiveBigIntegerField()
