@@ -73,7 +73,7 @@ def _read_cookie(request: HttpRequest) -> bytes | None:
     return key if len(key) == boxes.KEY_BYTES else None
 
 
-def open_vault(request: HttpRequest) -> None:
+def open_vault(request: HttpRequest) -> bytes:
     """Start a fresh vault (at log-in): a new session id and a new cookie key."""
     if request.session.session_key is not None:
         request.session.cycle_key()  # else the session gets its first id when it is saved
@@ -81,8 +81,10 @@ def open_vault(request: HttpRequest) -> None:
         request.session.modified = True
     for name in [k for k in request.session.keys() if k.startswith(_SESSION_PREFIX)]:  # noqa: SIM118 - sessions are not iterable
         del request.session[name]
-    typed(request).vault_key = boxes.new_key()
+    key = boxes.new_key()
+    typed(request).vault_key = key
     typed(request).vault_key_changed = True
+    return key
 
 
 def close_vault(request: HttpRequest) -> None:
@@ -95,9 +97,7 @@ def close_vault(request: HttpRequest) -> None:
 def put_secret(request: HttpRequest, name: str, secret: bytes) -> None:
     key: bytes | None = getattr(request, "vault_key", None)
     if key is None:
-        open_vault(request)
-        key = typed(request).vault_key
-    assert key is not None  # noqa: S101 - open_vault always sets a fresh key
+        key = open_vault(request)
     request.session[_SESSION_PREFIX + name] = base64.b64encode(boxes.encrypt(key, secret)).decode()
 
 
