@@ -97,7 +97,7 @@ def chain_head() -> tuple[int, str] | None:
     return (last.seq, last.entry_hash) if last else None
 
 
-def verify_chain(entries: Iterable[AuditEntry] | None = None, *, anchors: Iterable[tuple[int, str]] = ()) -> int:
+def verify_chain(*, entries: Iterable[AuditEntry] | None = None, anchors: Iterable[tuple[int, str]] = ()) -> int:
     """Check every link, and that each anchor (seq, hash) kept outside still matches;
     return the number of entries or raise :class:`AuditChainBroken`."""
     expected = dict(anchors)

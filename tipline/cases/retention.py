@@ -26,7 +26,7 @@ from tipline.register.models import Report
 WARN_DAYS_AHEAD = 7
 
 
-def retention_ends(report: Report) -> datetime | None:
+def retention_ends(*, report: Report) -> datetime | None:
     """When the retention time of a closed report ends (None if it is not running)."""
     if report.status != Report.Status.CLOSED or report.legal_hold or report.is_purged or report.closed_at is None:
         return None
@@ -34,11 +34,11 @@ def retention_ends(report: Report) -> datetime | None:
     return since + timedelta(days=report.channel.retention_days)
 
 
-def purge_on(report: Report) -> datetime | None:
+def purge_on(*, report: Report) -> datetime | None:
     """When a report is due for destruction: the end of its retention time, but never sooner
     than the warning period after the supervisors were warned. None while it never will be,
     or while no warning went out since its last activity (or since a legal hold was released)."""
-    ends, warned = retention_ends(report), report.purge_warned_at
+    ends, warned = retention_ends(report=report), report.purge_warned_at
     if ends is None or warned is None or (report.last_activity_at is not None and warned < report.last_activity_at):
         return None
     return max(ends, warned + timedelta(days=WARN_DAYS_AHEAD))
@@ -60,7 +60,7 @@ def purge_report(*, report: Report, now: datetime | None = None) -> bool:
     now = now or timezone.now()
     with transaction.atomic():
         report = Report.objects.select_for_update(of=("self",)).select_related("channel").get(pk=report.pk)
-        due = purge_on(report)
+        due = purge_on(report=report)
         if due is None or due > now:
             return False
         blobs = list(report.attachments.values_list("blob", flat=True))
@@ -76,7 +76,7 @@ def purge_report(*, report: Report, now: datetime | None = None) -> bool:
         report.purged_at = now
         report.save()
         audit.record(action="report.purge", report_ref=report.reference)
-        transaction.on_commit(lambda: register.delete_blobs(blobs))
+        transaction.on_commit(lambda: register.delete_blobs(names=blobs))
     return True
 
 
@@ -85,7 +85,7 @@ def purge_due(*, now: datetime | None = None) -> int:
     now = now or timezone.now()
     count = 0
     for report in _candidates().filter(purge_warned_at__isnull=False).iterator(chunk_size=200):
-        when = purge_on(report)
+        when = purge_on(report=report)
         if when is not None and when <= now and purge_report(report=report, now=now):
             count += 1
     return count
@@ -98,7 +98,7 @@ def warn_upcoming(*, now: datetime | None = None) -> int:
     now = now or timezone.now()
     count = 0
     for report in _candidates().filter(Q(purge_warned_at__isnull=True) | Q(purge_warned_at__lt=F("last_activity_at"))):
-        ends = retention_ends(report)
+        ends = retention_ends(report=report)
         if ends is None or ends > now + timedelta(days=WARN_DAYS_AHEAD):
             continue
         when = max(ends, now + timedelta(days=WARN_DAYS_AHEAD))

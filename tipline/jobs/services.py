@@ -266,7 +266,7 @@ def fail(*, job: Job, worker_id: str, now: datetime, error: str, permanent: bool
     return JobState(job.state)
 
 
-def describe_error(exc: BaseException) -> str:
+def describe_error(*, exc: BaseException) -> str:
     """The exception's class and the innermost code locations, never its message
     (a message can quote what it failed on: a name, an address, a report's words)."""
     frames = traceback.extract_tb(exc.__traceback__)[-3:]
@@ -370,7 +370,7 @@ def _execute(*, job: Job, worker_id: str) -> Outcome:
 
 
 def _record_failure(*, job: Job, worker_id: str, exc: Exception) -> Outcome:
-    error = describe_error(exc)
+    error = describe_error(exc=exc)
     try:
         state = fail(
             job=job, worker_id=worker_id, now=timezone.now(), error=error, permanent=isinstance(exc, PermanentJobError)

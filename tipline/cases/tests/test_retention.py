@@ -41,8 +41,8 @@ def _listed_as_due(org: Setup) -> Report:
     report = _closed(org, days_ago=100)
     assert retention.warn_upcoming(now=NOW - dt.timedelta(days=16)) == 1
     listed = Report.objects.select_related("channel").get(pk=report.pk)
-    assert retention.purge_on(listed) is not None
-    assert retention.purge_on(listed) <= NOW  # type: ignore[operator]
+    assert retention.purge_on(report=listed) is not None
+    assert retention.purge_on(report=listed) <= NOW  # type: ignore[operator]
     return listed
 
 

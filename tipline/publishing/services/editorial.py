@@ -60,12 +60,12 @@ class ArticleContent:
     translation_of: Article | None = None
 
 
-def require_editor(user: StaffUser) -> None:
+def require_editor(*, user: StaffUser) -> None:
     if not user.is_active or not user.has_role(Role.EDITOR):
         raise NotAnEditor
 
 
-def parse_tags(text: str) -> list[str]:
+def parse_tags(*, text: str) -> list[str]:
     """Tag names from a comma-separated line (Chinese commas too), trimmed, without repeats."""
     names: list[str] = []
     for raw in _TAG_SPLIT.split(text):
@@ -203,7 +203,7 @@ def _save_with_slug(article: Article) -> None:
 @transaction.atomic
 def create_article(*, author: StaffUser, content: ArticleContent) -> Article:
     """Start a draft (revision 1)."""
-    require_editor(author)
+    require_editor(user=author)
     article = Article(author=author, state=ArticleState.DRAFT)
     _render_into(article, content)
     article.slug = _slug_for(content, None)
@@ -214,7 +214,7 @@ def create_article(*, author: StaffUser, content: ArticleContent) -> Article:
     return article
 
 
-def latest_revision_number(article: Article) -> int:
+def latest_revision_number(*, article: Article) -> int:
     last = article.revisions.order_by("-number").values_list("number", flat=True).first()
     return last or 0
 
@@ -229,11 +229,11 @@ def update_article(
     Any change, to the words or to anything else, is a new revision by ``editor``, so
     they count as a writer and cannot approve what they changed (four eyes); a save that
     changes nothing adds no revision."""
-    require_editor(editor)
+    require_editor(user=editor)
     article = Article.objects.select_for_update().get(pk=article.pk)
     if article.state != ArticleState.DRAFT:
         raise WrongState(article.get_state_display(), _("edited"))
-    if latest_revision_number(article) != base_revision:
+    if latest_revision_number(article=article) != base_revision:
         raise EditConflict
     before = _saved_state(article)
     _render_into(article, content)
@@ -255,20 +255,20 @@ def _locked(article: Article, *allowed: ArticleState, action: str) -> Article:
     return fresh
 
 
-def writers_of(article: Article) -> set[int]:
+def writers_of(*, article: Article) -> set[int]:
     """Everyone who wrote any part of the article."""
     return {article.author_id, *article.revisions.values_list("editor_id", flat=True)}
 
 
 def check_can_publish(*, article: Article, by: StaffUser) -> None:
-    require_editor(by)
-    if by.pk in writers_of(article):
+    require_editor(user=by)
+    if by.pk in writers_of(article=article):
         raise SelfReviewForbidden
 
 
 @transaction.atomic
 def submit_for_review(*, article: Article, by: StaffUser) -> Article:
-    require_editor(by)
+    require_editor(user=by)
     article = _locked(article, ArticleState.DRAFT, action=_("sent for review"))
     article.state = ArticleState.IN_REVIEW
     article.submitted_at = timezone.now()
@@ -281,7 +281,7 @@ def submit_for_review(*, article: Article, by: StaffUser) -> Article:
 @transaction.atomic
 def return_to_draft(*, article: Article, by: StaffUser, note: str = "") -> Article:
     """Send an article in review (or scheduled) back to its writers, with a note."""
-    require_editor(by)
+    require_editor(user=by)
     article = _locked(article, ArticleState.IN_REVIEW, ArticleState.SCHEDULED, action=_("sent back"))
     article.state = ArticleState.DRAFT
     article.publisher = None
@@ -352,7 +352,7 @@ def publish_due_articles(*, now: datetime | None = None) -> int:
 @transaction.atomic
 def archive_article(*, article: Article, by: StaffUser) -> Article:
     """Withdraw a published article from the public channel (its address answers 410)."""
-    require_editor(by)
+    require_editor(user=by)
     article = _locked(article, ArticleState.PUBLISHED, action=_("archived"))
     article.state = ArticleState.ARCHIVED
     article.archived_at = timezone.now()
@@ -365,7 +365,7 @@ def archive_article(*, article: Article, by: StaffUser) -> Article:
 @transaction.atomic
 def restore_article(*, article: Article, by: StaffUser) -> Article:
     """Bring an archived article back as a draft, to correct and publish again."""
-    require_editor(by)
+    require_editor(user=by)
     article = _locked(article, ArticleState.ARCHIVED, action=_("restored"))
     article.state = ArticleState.DRAFT
     article.publisher = None

@@ -21,7 +21,7 @@ from tipline.publishing.templatetags.publishing import forget_profile
 
 def upload_image(*, upload: IO[bytes], alt_text: str, by: StaffUser) -> Image:
     """Clean, resize and keep an image. The same picture uploaded twice is kept once."""
-    require_editor(by)
+    require_editor(user=by)
     alt_text = " ".join(alt_text.split())[:300]
     if not alt_text:
         raise MissingAltText
@@ -69,7 +69,7 @@ def update_profile(
 ) -> OfficialProfile:
     """Set the official profile; ``by`` None is the seeding command."""
     if by is not None:
-        require_editor(by)
+        require_editor(user=by)
     profile, _ = OfficialProfile.objects.select_for_update().get_or_create(pk=1)
     profile.verified_domain = verified_domain.strip().lower()
     profile.verified_since = verified_since

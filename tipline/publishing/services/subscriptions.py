@@ -33,7 +33,7 @@ _TOKEN = re.compile(r"(\d{1,18})-([0-9a-f]{40})")
 RESEND_INTERVAL = timedelta(minutes=10)
 
 
-def normalise_email(address: str) -> str:
+def normalise_email(*, address: str) -> str:
     return address.strip().lower()
 
 
@@ -42,11 +42,11 @@ def _token(purpose: str, pk: int, nonce: str) -> str:
     return f"{pk}-{mac}"
 
 
-def confirmation_token(request: SubscriptionRequest) -> str:
+def confirmation_token(*, request: SubscriptionRequest) -> str:
     return _token("confirm", request.pk, request.nonce)
 
 
-def unsubscribe_token(subscription: Subscription) -> str:
+def unsubscribe_token(*, subscription: Subscription) -> str:
     return _token("unsubscribe", subscription.pk, subscription.nonce)
 
 
@@ -57,12 +57,14 @@ def _parse(token: str) -> tuple[int, str]:
     return int(match.group(1)), match.group(0)
 
 
-def confirmation_url(request: SubscriptionRequest) -> str:
-    return site_url(f"{languages.prefix(request.language)}/subscriptions/confirm/{confirmation_token(request)}/")
+def confirmation_url(*, request: SubscriptionRequest) -> str:
+    return site_url(
+        f"{languages.prefix(request.language)}/subscriptions/confirm/{confirmation_token(request=request)}/"
+    )
 
 
-def unsubscribe_url(subscription: Subscription) -> str:
-    token = unsubscribe_token(subscription)
+def unsubscribe_url(*, subscription: Subscription) -> str:
+    token = unsubscribe_token(subscription=subscription)
     return site_url(f"{languages.prefix(subscription.language)}/subscriptions/unsubscribe/{token}/")
 
 
@@ -71,7 +73,7 @@ def _throttle(client_tag: str) -> None:
         raise TooManyRequests
 
 
-def expiry_cutoff(now: datetime | None = None) -> datetime:
+def expiry_cutoff(*, now: datetime | None = None) -> datetime:
     return (now or timezone.now()) - timedelta(hours=settings.TIPLINE_SUBSCRIPTION_CONFIRM_HOURS)
 
 
@@ -82,7 +84,7 @@ def request_subscription(
     """Ask the address's owner to confirm. The outcome looks the same whether or not the
     address is already subscribed, so the form reveals nothing about anyone."""
     _throttle(client_tag)
-    email = normalise_email(email)
+    email = normalise_email(address=email)
     now = timezone.now()
     recent = SubscriptionRequest.objects.filter(email=email, created_at__gt=now - RESEND_INTERVAL).exists()
     if recent:
@@ -98,7 +100,7 @@ def request_subscription(
 def find_request(*, token: str) -> SubscriptionRequest:
     pk, presented = _parse(token)
     request = SubscriptionRequest.objects.filter(pk=pk, created_at__gt=expiry_cutoff()).first()
-    if request is None or not constant_time_compare(presented, confirmation_token(request)):
+    if request is None or not constant_time_compare(presented, confirmation_token(request=request)):
         raise InvalidToken
     return request
 
@@ -131,7 +133,7 @@ def confirm_subscription(*, token: str) -> Subscription:
 def find_subscription(*, token: str) -> Subscription:
     pk, presented = _parse(token)
     subscription = Subscription.objects.filter(pk=pk).first()
-    if subscription is None or not constant_time_compare(presented, unsubscribe_token(subscription)):
+    if subscription is None or not constant_time_compare(presented, unsubscribe_token(subscription=subscription)):
         raise InvalidToken
     return subscription
 
@@ -143,7 +145,7 @@ def unsubscribe(*, token: str) -> None:
 
 
 def purge_unconfirmed(*, now: datetime | None = None) -> int:
-    deleted, _ = SubscriptionRequest.objects.filter(created_at__lte=expiry_cutoff(now)).delete()
+    deleted, _ = SubscriptionRequest.objects.filter(created_at__lte=expiry_cutoff(now=now)).delete()
     return deleted
 
 
@@ -163,7 +165,7 @@ def send_confirmation(*, request_id: int, message_key: str) -> bool:
         subject=subject,
         template="confirm",
         context={
-            "confirm_url": confirmation_url(request),
+            "confirm_url": confirmation_url(request=request),
             "categories": categories,
             "frequency": Frequency(request.frequency).label,
             "hours": settings.TIPLINE_SUBSCRIPTION_CONFIRM_HOURS,
@@ -173,7 +175,7 @@ def send_confirmation(*, request_id: int, message_key: str) -> bool:
     return True
 
 
-def subscribers_for(article: Article) -> list[int]:
+def subscribers_for(*, article: Article) -> list[int]:
     """Ids of immediate subscriptions that want ``article``."""
     wanted = Q(categories__isnull=True) | Q(categories=article.category)
     return list(
@@ -188,7 +190,7 @@ def notify_subscribers(*, article_id: int) -> int:
     article = Article.objects.public().filter(pk=article_id).first()
     if article is None:
         return 0
-    ids = subscribers_for(article)
+    ids = subscribers_for(article=article)
     with transaction.atomic():
         for pk in ids:
             background.queue_article_mail(article_id=article.pk, subscription_id=pk)
@@ -209,15 +211,15 @@ def send_article(*, article_id: int, subscription_id: int, message_key: str) -> 
             "article": article,
             "article_url": site_url(article.get_absolute_url()),
             "category": article.category.name_in(subscription.language),
-            "unsubscribe_url": unsubscribe_url(subscription),
+            "unsubscribe_url": unsubscribe_url(subscription=subscription),
         },
         message_key=message_key,
-        unsubscribe_url=unsubscribe_url(subscription),
+        unsubscribe_url=unsubscribe_url(subscription=subscription),
     )
     return True
 
 
-def week_label(now: datetime) -> str:
+def week_label(*, now: datetime) -> str:
     year, week, _ = timezone.localtime(now).isocalendar()
     return f"{year}-W{week:02d}"
 
@@ -230,11 +232,11 @@ def queue_weekly_digests(*, now: datetime | None = None) -> int:
     ids = list(Subscription.objects.filter(frequency=Frequency.WEEKLY).values_list("pk", flat=True))
     with transaction.atomic():
         for pk in ids:
-            background.queue_digest(subscription_id=pk, week=week_label(now))
+            background.queue_digest(subscription_id=pk, week=week_label(now=now))
     return len(ids)
 
 
-def digest_articles(subscription: Subscription, since: datetime) -> ArticleQuerySet:
+def digest_articles(*, subscription: Subscription, since: datetime) -> ArticleQuerySet:
     articles = Article.objects.public().filter(language=subscription.language, published_at__gt=since)
     chosen = list(subscription.categories.all())
     if chosen:
@@ -249,7 +251,7 @@ def send_digest(*, subscription_id: int, message_key: str, now: datetime | None 
     if subscription is None:
         return False
     since = subscription.last_digest_at or subscription.confirmed_at
-    articles = list(digest_articles(subscription, since)[:50])
+    articles = list(digest_articles(subscription=subscription, since=since)[:50])
     if articles:
         with override(subscription.language):
             subject = _("This week's articles")
@@ -260,10 +262,10 @@ def send_digest(*, subscription_id: int, message_key: str, now: datetime | None 
             template="digest",
             context={
                 "articles": [(article, site_url(article.get_absolute_url())) for article in articles],
-                "unsubscribe_url": unsubscribe_url(subscription),
+                "unsubscribe_url": unsubscribe_url(subscription=subscription),
             },
             message_key=message_key,
-            unsubscribe_url=unsubscribe_url(subscription),
+            unsubscribe_url=unsubscribe_url(subscription=subscription),
         )
     Subscription.objects.filter(pk=subscription.pk).update(last_digest_at=now)
     return bool(articles)

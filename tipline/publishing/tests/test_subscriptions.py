@@ -114,7 +114,7 @@ def test_one_click_unsubscribe_follows_rfc_8058(editors: Editors, client: Client
 
 def test_opening_the_unsubscribe_link_does_not_unsubscribe(editors: Editors, client: Client, smtp: Mailbox) -> None:
     subscription = _confirm(client, smtp)
-    url = subscriptions.unsubscribe_url(subscription).removeprefix("https://tips.example.org")
+    url = subscriptions.unsubscribe_url(subscription=subscription).removeprefix("https://tips.example.org")
     page = client.get(url)
     assert page.status_code == 200
     assert Subscription.objects.filter(email=ADDRESS).exists()

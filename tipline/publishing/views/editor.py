@@ -51,7 +51,9 @@ def _user(request: HttpRequest) -> StaffUser:
 def dashboard(request: HttpRequest) -> HttpResponse:
     me = _user(request)
     articles = Article.objects.select_related("author", "category").order_by("-updated_at")
-    to_review = [a for a in articles.filter(state=ArticleState.IN_REVIEW) if me.pk not in services.writers_of(a)]
+    to_review = [
+        a for a in articles.filter(state=ArticleState.IN_REVIEW) if me.pk not in services.writers_of(article=a)
+    ]
     context = {
         "to_review": to_review,
         "mine": articles.filter(Q(author=me) | Q(revisions__editor=me)).exclude(state=ArticleState.ARCHIVED).distinct(),
@@ -68,7 +70,7 @@ def _content(form: ArticleForm) -> services.ArticleContent:
         body=data["body"],
         language=data["language"],
         category=data["category"],
-        tags=services.parse_tags(data["tags"]),
+        tags=services.parse_tags(text=data["tags"]),
         case_fields=form.case_fields(),
         cover=data["cover"],
         cover_alt=data["cover_alt"],
@@ -111,7 +113,7 @@ def _initial(article: Article) -> dict[str, Any]:
         "cover_alt": article.cover_alt,
         "featured": article.featured,
         "translation_of": article.translation_of,
-        "base_revision": latest_revision_number(article),
+        "base_revision": latest_revision_number(article=article),
     }
     initial.update({f"case_{key}": value for key, value in article.case_fields.items()})
     return initial

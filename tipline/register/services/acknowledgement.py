@@ -19,7 +19,7 @@ def default_acknowledgement() -> str:
     )
 
 
-def acknowledgement_message(report: Report) -> str:
+def acknowledgement_message(*, report: Report) -> str:
     return report.channel.acknowledgement_text.strip() or default_acknowledgement()
 
 
@@ -37,5 +37,5 @@ def apply_acknowledgement(*, report: Report, report_key: bytes, now: datetime, a
         report=report,
         from_staff=True,
         author=author,
-        body_ct=boxes.encrypt(report_key, acknowledgement_message(report).encode()),
+        body_ct=boxes.encrypt(report_key, acknowledgement_message(report=report).encode()),
     )

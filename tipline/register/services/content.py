@@ -101,7 +101,7 @@ def post_message(
                     action="message.sent", actor=author, report_ref=report.reference, detail={"files": len(attachments)}
                 )
     except BaseException:
-        delete_blobs(written)
+        delete_blobs(names=written)
         raise
     return message
 

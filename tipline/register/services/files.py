@@ -41,7 +41,7 @@ class AttachmentInfo:
     rasterised: bool
 
 
-def clean_filename(name: str) -> str:
+def clean_filename(*, name: str) -> str:
     """The reporter's file name, without folders or control characters, at most 200 characters."""
     base = name.replace("\\", "/").rsplit("/", 1)[-1]
     base = "".join(ch for ch in base if unicodedata.category(ch)[0] != "C").strip()
@@ -59,7 +59,7 @@ def _prepare_attachment(
     *, report_key: bytes, incoming: IncomingFile, from_staff: bool, written: list[str]
 ) -> Attachment:
     """Clean (reporter files), encrypt and store one file; return the unsaved row."""
-    name = clean_filename(incoming.name)
+    name = clean_filename(name=incoming.name)
     if from_staff:
         outcome = cleaning.CleanOutcome(path=None)
         blob = _encrypt_to_store(report_key, incoming.path)
@@ -81,7 +81,7 @@ def _prepare_attachment(
     )
 
 
-def delete_blobs(names: Iterable[str]) -> None:
+def delete_blobs(*, names: Iterable[str]) -> None:
     store = blobstore.get_store()
     for name in names:
         try:
@@ -101,7 +101,7 @@ def store_attachments(
             for f in files
         ]
     except BaseException:
-        delete_blobs(written)
+        delete_blobs(names=written)
         raise
     return rows, written
 
@@ -140,7 +140,7 @@ def drop_held(*, report: Report, attachment_ids: Iterable[int]) -> int:
     rows = list(Attachment.objects.filter(report=report, state=Attachment.State.HELD, pk__in=list(attachment_ids)))
     with transaction.atomic():
         Attachment.objects.filter(pk__in=[a.pk for a in rows]).delete()
-    delete_blobs(a.blob for a in rows)
+    delete_blobs(names=[a.blob for a in rows])
     return len(rows)
 
 
@@ -150,7 +150,7 @@ def purge_stale_held(*, now: datetime | None = None) -> int:
     stale = list(Attachment.objects.filter(state=Attachment.State.HELD, created_at__lt=limit))
     with transaction.atomic():
         Attachment.objects.filter(pk__in=[a.pk for a in stale]).delete()
-    delete_blobs(a.blob for a in stale)
+    delete_blobs(names=[a.blob for a in stale])
     return len(stale)
 
 
@@ -160,5 +160,5 @@ def sweep_orphan_blobs(*, min_age_seconds: int = 3600) -> int:
     names = set(store.names(older_than=min_age_seconds))
     known = set(Attachment.objects.filter(blob__in=names).values_list("blob", flat=True))
     orphans = names - known
-    delete_blobs(orphans)
+    delete_blobs(names=orphans)
     return len(orphans)

@@ -14,7 +14,7 @@ from tipline.register.exceptions import InvalidReceipt, TooManyReceiptAttempts
 from tipline.register.models import Report
 
 
-def receipt_secrets(receipt: str, salt: bytes | None = None) -> receipts.ReceiptSecrets:
+def receipt_secrets(*, receipt: str, salt: bytes | None = None) -> receipts.ReceiptSecrets:
     if salt is None:
         salt = bytes(Organisation.objects.values_list("receipt_salt", flat=True).get(pk=1))
     return receipts.derive_receipt_secrets(
@@ -52,7 +52,7 @@ def open_with_receipt(*, receipt_text: str, client_tag: str) -> tuple[Report, by
         receipt = receipts.normalise_receipt(receipt_text)
     except MalformedReceipt:
         raise InvalidReceipt from None
-    secrets_ = receipt_secrets(receipt)
+    secrets_ = receipt_secrets(receipt=receipt)
     report = Report.objects.filter(lookup_id=secrets_.lookup_id).first()
     try:
         if report is None:

@@ -66,7 +66,7 @@ def create_report(
     """
     salt, escrow_public_key = Organisation.objects.values_list("receipt_salt", "escrow_public_key").get(pk=1)
     receipt = receipts.new_receipt()
-    secrets_ = receipt_secrets(receipt, bytes(salt))
+    secrets_ = receipt_secrets(receipt=receipt, salt=bytes(salt))
     report_key = boxes.new_key()
     answers_ct = boxes.encrypt(report_key, json.dumps({"v": questionnaire.number, "answers": answers}).encode())
     identity_ct, identity_grants = None, []
@@ -93,7 +93,7 @@ def create_report(
                 receipt_wrapped_key=boxes.encrypt(secrets_.wrap_key, report_key),
                 answers_ct=answers_ct,
                 identity_ct=identity_ct,
-                form_digest=form_digest(form_token),
+                form_digest=form_digest(token=form_token),
             )
             for attachment in attachments:
                 attachment.report = report
@@ -102,7 +102,7 @@ def create_report(
             if channel.auto_acknowledge:
                 apply_acknowledgement(report=report, report_key=report_key, now=now, author=None)
     except BaseException:
-        delete_blobs(written)
+        delete_blobs(names=written)
         raise
     try:
         link_copies(report=report)
@@ -115,7 +115,7 @@ def create_report(
 COPIES_WINDOW = timedelta(hours=1)
 
 
-def form_digest(token: str) -> str:
+def form_digest(*, token: str) -> str:
     """What is kept of a form page's random token, for two windows (then blanked by
     :func:`forget_form_digests`): a digest keyed with the pepper, kept outside the database,
     so that a copy of the database cannot confirm which report a token, found in a seized

@@ -117,7 +117,7 @@ def test_the_token_is_not_stored_and_its_digest_needs_the_pepper(org: Setup, set
     assert all(token not in str(value) for value in row.values())
     assert report.form_digest
     settings.TIPLINE_PEPPER = b"another pepper"  # type: ignore[attr-defined]
-    assert services.form_digest(token) != report.form_digest, "keyed: a copy of the database cannot confirm it"
+    assert services.form_digest(token=token) != report.form_digest, "keyed: a copy of the database cannot confirm it"
 
 
 def test_digests_are_forgotten_after_their_use(org: Setup) -> None:

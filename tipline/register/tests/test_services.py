@@ -60,11 +60,11 @@ def test_the_orphan_sweep_deletes_only_blobs_without_a_row(org: Setup, tmp_path:
 
 
 def test_file_names_lose_folders_and_control_characters() -> None:
-    assert services.clean_filename("../../etc/passwd") == "passwd"
-    assert services.clean_filename("C:\\Users\\me\\doc.pdf") == "doc.pdf"
-    assert services.clean_filename("a\x00b\u202ec.txt") == "abc.txt"
-    assert services.clean_filename("") == "file"
-    assert len(services.clean_filename("n" * 500)) == 200
+    assert services.clean_filename(name="../../etc/passwd") == "passwd"
+    assert services.clean_filename(name="C:\\Users\\me\\doc.pdf") == "doc.pdf"
+    assert services.clean_filename(name="a\x00b\u202ec.txt") == "abc.txt"
+    assert services.clean_filename(name="") == "file"
+    assert len(services.clean_filename(name="n" * 500)) == 200
 
 
 def test_a_pdf_is_cleaned_by_rasterising_and_marked_so(org: Setup, tmp_path: Path) -> None:

@@ -41,7 +41,9 @@ def _reporter_view(receipt: str) -> dict[str, Any]:
     }
     return {
         "reference": report.reference,
-        "answers": {question["key"]: answer for question, answer in register.read_answers(report=report, report_key=key)},
+        "answers": {
+            question["key"]: answer for question, answer in register.read_answers(report=report, report_key=key)
+        },
         "messages": [m.body for m in messages],
         "files": sorted(contents),
         "contents": contents,
@@ -81,7 +83,9 @@ def main(manifest_path: Path) -> None:
     admin = StaffUser.objects.get(username="admin")
     escrow = escrow_private_key(admin=admin, admin_private_key=unlock_private_key(user=admin, password=password))
     found["escrow_opens"] = bool(escrow)
-    found["tables"] = sorted(t for t in connection.introspection.table_names() if t.split("_")[0] in {"intake", "cases", "register"})
+    found["tables"] = sorted(
+        t for t in connection.introspection.table_names() if t.split("_")[0] in {"intake", "cases", "register"}
+    )
     found["content_types"] = sorted(
         f"{app}.{model}" for app, model in ContentType.objects.filter(model="report").values_list("app_label", "model")
     )
