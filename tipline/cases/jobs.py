@@ -7,7 +7,7 @@ from datetime import timedelta
 from django.db import connection
 
 from tipline.accounts.models import StaffUser
-from tipline.cases import notify, reminders, retention
+from tipline.cases import services
 from tipline.cases.models import Exclusion
 from tipline.jobs.models import Job
 from tipline.jobs.registry import job_handler, periodic
@@ -28,18 +28,18 @@ def staff_email(job: Job) -> None:
     extra = {k: v for k, v in payload.items() if k not in {"user_id", "kind", "report_id"}}
     with once(key=job.effect_key("mail")) as first:
         if first:
-            notify.send_staff_email(user=user, kind=str(payload["kind"]), report=report, extra=extra)
+            services.send_staff_email(user=user, kind=str(payload["kind"]), report=report, extra=extra)
 
 
 @periodic("cases.deadline_reminders", every=timedelta(minutes=15))
 def deadline_reminders(job: Job) -> None:
-    reminders.send_deadline_reminders()
+    services.send_deadline_reminders()
 
 
 @periodic("cases.retention", every=timedelta(hours=1))
 def retention_run(job: Job) -> None:
-    retention.warn_upcoming()
-    retention.purge_due()
+    services.warn_upcoming()
+    services.purge_due()
 
 
 @periodic("cases.planner_statistics", every=timedelta(hours=6))

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from tipline.accounts.decorators import staff_required
 from tipline.accounts.models import StaffUser
 from tipline.audit.models import AuditEntry
-from tipline.cases import disclosure, exports, selectors, services, workflow
+from tipline.cases import selectors, services
 from tipline.cases.exceptions import CaseError, KeyLocked, NotAllowed
 from tipline.cases.forms import (
     AssignForm,
@@ -145,9 +145,9 @@ def detail(request: HttpRequest, private_key: bytes | None, reference: str) -> H
         "form": form,
         "report": report,
         "notes": services.list_notes(report=report, report_key=content.report_key),
-        "disclosures": disclosure.disclosures(report=report, report_key=content.report_key),
+        "disclosures": services.disclosures(report=report, report_key=content.report_key),
         "can": {action.value: allowed(user, action, report) for action in Action},
-        "can_read_identity": disclosure.can_read_identity(report=report, user=user),
+        "can_read_identity": services.can_read_identity(report=report, user=user),
         # Each form gets its own id prefix: several of them have a field of the same name.
         "assign_form": AssignForm(auto_id="assign_%s"),
         "exclude_form": ExcludeForm(auto_id="exclude_%s"),
@@ -194,39 +194,39 @@ def _post_action(
 
 @_post_action(AssignForm)
 def assign(*, user: StaffUser, report: Report, private_key: bytes | None, data: dict[str, Any], **_: Any) -> None:
-    workflow.assign_report(report=report, handler=data["handler"], by=user, private_key=_key(private_key))
+    services.assign_report(report=report, handler=data["handler"], by=user, private_key=_key(private_key))
 
 
 @_post_action(ExcludeForm)
 def exclude(*, user: StaffUser, report: Report, data: dict[str, Any], **_: Any) -> None:
-    workflow.exclude_from_report(report=report, user=data["user"], by=user)
+    services.exclude_from_report(report=report, user=data["user"], by=user)
 
 
 @_post_action(None)
 def acknowledge(*, user: StaffUser, report: Report, private_key: bytes | None, **_: Any) -> None:
-    workflow.acknowledge_report(report=report, by=user, private_key=_key(private_key))
+    services.acknowledge_report(report=report, by=user, private_key=_key(private_key))
 
 
 @_post_action(None)
 def start_progress(*, user: StaffUser, report: Report, **_: Any) -> None:
-    workflow.start_progress(report=report, by=user)
+    services.start_progress(report=report, by=user)
 
 
 @_post_action(CloseForm)
 def close(*, user: StaffUser, report: Report, private_key: bytes | None, data: dict[str, Any], **_: Any) -> None:
-    workflow.close_report(
+    services.close_report(
         report=report, by=user, private_key=_key(private_key), outcome=data["outcome"], reason=data["reason"]
     )
 
 
 @_post_action(NoteForm)
 def note(*, user: StaffUser, report: Report, private_key: bytes | None, data: dict[str, Any], **_: Any) -> None:
-    workflow.add_note(report=report, by=user, private_key=_key(private_key), body=data["body"])
+    services.add_note(report=report, by=user, private_key=_key(private_key), body=data["body"])
 
 
 @_post_action(LabelsForm)
 def labels(*, user: StaffUser, report: Report, data: dict[str, Any], **_: Any) -> None:
-    workflow.set_labels(report=report, by=user, labels=data["labels"])
+    services.set_labels(report=report, by=user, labels=data["labels"])
 
 
 @_post_action(LinkForm)
@@ -234,19 +234,19 @@ def link(*, user: StaffUser, report: Report, data: dict[str, Any], **_: Any) -> 
     target = Report.objects.filter(reference=data["target"].strip().upper()).first()
     if target is None:
         raise NotAllowed(Action.LINK)
-    workflow.link_reports(source=report, target=target, kind=data["kind"], by=user)
+    services.link_reports(source=report, target=target, kind=data["kind"], by=user)
 
 
 @_post_action(HoldForm)
 def legal_hold(*, user: StaffUser, report: Report, data: dict[str, Any], **_: Any) -> None:
-    workflow.set_legal_hold(report=report, by=user, hold=data["hold"])
+    services.set_legal_hold(report=report, by=user, hold=data["hold"])
 
 
 @_post_action(DisclosureRequestForm)
 def request_identity(
     *, user: StaffUser, report: Report, private_key: bytes | None, data: dict[str, Any], **_: Any
 ) -> None:
-    disclosure.request_identity(report=report, by=user, private_key=_key(private_key), reason=data["reason"])
+    services.request_identity(report=report, by=user, private_key=_key(private_key), reason=data["reason"])
 
 
 @require_POST
@@ -258,7 +258,7 @@ def decide_identity(request: HttpRequest, private_key: bytes | None, reference: 
     form = DecisionForm(request.POST)
     if not form.is_valid():
         return render(request, "cases/no_access.html", {"message": _("Choose approve or refuse.")}, status=400)
-    disclosure.decide_identity(
+    services.decide_identity(
         request=disclosure_request,
         by=_staff(request),
         private_key=_key(private_key),
@@ -273,7 +273,7 @@ def decide_identity(request: HttpRequest, private_key: bytes | None, reference: 
 @handles_case_errors
 def reveal_identity(request: HttpRequest, private_key: bytes | None, reference: str) -> HttpResponse:
     report = _report(reference)
-    identity = disclosure.read_identity(report=report, by=_staff(request), private_key=_key(private_key))
+    identity = services.read_identity(report=report, by=_staff(request), private_key=_key(private_key))
     return render(request, "cases/identity.html", {"report": report, "identity": identity})
 
 
@@ -292,7 +292,7 @@ def download(request: HttpRequest, private_key: bytes | None, attachment_id: int
 @handles_case_errors
 def export_pdf(request: HttpRequest, private_key: bytes | None, reference: str) -> HttpResponseBase:
     report = _report(reference)
-    return exports.case_pdf_response(report=report, by=_staff(request), private_key=_key(private_key))
+    return services.case_pdf_response(report=report, by=_staff(request), private_key=_key(private_key))
 
 
 @staff_required
@@ -307,7 +307,7 @@ def export_csv(request: HttpRequest, private_key: bytes | None) -> HttpResponseB
         message = _("The filters are not valid (%(errors)s). Correct them on the list and try again.")
         context = {"title": _("Nothing was exported"), "message": message % {"errors": errors}}
         return render(request, "cases/no_access.html", context, status=400)
-    return exports.queue_csv_response(by=user, filters=form.cleaned_data if form.is_bound else {})
+    return services.queue_csv_response(by=user, filters=form.cleaned_data if form.is_bound else {})
 
 
 @staff_required

@@ -12,7 +12,7 @@ from tipline.accounts.models import EscrowGrant, Role, StaffUser
 from tipline.accounts.testing import login_staff
 from tipline.accounts.tests.conftest import post
 from tipline.audit.models import AuditEntry
-from tipline.cases import disclosure
+from tipline.cases.services import disclosure
 from tipline.conftest import PASSWORD, Setup
 from tipline.register import services as register
 from tipline.register.models import IdentityKeyGrant, ReportKeyGrant

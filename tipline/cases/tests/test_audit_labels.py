@@ -11,8 +11,9 @@ from django.utils.functional import Promise
 from tipline.accounts import services as accounts
 from tipline.accounts.testing import login_staff
 from tipline.audit import services as audit
-from tipline.cases import exports, services
+from tipline.cases import services
 from tipline.cases.audit_actions import ACTION_LABELS, action_label
+from tipline.cases.services import exports
 from tipline.conftest import PASSWORD, Setup
 from tipline.register import services as register
 

@@ -14,8 +14,9 @@ from tipline.accounts import services as accounts
 from tipline.accounts.models import Role, RoleGrant, StaffUser
 from tipline.accounts.testing import login_staff
 from tipline.audit.models import AuditEntry
-from tipline.cases import disclosure, exports, services, workflow
+from tipline.cases import services
 from tipline.cases.exceptions import NoAccess, NotAllowed, RequesterNotEligible
+from tipline.cases.services import disclosure, exports, workflow
 from tipline.conftest import PASSWORD, Setup
 from tipline.crypto import boxes
 from tipline.register import services as register

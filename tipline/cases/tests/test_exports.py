@@ -5,7 +5,7 @@ import io
 
 from tipline.accounts import services as accounts
 from tipline.audit.models import AuditEntry
-from tipline.cases import exports, workflow
+from tipline.cases.services import exports, workflow
 from tipline.conftest import PASSWORD, Setup
 from tipline.register import services as register
 

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from tipline.accounts import services as accounts
 from tipline.accounts.models import Role, StaffUser
-from tipline.cases import disclosure, reminders, retention, workflow
+from tipline.cases.services import disclosure, reminders, retention, workflow
 from tipline.conftest import PASSWORD, Setup
 from tipline.jobs.models import Job
 from tipline.jobs.services import run_one

@@ -15,7 +15,7 @@ from django.test import Client
 from tipline.accounts import services as accounts
 from tipline.accounts.models import Role, StaffUser
 from tipline.accounts.testing import login_staff
-from tipline.cases import disclosure, workflow
+from tipline.cases.services import disclosure, workflow
 from tipline.conftest import PASSWORD, Setup
 from tipline.register import services as register
 from tipline.register.models import Label, Report

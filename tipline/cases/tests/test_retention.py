@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from tipline.accounts import services as accounts
-from tipline.cases import retention, workflow
+from tipline.cases.services import retention, workflow
 from tipline.conftest import PASSWORD, Setup
 from tipline.jobs.models import Job
 from tipline.register import services as register

@@ -8,7 +8,7 @@ from django.core import mail
 
 from tipline.accounts import services as accounts
 from tipline.accounts.models import Role
-from tipline.cases import disclosure, retention, services, workflow
+from tipline.cases import services
 from tipline.cases.exceptions import (
     AssigneeNotEligible,
     InvalidTransition,
@@ -17,6 +17,7 @@ from tipline.cases.exceptions import (
     ReasonRequired,
 )
 from tipline.cases.models import Note
+from tipline.cases.services import disclosure, retention, workflow
 from tipline.conftest import PASSWORD, Setup
 from tipline.register import deadlines
 from tipline.register import services as register
@@ -215,7 +216,7 @@ def test_month_deadlines_clamp_to_the_end_of_short_months() -> None:
 
 
 def test_overdue_reports_are_found_and_reminded_once(org: Setup, settings: object) -> None:
-    from tipline.cases import reminders
+    from tipline.cases.services import reminders
 
     report = _submit(org).report
     later = report.ack_due_at + dt.timedelta(minutes=1)  # type: ignore[operator]
@@ -227,7 +228,7 @@ def test_overdue_reports_are_found_and_reminded_once(org: Setup, settings: objec
 
 
 def test_the_assignee_is_reminded_before_the_deadline(org: Setup) -> None:
-    from tipline.cases import reminders
+    from tipline.cases.services import reminders
     from tipline.jobs.models import Job
 
     report = _submit(org).report
@@ -241,7 +242,7 @@ def test_the_assignee_is_reminded_before_the_deadline(org: Setup) -> None:
 
 
 def test_reminder_emails_carry_no_content(org: Setup) -> None:
-    from tipline.cases import notify
+    from tipline.cases.services import notify
 
     submission = _submit(org)
     org.handler.email = "handler@example.org"

@@ -12,8 +12,8 @@ from django.utils import timezone
 
 from tipline.accounts.testing import login_staff
 from tipline.audit.models import AuditEntry
-from tipline.cases import workflow
 from tipline.cases.exceptions import InvalidTransition
+from tipline.cases.services import workflow
 from tipline.conftest import PASSWORD, Setup, csrf_token
 from tipline.register import services
 from tipline.register.models import Channel, Report, ReportLink

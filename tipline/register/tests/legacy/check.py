@@ -23,9 +23,9 @@ from django.db import connection  # noqa: E402
 
 from tipline.accounts.models import StaffUser  # noqa: E402
 from tipline.accounts.services import escrow_private_key, unlock_private_key  # noqa: E402
-from tipline.cases import disclosure  # noqa: E402
 from tipline.cases import services as cases  # noqa: E402
 from tipline.cases.exceptions import NoAccess  # noqa: E402
+from tipline.cases.services import disclosure  # noqa: E402
 from tipline.register import services as register  # noqa: E402
 from tipline.register.models import Outcome, Report  # noqa: E402
 

@@ -9,7 +9,6 @@ from django.utils import timezone
 
 from tipline.accounts.models import StaffUser
 from tipline.audit import services as audit
-from tipline.cases import notify
 from tipline.cases.exceptions import (
     InvalidTransition,
     NoAccess,
@@ -19,7 +18,8 @@ from tipline.cases.exceptions import (
     RequesterNotEligible,
 )
 from tipline.cases.permissions import Action, allowed, may_open_identity, require
-from tipline.cases.services import report_key_for
+from tipline.cases.services import notify
+from tipline.cases.services.content import report_key_for
 from tipline.crypto import boxes
 from tipline.register import keyring
 from tipline.register import services as register

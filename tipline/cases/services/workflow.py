@@ -11,11 +11,11 @@ from django.utils import timezone
 
 from tipline.accounts.models import Role, StaffKey, StaffUser
 from tipline.audit import services as audit
-from tipline.cases import notify, retention
 from tipline.cases.exceptions import AssigneeNotEligible, InvalidTransition, ReasonRequired
 from tipline.cases.models import Exclusion, Note
 from tipline.cases.permissions import Action, is_excluded, require
-from tipline.cases.services import report_key_for
+from tipline.cases.services import notify, retention
+from tipline.cases.services.content import report_key_for
 from tipline.crypto import boxes
 from tipline.register import keyring
 from tipline.register.models import Label, Outcome, Report, ReportLink

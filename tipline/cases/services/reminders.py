@@ -9,8 +9,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from tipline.accounts.models import StaffUser
-from tipline.cases import notify
 from tipline.cases.models import Reminder
+from tipline.cases.services import notify
 from tipline.register.models import Report
 
 DUE_SOON = timedelta(days=2)

@@ -17,8 +17,8 @@ from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from tipline.audit import services as audit
-from tipline.cases import notify
 from tipline.cases.models import Reminder
+from tipline.cases.services import notify
 from tipline.register import keyring
 from tipline.register import services as register
 from tipline.register.models import Report

@@ -18,8 +18,10 @@ from django.utils import timezone
 from tipline.accounts.models import StaffUser
 from tipline.audit import services as audit
 from tipline.audit.models import AuditEntry
-from tipline.cases import disclosure, selectors, services
+from tipline.cases import selectors
 from tipline.cases.permissions import Action, require
+from tipline.cases.services import disclosure
+from tipline.cases.services.content import list_notes, open_case
 from tipline.register.models import Report
 
 CSV_COLUMNS = [
@@ -44,12 +46,12 @@ def render_case_pdf(*, report: Report, by: StaffUser, private_key: bytes) -> byt
     from weasyprint import HTML  # noqa: PLC0415 - heavy import, only for this export
 
     require(by, Action.EXPORT_PDF, report)
-    content = services.open_case(report=report, user=by, private_key=private_key)
+    content = open_case(report=report, user=by, private_key=private_key)
     html = render_to_string(
         "cases/export_pdf.html",
         {
             "case": content,
-            "notes": services.list_notes(report=report, report_key=content.report_key),
+            "notes": list_notes(report=report, report_key=content.report_key),
             "disclosures": disclosure.disclosures(report=report, report_key=content.report_key),
             "trail": AuditEntry.objects.filter(report_ref=report.reference).select_related("actor").order_by("seq"),
             "exported_by": by,

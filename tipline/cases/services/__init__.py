@@ -1,0 +1,95 @@
+"""Case handling's front door: every read of content and every change to a case.
+
+Reading and downloads (``content``), the workflow of a report (``workflow``), identity
+disclosure (``disclosure``), retention (``retention``), deadline reminders
+(``reminders``), staff e-mail (``notify``) and exports (``exports``). Views, jobs and
+commands call these; keys are opened and sealed by ``tipline.register.keyring``.
+"""
+
+from tipline.cases.services.content import (
+    CaseContent,
+    NoteView,
+    download_attachment,
+    list_notes,
+    open_case,
+    open_case_with_escrow,
+    report_key_for,
+)
+from tipline.cases.services.disclosure import (
+    can_read_identity,
+    decide_identity,
+    disclosures,
+    read_identity,
+    request_identity,
+)
+from tipline.cases.services.exports import (
+    case_pdf_response,
+    queue_csv_response,
+    queue_csv_rows,
+    render_case_pdf,
+)
+from tipline.cases.services.notify import (
+    queue_staff_email,
+    send_staff_email,
+    supervisors,
+)
+from tipline.cases.services.reminders import (
+    send_deadline_reminders,
+)
+from tipline.cases.services.retention import (
+    purge_due,
+    purge_on,
+    purge_report,
+    restart_warning,
+    retention_ends,
+    warn_upcoming,
+)
+from tipline.cases.services.workflow import (
+    acknowledge_report,
+    add_note,
+    assign_report,
+    close_report,
+    exclude_from_report,
+    link_reports,
+    set_labels,
+    set_legal_hold,
+    start_progress,
+)
+
+__all__ = [
+    "CaseContent",
+    "NoteView",
+    "acknowledge_report",
+    "add_note",
+    "assign_report",
+    "can_read_identity",
+    "case_pdf_response",
+    "close_report",
+    "decide_identity",
+    "disclosures",
+    "download_attachment",
+    "exclude_from_report",
+    "link_reports",
+    "list_notes",
+    "open_case",
+    "open_case_with_escrow",
+    "purge_due",
+    "purge_on",
+    "purge_report",
+    "queue_csv_response",
+    "queue_csv_rows",
+    "queue_staff_email",
+    "read_identity",
+    "render_case_pdf",
+    "report_key_for",
+    "request_identity",
+    "restart_warning",
+    "retention_ends",
+    "send_deadline_reminders",
+    "send_staff_email",
+    "set_labels",
+    "set_legal_hold",
+    "start_progress",
+    "supervisors",
+    "warn_upcoming",
+]
