@@ -1,4 +1,4 @@
-"""Background work of intake, run by ``tipline worker``."""
+"""Background work of the register, run by ``tipline worker``."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from tipline.jobs.registry import periodic
 from tipline.register import services
 
 
-@periodic("intake.housekeeping", every=timedelta(hours=1))
+@periodic("register.housekeeping", every=timedelta(hours=1))
 def housekeeping(job: Job) -> None:
     """Delete held files nobody decided on, blobs a crash left without a row, expired sessions
     and the form-page digests past their use.

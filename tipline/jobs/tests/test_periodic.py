@@ -104,7 +104,7 @@ def test_periodic_jobs_are_enqueued_once_per_slot_at_the_right_utc_time_across_d
 ) -> None:
     enqueued = _simulate_workers(start, start + timedelta(hours=52), timedelta(minutes=30))
     assert enqueued["jobstest.berlin_morning"] == expected_berlin
-    hourly = enqueued["intake.housekeeping"]
+    hourly = enqueued["register.housekeeping"]
     assert hourly[0] == start + timedelta(hours=1)
     assert len(hourly) == 52
     assert all(b - a == timedelta(hours=1) for a, b in pairwise(hourly))
@@ -119,9 +119,9 @@ def _of_kind(jobs: list[Job], kind: str) -> list[Job]:
 def test_slots_missed_while_no_worker_ran_are_coalesced_into_one_run() -> None:
     schedule_periodic(now=utc(2026, 6, 1, 10, 30))
     jobs = schedule_periodic(now=utc(2026, 6, 1, 17, 45))  # no worker from 11:00 to 17:45
-    assert [job.run_at for job in _of_kind(jobs, "intake.housekeeping")] == [utc(2026, 6, 1, 11, 0)]
-    assert PeriodicSchedule.objects.get(kind="intake.housekeeping").next_run_at == utc(2026, 6, 1, 18, 0)
-    assert _of_kind(schedule_periodic(now=utc(2026, 6, 1, 17, 59)), "intake.housekeeping") == []
+    assert [job.run_at for job in _of_kind(jobs, "register.housekeeping")] == [utc(2026, 6, 1, 11, 0)]
+    assert PeriodicSchedule.objects.get(kind="register.housekeeping").next_run_at == utc(2026, 6, 1, 18, 0)
+    assert _of_kind(schedule_periodic(now=utc(2026, 6, 1, 17, 59)), "register.housekeeping") == []
 
 
 @pytest.mark.django_db
@@ -129,16 +129,16 @@ def test_a_slot_whose_previous_run_has_not_finished_joins_it() -> None:
     schedule_periodic(now=utc(2026, 6, 1, 10, 30))
     first = schedule_periodic(now=utc(2026, 6, 1, 11, 0))
     second = schedule_periodic(now=utc(2026, 6, 1, 12, 0))
-    assert [job.pk for job in _of_kind(second, "intake.housekeeping")] == [
-        job.pk for job in _of_kind(first, "intake.housekeeping")
+    assert [job.pk for job in _of_kind(second, "register.housekeeping")] == [
+        job.pk for job in _of_kind(first, "register.housekeeping")
     ]
-    assert Job.objects.filter(kind="intake.housekeeping").count() == 1
+    assert Job.objects.filter(kind="register.housekeeping").count() == 1
 
 
 @pytest.mark.django_db
-def test_the_intake_housekeeping_job_runs_intakes_purges() -> None:
+def test_the_register_housekeeping_job_runs_its_purges() -> None:
     schedule_periodic(now=utc(2026, 6, 1, 10, 30))
-    [job] = _of_kind(schedule_periodic(now=utc(2026, 6, 1, 11, 0)), "intake.housekeeping")
+    [job] = _of_kind(schedule_periodic(now=utc(2026, 6, 1, 11, 0)), "register.housekeeping")
     assert job.payload == {"slot": "2026-06-01T11:00:00+00:00"}
     Job.objects.exclude(pk=job.pk).delete()
     assert run_one(worker_id=WORKER_A, now=utc(2026, 6, 1, 11, 0)) == Outcome.DONE

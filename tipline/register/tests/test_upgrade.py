@@ -25,6 +25,10 @@ import pytest
 from django.db import connection
 
 LEGACY = Path(__file__).parent / "legacy"
+# The hourly housekeeping was scheduled under intake's name then.
+LEGACY_SCHEDULE = (
+    "INSERT INTO jobs_periodicschedule (kind, next_run_at) VALUES ('intake.housekeeping', '2026-11-30 10:00:00+00')"
+)
 
 
 def _pg_bin() -> Path:
@@ -47,6 +51,7 @@ def legacy_database(tmp_path: Path) -> Iterator[tuple[str, Path]]:
             check=True,
             capture_output=True,
         )
+        subprocess.run([psql, url, "-qc", LEGACY_SCHEDULE], check=True)
         yield url, fixture
         subprocess.run([psql, server, "-qc", f"DROP DATABASE {name} WITH (FORCE)"], check=True)
     else:
@@ -54,6 +59,7 @@ def legacy_database(tmp_path: Path) -> Iterator[tuple[str, Path]]:
         path = tmp_path / "legacy.sqlite3"
         with sqlite3.connect(path) as restored:
             restored.executescript((fixture / "dump.sql").read_text())
+            restored.execute(LEGACY_SCHEDULE)
         yield f"sqlite:///{path}", fixture
 
 
@@ -102,3 +108,4 @@ def test_a_database_from_before_the_register_migrates_and_every_report_still_ope
     assert "register_report" in found["tables"]
     assert found["content_types"] == ["register.report"]
     assert len(found["outcomes"]) == 5
+    assert found["schedules"] == ["register.housekeeping"]

@@ -26,6 +26,7 @@ from tipline.accounts.services import escrow_private_key, unlock_private_key  # 
 from tipline.cases import services as cases  # noqa: E402
 from tipline.cases.exceptions import NoAccess  # noqa: E402
 from tipline.cases.services import disclosure  # noqa: E402
+from tipline.jobs.models import PeriodicSchedule  # noqa: E402
 from tipline.register import services as register  # noqa: E402
 from tipline.register.models import Outcome, Report  # noqa: E402
 
@@ -90,6 +91,7 @@ def main(manifest_path: Path) -> None:
         f"{app}.{model}" for app, model in ContentType.objects.filter(model="report").values_list("app_label", "model")
     )
     found["outcomes"] = sorted(Outcome.objects.values_list("code", flat=True))
+    found["schedules"] = sorted(PeriodicSchedule.objects.values_list("kind", flat=True))
     print(json.dumps(found))
 
 
