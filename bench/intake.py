@@ -58,8 +58,11 @@ LOGIN_PATH = "/portal/"
 PORTAL_PATH = "/portal/report/"
 CSRF_COOKIE = "csrftoken"
 
-TARGET_RATIO = 0.85
-RATIO_CASE = "no_file"  # kdf_limit_ratio is taken from this case at concurrency 16
+# The target: submissions per second against pure parallel Argon2id measured in the same run
+# (which removes the host's day from the figure). kdf_limit_ratio (against cores ÷ one
+# derivation) is still reported.
+TARGET_RATIO = 0.90
+RATIO_CASE = "no_file"  # the ratios are taken from this case at concurrency 16
 CONCURRENCIES = (1, 16)
 PROFILES = {"default": "t=3,m=64M", "strong": "t=16,m=128M"}
 ANSWER_BYTES = 2048
@@ -485,6 +488,7 @@ class ProfileRun:
             and stored["attachments_held"] == 0
             and stored["linked_as_sent_twice"] == 0
         )
+        vs_parallel = round(cases[RATIO_CASE]["c16"]["submissions_per_s"] / float(kdf["parallel_per_s"]), 3)
         return {
             "kdf_cost": self.cost,
             "argon2_seconds": argon2,
@@ -492,11 +496,9 @@ class ProfileRun:
             "kdf_limit_per_s": round(limit, 3),
             "kdf_limit_ratio": round(ratio, 3),
             "kdf_limit_ratio_cpu_estimate": cpu_ratio_estimate(kdf, cases),
-            "kdf_limit_ratio_vs_parallel_argon2": round(
-                cases[RATIO_CASE]["c16"]["submissions_per_s"] / float(kdf["parallel_per_s"]), 3
-            ),
-            "target_kdf_limit_ratio": TARGET_RATIO,
-            "target_met": ratio >= TARGET_RATIO,
+            "kdf_limit_ratio_vs_parallel_argon2": vs_parallel,
+            "target_kdf_limit_ratio_vs_parallel_argon2": TARGET_RATIO,
+            "target_met": vs_parallel >= TARGET_RATIO,
             "cases": cases,
             "receipt_login": logins,
             "file_stages": stages,
@@ -632,9 +634,9 @@ def print_profile(name: str, profile: dict[str, Any]) -> None:
     print(results.table(header, rows))
     verdict = "met" if profile["target_met"] else "NOT met"
     print(
-        f"kdf_limit_ratio = {profile['kdf_limit_ratio']:.3f} (target ≥ {TARGET_RATIO}: {verdict}); "
         f"vs measured parallel Argon2id {profile['argon2']['parallel_per_s']}/s: "
-        f"{profile['kdf_limit_ratio_vs_parallel_argon2']:.3f}; "
+        f"{profile['kdf_limit_ratio_vs_parallel_argon2']:.3f} (target ≥ {TARGET_RATIO}: {verdict}); "
+        f"kdf_limit_ratio = {profile['kdf_limit_ratio']:.3f}; "
         f"CPU-accounting estimate for a quiet machine: {profile['kdf_limit_ratio_cpu_estimate']}"
     )
     cpu = profile["no_file_cpu_breakdown_ms"]
