@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from tipline import channel_directory
 from tipline.accounts import hooks
-from tipline.register import keyring
+from tipline.register import keyring, uploads
 from tipline.register.models import Channel, ChannelKind
 
 
@@ -39,6 +39,7 @@ def _channel_changed(sender: type[Any], **kwargs: Any) -> None:
 
 
 def connect() -> None:
+    uploads.allow_long_file_names()
     hooks.on_roles_changed(keyring.drop_keys_for_roles)
     hooks.on_key_pair_replaced(keyring.reseal_from_escrow)
     channel_directory.provide(list_public_channels)

@@ -17,12 +17,24 @@ from typing import Any
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.core.files.uploadhandler import FileUploadHandler, StopUpload
-from django.http import HttpRequest
+from django.http import HttpRequest, multipartparser
 
 from tipline.register import cleaning
 from tipline.register.exceptions import AttachmentsTooLarge, AttachmentTooLarge, ReporterError, TooManyAttachments
 from tipline.register.services.files import IncomingFile
 from tipline.typed_request import typed
+
+# The headers of one part of a form (its name, the file's name, its type). Django refuses
+# a part whose headers pass 1 KiB, which a file name of about 950 characters (or 300
+# Chinese ones, percent-encoded by the browser) does: the whole form was lost. The names
+# are cut to MAX_FILENAME characters once read; the bound stays, only wider.
+MAX_PART_HEADER_BYTES = 16 * 1024
+
+
+def allow_long_file_names() -> None:
+    """Let a form part carry a long file name (called once at start)."""
+    current = int(getattr(multipartparser, "MAX_TOTAL_HEADER_SIZE", 1024))
+    setattr(multipartparser, "MAX_TOTAL_HEADER_SIZE", max(current, MAX_PART_HEADER_BYTES))  # noqa: B010 - not in the stubs
 
 
 class ShmUploadedFile(UploadedFile):

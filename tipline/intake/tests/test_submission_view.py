@@ -80,6 +80,32 @@ def test_a_jpeg_is_cleaned_of_exif_before_it_is_stored(org: Setup, client: Clien
     assert b"Exif" not in data
 
 
+@pytest.mark.parametrize("length", [204, 950])
+def test_a_photo_with_a_long_name_is_taken_cleaned_and_keeps_its_extension(
+    org: Setup, client: Client, length: int
+) -> None:
+    """A name over 200 characters lost its extension when cut, so cleaning was skipped and
+    GPS and camera reached the handler; about 950 characters failed the whole form."""
+    from tipline.accounts.services import unlock_private_key
+    from tipline.cases import services as cases
+    from tipline.conftest import PASSWORD
+
+    name = "p" * (length - 4) + ".jpg"
+    photo = SimpleUploadedFile(name, jpeg_with_exif("SecretCam-9"), content_type="image/jpeg")
+    response = client.post(URL, _answers(csrf_token(client, URL), f_files=photo))
+    assert response.status_code == 302
+    attachment = Attachment.objects.get()
+    assert attachment.state == Attachment.State.SENT
+    key = unlock_private_key(user=org.handler, password=PASSWORD)
+    info, chunks = cases.download_attachment(attachment=attachment, user=org.handler, private_key=key)
+    data = b"".join(chunks)
+    assert info.cleaned
+    assert len(info.name) == 200
+    assert info.name.endswith("pp.jpg")
+    assert b"SecretCam-9" not in data
+    assert b"Exif" not in data
+
+
 def test_a_file_of_an_unknown_type_is_held_until_the_reporter_decides(org: Setup, client: Client) -> None:
     blob = SimpleUploadedFile("notes.xyz", b"raw notes", content_type="application/octet-stream")
     client.post(URL, _answers(csrf_token(client, URL), f_files=blob))

@@ -123,6 +123,7 @@ def test_the_reporter_downloads_a_file_from_the_handler(org: Setup, client: Clie
     link = re.search(r'href="(/portal/files/\d+/)"', page)
     assert link
     download = client.get(link.group(1))
+    assert download["Content-Disposition"] == 'attachment; filename="form.pdf"'
     assert b"".join(download.streaming_content) == b"%PDF-1.4 handler form"  # type: ignore[attr-defined]
 
 

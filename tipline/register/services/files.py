@@ -41,11 +41,22 @@ class AttachmentInfo:
     rasterised: bool
 
 
+MAX_FILENAME = 200
+# The longest ending kept whole when a name is cut (".jpeg", ".docx", ".tar.gz" fit).
+_MAX_EXTENSION = 16
+
+
 def clean_filename(*, name: str) -> str:
-    """The reporter's file name, without folders or control characters, at most 200 characters."""
+    """The reporter's file name, without folders or control characters, at most
+    ``MAX_FILENAME`` characters; a long name is cut before its extension, which is kept."""
     base = name.replace("\\", "/").rsplit("/", 1)[-1]
-    base = "".join(ch for ch in base if unicodedata.category(ch)[0] != "C").strip()
-    return (base or "file")[:200]
+    base = "".join(ch for ch in base if unicodedata.category(ch)[0] != "C").strip() or "file"
+    if len(base) <= MAX_FILENAME:
+        return base
+    stem, dot, extension = base.rpartition(".")
+    if not dot or not stem or len(extension) + 1 > _MAX_EXTENSION:
+        return base[:MAX_FILENAME]
+    return stem[: MAX_FILENAME - len(extension) - 1].rstrip() + "." + extension
 
 
 def _encrypt_to_store(key: bytes, path: Path) -> str:

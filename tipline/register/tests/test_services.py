@@ -63,6 +63,15 @@ def test_file_names_lose_folders_and_control_characters() -> None:
     assert services.clean_filename(name="../../etc/passwd") == "passwd"
     assert services.clean_filename(name="C:\\Users\\me\\doc.pdf") == "doc.pdf"
     assert services.clean_filename(name="a\x00b\u202ec.txt") == "abc.txt"
+
+
+def test_a_long_file_name_is_cut_before_its_extension() -> None:
+    cut = services.clean_filename(name="x" * 300 + ".jpeg")
+    assert len(cut) == 200
+    assert cut.endswith("x.jpeg")
+    assert services.clean_filename(name="举" * 300 + ".pdf").endswith("举.pdf")
+    assert len(services.clean_filename(name="y" * 300)) == 200
+    assert services.clean_filename(name="z" * 250 + "." + "e" * 30) == ("z" * 250 + "." + "e" * 30)[:200]
     assert services.clean_filename(name="") == "file"
     assert len(services.clean_filename(name="n" * 500)) == 200
 
