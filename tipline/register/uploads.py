@@ -10,7 +10,12 @@ stopped without being stored.
 from __future__ import annotations
 
 import contextlib
+import logging
+import os
+import re
+import shutil
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +28,8 @@ from tipline.register import cleaning
 from tipline.register.exceptions import AttachmentsTooLarge, AttachmentTooLarge, ReporterError, TooManyAttachments
 from tipline.register.services.files import IncomingFile
 from tipline.typed_request import typed
+
+log = logging.getLogger(__name__)
 
 # The headers of one part of a form (its name, the file's name, its type). Django refuses
 # a part whose headers pass 1 KiB, which a file name of about 950 characters (or 300
@@ -37,9 +44,57 @@ def allow_long_file_names() -> None:
     setattr(multipartparser, "MAX_TOTAL_HEADER_SIZE", max(current, MAX_PART_HEADER_BYTES))  # noqa: B010 - not in the stubs
 
 
+UPLOAD_PREFIX = "tipline-up-"
+# What requests leave in the memory-backed folder while they run: uploads being received,
+# and the work folders of cleaning. A process killed mid-request leaves them behind.
+_LEFT_BEHIND = (UPLOAD_PREFIX, "tipline-clean-")
+# Uploads carry the id of the process receiving them: once it is gone, they are left behind.
+_OWNER = re.compile(r"tipline-[a-z]+-(\d+)-")
+# No request takes this long: anything older was left by a process that is gone.
+STALE_AFTER_SECONDS = 3 * 3600
+
+
+def _owner_is_gone(name: str) -> bool:
+    match = _OWNER.match(name)
+    if match is None:
+        return False
+    try:
+        os.kill(int(match.group(1)), 0)
+    except ProcessLookupError:
+        return True
+    except (OSError, OverflowError):
+        return False  # alive but not ours to signal, or not a process id at all
+    return False
+
+
+def sweep_left_behind(*, older_than_seconds: int = STALE_AFTER_SECONDS) -> int:
+    """Delete uploads and cleaning folders that a crashed or killed process left in the
+    memory-backed folder (they hold reporters' files in clear): those whose process is
+    gone, and anything older than any request lasts. Run at start and hourly."""
+    cutoff = time.time() - older_than_seconds
+    removed = 0
+    for entry in Path(settings.TIPLINE_CLEAN_DIR).iterdir():
+        try:
+            if not entry.name.startswith(_LEFT_BEHIND):
+                continue
+            if not _owner_is_gone(entry.name) and entry.lstat().st_mtime > cutoff:
+                continue
+            if entry.is_dir() and not entry.is_symlink():
+                shutil.rmtree(entry)
+            else:
+                entry.unlink()
+        except FileNotFoundError:
+            continue  # its request ended meanwhile
+        except OSError:
+            log.warning("Could not delete something left in the memory-backed folder", exc_info=True)
+            continue
+        removed += 1
+    return removed
+
+
 class ShmUploadedFile(UploadedFile):
     def __init__(self, name: str, content_type: str | None, charset: str | None) -> None:
-        handle = tempfile.NamedTemporaryFile(dir=settings.TIPLINE_CLEAN_DIR, prefix="tipline-up-")  # noqa: SIM115
+        handle = tempfile.NamedTemporaryFile(dir=settings.TIPLINE_CLEAN_DIR, prefix=f"{UPLOAD_PREFIX}{os.getpid()}-")  # noqa: SIM115
         super().__init__(handle, name, content_type, 0, charset)
         self._handle = handle
 

@@ -9,8 +9,10 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
+from django.middleware.csrf import REASON_NO_CSRF_COOKIE
 from django.middleware.locale import LocaleMiddleware as DjangoLocaleMiddleware
 
+from tipline.http_privacy import csrf_failure
 from tipline.register.errors import SHOWS_REFUSALS, error_response, read_post
 from tipline.register.exceptions import AttachmentsTooLarge, ReporterError
 from tipline.typed_request import typed
@@ -22,8 +24,10 @@ _OVERHEAD = 2 * 1024 * 1024
 class RequestBodyMiddleware:
     """Check and parse every POST body before CSRF and views see it.
 
-    A body larger than every limit together is refused before a byte is read
-    (413); a malformed, oversized or over-counted body gets a clear page with a
+    A POST that cannot pass the CSRF check whatever its body says (no CSRF cookie, or
+    sent from another origin) is refused first, before a byte of its body is read
+    (403, as the CSRF check would). A body larger than every limit together is
+    refused before a byte is read (413); a malformed, oversized or over-counted body gets a clear page with a
     fitting status instead of Django's generic 400. A view marked with
     :func:`shows_upload_refusals` gets a file-limit refusal as
     ``request.upload_refusal`` instead, with the fields read before it, so it can
@@ -41,6 +45,8 @@ class RequestBodyMiddleware:
     ) -> HttpResponse | None:
         if request.method != "POST":
             return None
+        if not getattr(view_func, "csrf_exempt", False) and not self._may_pass_csrf(request):
+            return csrf_failure(request, reason=REASON_NO_CSRF_COOKIE)
         try:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
@@ -55,6 +61,17 @@ class RequestBodyMiddleware:
                 return None
             return error_response(request, error)
         return None
+
+
+    def _may_pass_csrf(self, request: HttpRequest) -> bool:
+        """What the CSRF check can refuse without the body: a missing cookie, a foreign Origin."""
+        if settings.CSRF_COOKIE_NAME not in request.COOKIES:
+            return False
+        origin = request.META.get("HTTP_ORIGIN")
+        if origin is None or any("*" in trusted for trusted in settings.CSRF_TRUSTED_ORIGINS):
+            return True  # the CSRF check decides, after the body
+        own = f"{'https' if request.is_secure() else 'http'}://{request.get_host()}"
+        return origin == own or origin in settings.CSRF_TRUSTED_ORIGINS
 
 
 class LocaleMiddleware(DjangoLocaleMiddleware):

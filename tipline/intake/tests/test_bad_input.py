@@ -52,6 +52,44 @@ def test_a_body_larger_than_every_limit_is_refused_before_it_is_read(
     assert _nothing_stored()
 
 
+def test_a_post_that_cannot_pass_the_csrf_check_is_refused_before_its_body_is_read(
+    org: Setup, settings: object
+) -> None:
+    """A 200 MiB body without a CSRF cookie got 413 (its size was judged first): it cannot be
+    valid whatever it holds, so it is refused as the CSRF check would, 403, unread."""
+    from django.test import RequestFactory
+
+    from tipline.intake.views import submit
+    from tipline.site.middleware import RequestBodyMiddleware
+
+    class Unreadable:
+        def read(self, *args: object) -> bytes:
+            raise AssertionError("the body was read")
+
+        readline = read
+
+    settings.TIPLINE_MAX_TOTAL_SIZE = 10  # type: ignore[attr-defined]
+    middleware = RequestBodyMiddleware(lambda request: None)  # type: ignore[arg-type, return-value]
+    for cookies, origin in (({}, None), ({"csrftoken": "x" * 32}, "https://elsewhere.example")):
+        request = RequestFactory().post(URL, data=b"", content_type="multipart/form-data; boundary=x")
+        request.META.update({"CONTENT_LENGTH": str(200 * 1024 * 1024), "wsgi.input": Unreadable()})
+        request._stream = Unreadable()  # type: ignore[attr-defined]
+        request.COOKIES.update(cookies)
+        if origin:
+            request.META["HTTP_ORIGIN"] = origin
+        response = middleware.process_view(request, submit, (), {"slug": "web"})
+        assert response is not None
+        assert response.status_code == 403
+
+
+def test_a_big_post_without_a_csrf_cookie_gets_403_not_413(org: Setup, settings: object) -> None:
+    settings.TIPLINE_MAX_TOTAL_SIZE = 10  # type: ignore[attr-defined]
+    fresh = Client(enforce_csrf_checks=True)  # never loaded the form: no CSRF cookie
+    response = fresh.post(URL, {"q_what": "z" * (3 * 1024 * 1024)})
+    assert response.status_code == 403
+    assert _nothing_stored()
+
+
 def test_too_many_files_are_refused_with_a_message_naming_the_count(
     org: Setup, client: Client, settings: object
 ) -> None:

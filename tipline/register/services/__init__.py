@@ -35,6 +35,7 @@ from tipline.register.services.files import (
     stream_attachment,
     sweep_orphan_blobs,
 )
+from tipline.register.services.housekeeping import Tidied, tidy_up
 from tipline.register.services.receipts import RECEIPT_SCOPE, open_with_receipt, receipt_secrets
 from tipline.register.services.submission import (
     COPIES_WINDOW,
@@ -54,6 +55,7 @@ __all__ = [
     "IncomingFile",
     "MessageView",
     "Submission",
+    "Tidied",
     "acknowledgement_message",
     "apply_acknowledgement",
     "clean_filename",
@@ -81,4 +83,5 @@ __all__ = [
     "store_attachments",
     "stream_attachment",
     "sweep_orphan_blobs",
+    "tidy_up",
 ]

@@ -6,6 +6,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
+from tipline.register.uploads import sweep_left_behind
+
 
 class Command(BaseCommand):
     help = "Serve Tipline with granian (WSGI). Access logging stays off: reporters leave no address."
@@ -19,6 +21,8 @@ class Command(BaseCommand):
         parser.add_argument("--threads", type=int, default=int(os.environ.get("TIPLINE_THREADS", "8")))
 
     def handle(self, *args: Any, **options: Any) -> None:
+        # Uploads a killed server left in the memory-backed folder go before anyone is served.
+        sweep_left_behind()
         argv = [
             sys.executable,
             "-m",
