@@ -1,8 +1,34 @@
 #!/usr/bin/env bash
-# Serve the app and run the background worker beside it; stop both together.
+# Serve the app and run the background job worker beside it; stop both together.
+# As granian respawns a web worker that dies, a job worker that dies (killed, out of
+# memory, a crash) is started again after a short pause: jobs never silently stop.
+# A worker that ends cleanly (SIGTERM or SIGINT, e.g. Ctrl-C) is not restarted.
 set -euo pipefail
 BIN=${BIN:-.venv/bin}
-"$BIN/tipline" worker &
-worker=$!
-trap 'kill -TERM $worker 2>/dev/null; wait $worker 2>/dev/null' EXIT INT TERM
-"$BIN/tipline" serve
+RESTART_SECONDS=${TIPLINE_WORKER_RESTART_SECONDS:-2}
+
+supervise_worker() {
+  local child=""
+  trap '[ -n "$child" ] && kill -TERM "$child" 2>/dev/null; wait "$child" 2>/dev/null; exit 0' TERM INT
+  while true; do
+    "$BIN/tipline" worker &
+    child=$!
+    if wait "$child"; then
+      exit 0
+    fi
+    echo "The job worker stopped unexpectedly; starting it again in ${RESTART_SECONDS} s." >&2
+    sleep "$RESTART_SECONDS" &
+    wait $! || true
+  done
+}
+
+supervise_worker &
+supervisor=$!
+# The server runs in the background too, so that a signal to this script is handled at
+# once (bash runs traps only between commands, never during a foreground one).
+"$BIN/tipline" serve &
+server=$!
+stop() { kill -TERM "$server" "$supervisor" 2>/dev/null || true; wait "$server" "$supervisor" 2>/dev/null || true; }
+trap 'stop; exit 0' INT TERM
+trap stop EXIT
+wait "$server"
