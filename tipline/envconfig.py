@@ -66,17 +66,16 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
-def env_secret(name: str, *, fallback_file: Path | None = None, nbytes: int = 32) -> str:
+def env_secret(name: str, *, fallback_file: Path | None = None, nbytes: int = 32, max_bytes: int = 0) -> str:
     """A secret from ``NAME``, or from the file named by ``NAME_FILE``.
 
     Without either, ``fallback_file`` is read, and created (mode 0600, random
     content) the first time: this is what makes ``make run`` work with no set-up.
+    A secret shorter than 32 characters, or longer than ``max_bytes`` (UTF-8) when
+    that is given, stops the start with a message that says so.
     """
     if (value := os.environ.get(name)) is not None:
-        if len(value) < 32:
-            msg = f"{name} must be at least 32 characters"
-            raise ImproperlyConfigured(msg)
-        return value
+        return _checked_secret(value, name, max_bytes)
     path_text = os.environ.get(f"{name}_FILE")
     path = Path(path_text) if path_text else fallback_file
     if path is None:
@@ -90,9 +89,15 @@ def env_secret(name: str, *, fallback_file: Path | None = None, nbytes: int = 32
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as handle:
             handle.write(secrets.token_urlsafe(nbytes))
-    value = path.read_text().strip()
+    return _checked_secret(path.read_text().strip(), f"the secret in {path}", max_bytes)
+
+
+def _checked_secret(value: str, what: str, max_bytes: int) -> str:
     if len(value) < 32:
-        msg = f"the secret in {path} must be at least 32 characters"
+        msg = f"{what} must be at least 32 characters"
+        raise ImproperlyConfigured(msg)
+    if max_bytes and len(value.encode()) > max_bytes:
+        msg = f"{what} must be at most {max_bytes} bytes (it keys BLAKE2b); it has {len(value.encode())}"
         raise ImproperlyConfigured(msg)
     return value
 
@@ -117,7 +122,10 @@ def database_from_url(url: str) -> dict[str, object]:
                 "timeout": 30,
                 "init_command": (
                     "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
-                    "PRAGMA foreign_keys=ON; PRAGMA busy_timeout=30000;"
+                    "PRAGMA foreign_keys=ON; PRAGMA busy_timeout=30000; "
+                    # Deleted rows (a purged report's ciphertext, blanked digests) are overwritten
+                    # with zeros, not left in free pages of the file.
+                    "PRAGMA secure_delete=ON;"
                 ),
             },
         }

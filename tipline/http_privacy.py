@@ -13,6 +13,7 @@ import hashlib
 import hmac
 import ipaddress
 import logging
+import re
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
@@ -20,6 +21,7 @@ from django.conf import settings
 from django.core.exceptions import DisallowedHost
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseForbidden
 from django.template.loader import render_to_string
+from django.views.debug import SafeExceptionReporterFilter
 
 from tipline import client_limits
 from tipline.typed_request import typed
@@ -156,6 +158,16 @@ class DropRequestFilter(logging.Filter):
         if hasattr(record, "request"):
             record.request = None
         return True
+
+
+class SecretHidingFilter(SafeExceptionReporterFilter):
+    """Django's filter, hiding also the pepper and the settings that carry credentials
+    (database and storage addresses), whatever DEBUG says."""
+
+    hidden_settings = re.compile(
+        "API|AUTH|TOKEN|KEY|SECRET|PASS|SIGNATURE|HTTP_COOKIE|PEPPER|DATABASE|STORAGE|DSN|SMTP|EMAIL_HOST",
+        flags=re.IGNORECASE,
+    )
 
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:

@@ -30,7 +30,7 @@ DATA_DIR = Path(env_str("TIPLINE_DATA_DIR", str(PACKAGE_DIR.parent / "var"))).re
 DEBUG = env_bool("TIPLINE_DEBUG", False)
 SECRET_KEY = env_secret("TIPLINE_SECRET_KEY", fallback_file=DATA_DIR / "secret_key")
 # The pepper mixed into receipt derivations; never stored in the database.
-TIPLINE_PEPPER = env_secret("TIPLINE_PEPPER", fallback_file=DATA_DIR / "pepper").encode()
+TIPLINE_PEPPER = env_secret("TIPLINE_PEPPER", fallback_file=DATA_DIR / "pepper", max_bytes=64).encode()
 ALLOWED_HOSTS = env_list("TIPLINE_ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
 TIPLINE_SITE_URL = env_str("TIPLINE_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
@@ -167,18 +167,22 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 CSRF_COOKIE_SECURE = TIPLINE_SECURE_COOKIES
 CSRF_COOKIE_HTTPONLY = True
 CSRF_COOKIE_SAMESITE = "Strict"
+CSRF_COOKIE_AGE = None  # gone when the browser closes: no year-long trace in a reporter's browser
 CSRF_FAILURE_VIEW = "tipline.http_privacy.csrf_failure"
 CSRF_TRUSTED_ORIGINS = env_list("TIPLINE_CSRF_TRUSTED_ORIGINS", [])
 LANGUAGE_COOKIE_SECURE = TIPLINE_SECURE_COOKIES
 LANGUAGE_COOKIE_HTTPONLY = True
 LANGUAGE_COOKIE_SAMESITE = "Lax"
-SECURE_HSTS_SECONDS = env_int("TIPLINE_HSTS_SECONDS", 0)
+# Sent only over HTTPS (so harmless for the demo on plain HTTP); 0 turns it off.
+SECURE_HSTS_SECONDS = env_int("TIPLINE_HSTS_SECONDS", 365 * 24 * 3600)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = False
 SECURE_CONTENT_TYPE_NOSNIFF = True
 # same-origin, not no-referrer: with no-referrer browsers send "Origin: null" on POST and CSRF fails.
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Error pages and reports (even with DEBUG on) never show the pepper or another secret setting.
+DEFAULT_EXCEPTION_REPORTER_FILTER = "tipline.http_privacy.SecretHidingFilter"
 if env_bool("TIPLINE_BEHIND_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 USE_X_FORWARDED_HOST = False

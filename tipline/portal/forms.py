@@ -9,12 +9,20 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 
+class NoEchoTextInput(forms.TextInput):
+    """A text box that never sends back what was typed in it: a wrong receipt is not
+    written into the page again (where a browser cache or a screenshot would keep it)."""
+
+    def format_value(self, value: Any) -> str | None:
+        return None
+
+
 class ReceiptForm(forms.Form):
     receipt = forms.CharField(
         label=_("Your receipt"),
         help_text=_("The 16 digits you were given when you sent your report. Spaces do not matter."),
         max_length=40,
-        widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "numeric", "spellcheck": "false"}),
+        widget=NoEchoTextInput(attrs={"autocomplete": "off", "inputmode": "numeric", "spellcheck": "false"}),
     )
 
 

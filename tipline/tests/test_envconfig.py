@@ -52,6 +52,29 @@ def test_secrets_come_from_the_variable_a_file_or_a_generated_file(
         envconfig.env_secret("TIPLINE_K")
 
 
+def test_a_pepper_too_long_to_key_blake2b_stops_the_start(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Over 64 bytes it passed configuration and broke every receipt."""
+    monkeypatch.setenv("TIPLINE_K", "p" * 65)
+    with pytest.raises(ImproperlyConfigured, match="at most 64 bytes"):
+        envconfig.env_secret("TIPLINE_K", max_bytes=64)
+    monkeypatch.setenv("TIPLINE_K", "许" * 33)  # 33 characters are 99 bytes
+    with pytest.raises(ImproperlyConfigured, match="at most 64 bytes"):
+        envconfig.env_secret("TIPLINE_K", max_bytes=64)
+    monkeypatch.delenv("TIPLINE_K")
+    stored = tmp_path / "pepper"
+    stored.write_text("q" * 80)
+    monkeypatch.setenv("TIPLINE_K_FILE", str(stored))
+    with pytest.raises(ImproperlyConfigured, match="at most 64 bytes"):
+        envconfig.env_secret("TIPLINE_K", max_bytes=64)
+    stored.write_text("q" * 64)
+    assert envconfig.env_secret("TIPLINE_K", max_bytes=64) == "q" * 64
+
+
+def test_sqlite_overwrites_what_it_deletes() -> None:
+    options = envconfig.database_from_url("sqlite:////tmp/x.sqlite3")["OPTIONS"]
+    assert "PRAGMA secure_delete=ON;" in options["init_command"]  # type: ignore[index]
+
+
 def test_database_urls() -> None:
     sqlite = envconfig.database_from_url("sqlite:////srv/tipline/x.db")
     assert sqlite["NAME"] == "/srv/tipline/x.db"

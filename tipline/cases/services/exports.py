@@ -43,7 +43,7 @@ CSV_COLUMNS = [
 
 def render_case_pdf(*, report: Report, by: StaffUser, private_key: bytes) -> bytes:
     """The case with answers, messages, notes, list of attachments and audit trail."""
-    from weasyprint import HTML  # noqa: PLC0415 - heavy import, only for this export
+    from weasyprint import HTML, URLFetcher  # noqa: PLC0415 - heavy import, only for this export
 
     require(by, Action.EXPORT_PDF, report)
     content = open_case(report=report, user=by, private_key=private_key)
@@ -58,7 +58,8 @@ def render_case_pdf(*, report: Report, by: StaffUser, private_key: bytes) -> byt
             "exported_at": timezone.now(),
         },
     )
-    pdf = HTML(string=html).write_pdf()
+    # No protocol is allowed: the renderer fetches no URL (a case's export calls nowhere).
+    pdf = HTML(string=html, url_fetcher=URLFetcher(allowed_protocols=())).write_pdf()
     audit.record(action="report.export_pdf", actor=by, report_ref=report.reference)
     return bytes(pdf)
 
