@@ -62,7 +62,6 @@ class RequestBodyMiddleware:
             return error_response(request, error)
         return None
 
-
     def _may_pass_csrf(self, request: HttpRequest) -> bool:
         """What the CSRF check can refuse without the body: a missing cookie, a foreign Origin."""
         if settings.CSRF_COOKIE_NAME not in request.COOKIES:
