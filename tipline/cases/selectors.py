@@ -6,10 +6,12 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from typing import Any
 
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from tipline.accounts.models import Role, StaffUser
+from tipline.audit.models import AuditEntry
+from tipline.cases.exceptions import NoAccess
 from tipline.cases.models import Exclusion
 from tipline.cases.permissions import roles_of
 from tipline.register import keyring
@@ -40,6 +42,24 @@ def visible_reports(user: StaffUser) -> ReportQuerySet:
     if Role.HANDLER in roles:
         return reports.filter(keyring.report_key_held_by(user=user))
     return reports.none()
+
+
+def audit_entries(*, user: StaffUser, reference: str | None = None) -> QuerySet[AuditEntry]:
+    """The audit trail as ``user`` may see it: nothing about a report they are excluded
+    from, neither its own entries (its trail is refused with :class:`NoAccess`) nor
+    another report's entries that name it (a link to it)."""
+    excluded = list(Report.objects.filter(exclusions__user=user).values_list("reference", flat=True))
+    if reference is not None and reference in excluded:
+        raise NoAccess
+    entries = AuditEntry.objects.select_related("actor").order_by("-seq")
+    if reference is not None:
+        return entries.filter(report_ref=reference)
+    if excluded:
+        # has_key first: for an entry without a target, "target in …" is NULL and NOT NULL
+        # would drop it too.
+        names_one = Q(detail__has_key="target") & Q(detail__target__in=excluded)
+        entries = entries.exclude(report_ref__in=excluded).exclude(names_one)
+    return entries
 
 
 def _aware(day: date, end: bool) -> datetime:

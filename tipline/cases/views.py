@@ -18,7 +18,6 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from tipline.accounts.decorators import staff_required
 from tipline.accounts.models import StaffUser
-from tipline.audit.models import AuditEntry
 from tipline.cases import selectors, services
 from tipline.cases.exceptions import CaseError, KeyLocked, NotAllowed
 from tipline.cases.forms import (
@@ -315,9 +314,7 @@ def export_csv(request: HttpRequest, private_key: bytes | None) -> HttpResponseB
 def audit_trail(request: HttpRequest, private_key: bytes | None, reference: str | None = None) -> HttpResponse:
     user = _staff(request)
     require(user, Action.VIEW_AUDIT)
-    entries = AuditEntry.objects.select_related("actor").order_by("-seq")
-    if reference:
-        entries = entries.filter(report_ref=reference)
+    entries = selectors.audit_entries(user=user, reference=reference or None)
     page = Paginator(entries, 100).get_page(request.GET.get("page"))
     return render(request, "cases/audit.html", {"page": page, "reference": reference})
 
