@@ -9,9 +9,11 @@ from django.forms.formsets import DELETION_FIELD_NAME
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from tipline import session_vault
 from tipline.accounts import services
-from tipline.accounts.exceptions import AdminNeedsEscrow, LastEscrowHolder
-from tipline.accounts.models import LoginThrottle, RoleGrant, StaffUser
+from tipline.accounts.decorators import PRIVATE_KEY_SECRET
+from tipline.accounts.exceptions import AdminNeedsEscrow, LastEscrowHolder, LastSupervisor, NoKeyPair
+from tipline.accounts.models import EscrowGrant, LoginThrottle, Role, RoleGrant, StaffUser
 
 _ROLE_ERRORS = {
     AdminNeedsEscrow: _(
@@ -23,7 +25,20 @@ _ROLE_ERRORS = {
         "No other active administrator holds the escrow key, so it would be lost with this role. "
         "Share the escrow key with another administrator first."
     ),
+    NoKeyPair: _(
+        "This person has no key pair, so they could never open a report: it is made from their "
+        "password when an account is created for reading reports. Create their account with "
+        "`tipline createstaff` and a handler or supervisor role instead."
+    ),
+    LastSupervisor: _(
+        "This is the last active supervisor: nobody could assign reports, and no new supervisor "
+        "could be given the reports' keys. Make someone else a supervisor first."
+    ),
 }
+NEEDS_YOUR_ESCROW_KEY = _(
+    "A new supervisor receives every report's key, opened with the escrow key. Your session "
+    "does not hold it: log out and in again, as an administrator who holds the escrow key."
+)
 
 
 def _is_self(request: HttpRequest, user: StaffUser | None) -> bool:
@@ -34,6 +49,7 @@ class RoleGrantFormSet(BaseInlineFormSet):  # type: ignore[type-arg]
     """Refuses a set of roles that breaks the rules about the escrow key before anything is saved."""
 
     instance: StaffUser
+    request: HttpRequest | None = None
 
     def clean(self) -> None:
         super().clean()
@@ -47,8 +63,19 @@ class RoleGrantFormSet(BaseInlineFormSet):  # type: ignore[type-arg]
         before = self.instance.roles if self.instance.pk else frozenset()
         try:
             services.check_role_change(user=self.instance, before=before, after=after)
-        except (AdminNeedsEscrow, LastEscrowHolder) as error:
+        except (AdminNeedsEscrow, LastEscrowHolder, NoKeyPair, LastSupervisor) as error:
             raise ValidationError(_ROLE_ERRORS[type(error)]) from None
+        if Role.SUPERVISOR in after - before and not _holds_escrow_key(self.request):
+            raise ValidationError(NEEDS_YOUR_ESCROW_KEY)
+
+
+def _holds_escrow_key(request: HttpRequest | None) -> bool:
+    """Whether the acting admin's session can open the escrow key (their private key is
+    unlocked in it, and the escrow key is sealed to them)."""
+    if request is None or not isinstance(request.user, StaffUser):
+        return False
+    unlocked = session_vault.get_secret(request, PRIVATE_KEY_SECRET) is not None
+    return unlocked and EscrowGrant.objects.filter(user=request.user).exists()
 
 
 class RoleGrantInline(admin.TabularInline[RoleGrant, StaffUser]):
@@ -57,6 +84,11 @@ class RoleGrantInline(admin.TabularInline[RoleGrant, StaffUser]):
     model = RoleGrant
     formset = RoleGrantFormSet
     extra = 0
+
+    def get_formset(self, request: HttpRequest, obj: StaffUser | None = None, **kwargs: Any) -> Any:
+        formset = super().get_formset(request, obj, **kwargs)
+        # The formset checks the acting admin's escrow key, so it needs their request.
+        return type(formset.__name__, (formset,), {"request": request})
 
     def has_add_permission(self, request: HttpRequest, obj: StaffUser | None = None) -> bool:
         return not _is_self(request, obj) and super().has_add_permission(request, obj)
@@ -101,7 +133,12 @@ class StaffUserAdmin(admin.ModelAdmin[StaffUser]):
         before = user.roles
         super().save_related(request, form, formsets, change)
         # The role formset checked the rules already; a refusal here rolls everything back.
-        services.settle_roles(user=user, before=before, by=self._acting(request))
+        services.settle_roles(
+            user=user,
+            before=before,
+            by=self._acting(request),
+            admin_private_key=session_vault.get_secret(request, PRIVATE_KEY_SECRET),
+        )
 
     @staticmethod
     def _acting(request: HttpRequest) -> StaffUser:

@@ -19,6 +19,10 @@ class EscrowUnavailable(AccountError):
     pass
 
 
+class LastSupervisor(AccountError):
+    """The change would leave no active supervisor."""
+
+
 class AccountLocked(AccountError):
     """Too many failed log-in steps for this username; refused until ``until``."""
 

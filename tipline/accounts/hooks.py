@@ -17,7 +17,9 @@ from tipline.accounts.models import StaffUser
 
 
 class RolesChanged(Protocol):
-    def __call__(self, *, user: StaffUser, roles: frozenset[str]) -> dict[str, object]: ...
+    def __call__(
+        self, *, user: StaffUser, before: frozenset[str], after: frozenset[str], escrow_private_key: bytes | None
+    ) -> dict[str, object]: ...
 
 
 class KeyPairReplaced(Protocol):
@@ -33,7 +35,10 @@ def _name(handler: Callable[..., object]) -> str:
 
 
 def on_roles_changed(handler: RolesChanged) -> RolesChanged:
-    """Register ``handler(user=, roles=)``: drop what the person's new roles do not give."""
+    """Register ``handler(user=, before=, after=, escrow_private_key=)``: bring what the
+    person holds in line with their new roles. ``escrow_private_key`` is the organisation's
+    escrow key, unlocked by the acting admin, when a role that receives existing reports'
+    keys was added (SUPERVISOR); otherwise None."""
     _roles_changed[_name(handler)] = handler
     return handler
 
@@ -44,10 +49,12 @@ def on_key_pair_replaced(handler: KeyPairReplaced) -> KeyPairReplaced:
     return handler
 
 
-def roles_changed(*, user: StaffUser, roles: frozenset[str]) -> dict[str, object]:
+def roles_changed(
+    *, user: StaffUser, before: frozenset[str], after: frozenset[str], escrow_private_key: bytes | None
+) -> dict[str, object]:
     detail: dict[str, object] = {}
     for handler in _roles_changed.values():
-        detail |= handler(user=user, roles=roles)
+        detail |= handler(user=user, before=before, after=after, escrow_private_key=escrow_private_key)
     return detail
 
 

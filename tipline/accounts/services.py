@@ -15,12 +15,14 @@ from tipline.accounts.exceptions import (
     AdminNeedsEscrow,
     EscrowUnavailable,
     LastEscrowHolder,
+    LastSupervisor,
     NoKeyPair,
     NotPermitted,
     ReasonRequired,
     WrongPassword,
 )
 from tipline.accounts.models import (
+    CASE_ROLES,
     CONTENT_ROLES,
     EscrowGrant,
     Organisation,
@@ -200,7 +202,16 @@ def grant_escrow(*, to: StaffUser, by: StaffUser, admin_private_key: bytes, make
 
 def check_role_change(*, user: StaffUser, before: frozenset[str], after: frozenset[str]) -> None:
     """Refuse a change of roles that would leave an admin without the escrow key
-    (:class:`AdminNeedsEscrow`) or lose the escrow key altogether (:class:`LastEscrowHolder`)."""
+    (:class:`AdminNeedsEscrow`), lose the escrow key altogether (:class:`LastEscrowHolder`),
+    give a role that reads reports to someone without a key pair (:class:`NoKeyPair`: it is
+    made from their password, with ``tipline createstaff``), or leave no active supervisor
+    (:class:`LastSupervisor`: nobody could assign, and new supervisors could not be given
+    the reports' keys)."""
+    if (after - before) & CASE_ROLES and user.pk and not StaffKey.objects.filter(user=user).exists():
+        raise NoKeyPair
+    other_supervisors = RoleGrant.objects.filter(role=Role.SUPERVISOR, user__is_active=True).exclude(user=user)
+    if Role.SUPERVISOR in before - after and not other_supervisors.exists():
+        raise LastSupervisor
     has_escrow = EscrowGrant.objects.filter(user=user).exists()
     if Role.ADMIN in after - before and not has_escrow:
         raise AdminNeedsEscrow
@@ -210,15 +221,18 @@ def check_role_change(*, user: StaffUser, before: frozenset[str], after: frozens
             raise LastEscrowHolder
 
 
-def settle_roles(*, user: StaffUser, before: frozenset[str], by: StaffUser) -> None:
+def settle_roles(
+    *, user: StaffUser, before: frozenset[str], by: StaffUser, admin_private_key: bytes | None = None
+) -> None:
     """Bring what follows from a person's roles in line after their role grants were saved,
     in the caller's transaction; ``before`` is what they held until then.
 
     - The Django admin (``is_staff``, ``is_superuser``) follows the ADMIN role, always.
     - Keys go with the roles that use them: the escrow key with ADMIN; every report and
-      identity key when no content role (handler, supervisor) is left; identity keys
-      not given by an approved disclosure request when SUPERVISOR goes. Given back only
-      the ordinary way (new reports, assignment, an approved request, shared escrow).
+      identity key when no case role (handler, supervisor) is left; those held only as a
+      supervisor when SUPERVISOR goes (see ``hooks.roles_changed``). A new supervisor
+      receives every existing report's key from the escrow key, which the acting admin
+      unlocks with ``admin_private_key`` (:class:`EscrowUnavailable` without it).
     - A change is audited as ``staff.roles_changed`` with the roles before and after.
 
     Nobody changes their own roles (:class:`NotPermitted`); see :func:`check_role_change`
@@ -235,16 +249,21 @@ def settle_roles(*, user: StaffUser, before: frozenset[str], by: StaffUser) -> N
         user.save(update_fields=["is_staff", "is_superuser"])
     if after == before:
         return
+    escrow = None
+    if Role.SUPERVISOR in after - before:
+        if admin_private_key is None:
+            raise EscrowUnavailable
+        escrow = escrow_private_key(admin=by, admin_private_key=admin_private_key)
     detail: dict[str, object] = {"user": user.get_username(), "before": sorted(before), "after": sorted(after)}
-    detail |= _drop_keys_beyond(user, after)
+    detail |= _drop_escrow_beyond(user, after)
+    detail |= hooks.roles_changed(user=user, before=before, after=after, escrow_private_key=escrow)
     audit.record(action="staff.roles_changed", actor=by, detail=detail)
 
 
-def _drop_keys_beyond(user: StaffUser, roles: frozenset[str]) -> dict[str, object]:
-    dropped: dict[str, object] = {}
+def _drop_escrow_beyond(user: StaffUser, roles: frozenset[str]) -> dict[str, object]:
     if Role.ADMIN not in roles and EscrowGrant.objects.filter(user=user).delete()[0]:
-        dropped["escrow_key_removed"] = True
-    return dropped | hooks.roles_changed(user=user, roles=roles)
+        return {"escrow_key_removed": True}
+    return {}
 
 
 def record_activation(*, user: StaffUser, by: StaffUser) -> None:

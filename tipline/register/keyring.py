@@ -14,15 +14,18 @@ call; the keyring answers only whether a key is held and opens it.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TypeVar
 
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, F, OuterRef
 
 from tipline.accounts.models import CASE_ROLES, Role, StaffKey, StaffUser
 from tipline.crypto import boxes
 from tipline.crypto.errors import DecryptionFailed
 from tipline.register.exceptions import IdentityNotReceivable, KeyNotHeld
-from tipline.register.models import Channel, DisclosureRequest, IdentityKeyGrant, Report, ReportKeyGrant
+from tipline.register.models import Channel, GrantReason, IdentityKeyGrant, Report, ReportKeyGrant
+
+_Grant = TypeVar("_Grant", ReportKeyGrant, IdentityKeyGrant)
 
 # ---------------------------------------------------------------- a new report
 
@@ -32,16 +35,20 @@ def _supervisor_keys() -> list[tuple[int, bytes]]:
     return [(user_id, bytes(key)) for user_id, key in keys.values_list("user_id", "public_key")]
 
 
-def _recipient_keys(channel: Channel) -> list[tuple[int, bytes]]:
-    """(user id, public key) of the channel's recipients who may read reports, and every
-    supervisor (who assign, so must hold the key)."""
+def _reader_keys(channel: Channel) -> dict[int, tuple[bytes, GrantReason]]:
+    """user id → (public key, why) for every supervisor (who assign, so must hold the key)
+    and the channel's recipients who may read reports."""
+    readers: dict[int, tuple[bytes, GrantReason]] = {
+        user_id: (bytes(key), GrantReason.SUPERVISOR) for user_id, key in _supervisor_keys()
+    }
     # A recipient without a case role (an editor, a call taker) is not given the key.
-    keys = (
-        StaffKey.objects.filter(user__is_active=True, user__role_grants__role__in=CASE_ROLES)
-        .filter(Q(user__role_grants__role=Role.SUPERVISOR) | Q(user__channels=channel))
-        .distinct()
-    )
-    return [(user_id, bytes(key)) for user_id, key in keys.values_list("user_id", "public_key")]
+    recipients = StaffKey.objects.filter(
+        user__is_active=True, user__role_grants__role__in=CASE_ROLES, user__channels=channel
+    ).distinct()
+    for user_id, key in recipients.values_list("user_id", "public_key"):
+        known = readers.get(user_id)
+        readers[user_id] = (bytes(key), (known[1] if known else GrantReason(0)) | GrantReason.RECIPIENT)
+    return readers
 
 
 def identity_can_be_received() -> bool:
@@ -55,10 +62,12 @@ def seal_new_report_key(*, channel: Channel, report_key: bytes, escrow_public_ke
     The rows are returned unsaved (sealing runs before the submission's transaction);
     :func:`store_new_grants` writes them.
     """
-    grants = [ReportKeyGrant(user=None, sealed_key=boxes.seal(escrow_public_key, report_key))]
+    grants = [
+        ReportKeyGrant(user=None, sealed_key=boxes.seal(escrow_public_key, report_key), reasons=GrantReason.ESCROW)
+    ]
     grants += [
-        ReportKeyGrant(user_id=user_id, sealed_key=boxes.seal(public_key, report_key))
-        for user_id, public_key in _recipient_keys(channel)
+        ReportKeyGrant(user_id=user_id, sealed_key=boxes.seal(public_key, report_key), reasons=reasons)
+        for user_id, (public_key, reasons) in _reader_keys(channel).items()
     ]
     return grants
 
@@ -70,7 +79,9 @@ def seal_new_identity_key(*, identity_key: bytes) -> list[IdentityKeyGrant]:
     identity sealed to nobody could never be read.
     """
     grants = [
-        IdentityKeyGrant(user_id=user_id, sealed_key=boxes.seal(public_key, identity_key))
+        IdentityKeyGrant(
+            user_id=user_id, sealed_key=boxes.seal(public_key, identity_key), reasons=GrantReason.SUPERVISOR
+        )
         for user_id, public_key in _supervisor_keys()
     ]
     if not grants:
@@ -144,19 +155,38 @@ def _public_key(user: StaffUser) -> bytes:
         raise KeyNotHeld from None
 
 
+def _give(
+    model: type[_Grant], *, report_id: int, user: StaffUser, key: bytes, public_key: bytes, reason: GrantReason
+) -> None:
+    """Seal ``key`` to ``user`` for ``reason``: a new copy, or one more reason for theirs."""
+    _, created = model.objects.get_or_create(
+        report_id=report_id, user=user, defaults={"sealed_key": boxes.seal(public_key, key), "reasons": reason}
+    )
+    if not created:
+        model.objects.filter(report_id=report_id, user=user).update(reasons=F("reasons").bitor(reason))
+
+
 def grant_report_key(*, report: Report, user: StaffUser, report_key: bytes) -> None:
-    """Seal an open report key to another staff member (assignment), unless they hold it."""
-    public_key = _public_key(user)
-    ReportKeyGrant.objects.get_or_create(
-        report=report, user=user, defaults={"sealed_key": boxes.seal(public_key, report_key)}
+    """Seal an open report key to another staff member (an assignment)."""
+    _give(
+        ReportKeyGrant,
+        report_id=report.pk,
+        user=user,
+        key=report_key,
+        public_key=_public_key(user),
+        reason=GrantReason.ASSIGNMENT,
     )
 
 
 def grant_identity_key(*, report: Report, user: StaffUser, identity_key: bytes) -> None:
     """Seal an open identity key to a handler (an approved disclosure request)."""
-    public_key = _public_key(user)
-    IdentityKeyGrant.objects.update_or_create(
-        report=report, user=user, defaults={"sealed_key": boxes.seal(public_key, identity_key)}
+    _give(
+        IdentityKeyGrant,
+        report_id=report.pk,
+        user=user,
+        key=identity_key,
+        public_key=_public_key(user),
+        reason=GrantReason.DISCLOSURE,
     )
 
 
@@ -173,26 +203,68 @@ def drop_all_keys(*, report: Report) -> None:
     IdentityKeyGrant.objects.filter(report=report).delete()
 
 
+def _withdraw(model: type[_Grant], user: StaffUser, reasons: GrantReason) -> int:
+    """Take ``reasons`` away from ``user``'s copies; destroy the copies left with none."""
+    mask = ~reasons & 0x7FFF
+    model.objects.filter(user=user).update(reasons=F("reasons").bitand(mask))
+    return model.objects.filter(user=user, reasons=0).delete()[0]
+
+
 def drop_keys_for_roles(*, user: StaffUser, roles: frozenset[str]) -> dict[str, object]:
-    """After a change of roles, destroy the keys ``roles`` would not give: every report and
-    identity key when no case role is left; identity keys not given by an approved
-    disclosure request when SUPERVISOR goes. Returns what was removed, for the audit entry."""
+    """After a change of roles, destroy exactly the copies ``roles`` would not give: all of
+    them when no case role is left; those held only as a supervisor when SUPERVISOR goes
+    (a handler keeps what they were assigned, receive as a channel recipient, or were
+    disclosed). Returns what was removed, for the audit entry."""
     dropped: dict[str, object] = {}
-    if not roles & CASE_ROLES:
-        dropped["report_keys_removed"] = ReportKeyGrant.objects.filter(user=user).delete()[0]
+    gone = GrantReason(0) if roles & CASE_ROLES else ~GrantReason(0)
     if Role.SUPERVISOR not in roles:
-        approved = DisclosureRequest.objects.filter(requested_by=user, state=DisclosureRequest.State.APPROVED)
-        identity_keys = IdentityKeyGrant.objects.filter(user=user)
-        if roles & CASE_ROLES:  # a handler keeps the identities a supervisor approved for them
-            identity_keys = identity_keys.exclude(report_id__in=approved.values("report_id"))
-        if removed := identity_keys.delete()[0]:
-            dropped["identity_keys_removed"] = removed
+        gone |= GrantReason.SUPERVISOR
+    if not gone:
+        return dropped
+    if removed := _withdraw(ReportKeyGrant, user, gone):
+        dropped["report_keys_removed"] = removed
+    if removed := _withdraw(IdentityKeyGrant, user, gone):
+        dropped["identity_keys_removed"] = removed
     return dropped
 
 
-# ---------------------------------------------------------------- restoring access from escrow
+def grant_supervisor_keys(
+    *, user: StaffUser, escrow_private_key: bytes, except_reports: Iterable[int] = ()
+) -> dict[str, object]:
+    """A new supervisor receives every live report's key, sealed from its escrow copy (an
+    admin's unlocked escrow key), except the reports they are excluded from. Identity keys
+    have no escrow copy by design: another supervisor's approval is the only way to them.
+    Returns what was given, for the audit entry."""
+    public_key = _public_key(user)
+    excluded = set(except_reports)
+    escrowed = ReportKeyGrant.objects.filter(user=None, report__purged_at__isnull=True).values_list(
+        "report_id", "sealed_key"
+    )
+    given = 0
+    for report_id, sealed in escrowed.iterator(chunk_size=500):
+        if report_id in excluded:
+            continue
+        report_key = _unseal_escrow(bytes(sealed), escrow_private_key)
+        _give(
+            ReportKeyGrant,
+            report_id=report_id,
+            user=user,
+            key=report_key,
+            public_key=public_key,
+            reason=GrantReason.SUPERVISOR,
+        )
+        given += 1
+    return {"report_keys_from_escrow": given}
 
-_Grant = TypeVar("_Grant", ReportKeyGrant, IdentityKeyGrant)
+
+def _unseal_escrow(sealed: bytes, escrow_private_key: bytes) -> bytes:
+    try:
+        return boxes.unseal(escrow_private_key, bytes(sealed))
+    except DecryptionFailed:
+        raise KeyNotHeld from None
+
+
+# ---------------------------------------------------------------- restoring access from escrow
 
 
 def _reseal(model: type[_Grant], user: StaffUser, escrow: bytes, public: bytes) -> tuple[list[int], int]:

@@ -1,6 +1,7 @@
 """How the register answers to the layers below it, wired once at start
-(:meth:`RegisterConfig.ready`): key changes after staff changes, and the public
-channel directory."""
+(:meth:`RegisterConfig.ready`): keys re-sealed when a person's key pair is replaced,
+and the public channel directory. (A change of roles is answered by case handling,
+which knows exclusions: ``tipline.cases.reactions``.)"""
 
 from __future__ import annotations
 
@@ -40,7 +41,6 @@ def _channel_changed(sender: type[Any], **kwargs: Any) -> None:
 
 def connect() -> None:
     uploads.allow_long_file_names()
-    hooks.on_roles_changed(keyring.drop_keys_for_roles)
     hooks.on_key_pair_replaced(keyring.reseal_from_escrow)
     channel_directory.provide(list_public_channels)
     post_save.connect(_channel_changed, sender=Channel, dispatch_uid="register-channel-saved")

@@ -15,7 +15,7 @@ from tipline.audit.models import AuditEntry
 from tipline.cases.services import disclosure
 from tipline.conftest import PASSWORD, Setup
 from tipline.register import services as register
-from tipline.register.models import IdentityKeyGrant, ReportKeyGrant
+from tipline.register.models import Channel, GrantReason, IdentityKeyGrant, Report, ReportKeyGrant
 
 
 def _url(user: StaffUser) -> str:
@@ -81,7 +81,13 @@ def test_removing_the_admin_role_takes_the_admin_and_the_escrow_key_away(org: Se
     assert theirs.get(_url(org.admin)).status_code == 302
     [entry] = _roles_changed()
     assert entry.actor == org.admin
-    assert entry.detail == {"user": "admin2", "before": ["admin"], "after": ["supervisor"], "escrow_key_removed": True}
+    assert entry.detail == {
+        "user": "admin2",
+        "before": ["admin"],
+        "after": ["supervisor"],
+        "escrow_key_removed": True,
+        "report_keys_from_escrow": 0,  # a new supervisor receives every report's key (there is none yet)
+    }
 
 
 def test_nobody_changes_their_own_roles_or_active_flag(org: Setup) -> None:
@@ -169,15 +175,77 @@ def test_losing_every_content_role_drops_the_persons_report_and_identity_keys(or
     }
 
 
-def test_a_supervisor_made_handler_keeps_report_keys_but_not_unapproved_identity_keys(org: Setup) -> None:
-    version = org.channel.current_questionnaire()
+def _report(org: Setup, channel: Channel | None = None, identity: str = "") -> Report:
+    channel = channel or org.channel
+    version = channel.current_questionnaire()
     assert version is not None
-    report = register.create_report(
-        channel=org.channel, questionnaire=version, answers={"what": "x", "kind": "Fraud"}, identity="Jane Roe"
+    return register.create_report(
+        channel=channel, questionnaire=version, answers={"what": "x", "kind": "Fraud"}, identity=identity
     ).report
+
+
+def test_a_supervisor_made_handler_keeps_exactly_the_keys_a_handler_would_hold(org: Setup) -> None:
+    """Demoted, they keep the reports of the channel they receive, and lose those they held
+    only as a supervisor, and every identity key not disclosed to them."""
+    services.create_staff(username="second", password=PASSWORD, roles=[Role.SUPERVISOR])
+    org.channel.recipients.add(org.supervisor)
+    other = Channel.objects.create(slug="other", name="Other")
+    register.publish_questionnaire(channel=other)
+    received, held_as_supervisor = _report(org, identity="Jane Roe"), _report(org, other)
+    before = ReportKeyGrant.objects.get(report=received, user=org.supervisor)
+    assert GrantReason(before.reasons) == GrantReason.SUPERVISOR | GrantReason.RECIPIENT
     assert _save(_admin_client(), org.supervisor, roles={Role.HANDLER}).status_code == 302
-    assert ReportKeyGrant.objects.filter(report=report, user=org.supervisor).exists()
+    kept = ReportKeyGrant.objects.get(report=received, user=org.supervisor)
+    assert GrantReason(kept.reasons) == GrantReason.RECIPIENT
+    assert bytes(kept.sealed_key) == bytes(before.sealed_key)
+    assert not ReportKeyGrant.objects.filter(report=held_as_supervisor, user=org.supervisor).exists()
     assert not IdentityKeyGrant.objects.filter(user=org.supervisor).exists()
+    entry = AuditEntry.objects.filter(action="staff.roles_changed").latest("seq")
+    assert entry.detail["report_keys_removed"] == 1
+    assert entry.detail["identity_keys_removed"] == 1
+
+
+def test_the_last_supervisor_cannot_be_demoted(org: Setup) -> None:
+    response = _save(_admin_client(), org.supervisor, roles={Role.HANDLER})
+    assert response.status_code == 200
+    assert "last active supervisor" in response.content.decode()
+    assert org.supervisor.roles == frozenset({Role.SUPERVISOR})
+
+
+def test_a_new_supervisor_receives_existing_reports_keys_from_escrow_except_where_excluded(org: Setup) -> None:
+    from tipline.cases.services import content, workflow
+
+    assigned, excluded, untouched = _report(org), _report(org), _report(org)
+    supervisor_key = services.unlock_private_key(user=org.supervisor, password=PASSWORD)
+    workflow.assign_report(report=assigned, handler=org.other_handler, by=org.supervisor, private_key=supervisor_key)
+    workflow.exclude_from_report(report=excluded, user=org.other_handler, by=org.supervisor)
+    assert _save(_admin_client(), org.other_handler, roles={Role.HANDLER, Role.SUPERVISOR}).status_code == 302
+    grants = {g.report_id: GrantReason(g.reasons) for g in ReportKeyGrant.objects.filter(user=org.other_handler)}
+    assert grants == {
+        assigned.pk: GrantReason.ASSIGNMENT | GrantReason.SUPERVISOR,
+        untouched.pk: GrantReason.SUPERVISOR,
+    }
+    key = services.unlock_private_key(user=org.other_handler, password=PASSWORD)
+    assert content.open_case(report=untouched, user=org.other_handler, private_key=key).answers
+    entry = AuditEntry.objects.filter(action="staff.roles_changed").latest("seq")
+    assert entry.detail["report_keys_from_escrow"] == 2
+    assert entry.actor == org.admin
+
+
+def test_a_supervisor_is_made_only_from_a_session_that_can_open_the_escrow_key(org: Setup) -> None:
+    admin2 = _second_admin(org)
+    EscrowGrant.objects.filter(user=admin2).delete()  # an admin whose escrow copy is gone
+    response = _save(_admin_client("admin2"), org.handler, roles={Role.HANDLER, Role.SUPERVISOR})
+    assert response.status_code == 200
+    assert "escrow key" in response.content.decode()
+    assert Role.SUPERVISOR not in StaffUser.objects.get(pk=org.handler.pk).roles
+
+
+def test_a_role_that_reads_reports_needs_a_key_pair(org: Setup) -> None:
+    editor = services.create_staff(username="ed", password=PASSWORD, roles=[Role.EDITOR])
+    response = _save(_admin_client(), editor, roles={Role.EDITOR, Role.HANDLER})
+    assert response.status_code == 200
+    assert "no key pair" in response.content.decode()
 
 
 def test_the_last_admin_holding_the_escrow_key_keeps_the_admin_role(org: Setup) -> None:

@@ -39,6 +39,10 @@ def assign_report(*, report: Report, handler: StaffUser, by: StaffUser, private_
     report_key = report_key_for(report=report, user=by, private_key=private_key)
     with transaction.atomic():
         report = _locked(report)
+        # Again under the row lock that an exclusion takes too: an exclusion committed since
+        # the check above must not be followed by a key sealed to the excluded person.
+        if is_excluded(handler, report):
+            raise AssigneeNotEligible
         keyring.grant_report_key(report=report, user=handler, report_key=report_key)
         report.assignee = handler
         report.save(update_fields=["assignee", "updated_at"])

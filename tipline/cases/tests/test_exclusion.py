@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
 from django.test import Client
 
 from tipline.accounts import services as accounts
 from tipline.accounts.models import Role
 from tipline.accounts.testing import login_staff
+from tipline.cases.exceptions import AssigneeNotEligible
 from tipline.cases.services import workflow
 from tipline.conftest import PASSWORD, Setup
 from tipline.register import services as register
@@ -44,3 +46,29 @@ def test_an_excluded_supervisor_sees_nothing_of_the_report_in_any_audit_trail(or
     login_staff(client, "second", PASSWORD)
     assert hidden.reference in client.get("/console/audit/").content.decode()
     assert client.get(f"/console/reports/{hidden.reference}/audit/").status_code == 200
+
+
+def test_an_exclusion_made_while_an_assignment_is_under_way_leaves_no_key(
+    org: Setup, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The assignment checks eligibility, opens the key, then writes; an exclusion committed
+    in between (another supervisor, at the same moment) must win."""
+    from tipline.cases.services import content
+    from tipline.register.models import ReportKeyGrant
+
+    report = _report(org, "Raced")
+    key = accounts.unlock_private_key(user=org.supervisor, password=PASSWORD)
+    second = accounts.create_staff(username="second", password=PASSWORD, roles=[Role.SUPERVISOR])
+    opened = content.report_key_for
+
+    def exclusion_meanwhile(**kwargs: object) -> bytes:
+        result = opened(**kwargs)  # type: ignore[arg-type]
+        workflow.exclude_from_report(report=report, user=org.other_handler, by=second)
+        return result
+
+    monkeypatch.setattr(workflow, "report_key_for", exclusion_meanwhile)
+    with pytest.raises(AssigneeNotEligible):
+        workflow.assign_report(report=report, handler=org.other_handler, by=org.supervisor, private_key=key)
+    assert not ReportKeyGrant.objects.filter(report=report, user=org.other_handler).exists()
+    report.refresh_from_db()
+    assert report.assignee is None

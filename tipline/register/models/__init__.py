@@ -8,7 +8,7 @@ from tipline.register.models.channels import (
     Question,
     QuestionnaireVersion,
 )
-from tipline.register.models.grants import IdentityKeyGrant, ReportKeyGrant
+from tipline.register.models.grants import GrantReason, IdentityKeyGrant, ReportKeyGrant
 from tipline.register.models.reports import (
     BUILT_IN_OUTCOME_NAMES,
     LIVE,
@@ -32,6 +32,7 @@ __all__ = [
     "ChannelKind",
     "DisclosureRequest",
     "FieldType",
+    "GrantReason",
     "IdentityKeyGrant",
     "Label",
     "Message",

@@ -2,10 +2,24 @@
 
 from __future__ import annotations
 
+from enum import IntFlag
+
 from django.conf import settings
 from django.db import models
 
 from tipline.register.models.reports import Report
+
+
+class GrantReason(IntFlag):
+    """Why a sealed copy of a key exists. A copy can have several reasons; it is destroyed
+    when the last one goes (a supervisor demoted to handler keeps the reports they were
+    assigned or receive as a channel recipient, and no other)."""
+
+    ESCROW = 1  # the organisation's escrow key (user null)
+    RECIPIENT = 2  # a recipient of the report's channel, when it arrived
+    SUPERVISOR = 4  # every supervisor holds every report's key (and every identity key)
+    ASSIGNMENT = 8  # a supervisor assigned the report to this person
+    DISCLOSURE = 16  # identity keys only: a supervisor approved a written request
 
 
 class ReportKeyGrant(models.Model):
@@ -16,6 +30,7 @@ class ReportKeyGrant(models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.CASCADE, related_name="report_grants"
     )
     sealed_key = models.BinaryField()
+    reasons = models.PositiveSmallIntegerField(default=0, db_default=0)  # GrantReason flags
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -36,6 +51,7 @@ class IdentityKeyGrant(models.Model):
     report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="identity_grants")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.CASCADE, related_name="+")
     sealed_key = models.BinaryField()
+    reasons = models.PositiveSmallIntegerField(default=0, db_default=0)  # GrantReason flags
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["report", "user"], name="unique_identity_grant")]

@@ -109,3 +109,6 @@ def test_a_database_from_before_the_register_migrates_and_every_report_still_ope
     assert found["content_types"] == ["register.report"]
     assert len(found["outcomes"]) == 5
     assert found["schedules"] == ["register.housekeeping"]
+    # Why each copy of a key exists, worked out from the data of that time: the escrow copy,
+    # the supervisor, the assigned handler, and the channel's recipient.
+    assert found["reasons"] == [["escrow", 1], ["handler", 8], ["other", 2], ["supervisor", 4]]

@@ -28,7 +28,7 @@ from tipline.cases.exceptions import NoAccess  # noqa: E402
 from tipline.cases.services import disclosure  # noqa: E402
 from tipline.jobs.models import PeriodicSchedule  # noqa: E402
 from tipline.register import services as register  # noqa: E402
-from tipline.register.models import Outcome, Report  # noqa: E402
+from tipline.register.models import Outcome, Report, ReportKeyGrant  # noqa: E402
 
 
 def _reporter_view(receipt: str) -> dict[str, Any]:
@@ -91,6 +91,12 @@ def main(manifest_path: Path) -> None:
         f"{app}.{model}" for app, model in ContentType.objects.filter(model="report").values_list("app_label", "model")
     )
     found["outcomes"] = sorted(Outcome.objects.values_list("code", flat=True))
+    found["reasons"] = sorted(
+        {
+            (user or "escrow", reasons)
+            for user, reasons in ReportKeyGrant.objects.values_list("user__username", "reasons")
+        }
+    )
     found["schedules"] = sorted(PeriodicSchedule.objects.values_list("kind", flat=True))
     print(json.dumps(found))
 
