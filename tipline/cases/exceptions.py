@@ -65,3 +65,11 @@ class NoIdentity(CaseError):
 class ReportPurged(CaseError):
     status = 410
     message = _("This report was destroyed under the retention rules; only its statistics remain.")
+
+
+class NoSupervisorLeft(CaseError):
+    status = 409
+    message = _(
+        "Without this person no other supervisor could act on this report (none holds its key "
+        "and is free to). Ask an administrator to make another supervisor first."
+    )

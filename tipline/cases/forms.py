@@ -91,6 +91,16 @@ class ExcludeForm(forms.Form):
     user = IdChoiceField(label=_("Staff member"), queryset=StaffUser.objects.filter(is_active=True))
 
 
+class RestoreAccessForm(forms.Form):
+    user = IdChoiceField(label=_("Staff member"), queryset=StaffUser.objects.filter(is_active=True))
+    reason = forms.CharField(
+        label=_("Why the exclusion is lifted"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Recorded in the audit trail, which supervisors read."),
+    )
+
+
 class CloseForm(forms.Form):
     outcome = IdChoiceField(label=_("Outcome"), queryset=Outcome.objects.filter(is_active=True))
     reason = forms.CharField(label=_("Reason"), max_length=5000, widget=forms.Textarea(attrs={"rows": 3}))

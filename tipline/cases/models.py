@@ -44,6 +44,37 @@ class Exclusion(models.Model):
         return f"{self.user} excluded from {self.report}"
 
 
+class ExclusionRequest(models.Model):
+    """Excluding a supervisor or an administrator from a report takes a second supervisor's
+    approval: one supervisor alone could otherwise shut every other out, keys and all."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Waiting for a second supervisor")
+        APPROVED = "approved", _("Approved")
+        REFUSED = "refused", _("Refused")
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="exclusion_requests")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["report", "user"], condition=models.Q(state="pending"), name="one_pending_exclusion"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"exclusion of {self.user} from {self.report}"
+
+
 class Reminder(models.Model):
     """A deadline reminder that was sent; unique so no reminder goes out twice."""
 

@@ -30,6 +30,8 @@ class Action(StrEnum):
     EXPORT_CSV = "export_csv"
     VIEW_AUDIT = "view_audit"
     ESCROW_READ = "escrow_read"
+    DECIDE_EXCLUSION = "decide_exclusion"
+    RESTORE_ACCESS = "restore_access"
 
 
 _CASE_WORK = set(CASE_ROLES)
@@ -56,6 +58,8 @@ _ROLE_ONLY = {
     Action.EXPORT_CSV: {Role.SUPERVISOR},
     Action.VIEW_AUDIT: {Role.SUPERVISOR},
     Action.ESCROW_READ: {Role.ADMIN},
+    Action.DECIDE_EXCLUSION: {Role.SUPERVISOR},
+    Action.RESTORE_ACCESS: {Role.ADMIN},
 }
 
 

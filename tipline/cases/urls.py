@@ -13,6 +13,13 @@ urlpatterns = [
     path("reports/<str:reference>/", views.detail, name="detail"),
     path("reports/<str:reference>/assign/", views.assign, name="assign"),
     path("reports/<str:reference>/exclude/", views.exclude, name="exclude"),
+    path("reports/<str:reference>/exclusions/", views.exclusions, name="exclusions"),
+    path(
+        "reports/<str:reference>/exclusions/<row_id:request_id>/decide/",
+        views.decide_exclusion,
+        name="decide_exclusion",
+    ),
+    path("reports/<str:reference>/exclusions/restore/", views.restore_access, name="restore_access"),
     path("reports/<str:reference>/acknowledge/", views.acknowledge, name="acknowledge"),
     path("reports/<str:reference>/progress/", views.start_progress, name="progress"),
     path("reports/<str:reference>/close/", views.close, name="close"),

@@ -12,9 +12,9 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from tipline.accounts.decorators import staff_required
 from tipline.accounts.models import StaffUser
@@ -31,7 +31,9 @@ from tipline.cases.forms import (
     LinkForm,
     NoteForm,
     QueueFilterForm,
+    RestoreAccessForm,
 )
+from tipline.cases.models import ExclusionRequest
 from tipline.cases.permissions import Action, allowed, require
 from tipline.downloads import attachment_response
 from tipline.register import services as register
@@ -162,10 +164,10 @@ def detail(request: HttpRequest, private_key: bytes | None, reference: str) -> H
 
 def _post_action(
     form_class: type[forms.Form] | None,
-) -> Callable[[Callable[..., None]], Callable[..., HttpResponseBase]]:
+) -> Callable[[Callable[..., str | None]], Callable[..., HttpResponseBase]]:
     """Wrap an action: POST only, staff only, form checked, errors as 4xx pages, then back to the report."""
 
-    def decorate(act: Callable[..., None]) -> Callable[..., HttpResponseBase]:
+    def decorate(act: Callable[..., str | None]) -> Callable[..., HttpResponseBase]:
         @require_POST
         @staff_required
         @handles_case_errors
@@ -176,14 +178,14 @@ def _post_action(
             if form is not None and not form.is_valid():
                 errors = "; ".join(str(e) for errs in form.errors.values() for e in errs)
                 return render(request, "cases/no_access.html", {"message": errors}, status=400)
-            act(
+            said = act(
                 request=request,
                 user=_staff(request),
                 report=report,
                 private_key=private_key,
                 data=form.cleaned_data if form else {},
             )
-            flash.success(request, _("Done."))
+            flash.success(request, said or _("Done."))
             return redirect("cases:detail", reference=report.reference)
 
         return view
@@ -197,8 +199,77 @@ def assign(*, user: StaffUser, report: Report, private_key: bytes | None, data: 
 
 
 @_post_action(ExcludeForm)
-def exclude(*, user: StaffUser, report: Report, data: dict[str, Any], **_: Any) -> None:
-    services.exclude_from_report(report=report, user=data["user"], by=user)
+def exclude(*, user: StaffUser, report: Report, data: dict[str, Any], **_: Any) -> str | None:
+    done = services.exclude_from_report(report=report, user=data["user"], by=user)
+    if isinstance(done, ExclusionRequest):
+        return gettext("A supervisor or an administrator is excluded only with a second supervisor's approval: asked.")
+    return None
+
+
+@require_GET
+@staff_required
+@handles_case_errors
+def exclusions(request: HttpRequest, private_key: bytes | None, reference: str) -> HttpResponse:
+    """Who is excluded from a report, the requests waiting for a second supervisor, and
+    (for an administrator) lifting an exclusion through the escrow key."""
+    del private_key
+    user, report = _staff(request), _report(reference)
+    can_decide, can_restore = (
+        allowed(user, Action.DECIDE_EXCLUSION, report),
+        allowed(user, Action.RESTORE_ACCESS, report),
+    )
+    if not (can_decide or can_restore):
+        raise NotAllowed(Action.DECIDE_EXCLUSION)
+    pending = report.exclusion_requests.filter(state=ExclusionRequest.State.PENDING).select_related(
+        "user", "requested_by"
+    )
+    context = {
+        "report": report,
+        "excluded": report.exclusions.select_related("user", "created_by"),
+        # The person concerned never sees the request about them; nor decides their own.
+        "pending": [r for r in pending if user.pk != r.user_id],
+        "user": user,
+        "can_decide": can_decide,
+        "can_restore": can_restore,
+        "restore_form": RestoreAccessForm(auto_id="restore_%s"),
+    }
+    return render(request, "cases/exclusions.html", context)
+
+
+@require_POST
+@staff_required
+@handles_case_errors
+def decide_exclusion(request: HttpRequest, private_key: bytes | None, reference: str, request_id: int) -> HttpResponse:
+    del private_key
+    report = _report(reference)
+    exclusion_request = get_object_or_404(ExclusionRequest, pk=request_id, report=report)
+    form = DecisionForm(request.POST)
+    if not form.is_valid():
+        return render(request, "cases/no_access.html", {"message": _("Choose approve or refuse.")}, status=400)
+    approve = form.cleaned_data["decision"] == "approve"
+    services.decide_exclusion(request=exclusion_request, by=_staff(request), approve=approve)
+    flash.success(request, _("The exclusion was approved.") if approve else _("The exclusion was refused."))
+    return redirect("cases:exclusions", reference=reference)
+
+
+@require_POST
+@staff_required
+@handles_case_errors
+def restore_access(request: HttpRequest, private_key: bytes | None, reference: str) -> HttpResponse:
+    report = _report(reference)
+    form = RestoreAccessForm(request.POST)
+    if not form.is_valid():
+        errors = "; ".join(str(e) for errs in form.errors.values() for e in errs)
+        return render(request, "cases/no_access.html", {"message": errors}, status=400)
+    services.restore_after_exclusion(
+        report=report,
+        user=form.cleaned_data["user"],
+        by=_staff(request),
+        admin_private_key=_key(private_key),
+        reason=form.cleaned_data["reason"],
+    )
+    flash.success(request, _("The exclusion was lifted and the access its person's position gives was restored."))
+    return redirect("cases:exclusions", reference=reference)
 
 
 @_post_action(None)

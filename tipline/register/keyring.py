@@ -257,6 +257,22 @@ def grant_supervisor_keys(
     return {"report_keys_from_escrow": given}
 
 
+def grant_report_key_from_escrow(
+    *, report: Report, user: StaffUser, escrow_private_key: bytes, reasons: GrantReason
+) -> bool:
+    """Seal a report's key to ``user`` from its escrow copy, for ``reasons`` (an admin lifting
+    an exclusion). Whether a copy was given (not when ``reasons`` is empty)."""
+    if not reasons:
+        return False
+    sealed = ReportKeyGrant.objects.filter(report=report, user=None).values_list("sealed_key", flat=True).first()
+    if sealed is None:
+        raise KeyNotHeld
+    report_key = _unseal_escrow(bytes(sealed), escrow_private_key)
+    public_key = _public_key(user)
+    _give(ReportKeyGrant, report_id=report.pk, user=user, key=report_key, public_key=public_key, reason=reasons)
+    return True
+
+
 def _unseal_escrow(sealed: bytes, escrow_private_key: bytes) -> bytes:
     try:
         return boxes.unseal(escrow_private_key, bytes(sealed))

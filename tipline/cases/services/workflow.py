@@ -9,16 +9,25 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 
-from tipline.accounts.models import Role, StaffKey, StaffUser
+from tipline.accounts import services as accounts
+from tipline.accounts.exceptions import AccountError
+from tipline.accounts.models import CASE_ROLES, Role, StaffKey, StaffUser
 from tipline.audit import services as audit
-from tipline.cases.exceptions import AssigneeNotEligible, InvalidTransition, ReasonRequired
-from tipline.cases.models import Exclusion, Note
+from tipline.cases.exceptions import (
+    AssigneeNotEligible,
+    InvalidTransition,
+    NoAccess,
+    NoSupervisorLeft,
+    NotAllowed,
+    ReasonRequired,
+)
+from tipline.cases.models import Exclusion, ExclusionRequest, Note
 from tipline.cases.permissions import Action, is_excluded, require
 from tipline.cases.services import notify, retention
 from tipline.cases.services.content import report_key_for
 from tipline.crypto import boxes
 from tipline.register import keyring
-from tipline.register.models import Label, Outcome, Report, ReportLink
+from tipline.register.models import GrantReason, Label, Outcome, Report, ReportLink
 from tipline.register.services.acknowledgement import apply_acknowledgement
 
 Status = Report.Status
@@ -50,19 +59,121 @@ def assign_report(*, report: Report, handler: StaffUser, by: StaffUser, private_
         notify.queue_staff_email(users=[handler], kind="assigned", report=report)
 
 
-def exclude_from_report(*, report: Report, user: StaffUser, by: StaffUser) -> None:
-    """Keep ``user`` away from the report (conflict of interest): their key is destroyed."""
+def exclude_from_report(*, report: Report, user: StaffUser, by: StaffUser) -> Exclusion | ExclusionRequest:
+    """Keep ``user`` away from the report (conflict of interest): their keys are destroyed.
+
+    A supervisor or an administrator is not excluded at once: the request waits for a
+    second supervisor's approval (:func:`decide_exclusion`), so that no one supervisor
+    can shut the others out."""
     require(by, Action.EXCLUDE, report)
     if user == by:
         raise AssigneeNotEligible
+    if user.roles & {Role.SUPERVISOR, Role.ADMIN}:
+        return _request_exclusion(report=report, user=user, by=by)
+    with transaction.atomic():
+        return _exclude(_locked(report), user=user, by=by)
+
+
+def _exclude(report: Report, *, user: StaffUser, by: StaffUser) -> Exclusion:
+    """Exclude now (the caller holds the report's row lock)."""
+    exclusion, _ = Exclusion.objects.get_or_create(report=report, user=user, defaults={"created_by": by})
+    keyring.drop_keys(report=report, user=user)
+    if report.assignee_id == user.pk:
+        report.assignee = None
+        report.save(update_fields=["assignee", "updated_at"])
+    audit.record(action="report.exclude", actor=by, report_ref=report.reference, detail={"user": user.username})
+    return exclusion
+
+
+def _request_exclusion(*, report: Report, user: StaffUser, by: StaffUser) -> ExclusionRequest:
     with transaction.atomic():
         report = _locked(report)
-        Exclusion.objects.get_or_create(report=report, user=user, defaults={"created_by": by})
-        keyring.drop_keys(report=report, user=user)
-        if report.assignee_id == user.pk:
-            report.assignee = None
-            report.save(update_fields=["assignee", "updated_at"])
-        audit.record(action="report.exclude", actor=by, report_ref=report.reference, detail={"user": user.username})
+        if Exclusion.objects.filter(report=report, user=user).exists():
+            raise InvalidTransition
+        request, created = ExclusionRequest.objects.get_or_create(
+            report=report, user=user, state=ExclusionRequest.State.PENDING, defaults={"requested_by": by}
+        )
+        if created:
+            audit.record(
+                action="report.exclusion_requested",
+                actor=by,
+                report_ref=report.reference,
+                detail={"user": user.username, "request": request.pk},
+            )
+            deciders = [u for u in notify.supervisors(report=report) if u.pk not in {by.pk, user.pk}]
+            notify.queue_staff_email(users=deciders, kind="exclusion_requested", report=report)
+    return request
+
+
+def decide_exclusion(*, request: ExclusionRequest, by: StaffUser, approve: bool) -> None:
+    """A second supervisor (neither the requester nor the person concerned) decides.
+
+    Approval is refused (:class:`NoSupervisorLeft`) when, without that person, no other
+    active supervisor could still act on the report (holding its key, not excluded)."""
+    report = request.report
+    require(by, Action.DECIDE_EXCLUSION, report)
+    if by.pk in {request.requested_by_id, request.user_id}:
+        raise NotAllowed(Action.DECIDE_EXCLUSION)
+    with transaction.atomic():
+        report = _locked(report)
+        request = ExclusionRequest.objects.select_for_update().select_related("user").get(pk=request.pk)
+        if request.state != ExclusionRequest.State.PENDING:
+            raise InvalidTransition
+        if approve:
+            if not _another_supervisor_can_act(report, leaving=request.user):
+                raise NoSupervisorLeft
+            _exclude(report, user=request.user, by=by)
+        request.state = ExclusionRequest.State.APPROVED if approve else ExclusionRequest.State.REFUSED
+        request.decided_by, request.decided_at = by, timezone.now()
+        request.save(update_fields=["state", "decided_by", "decided_at"])
+        audit.record(
+            action=f"report.exclusion_{'approved' if approve else 'refused'}",
+            actor=by,
+            report_ref=report.reference,
+            detail={"user": request.user.username, "request": request.pk},
+        )
+
+
+def _another_supervisor_can_act(report: Report, *, leaving: StaffUser) -> bool:
+    supervisors = StaffUser.objects.filter(is_active=True, role_grants__role=Role.SUPERVISOR).exclude(pk=leaving.pk)
+    excluded = Exclusion.objects.filter(report=report).values("user_id")
+    return any(keyring.holds_report_key(report=report, user=person) for person in supervisors.exclude(pk__in=excluded))
+
+
+def restore_after_exclusion(
+    *, report: Report, user: StaffUser, by: StaffUser, admin_private_key: bytes, reason: str
+) -> None:
+    """An administrator lifts an exclusion and gives back, from the escrow key, the report
+    key that the person's position gives (supervisor, or recipient of the channel); the
+    identity key has no escrow copy and comes back only through a supervisor. Audited
+    with the written reason."""
+    require(by, Action.RESTORE_ACCESS, report)
+    if not reason.strip():
+        raise ReasonRequired
+    if user.pk == by.pk:
+        raise NotAllowed(Action.RESTORE_ACCESS)
+    try:
+        escrow = accounts.escrow_private_key(admin=by, admin_private_key=admin_private_key)
+    except AccountError:
+        raise NoAccess from None
+    with transaction.atomic():
+        report = _locked(report)
+        if not Exclusion.objects.filter(report=report, user=user).delete()[0]:
+            raise InvalidTransition
+        reasons = GrantReason(0)
+        if Role.SUPERVISOR in user.roles:
+            reasons |= GrantReason.SUPERVISOR
+        if user.roles & CASE_ROLES and report.channel.recipients.filter(pk=user.pk).exists():
+            reasons |= GrantReason.RECIPIENT
+        given = keyring.grant_report_key_from_escrow(
+            report=report, user=user, escrow_private_key=escrow, reasons=reasons
+        )
+        audit.record(
+            action="escrow.restore_report_access",
+            actor=by,
+            report_ref=report.reference,
+            detail={"user": user.username, "reason": reason.strip()[:500], "key_given": given},
+        )
 
 
 def acknowledge_report(*, report: Report, by: StaffUser, private_key: bytes, now: datetime | None = None) -> None:

@@ -56,6 +56,20 @@ def _approved_disclosure(case: Case, org: Setup) -> None:
     disclosure.decide_identity(request=request, by=org.supervisor, private_key=_key(org.supervisor), approve=True)
 
 
+def _exclusion_asked(case: Case, org: Setup) -> None:
+    """Another supervisor (holding the key) asks to exclude a third one from the report."""
+    from tipline.cases.models import ExclusionRequest
+
+    number = case.report.pk
+    asker = accounts.create_staff(username=f"asker{number}", password=PASSWORD, roles=[Role.SUPERVISOR])
+    subject = accounts.create_staff(username=f"subject{number}", password=PASSWORD, roles=[Role.SUPERVISOR])
+    ExclusionRequest.objects.create(report=case.report, user=subject, requested_by=asker)
+
+
+def _handler_excluded(case: Case, org: Setup) -> None:
+    workflow.exclude_from_report(report=case.report, user=org.other_handler, by=org.supervisor)
+
+
 def _detail(c: Case) -> str:
     return f"/console/reports/{c.report.reference}/"
 
@@ -101,6 +115,21 @@ STEPS: dict[str, Step] = {
         lambda c, o: {"decision": "approve"},
         SUPERVISOR,
         _pending_disclosure,
+    ),
+    "exclusions": Step("get", lambda c: _detail(c) + "exclusions/", _nothing, frozenset({"supervisor", "admin"})),
+    "decide_exclusion": Step(
+        "post",
+        lambda c: _detail(c) + f"exclusions/{c.report.exclusion_requests.get().pk}/decide/",
+        lambda c, o: {"decision": "approve"},
+        SUPERVISOR,
+        _exclusion_asked,
+    ),
+    "restore_access": Step(
+        "post",
+        lambda c: _detail(c) + "exclusions/restore/",
+        lambda c, o: {"user": o.other_handler.pk, "reason": "No conflict after all"},
+        frozenset({"admin"}),
+        _handler_excluded,
     ),
     "reveal_identity": Step("post", lambda c: _detail(c) + "identity/", _nothing, frozenset({"supervisor"})),
     "export_csv": Step("get", lambda c: "/console/export.csv", _nothing, SUPERVISOR),
