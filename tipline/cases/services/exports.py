@@ -85,7 +85,8 @@ def _row(report: Report) -> list[str]:
         report.reference,
         report.channel.name,
         report.status,
-        when(report.created_at),
+        # The day only: the exact moment a report arrived can point at who sent it.
+        timezone.localdate(report.created_at).isoformat(),
         when(report.acknowledged_at),
         when(report.ack_due_at),
         when(report.feedback_due_at),
