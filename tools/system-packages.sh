@@ -3,9 +3,9 @@
 # installs them; otherwise it names what to install and stops.
 set -euo pipefail
 case "${1:-run}" in
-  run) want=(mat2 libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-cjk) ;;
-  test) want=(mat2 libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-cjk postgresql chromium gettext) ;;
-  bench) want=(mat2 postgresql nginx wrk) ;;
+  run) want=(mat2 bubblewrap libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-cjk) ;;
+  test) want=(mat2 bubblewrap libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-cjk postgresql chromium gettext) ;;
+  bench) want=(mat2 bubblewrap postgresql nginx wrk) ;;
   *) echo "usage: $0 run|test|bench" >&2; exit 2 ;;
 esac
 missing=()

@@ -1,15 +1,21 @@
-"""Metadata removal with mat2, on memory-backed storage, before encryption.
+"""Metadata removal with mat2, in a sandbox, on memory-backed storage, before encryption.
 
-mat2 runs as a separate process on a private copy in ``TIPLINE_CLEAN_DIR``
-(tmpfs). Archives are never handed to it (a small zip can expand to
-gigabytes); ZIP-based documents are checked for size and member count first.
-Any failure means "could not be cleaned": the caller holds the file back and
-asks the reporter, and mat2's own output is never shown to anyone.
+What a file is cleaned as is read from its content (``filetypes``), never from the name the
+reporter gave it. Archives are never handed to mat2 (a small zip can expand to gigabytes);
+ZIP-based documents are checked for size and member count first. Any failure means "could
+not be cleaned": the caller holds the file back and asks the reporter, and mat2's own output
+is never shown to anyone.
 
-Each server process keeps one warm helper (``mat2_helper.py``, run by mat2's own
-Python) that has imported libmat2 once and cleans each file in a child forked for
-it alone; that saves most of mat2's start-up per file. When the helper is busy
-with another file, or cannot run, the ``mat2`` command does the work as before.
+mat2 never runs with the server's powers: it parses in the sandbox of ``sandbox`` (no
+network, no data folder, no other upload, no secret, limits on memory, CPU and file size),
+which is handed the one file's bytes through a pipe and pipes the cleaned bytes back. The
+private copies stay in ``TIPLINE_CLEAN_DIR`` (tmpfs), which the sandbox cannot see.
+
+Each server process keeps one warm helper (``mat2_helper.py``, run by mat2's own Python in a
+sandbox of its own) that has imported libmat2 once and cleans each file in a child forked for
+it alone; that saves most of mat2's start-up per file. When the helper is busy with another
+file, or keeps failing, the file gets a sandbox and a helper started for it alone. When no
+sandbox can start (bwrap missing), nothing is cleaned: the file is held, never parsed outside.
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ import shutil
 import subprocess
 import tempfile
 import threading
+import time
 import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -31,6 +38,8 @@ from functools import cache
 from pathlib import Path
 
 from django.conf import settings
+
+from tipline.register import filetypes, sandbox
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +52,10 @@ _MAX_ZIP_MEMBERS = 5000
 _MAX_ZIP_RATIO = 200
 _MAX_ZIP_EXPANDED = 1024**3
 MAT2_TIMEOUT_SECONDS = 120
+HELPER = Path(__file__).with_name("mat2_helper.py")
+_LIST_SECONDS = 60
+_CHUNK = 1 << 20
+_ANSWER_MAX = 1024
 
 
 @dataclass(frozen=True)
@@ -51,30 +64,42 @@ class CleanOutcome:
     rasterised: bool = False
 
 
+class _Unlisted(Exception):
+    """``mat2 --list`` could not run in the sandbox."""
+
+
 @cache
-def supported_extensions() -> frozenset[str]:
-    """The extensions mat2 can clean on this machine, archives excluded."""
+def _listed_extensions() -> frozenset[str]:
+    """What ``mat2 --list`` names, run in the sandbox like every mat2; cached only once it worked."""
+    command = shutil.which(settings.TIPLINE_MAT2)
+    if command is None:
+        raise _Unlisted
     try:
-        listing = subprocess.run(  # noqa: S603 - fixed argv, no shell
-            [settings.TIPLINE_MAT2, "--list"], capture_output=True, text=True, timeout=30, check=True
-        ).stdout
-    except (OSError, subprocess.SubprocessError):
-        log.warning("mat2 is not available: no attachment can be cleaned of metadata")
-        return frozenset()
+        result = sandbox.run([command, "--list"], timeout=_LIST_SECONDS)
+    except (OSError, subprocess.SubprocessError, sandbox.SandboxUnavailable):
+        raise _Unlisted from None
+    if result.returncode != 0:
+        raise _Unlisted
     extensions: set[str] = set()
-    for line in listing.splitlines():
+    for line in result.stdout.decode("utf-8", "replace").splitlines():
         if "(" in line and line.rstrip().endswith(")"):
             inside = line[line.rindex("(") + 1 : -1]
             extensions.update(ext.strip().lower() for ext in inside.split(",") if ext.strip().startswith("."))
     return frozenset(extensions - _ARCHIVES)
 
 
-def extension_of(name: str) -> str:
-    return Path(name).suffix.lower()
+@cache
+def _warn_unlisted() -> None:
+    log.warning("mat2 cannot run in the cleaning sandbox (is bubblewrap installed?): no attachment can be cleaned")
 
 
-def is_cleanable(name: str) -> bool:
-    return extension_of(name) in supported_extensions()
+def supported_extensions() -> frozenset[str]:
+    """The extensions mat2 can clean on this machine, in the sandbox, archives excluded (none if it cannot run)."""
+    try:
+        return _listed_extensions()
+    except _Unlisted:
+        _warn_unlisted()  # once per process: the form asks for this on every page with files
+        return frozenset()
 
 
 def _zip_is_reasonable(path: Path) -> bool:
@@ -88,55 +113,58 @@ def _zip_is_reasonable(path: Path) -> bool:
     return len(members) <= _MAX_ZIP_MEMBERS and expanded <= limit
 
 
+def _cleanable(kind: str | None, source: Path) -> bool:
+    if kind is None or kind not in supported_extensions():
+        return False  # unknown content, an archive, or a type mat2 cannot clean here
+    return kind not in _ZIP_BASED or _zip_is_reasonable(source)
+
+
 @contextmanager
 def cleaned_copy(source: Path, name: str) -> Iterator[CleanOutcome]:
-    """Yield a cleaned copy of ``source`` (named ``name`` by the reporter); removed on exit."""
-    extension = extension_of(name)
-    if extension not in supported_extensions() or (extension in _ZIP_BASED and not _zip_is_reasonable(source)):
+    """Yield a cleaned copy of ``source`` (named ``name`` by the reporter); removed on exit.
+
+    The type comes from the content: a photo is cleaned as a photo whatever its name, a
+    zip named ``photo.jpg`` is held. ``name`` counts only for plain text (see ``filetypes``).
+    """
+    kind = filetypes.detect(source, name)
+    if not _cleanable(kind, source):
         yield CleanOutcome(path=None)
         return
     workdir = Path(tempfile.mkdtemp(dir=settings.TIPLINE_CLEAN_DIR, prefix="tipline-clean-"))
     try:
-        yield _run_mat2(source, workdir / f"file{extension}")
+        yield _run_mat2(source, workdir / f"file{kind}")
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 
 
 def _run_mat2(source: Path, target: Path) -> CleanOutcome:
-    shutil.copyfile(source, target)
-    cleaned = _warm.clean(target) if settings.TIPLINE_MAT2_WARM else None
+    """Clean a copy of ``source`` at ``target``, whose extension names the type of its content."""
+    cleaned: bool | None = False
+    if source.stat().st_size <= settings.TIPLINE_CLEAN_MAX_OUTPUT:  # else the sandbox could not hold it
+        shutil.copyfile(source, target)
+        cleaned = _warm.clean(target) if settings.TIPLINE_MAT2_WARM else None
+        if cleaned is None:
+            cleaned = _clean_once(target)
     if cleaned is None:
-        cleaned = _mat2_command(target)
+        # Never without the sandbox: the file is held, as for any cleaning failure. No file details.
+        log.warning("no cleaning sandbox could start (is bubblewrap installed?); an attachment is held uncleaned")
+        return CleanOutcome(path=None)
     if not cleaned:
         log.info("mat2 could not clean an attachment; it is held for the reporter's decision")  # no type: see DESIGN
         return CleanOutcome(path=None)
     return CleanOutcome(path=target, rasterised=target.suffix == ".pdf")
 
 
-def _mat2_environment(folder: Path) -> dict[str, str]:
-    # HOME and TMPDIR point into the memory-backed work folder: nothing mat2 writes reaches a disk.
-    return {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "HOME": str(folder),
-        "TMPDIR": str(folder),
-        "LANG": "C.UTF-8",
-    }
-
-
-def _mat2_command(target: Path) -> bool:
-    """Clean ``target`` in place with the ``mat2`` command; whether it worked."""
+def _clean_once(target: Path, script: Path = HELPER) -> bool | None:
+    """Clean ``target`` in place in a sandbox started for it alone; None if none could start."""
+    helper = _Helper.start(script=script, files=1)
+    if helper is None:
+        return None
     try:
-        result = subprocess.run(  # noqa: S603 - fixed argv, no shell
-            [settings.TIPLINE_MAT2, "--inplace", "--unknown-members", "omit", str(target)],
-            capture_output=True,
-            timeout=MAT2_TIMEOUT_SECONDS,
-            check=False,
-            env=_mat2_environment(target.parent),
-            cwd=target.parent,
-        )
-    except subprocess.TimeoutExpired:
-        return False
-    return result.returncode == 0
+        answer = helper.ask(target, MAT2_TIMEOUT_SECONDS + WarmMat2.MARGIN_SECONDS)
+    finally:
+        helper.stop()
+    return answer is not None and answer.ok  # a helper that died on this one file: the file's doing
 
 
 def _mat2_python() -> str | None:
@@ -157,123 +185,237 @@ def _mat2_python() -> str | None:
     return parts[0]
 
 
+@dataclass(frozen=True)
+class _Answer:
+    ok: bool
+    cpu: float
+    restart: bool
+
+
+class _Helper:
+    """One ``mat2_helper.py`` running in a sandbox of its own, seen from the server.
+
+    The file goes to it as bytes on its stdin, the cleaned file comes back on its stdout
+    (see the helper's protocol); no path of the server is ever shared with the sandbox.
+    Every wait has a deadline, so a stuck helper costs a time-out, never a hung request.
+    """
+
+    START_SECONDS = 30.0
+
+    def __init__(self, process: subprocess.Popen[bytes]) -> None:
+        if process.stdin is None or process.stdout is None:
+            msg = "the helper is started with pipes"
+            raise ValueError(msg)
+        self.process = process
+        self._to = process.stdin.fileno()
+        self._from = process.stdout.fileno()
+        os.set_blocking(self._to, False)
+        os.set_blocking(self._from, False)
+        self._buffer = bytearray()
+
+    @classmethod
+    def start(cls, *, script: Path, files: int) -> _Helper | None:
+        """A helper that said it is ready, or None (no mat2 Python, no bwrap, or the sandbox failed)."""
+        python = _mat2_python()
+        if python is None:
+            return None
+        try:
+            # The script goes in as an argument: no file of the server is mounted in the sandbox.
+            argv = [python, "-I", "-c", script.read_text(), str(MAT2_TIMEOUT_SECONDS), str(files), sandbox.WORK_ROOT]
+            process = sandbox.start(argv)
+        except (OSError, sandbox.SandboxUnavailable):
+            return None
+        helper = cls(process)
+        if helper._line(time.monotonic() + cls.START_SECONDS) != {"ready": True}:
+            helper.stop()
+            return None
+        return helper
+
+    def ask(self, target: Path, seconds: float) -> _Answer | None:
+        """Have ``target`` cleaned, in place; None when the helper failed (died, stuck, out of step)."""
+        deadline = time.monotonic() + seconds
+        size = target.stat().st_size
+        header = json.dumps({"suffix": target.suffix, "size": size}).encode() + b"\n"
+        with target.open("rb") as source:
+            if not (self._write(header, deadline) and self._write_file(source.fileno(), size, deadline)):
+                return None
+        reply = self._line(deadline)
+        if reply is None or "ok" not in reply:
+            return None
+        ok, length, cpu = reply.get("ok") is True, reply.get("size"), reply.get("cpu")
+        if ok and not (
+            isinstance(length, int)
+            and 0 <= length <= settings.TIPLINE_CLEAN_MAX_OUTPUT
+            and self._receive(target, length, deadline)
+        ):
+            return None
+        return _Answer(
+            ok=ok, cpu=float(cpu) if isinstance(cpu, (int, float)) else 0.0, restart=reply.get("restart") is True
+        )
+
+    def stop(self) -> None:
+        for stream in (self.process.stdin, self.process.stdout):
+            with contextlib.suppress(OSError):
+                if stream is not None:
+                    stream.close()
+        try:
+            self.process.wait(timeout=1)  # it ends by itself once its input closes
+        except subprocess.TimeoutExpired:
+            self.process.kill()  # bwrap: --die-with-parent takes the whole sandbox with it
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self.process.wait(timeout=10)
+
+    @staticmethod
+    def _ready(descriptor: int, event: int, deadline: float) -> bool:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            return False
+        poller = select.poll()  # not select(): a busy server has descriptors above 1023
+        poller.register(descriptor, event)
+        return bool(poller.poll(remaining * 1000))
+
+    def _write(self, data: bytes, deadline: float) -> bool:
+        view = memoryview(data)
+        while view:
+            if not self._ready(self._to, select.POLLOUT, deadline):
+                return False
+            try:
+                view = view[os.write(self._to, view) :]
+            except BlockingIOError:
+                continue
+            except OSError:
+                return False  # the helper has gone
+        return True
+
+    def _write_file(self, source: int, size: int, deadline: float) -> bool:
+        offset = 0
+        while offset < size:
+            if not self._ready(self._to, select.POLLOUT, deadline):
+                return False
+            try:
+                sent = os.sendfile(self._to, source, offset, size - offset)
+            except BlockingIOError:
+                continue
+            except OSError:
+                return False
+            if sent == 0:
+                return False
+            offset += sent
+        return True
+
+    def _read(self, deadline: float) -> bool:
+        """More of the helper's output into the buffer; False at its end or past the deadline."""
+        if not self._ready(self._from, select.POLLIN, deadline):
+            return False
+        try:
+            chunk = os.read(self._from, _CHUNK)
+        except BlockingIOError:
+            return True
+        except OSError:
+            return False
+        self._buffer += chunk
+        return bool(chunk)
+
+    def _line(self, deadline: float) -> dict[str, object] | None:
+        """One JSON answer line, or None."""
+        while b"\n" not in self._buffer:
+            if len(self._buffer) > _ANSWER_MAX or not self._read(deadline):
+                return None
+        line, _, rest = bytes(self._buffer).partition(b"\n")
+        self._buffer = bytearray(rest)
+        try:
+            answer = json.loads(line)
+        except ValueError:
+            return None
+        return answer if isinstance(answer, dict) else None
+
+    def _receive(self, target: Path, length: int, deadline: float) -> bool:
+        """The next ``length`` bytes of output replace ``target``, or nothing changes."""
+        partial = target.with_name(target.name + ".part")
+        try:
+            with partial.open("wb") as out:
+                left = length
+                while left:
+                    if not self._buffer and not self._read(deadline):
+                        return False
+                    taken = self._buffer[:left]
+                    out.write(taken)
+                    del self._buffer[: len(taken)]
+                    left -= len(taken)
+            partial.replace(target)
+        finally:
+            partial.unlink(missing_ok=True)
+        return True
+
+
 class WarmMat2:
     """One warm helper for this process; ``clean`` answers ``None`` when it cannot help."""
 
     # The helper kills a child at MAT2_TIMEOUT_SECONDS; past this margin the helper itself is stuck.
     MARGIN_SECONDS = 10.0
-    START_SECONDS = 30.0
-    # A new helper, with a new memory layout, at least this often (and after any crash).
+    # A new helper, in a new sandbox with a new memory layout, at least this often (and after any crash).
     FILES_PER_HELPER = 200
     # Helper failures in a row (not the files' fault) after which this process stops trying.
     MAX_FAILURES = 3
 
     def __init__(self, script: Path | None = None) -> None:
-        self._script = script or Path(__file__).with_name("mat2_helper.py")
+        self._script = script or HELPER
         self._lock = threading.Lock()
-        self._process: subprocess.Popen[str] | None = None
+        self._helper: _Helper | None = None
         self._failures = 0
-        self._no_python = False
         self.child_cpu_seconds = 0.0  # CPU of every forked child so far (it is not this process's child)
 
     def clean(self, target: Path) -> bool | None:
-        """Clean ``target`` in place: True/False, or None to let the caller use the command."""
+        """Clean ``target`` in place: True/False, or None to let the caller start a sandbox for it."""
         if not self._lock.acquire(blocking=False):
             return None  # busy with another file: do not queue behind it
         try:
-            process = self._running()
-            if process is None:
+            helper = self._running()
+            if helper is None:
                 return None
-            answer = self._ask(process, {"path": str(target)}, MAT2_TIMEOUT_SECONDS + self.MARGIN_SECONDS)
-            if answer is None or "ok" not in answer:
+            try:
+                answer = helper.ask(target, MAT2_TIMEOUT_SECONDS + self.MARGIN_SECONDS)
+            except BaseException:  # e.g. no room left for the cleaned copy: the caller says so
+                self._stop()  # the exchange stopped half-way: this helper is out of step
+                raise
+            if answer is None:
                 self._failed()  # died, stuck or could not fork: not the file's fault
                 return None
             self._failures = 0
-            cpu = answer.get("cpu")
-            if isinstance(cpu, (int, float)):
-                self.child_cpu_seconds += float(cpu)
-            if answer.get("restart") is True:
+            self.child_cpu_seconds += answer.cpu
+            if answer.restart:
                 self._stop()
-            return answer.get("ok") is True
+            return answer.ok
         finally:
             self._lock.release()
+
+    @property
+    def _process(self) -> subprocess.Popen[bytes] | None:
+        return self._helper.process if self._helper is not None else None
 
     def _failed(self) -> None:
         self._stop()
         self._failures += 1
         if self._failures == self.MAX_FAILURES:
-            log.warning("the warm mat2 helper keeps failing; using the mat2 command for every file")
+            log.warning("the warm mat2 helper keeps failing; each file gets a sandbox of its own")
 
-    def _running(self) -> subprocess.Popen[str] | None:
-        if self._process is not None and self._process.poll() is None:
-            return self._process
+    def _running(self) -> _Helper | None:
+        if self._helper is not None and self._helper.process.poll() is None:
+            return self._helper
         self._stop()
-        if self._no_python or self._failures >= self.MAX_FAILURES:
+        if self._failures >= self.MAX_FAILURES:
             return None
-        python = _mat2_python()
-        if python is None:
-            self._no_python = True
-            return None
-        folder = Path(settings.TIPLINE_CLEAN_DIR)  # each child moves to its own file's folder
-        try:
-            process = subprocess.Popen(  # noqa: S603 - mat2's interpreter and our script, no shell
-                [python, "-I", str(self._script), str(MAT2_TIMEOUT_SECONDS), str(self.FILES_PER_HELPER)],
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.DEVNULL,
-                text=True,
-                env=_mat2_environment(folder),
-                cwd=folder,
-            )
-        except OSError:
-            self._failures += 1
-            return None
-        self._process = process
-        ready = self._read(process, self.START_SECONDS)
-        if ready is None or ready.get("ready") is not True:
+        helper = _Helper.start(script=self._script, files=self.FILES_PER_HELPER)
+        if helper is None:
             self._failed()
             return None
-        return process
-
-    def _ask(self, process: subprocess.Popen[str], request: dict[str, str], seconds: float) -> dict[str, object] | None:
-        if process.stdin is None:
-            return None
-        try:
-            process.stdin.write(json.dumps(request) + "\n")
-            process.stdin.flush()
-        except OSError:
-            return None
-        return self._read(process, seconds)
-
-    @staticmethod
-    def _read(process: subprocess.Popen[str], seconds: float) -> dict[str, object] | None:
-        """One answer line (the helper writes each with a single small write), or None."""
-        if process.stdout is None:
-            return None
-        ready, _, _ = select.select([process.stdout], [], [], seconds)
-        if not ready:
-            return None
-        line = process.stdout.readline()
-        try:
-            answer = json.loads(line) if line else None
-        except ValueError:
-            return None
-        return answer if isinstance(answer, dict) else None
+        self._helper = helper
+        return helper
 
     def _stop(self) -> None:
-        process, self._process = self._process, None
-        if process is None:
-            return
-        for stream in (process.stdin, process.stdout):
-            with contextlib.suppress(OSError):
-                if stream is not None:
-                    stream.close()
-        try:
-            process.wait(timeout=1)  # it ends by itself once its input closes
-        except subprocess.TimeoutExpired:
-            process.kill()
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                process.wait(timeout=10)
+        helper, self._helper = self._helper, None
+        if helper is not None:
+            helper.stop()
 
 
 _warm = WarmMat2()

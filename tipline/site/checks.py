@@ -1,5 +1,6 @@
 """System checks run by every ``tipline`` command: a configuration that would put a
-reporter's file on a disk in clear stops the server before it serves anyone."""
+reporter's file on a disk in clear stops the server before it serves anyone; one that
+leaves uploads uncleaned is named."""
 
 from __future__ import annotations
 
@@ -8,8 +9,10 @@ from typing import Any
 
 from django.conf import settings
 from django.core.checks import Error, register
+from django.core.checks import Warning as CheckWarning  # not to hide the built-in Warning
 
 from tipline import client_limits
+from tipline.register import sandbox
 
 
 @register()
@@ -34,3 +37,18 @@ def clean_dir_is_memory_backed(**_: Any) -> list[Error]:
             )
         ]
     return []
+
+
+@register()
+def cleaning_sandbox_is_installed(**_: Any) -> list[CheckWarning]:
+    """Uploads are parsed only in a bubblewrap sandbox: without bwrap every file is held uncleaned."""
+    if sandbox.bwrap_path() is not None:
+        return []
+    return [
+        CheckWarning(
+            "bubblewrap (bwrap) is not installed: no attachment can be cleaned of its metadata, "
+            "so every reporter's file is held for the reporter to send as it is or drop.",
+            hint="Install the Debian package bubblewrap (tools/system-packages.sh run does).",
+            id="tipline.W001",
+        )
+    ]
