@@ -19,8 +19,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from bench.processes import Service, stop_group
-from tipline import client_limits
-from tipline.testing import MEMORY_FOLDER, free_port
+from tipline.testing import free_port
 
 HOST = "127.0.0.1"
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -149,8 +148,6 @@ class AppServer(Service):
         stop_group(process, signal.SIGTERM, STOP_TIMEOUT_SECONDS)
 
     def remove_data(self) -> None:
-        """Delete the data folder and the client-limits table the app kept for it in memory."""
+        """Delete the data folder."""
         if not self.keep_data:
             shutil.rmtree(self.data_dir, ignore_errors=True)
-            clean_dir = Path(self.env.get("TIPLINE_CLEAN_DIR", MEMORY_FOLDER))
-            (clean_dir / client_limits.file_name(self.data_dir.resolve())).unlink(missing_ok=True)

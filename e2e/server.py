@@ -29,6 +29,7 @@ TIPLINE = Path(sys.executable).with_name("tipline")
 KDF_COST = "t=1,m=8M"
 WORKERS = 2
 THREADS = 4
+RECEIPT_OVERFLOW = 5
 START_TIMEOUT_SECONDS = 60.0
 STOP_TIMEOUT_SECONDS = 15.0
 
@@ -123,6 +124,8 @@ class TiplineServer:
             TIPLINE_ALLOW_WEAK_KDF="1",
             TIPLINE_SECURE_COOKIES="1",
             TIPLINE_SITE_URL=self.url,
+            # Past its own 10 receipt attempts a client goes on while this overflow lasts.
+            TIPLINE_RECEIPT_OVERFLOW=str(RECEIPT_OVERFLOW),
         )
         return environment
 
@@ -232,8 +235,8 @@ class TiplineServer:
         }
 
     def leftover_clean_files(self) -> list[Path]:
-        """Files left in the cleaning folder, apart from the table of client limits kept there on purpose."""
-        return [path for path in self.clean_dir.rglob("*") if not path.name.startswith("tipline-limits-")]
+        """Files left in the cleaning folder (uploads and cleaning work must leave none)."""
+        return list(self.clean_dir.rglob("*"))
 
 
 @dataclass(frozen=True)
@@ -250,8 +253,7 @@ def new_server(*, backend: str, database: Database, workdir: Path) -> TiplineSer
     """A server not yet prepared or started, with its own data, store and cleaning folders."""
     data_dir = workdir / "data"
     data_dir.mkdir(parents=True)
-    # A private TIPLINE_CLEAN_DIR, so leftovers can be seen; memory-backed as in production
-    # (the limits table shared by the server's processes is kept only in such a folder).
+    # A private TIPLINE_CLEAN_DIR, so leftovers can be seen; memory-backed as in production.
     clean_dir = Path(tempfile.mkdtemp(prefix="tipline-e2e-clean-", dir=MEMORY_FOLDER))
     return TiplineServer(
         backend=backend,
@@ -262,6 +264,23 @@ def new_server(*, backend: str, database: Database, workdir: Path) -> TiplineSer
         clean_dir=clean_dir,
         log_path=workdir / "server.log",
         database=database,
+    )
+
+
+def second_server(first: TiplineServer) -> TiplineServer:
+    """Another machine of the same deployment: same database, attachment store and secrets
+    (the data folder), but a memory-backed folder and a process group of its own."""
+    workdir = first.workdir / f"second-{secrets.token_hex(3)}"
+    workdir.mkdir()
+    return TiplineServer(
+        backend=first.backend,
+        port=free_port(),
+        workdir=workdir,
+        data_dir=first.data_dir,
+        store_dir=first.store_dir,
+        clean_dir=Path(tempfile.mkdtemp(prefix="tipline-e2e-clean-", dir=MEMORY_FOLDER)),
+        log_path=workdir / "server.log",
+        database=first.database,
     )
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,7 +14,6 @@ from tipline.accounts import services as accounts
 from tipline.accounts.models import Role, StaffUser
 from tipline.register import services as register
 from tipline.register.models import Channel, FieldType, Question
-from tipline.testing import MEMORY_FOLDER
 
 PASSWORD = "correct horse battery staple"
 
@@ -29,23 +27,12 @@ class Setup:
     other_handler: StaffUser
 
 
-@pytest.fixture(scope="session")
-def _limits_file() -> Iterator[Path]:
-    """One client-limits table per test process, in the memory-backed folder as in production."""
-    path = MEMORY_FOLDER / f"tipline-test-limits-{os.getpid()}"
-    yield path
-    path.unlink(missing_ok=True)
-
-
 @pytest.fixture(autouse=True)
-def _private_stores(tmp_path: Path, settings: object, _limits_file: Path) -> Iterator[None]:
-    """Each test gets its own attachment store, a clean cache and clean rate limits."""
+def _private_stores(tmp_path: Path, settings: object) -> Iterator[None]:
+    """Each test gets its own attachment store and a clean cache (rate limits live in the
+    test database, which each test starts empty)."""
     from django.core.cache import cache
 
-    from tipline import client_limits
-
-    settings.TIPLINE_LIMITS_FILE = _limits_file  # type: ignore[attr-defined]
-    client_limits.clear()
     settings.TIPLINE_STORAGE_URL = f"file://{tmp_path / 'attachments'}"  # type: ignore[attr-defined]
     # Unit tests render templates without running collectstatic.
     settings.STORAGES = {  # type: ignore[attr-defined]

@@ -3,17 +3,19 @@
 Reporters must leave no trace: the client address, user agent and any referrer
 from another site are removed from every request before any view, logger or
 error report can see them. Rate limiting uses a tag instead: an HMAC of the address under a
-random key that is kept in memory (the memory-backed table of ``client_limits``, shared by the
-server's processes) and written over every day.
+key of the day, derived from the secret key (so every process and machine makes the same
+tag) and never stored.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import ipaddress
 import logging
 import re
+import time
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
@@ -23,7 +25,6 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpR
 from django.template.loader import render_to_string
 from django.views.debug import SafeExceptionReporterFilter
 
-from tipline import client_limits
 from tipline.typed_request import typed
 
 _IDENTIFYING_HEADERS = (
@@ -60,10 +61,17 @@ def client_tag(address: str) -> str:
 
     An IPv6 client is tagged by its /64 network: one subscriber usually holds a whole
     /64 and could otherwise take a fresh allowance with every address in it. The key
-    changes every UTC day and is shared by the server's processes (``client_limits``).
+    changes every UTC day; it is derived from the secret key, so every process on every
+    machine gives a client the same tag (the allowances in ``tipline.limits`` are shared),
+    and it is never stored: a copy of the database cannot tell whose tag is whose.
     """
     name = address if ":" not in address else _without_port_or_host_bits(address)  # plain IPv4: as it is
-    return hmac.new(client_limits.day_key(), name.encode(), hashlib.sha256).hexdigest()[:32]
+    return hmac.new(_day_key(int(time.time() // 86400)), name.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+@functools.lru_cache(maxsize=2)
+def _day_key(day: int) -> bytes:
+    return hmac.new(settings.SECRET_KEY.encode(), f"tipline client tag {day}".encode(), hashlib.sha256).digest()
 
 
 def _without_port_or_host_bits(address: str) -> str:

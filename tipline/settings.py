@@ -10,7 +10,6 @@ import django_stubs_ext
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from tipline import client_limits
 from tipline.crypto.kdf import KdfCost
 from tipline.envconfig import (
     database_from_url,
@@ -46,6 +45,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_static",
     # From the bottom layer up (see docs/architecture in the README): import-linter checks it.
     "tipline.audit",
+    "tipline.limits",
     "tipline.jobs",
     "tipline.accounts",
     "tipline.register",
@@ -128,6 +128,12 @@ TIPLINE_CLEAN_DIR = Path(env_str("TIPLINE_CLEAN_DIR", "/dev/shm"))  # noqa: S108
 TIPLINE_MAT2 = env_str("TIPLINE_MAT2", "mat2")
 # Keep one warm mat2 per server process (each file still cleaned in a process of its own).
 TIPLINE_MAT2_WARM = env_bool("TIPLINE_MAT2_WARM", True)
+# Limits of each process in the cleaning sandbox (tipline/register/sandbox.py). A 48-megapixel
+# JPEG needs about 180 MB of address space, a 40-page PDF of photographs about 540 MB; a PNG
+# that declares 20000x20000 pixels asks for 1.6 GB at once and is stopped.
+TIPLINE_CLEAN_MEMORY = env_size("TIPLINE_CLEAN_MEMORY", 1024**3)
+TIPLINE_CLEAN_CPU_SECONDS = env_int("TIPLINE_CLEAN_CPU_SECONDS", 120, minimum=1)
+TIPLINE_CLEAN_MAX_OUTPUT = env_size("TIPLINE_CLEAN_MAX_OUTPUT", 256 * 1024**2)
 TIPLINE_HELD_FILE_HOURS = env_int("TIPLINE_HELD_FILE_HOURS", 24, minimum=1)
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_size("TIPLINE_MAX_FORM_SIZE", 1024**2)
 DATA_UPLOAD_MAX_NUMBER_FIELDS = env_int("TIPLINE_MAX_FORM_FIELDS", 400, minimum=10)
@@ -142,9 +148,15 @@ TIPLINE_LOGIN_ATTEMPTS = env_int("TIPLINE_LOGIN_ATTEMPTS", 5, minimum=1)
 TIPLINE_LOGIN_LOCK_SECONDS = env_int("TIPLINE_LOGIN_LOCK_SECONDS", 15 * 60, minimum=60)
 TIPLINE_RECEIPT_ATTEMPTS = env_int("TIPLINE_RECEIPT_ATTEMPTS", 10, minimum=1)
 TIPLINE_RECEIPT_WINDOW_SECONDS = env_int("TIPLINE_RECEIPT_WINDOW_SECONDS", 3600, minimum=60)
-# Those allowances, and the day's key of the client tag, in one table every server process
-# maps from the memory-backed folder (one file per data folder; see tipline.client_limits).
-TIPLINE_LIMITS_FILE = TIPLINE_CLEAN_DIR / client_limits.file_name(DATA_DIR)
+# Allowances per client and window, shared by every process and machine (tipline.limits).
+# A client past its own allowance goes on only while the overflow, shared by all such
+# clients, lasts: a reporter behind the same address as an abuser is still served.
+TIPLINE_RECEIPT_OVERFLOW = env_int("TIPLINE_RECEIPT_OVERFLOW", 200, minimum=0)
+TIPLINE_SUBMISSIONS_PER_CLIENT = env_int("TIPLINE_SUBMISSIONS_PER_CLIENT", 10, minimum=1)
+TIPLINE_SUBMISSIONS_OVERFLOW = env_int("TIPLINE_SUBMISSIONS_OVERFLOW", 100, minimum=0)
+TIPLINE_REPLIES_PER_CLIENT = env_int("TIPLINE_REPLIES_PER_CLIENT", 30, minimum=1)
+TIPLINE_REPLIES_OVERFLOW = env_int("TIPLINE_REPLIES_OVERFLOW", 300, minimum=0)
+TIPLINE_LIMITS_WINDOW_SECONDS = env_int("TIPLINE_LIMITS_WINDOW_SECONDS", 3600, minimum=60)
 # Behind a reverse proxy: the header in which the proxy passes the visitor's address (used
 # only for the in-memory rate-limit tag, then dropped), and the addresses it connects from.
 TIPLINE_CLIENT_ADDRESS_HEADER = env_str("TIPLINE_CLIENT_ADDRESS_HEADER", "")
@@ -253,6 +265,7 @@ TIPLINE_IMAGE_MAX_WIDTH = env_int("TIPLINE_IMAGE_MAX_WIDTH", 1600, minimum=320)
 # visitor and hour; the weekly digest goes out on this weekday (0 = Monday) and hour.
 TIPLINE_SUBSCRIPTION_CONFIRM_HOURS = env_int("TIPLINE_SUBSCRIPTION_CONFIRM_HOURS", 48, minimum=1)
 TIPLINE_SUBSCRIBE_ATTEMPTS = env_int("TIPLINE_SUBSCRIBE_ATTEMPTS", 10, minimum=1)
+TIPLINE_SUBSCRIBE_OVERFLOW = env_int("TIPLINE_SUBSCRIBE_OVERFLOW", 100, minimum=0)
 TIPLINE_DIGEST_WEEKDAY = env_int("TIPLINE_DIGEST_WEEKDAY", 0)
 TIPLINE_DIGEST_HOUR = env_int("TIPLINE_DIGEST_HOUR", 8)
 if TIPLINE_DIGEST_WEEKDAY > 6 or TIPLINE_DIGEST_HOUR > 23:

@@ -3,6 +3,7 @@ Every page works without JavaScript."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
@@ -10,12 +11,14 @@ from django.views.decorators.http import require_http_methods
 from tipline import session_vault
 from tipline.crypto.receipt import format_receipt
 from tipline.intake.forms import ReportForm
+from tipline.limits import services as limits
 from tipline.register import keyring, reporter_session, services
 from tipline.register.errors import handles_reporter_errors, raise_if_no_room, shows_upload_refusals, upload_refusal
-from tipline.register.exceptions import ChannelClosed
+from tipline.register.exceptions import ChannelClosed, ReporterError, TooManySubmissions
 from tipline.register.models import Channel, ChannelKind, FieldType, Report
 from tipline.register.reporter_session import reporter_required
 from tipline.register.uploads import incoming_files, upload_limits
+from tipline.typed_request import client_tag
 
 _RECEIPT_SECRET = "receipt"
 
@@ -56,6 +59,9 @@ def submit(request: HttpRequest, slug: str) -> HttpResponse:
         status = refusal.status
     elif request.method == "POST" and form.is_valid():
         files = [f for group in uploads.values() for f in group]
+        grant = limits.admit(submission_policy(), client_tag=client_tag(request))
+        if grant is None:  # the answers come back with the message; nothing is stored
+            return _refused(request, channel, form, TooManySubmissions())
         try:
             submission = services.create_report(
                 channel=channel,
@@ -65,8 +71,10 @@ def submit(request: HttpRequest, slug: str) -> HttpResponse:
                 identity=form.cleaned_data.get("identity", ""),
                 form_token=form.cleaned_data.get("form_token", ""),
             )
-        except OSError as failure:  # nothing was stored: create_report writes all or nothing
-            raise_if_no_room(failure)
+        except BaseException as failure:  # nothing was stored: create_report writes all or nothing
+            limits.give_back(grant)
+            if isinstance(failure, OSError):
+                raise_if_no_room(failure)
             raise
         reporter_session.unlock(request, report=submission.report, report_key=submission.report_key)
         session_vault.put_secret(request, _RECEIPT_SECRET, submission.receipt.encode())
@@ -75,6 +83,22 @@ def submit(request: HttpRequest, slug: str) -> HttpResponse:
         status = 400 if request.method == "POST" else 200
     context = {"channel": channel, "form": form, "file_questions": form.file_questions, **upload_limits()}
     return render(request, "intake/submit.html", context, status=status)
+
+
+def submission_policy() -> limits.Policy:
+    """Reports sent through the web form (each costs a derivation and the cleaning of its files)."""
+    return limits.Policy(
+        scope="web-submissions",
+        per_client=settings.TIPLINE_SUBMISSIONS_PER_CLIENT,
+        overflow=settings.TIPLINE_SUBMISSIONS_OVERFLOW,
+        window=settings.TIPLINE_LIMITS_WINDOW_SECONDS,
+    )
+
+
+def _refused(request: HttpRequest, channel: Channel, form: ReportForm, error: ReporterError) -> HttpResponse:
+    form.add_error(None, error.user_message())
+    context = {"channel": channel, "form": form, "file_questions": form.file_questions, **upload_limits()}
+    return render(request, "intake/submit.html", context, status=error.status)
 
 
 def _identity_allowed(request: HttpRequest) -> bool:

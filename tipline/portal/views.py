@@ -15,10 +15,11 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from tipline import session_vault
 from tipline.downloads import attachment_response
+from tipline.limits import services as limits
 from tipline.portal.forms import HeldFilesForm, ReceiptForm, ReplyForm
 from tipline.register import services
 from tipline.register.errors import handles_reporter_errors, shows_upload_refusals, upload_refusal
-from tipline.register.exceptions import EmptyMessage, InvalidReceipt
+from tipline.register.exceptions import EmptyMessage, InvalidReceipt, TooManyReplies
 from tipline.register.models import Attachment, Report
 from tipline.register.reporter_session import reporter_required, unlock
 from tipline.register.uploads import incoming_files, upload_limits
@@ -73,6 +74,16 @@ def login(request: HttpRequest) -> HttpResponse:
     return render(request, "portal/login.html", {"form": form}, status=status)
 
 
+def reply_policy() -> limits.Policy:
+    """A reporter's messages and files in the portal."""
+    return limits.Policy(
+        scope="portal-replies",
+        per_client=settings.TIPLINE_REPLIES_PER_CLIENT,
+        overflow=settings.TIPLINE_REPLIES_OVERFLOW,
+        window=settings.TIPLINE_LIMITS_WINDOW_SECONDS,
+    )
+
+
 @shows_upload_refusals
 @require_http_methods(["GET", "POST"])
 @handles_reporter_errors
@@ -80,10 +91,14 @@ def login(request: HttpRequest) -> HttpResponse:
 def portal(request: HttpRequest, report: Report, report_key: bytes) -> HttpResponse:
     form = ReplyForm(request.POST if request.method == "POST" else None)
     refusal = upload_refusal(request)
-    if refusal is not None:  # a file over a limit: the message comes back, nothing is sent
+    grant = None
+    if refusal is None and request.method == "POST" and form.is_valid():
+        grant = limits.admit(reply_policy(), client_tag=client_tag(request))
+        refusal = None if grant is not None else TooManyReplies()
+    if refusal is not None:  # over a limit: the message comes back, nothing is sent
         form.is_valid()
         form.add_error(None, refusal.user_message())
-    elif request.method == "POST" and form.is_valid():
+    elif grant is not None:
         try:
             services.post_message(
                 report=report,
@@ -93,6 +108,7 @@ def portal(request: HttpRequest, report: Report, report_key: bytes) -> HttpRespo
             )
         except EmptyMessage:
             form.add_error("body", _("Write a message or add a file."))
+            limits.give_back(grant)
         else:
             flash.success(request, _("Your message was sent."))
             return redirect("portal:report")

@@ -31,6 +31,24 @@ class TooManyReceiptAttempts(ReporterError):
     message = _("Too many attempts. For your safety, please wait an hour before trying again.")
 
 
+class TooManySubmissions(ReporterError):
+    status = 429
+    keeps_form = True
+    message = _(
+        "Too many reports were sent from your connection in the last hour, so this one was not sent. "
+        "Your answers are below: please wait an hour and send again."
+    )
+
+
+class TooManyReplies(ReporterError):
+    status = 429
+    keeps_form = True
+    message = _(
+        "Too many messages were sent from your connection in the last hour, so this one was not sent. "
+        "Your text is below: please wait an hour and send again."
+    )
+
+
 class AttachmentTooLarge(ReporterError):
     status = 413
     keeps_form = True

@@ -11,7 +11,7 @@ from django.conf import settings
 from django.core.checks import Error, register
 from django.core.checks import Warning as CheckWarning  # not to hide the built-in Warning
 
-from tipline import client_limits
+from tipline import memory_folder
 from tipline.register import sandbox
 
 
@@ -27,7 +27,7 @@ def clean_dir_is_memory_backed(**_: Any) -> list[Error]:
                 id="tipline.E001",
             )
         ]
-    if not client_limits.memory_backed(folder):
+    if not memory_folder.memory_backed(folder):
         return [
             Error(
                 f"TIPLINE_CLEAN_DIR {folder} is not memory-backed: uploads would rest on a disk in clear "

@@ -256,3 +256,24 @@ def test_a_view_that_cannot_show_its_form_again_still_gets_the_error_page(
     response = client.post("/portal/held/", {"csrfmiddlewaretoken": token, "f": big})
     assert response.status_code == 413
     assert "1.0\xa0KB" in response.content.decode()
+
+
+def test_submissions_are_limited_per_client_then_by_a_shared_overflow(org: Setup, settings: object) -> None:
+    """25 submissions from one client were all taken, each costing a derivation and the
+    cleaning of its files. Now a client past its allowance is refused once the overflow
+    is spent, its answers come back, nothing is stored; other clients are still served."""
+    settings.TIPLINE_SUBMISSIONS_PER_CLIENT = 2  # type: ignore[attr-defined]
+    settings.TIPLINE_SUBMISSIONS_OVERFLOW = 1  # type: ignore[attr-defined]
+    flooding = Client(enforce_csrf_checks=True, REMOTE_ADDR="198.51.100.7")
+    statuses = []
+    for _ in range(5):
+        statuses.append(flooding.post(URL, _answers(csrf_token(flooding, URL))).status_code)
+    assert statuses == [302, 302, 302, 429, 429]
+    assert Report.objects.count() == 3
+    refused = flooding.post(URL, _answers(csrf_token(flooding, URL)))
+    page = refused.content.decode()
+    assert "Too many reports were sent from your connection" in page
+    assert "Something happened" in page  # the answers come back
+    other = Client(enforce_csrf_checks=True, REMOTE_ADDR="203.0.113.8")
+    assert other.post(URL, _answers(csrf_token(other, URL))).status_code == 302
+    assert Report.objects.count() == 4

@@ -53,12 +53,31 @@ def test_wrong_receipts_are_rate_limited_without_storing_the_address(
     org: Setup, client: Client, settings: object
 ) -> None:
     settings.TIPLINE_RECEIPT_ATTEMPTS = 3  # type: ignore[attr-defined]
+    settings.TIPLINE_RECEIPT_OVERFLOW = 0  # type: ignore[attr-defined]
     _, receipt = _submit(org)
     for _ in range(3):
         assert _login(client, "0000 0000 0000 0000").status_code == 403  # type: ignore[attr-defined]
     blocked = _login(client, receipt)
     assert blocked.status_code == 429  # type: ignore[attr-defined]
     assert blocked["Retry-After"] == "3600"  # type: ignore[index]
+
+
+def test_the_right_receipt_gets_in_while_someone_guesses_from_the_same_address(
+    org: Setup, client: Client, settings: object
+) -> None:
+    """Ten wrong receipts used to lock everyone behind one Tor exit, NAT or onion service
+    out for an hour, the right receipt included. Past its own allowance an address now goes
+    on while the overflow shared by all such addresses lasts."""
+    settings.TIPLINE_RECEIPT_ATTEMPTS = 3  # type: ignore[attr-defined]
+    settings.TIPLINE_RECEIPT_OVERFLOW = 20  # type: ignore[attr-defined]
+    _, receipt = _submit(org)
+    guesser = Client(enforce_csrf_checks=True)  # the same address as the reporter (the test client's)
+    for _ in range(10):
+        assert _login(guesser, "0000 0000 0000 0000").status_code == 403  # type: ignore[attr-defined]
+    assert _login(client, receipt).status_code == 302  # type: ignore[attr-defined]
+    for _ in range(12):  # the rest of the overflow (20 - 7 - 1), then guessing stops
+        assert _login(guesser, "0000 0000 0000 0000").status_code == 403  # type: ignore[attr-defined]
+    assert _login(guesser, "0000 0000 0000 0000").status_code == 429  # type: ignore[attr-defined]
 
 
 def test_the_reporter_is_logged_out_after_the_idle_timeout(
@@ -127,8 +146,11 @@ def test_the_reporter_downloads_a_file_from_the_handler(org: Setup, client: Clie
     assert b"".join(download.streaming_content) == b"%PDF-1.4 handler form"  # type: ignore[attr-defined]
 
 
-def test_a_right_receipt_does_not_wipe_the_wrong_ones_before_it(org: Setup, client: Client, settings: object) -> None:
-    settings.TIPLINE_RECEIPT_ATTEMPTS = 3  # type: ignore[attr-defined]
+def test_a_right_receipt_counts_too_and_wipes_nothing(org: Setup, client: Client, settings: object) -> None:
+    """Each log-in costs a derivation, right or wrong; a right one does not reset the count
+    (it did once: unlimited guessing for anyone holding one receipt of their own)."""
+    settings.TIPLINE_RECEIPT_ATTEMPTS = 4  # type: ignore[attr-defined]
+    settings.TIPLINE_RECEIPT_OVERFLOW = 0  # type: ignore[attr-defined]
     _, receipt = _submit(org)
     for _ in range(2):
         assert _login(client, "0000 0000 0000 0000").status_code == 403  # type: ignore[attr-defined]
@@ -139,13 +161,13 @@ def test_a_right_receipt_does_not_wipe_the_wrong_ones_before_it(org: Setup, clie
 
 def test_an_attempt_is_counted_before_its_derivation(org: Setup, monkeypatch: pytest.MonkeyPatch) -> None:
     """Attempts sent all at once each wait for a derivation; they must not all pass the check first."""
-    from tipline import client_limits
+    from tipline.limits import services as limits
 
     seen: list[int] = []
     derive = receipts.receipt_secrets
 
     def watched(*args: object, **kwargs: object) -> object:
-        seen.append(client_limits.used(services.RECEIPT_SCOPE, "burst"))
+        seen.append(limits.used(receipts.receipt_policy(), client_tag="burst")[0])
         return derive(*args, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(receipts, "receipt_secrets", watched)
@@ -181,3 +203,19 @@ def test_a_file_number_too_long_for_the_database_is_a_404(org: Setup, client: Cl
     _login(client, receipt)
     assert client.get("/portal/files/" + "9" * 25 + "/").status_code == 404
     assert client.get("/portal/files/999999/").status_code == 404
+
+
+def test_replies_are_limited_per_client_and_the_text_comes_back(org: Setup, client: Client, settings: object) -> None:
+    settings.TIPLINE_REPLIES_PER_CLIENT = 2  # type: ignore[attr-defined]
+    settings.TIPLINE_REPLIES_OVERFLOW = 0  # type: ignore[attr-defined]
+    report, receipt = _submit(org)
+    _login(client, receipt)
+    url = "/portal/report/"
+    for n in range(2):
+        response = client.post(url, {"csrfmiddlewaretoken": csrf_token(client, url), "body": f"Reply {n}"})
+        assert response.status_code == 302
+    refused = client.post(url, {"csrfmiddlewaretoken": csrf_token(client, url), "body": "One more thing"})
+    assert refused.status_code == 429
+    assert "Too many messages were sent from your connection" in refused.content.decode()
+    assert "One more thing" in refused.content.decode()
+    assert report.messages.count() == 2

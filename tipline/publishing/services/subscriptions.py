@@ -20,7 +20,7 @@ from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
-from tipline import client_limits
+from tipline.limits import services as limits
 from tipline.publishing import background, languages
 from tipline.publishing.exceptions import InvalidToken, TooManyRequests
 from tipline.publishing.mail import send_message, site_url
@@ -69,7 +69,13 @@ def unsubscribe_url(*, subscription: Subscription) -> str:
 
 
 def _throttle(client_tag: str) -> None:
-    if not client_limits.take("subscribe", client_tag, limit=settings.TIPLINE_SUBSCRIBE_ATTEMPTS, window=3600):
+    policy = limits.Policy(
+        scope="subscribe",
+        per_client=settings.TIPLINE_SUBSCRIBE_ATTEMPTS,
+        overflow=settings.TIPLINE_SUBSCRIBE_OVERFLOW,
+        window=3600,
+    )
+    if limits.admit(policy, client_tag=client_tag) is None:
         raise TooManyRequests
 
 

@@ -239,6 +239,7 @@ def test_one_address_gets_one_confirmation_mail_per_ten_minutes(db: None, smtp: 
 
 def test_a_visitor_is_rate_limited(db: None, settings: Any) -> None:
     settings.TIPLINE_SUBSCRIBE_ATTEMPTS = 2
+    settings.TIPLINE_SUBSCRIBE_OVERFLOW = 0
     for n in range(2):
         services.request_subscription(
             email=f"a{n}@example.net", language="en", frequency="weekly", categories=[], client_tag="same"

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from django.conf import settings
 
-from tipline import client_limits
 from tipline.accounts.models import Organisation
 from tipline.crypto import boxes
 from tipline.crypto import receipt as receipts
 from tipline.crypto.errors import DecryptionFailed, MalformedReceipt
+from tipline.limits import services as limits
 from tipline.register.exceptions import InvalidReceipt, TooManyReceiptAttempts
 from tipline.register.models import Report
 
@@ -25,29 +25,24 @@ def receipt_secrets(*, receipt: str, salt: bytes | None = None) -> receipts.Rece
 RECEIPT_SCOPE = "receipt-attempts"
 
 
-def _take_attempt(client_tag: str) -> None:
-    """Count a log-in attempt before its derivation, so that attempts sent all at once
-    are limited too; ``TooManyReceiptAttempts`` once the window's allowance is used up.
-    The window runs from the first attempt (later ones do not extend it), and the count
-    is shared by every server process."""
-    allowed = client_limits.take(
-        RECEIPT_SCOPE,
-        client_tag,
-        limit=settings.TIPLINE_RECEIPT_ATTEMPTS,
+def receipt_policy() -> limits.Policy:
+    """Log-ins with a receipt, right or wrong (each costs an Argon2id derivation)."""
+    return limits.Policy(
+        scope=RECEIPT_SCOPE,
+        per_client=settings.TIPLINE_RECEIPT_ATTEMPTS,
+        overflow=settings.TIPLINE_RECEIPT_OVERFLOW,
         window=settings.TIPLINE_RECEIPT_WINDOW_SECONDS,
     )
-    if not allowed:
-        raise TooManyReceiptAttempts
-
-
-def _give_back_attempt(client_tag: str) -> None:
-    """A right receipt does not count against the allowance; the wrong ones before it still do."""
-    client_limits.give_back(RECEIPT_SCOPE, client_tag)
 
 
 def open_with_receipt(*, receipt_text: str, client_tag: str) -> tuple[Report, bytes]:
-    """Find and unlock a report with its receipt: one Argon2id, one generic failure."""
-    _take_attempt(client_tag)
+    """Find and unlock a report with its receipt: one Argon2id, one generic failure.
+
+    Every attempt, right or wrong, is counted before its derivation (attempts sent all at
+    once are limited too) against the client's allowance and then the shared overflow
+    (:mod:`tipline.limits`): :class:`TooManyReceiptAttempts` once both are spent."""
+    if limits.admit(receipt_policy(), client_tag=client_tag) is None:
+        raise TooManyReceiptAttempts
     try:
         receipt = receipts.normalise_receipt(receipt_text)
     except MalformedReceipt:
@@ -62,5 +57,4 @@ def open_with_receipt(*, receipt_text: str, client_tag: str) -> tuple[Report, by
         report_key = boxes.decrypt(secrets_.wrap_key, bytes(report.receipt_wrapped_key))
     except DecryptionFailed:
         raise InvalidReceipt from None
-    _give_back_attempt(client_tag)
     return report, report_key

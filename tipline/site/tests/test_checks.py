@@ -8,7 +8,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import SystemCheckError
 
-from tipline import client_limits
+from tipline import memory_folder
 from tipline.site.checks import clean_dir_is_memory_backed
 from tipline.testing import MEMORY_FOLDER
 
@@ -16,14 +16,14 @@ REPO = Path(__file__).resolve().parents[3]
 
 
 def test_a_memory_backed_cleaning_folder_passes(settings: object) -> None:
-    if not client_limits.memory_backed(MEMORY_FOLDER):
+    if not memory_folder.memory_backed(MEMORY_FOLDER):
         pytest.skip(f"{MEMORY_FOLDER} is not memory-backed here")
     settings.TIPLINE_CLEAN_DIR = MEMORY_FOLDER  # type: ignore[attr-defined]
     assert clean_dir_is_memory_backed() == []
 
 
 def test_a_cleaning_folder_on_disk_stops_every_command(settings: object) -> None:
-    if client_limits.memory_backed(REPO):
+    if memory_folder.memory_backed(REPO):
         pytest.skip("the checkout is on a memory-backed filesystem")
     settings.TIPLINE_CLEAN_DIR = REPO  # type: ignore[attr-defined]
     [error] = clean_dir_is_memory_backed()
