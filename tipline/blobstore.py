@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import secrets
 import tempfile
 import time
@@ -30,8 +31,19 @@ class BlobStore(Protocol):
     def names(self, *, older_than: float = 0) -> Iterator[str]: ...
 
 
+# Tipline names every blob it writes so: 40 lower-case hex digits. Only such names are ever
+# listed for the orphan sweep, so nothing else kept under the same folder or prefix (a
+# backup, another application's objects) is ever deleted.
+_BLOB_NAME = re.compile(r"[0-9a-f]{40}")
+
+
 def new_blob_name() -> str:
     return secrets.token_hex(20)
+
+
+def is_blob_name(name: str) -> bool:
+    """Whether ``name`` is one Tipline could have given a blob."""
+    return _BLOB_NAME.fullmatch(name) is not None
 
 
 class LocalBlobStore:
@@ -72,10 +84,10 @@ class LocalBlobStore:
         self._path(name).unlink(missing_ok=True)
 
     def names(self, *, older_than: float = 0) -> Iterator[str]:
-        """Blob names whose last change is at least ``older_than`` seconds ago."""
+        """Names of Tipline's blobs whose last change is at least ``older_than`` seconds ago."""
         cutoff = time.time() - older_than
         for path in self.root.iterdir():
-            if not path.name.startswith(".") and path.stat().st_mtime <= cutoff:
+            if is_blob_name(path.name) and path.stat().st_mtime <= cutoff:
                 yield path.name
 
 
@@ -129,8 +141,9 @@ class S3BlobStore:
         paginator = self.client.get_paginator("list_objects_v2")
         for page in paginator.paginate(Bucket=self.bucket, Prefix=self.prefix):
             for item in page.get("Contents", []):
-                if item["LastModified"].timestamp() <= cutoff:
-                    yield item["Key"][len(self.prefix) :]
+                name = item["Key"][len(self.prefix) :]
+                if is_blob_name(name) and item["LastModified"].timestamp() <= cutoff:
+                    yield name
 
 
 def store_from_url(url: str) -> BlobStore:

@@ -91,6 +91,24 @@ def test_recent_blobs_are_not_listed_as_old(store: blobstore.BlobStore) -> None:
     assert name not in set(store.names(older_than=3600))
 
 
+def test_only_blobs_tipline_wrote_are_listed_for_the_orphan_sweep(
+    store: blobstore.BlobStore, request: pytest.FixtureRequest
+) -> None:
+    """Anything else under the folder or prefix (a backup, another application's objects)
+    is never offered to the sweep, which deletes what it lists."""
+    ours = blobstore.new_blob_name()
+    store.write(ours, [b"ours"])
+    others = ["backup.tar", "A" * 40, ours + ".bak", "notes"]
+    if isinstance(store, blobstore.LocalBlobStore):
+        for name in others:
+            (store.root / name).write_bytes(b"not ours")
+    else:
+        for name in others:
+            store.client.put_object(Bucket=store.bucket, Key=store.prefix + name, Body=b"not ours")  # type: ignore[attr-defined]
+        store.client.put_object(Bucket=store.bucket, Key=store.prefix + "sub/" + ours, Body=b"x")  # type: ignore[attr-defined]
+    assert set(store.names()) == {ours}
+
+
 def test_local_blob_names_cannot_escape_the_folder(local_store: blobstore.BlobStore) -> None:
     with pytest.raises(ValueError, match="invalid blob name"):
         local_store.write("../escape", [b"x"])
