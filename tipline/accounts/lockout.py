@@ -1,9 +1,11 @@
-"""Lock a username after repeated failed log-in steps (wrong passwords or codes).
+"""Lock a username, for one client, after repeated failed log-in steps (wrong passwords
+or codes).
 
-The count lives in the database, per username, so it holds across processes
-and machines; no address is ever involved. Unknown names are counted like real
-ones, so neither the message nor the timing of a lock-out tells whether an
-account exists.
+The count lives in the database, per username *and* client (the day-scoped tag of the
+address, never the address), so it holds across processes and machines, and nobody can
+lock a colleague out by typing their name from elsewhere: the lock holds only where the
+failures came from. Unknown names are counted like real ones, so neither the message
+nor the timing of a lock-out tells whether an account exists.
 """
 
 from __future__ import annotations
@@ -26,15 +28,15 @@ def _now() -> dt.datetime:
     return timezone.now()
 
 
-def _key(username: str) -> str:
+def _key(username: str, client_tag: str) -> str:
     name = StaffUser.normalize_username(username).casefold()
-    return salted_hmac(_KEY_SALT, name, algorithm="sha256").hexdigest()
+    return salted_hmac(_KEY_SALT, f"{name}\0{client_tag}", algorithm="sha256").hexdigest()
 
 
-def check_not_locked(*, username: str) -> None:
+def check_not_locked(*, username: str, client_tag: str) -> None:
     """Raise :class:`AccountLocked` while the username is locked."""
     until = (
-        LoginThrottle.objects.filter(key=_key(username), locked_until__gt=_now())
+        LoginThrottle.objects.filter(key=_key(username, client_tag), locked_until__gt=_now())
         .values_list("locked_until", flat=True)
         .first()
     )
@@ -56,7 +58,7 @@ def _lock(throttle: LoginThrottle, now: dt.datetime, window: dt.timedelta) -> No
     )
 
 
-def take_attempt(*, username: str) -> None:
+def take_attempt(*, username: str, client_tag: str) -> None:
     """Count a password attempt before its (slow, memory-hard) check, so that attempts sent
     all at once cannot all pass while the first ones are still being checked. At most
     ``TIPLINE_LOGIN_ATTEMPTS`` are counted; one more locks the username. Settle each with
@@ -65,7 +67,7 @@ def take_attempt(*, username: str) -> None:
     window = dt.timedelta(seconds=settings.TIPLINE_LOGIN_LOCK_SECONDS)
     with transaction.atomic():
         throttle, _ = LoginThrottle.objects.select_for_update().get_or_create(
-            key=_key(username), defaults={"updated_at": now}
+            key=_key(username, client_tag), defaults={"updated_at": now}
         )
         if throttle.locked_until and throttle.locked_until > now:
             raise AccountLocked(throttle.locked_until)
@@ -80,14 +82,14 @@ def take_attempt(*, username: str) -> None:
         raise AccountLocked(throttle.locked_until)
 
 
-def settle_attempt(*, username: str, right: bool, user: StaffUser | None = None) -> None:
+def settle_attempt(*, username: str, client_tag: str, right: bool, user: StaffUser | None = None) -> None:
     """After the check of an attempt counted by :func:`take_attempt`: a right password gives
     its count back (the wrong ones before it still count); a wrong one keeps it, and locks
     the username when the limit is reached (raising :class:`AccountLocked`)."""
     now = _now()
     window = dt.timedelta(seconds=settings.TIPLINE_LOGIN_LOCK_SECONDS)
     with transaction.atomic():
-        throttle = LoginThrottle.objects.select_for_update().filter(key=_key(username)).first()
+        throttle = LoginThrottle.objects.select_for_update().filter(key=_key(username, client_tag)).first()
         if throttle is None or throttle.locked_until is not None:
             return
         throttle.user = throttle.user or user
@@ -100,7 +102,7 @@ def settle_attempt(*, username: str, right: bool, user: StaffUser | None = None)
         raise AccountLocked(throttle.locked_until)
 
 
-def record_failure(*, username: str, user: StaffUser | None = None) -> None:
+def record_failure(*, username: str, client_tag: str, user: StaffUser | None = None) -> None:
     """Count one failed step; lock (and audit ``staff.locked``) at the configured limit.
 
     Raises :class:`AccountLocked` when this failure locks the username. Failures
@@ -110,7 +112,7 @@ def record_failure(*, username: str, user: StaffUser | None = None) -> None:
     window = dt.timedelta(seconds=settings.TIPLINE_LOGIN_LOCK_SECONDS)
     with transaction.atomic():
         throttle, _ = LoginThrottle.objects.select_for_update().get_or_create(
-            key=_key(username), defaults={"updated_at": now, "user": user}
+            key=_key(username, client_tag), defaults={"updated_at": now, "user": user}
         )
         _fresh(throttle, now, window)
         throttle.failures += 1
@@ -123,9 +125,13 @@ def record_failure(*, username: str, user: StaffUser | None = None) -> None:
         raise AccountLocked(throttle.locked_until)
 
 
-def clear_failures(*, user: StaffUser) -> None:
-    """Forget failed steps after a complete log-in (or an admin's restore)."""
-    LoginThrottle.objects.filter(key=_key(user.get_username())).delete()
+def clear_failures(*, user: StaffUser, client_tag: str | None = None) -> None:
+    """Forget failed steps after a complete log-in from ``client_tag`` (those from elsewhere
+    still count), or every one of them (an admin's restore, without ``client_tag``)."""
+    if client_tag is None:
+        LoginThrottle.objects.filter(user=user).delete()
+    else:
+        LoginThrottle.objects.filter(key=_key(user.get_username(), client_tag)).delete()
 
 
 def purge_stale(*, older_than: dt.timedelta | None = None) -> int:

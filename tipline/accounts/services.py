@@ -123,20 +123,22 @@ def unlock_private_key(*, user: StaffUser, password: str) -> bytes:
         raise WrongPassword from None
 
 
-def authenticate_staff(*, username: str, password: str) -> StaffUser:
-    """The password step of a log-in, under the per-username lock-out.
+def authenticate_staff(*, username: str, password: str, client_tag: str) -> StaffUser:
+    """The password step of a log-in, under the lock-out of this username from this client.
 
     Raises :class:`AccountLocked` (before any password check while locked, or
     when this failure locks) or :class:`WrongPassword`; an unknown username
     fails exactly like a wrong password.
     """
-    lockout.take_attempt(username=username)  # counted before the slow check: bursts are limited too
+    lockout.take_attempt(
+        username=username, client_tag=client_tag
+    )  # counted before the slow check: bursts are limited too
     user = authenticate(None, username=username, password=password)
     if not isinstance(user, StaffUser):
         known = StaffUser.objects.filter(username=username).first()
-        lockout.settle_attempt(username=username, right=False, user=known)
+        lockout.settle_attempt(username=username, client_tag=client_tag, right=False, user=known)
         raise WrongPassword
-    lockout.settle_attempt(username=username, right=True, user=user)
+    lockout.settle_attempt(username=username, client_tag=client_tag, right=True, user=user)
     return user
 
 

@@ -118,7 +118,7 @@ def format_recovery_code(code: str) -> str:
     return "-".join(code[i : i + 4] for i in range(0, len(code), 4))
 
 
-def verify_code(*, user: StaffUser, code: str) -> Device:
+def verify_code(*, user: StaffUser, code: str, client_tag: str) -> Device:
     """Check a code from the authenticator, or a recovery code (consumed when it matches).
 
     Raises :class:`AccountLocked` while the username is locked or when this
@@ -126,12 +126,12 @@ def verify_code(*, user: StaffUser, code: str) -> Device:
     django-otp backs off after a wrong code (that attempt checks nothing and
     does not count).
     """
-    lockout.check_not_locked(username=user.get_username())
+    lockout.check_not_locked(username=user.get_username(), client_tag=client_tag)
     allowed, matched = _check_devices(user, code)
     if not allowed:
         raise CodeTooSoon
     if matched is None:
-        lockout.record_failure(username=user.get_username(), user=user)
+        lockout.record_failure(username=user.get_username(), client_tag=client_tag, user=user)
         raise WrongCode
     return matched
 

@@ -58,6 +58,7 @@ from tipline.accounts.forms import (
     RestoreAccessForm,
 )
 from tipline.accounts.models import Organisation, Role, StaffUser
+from tipline.typed_request import client_tag
 
 RECOVERY_CODES_SECRET = "recovery_codes"
 
@@ -116,7 +117,9 @@ def login(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         password = form.cleaned_data["password"]
         try:
-            user = services.authenticate_staff(username=form.cleaned_data["username"], password=password)
+            user = services.authenticate_staff(
+                username=form.cleaned_data["username"], password=password, client_tag=client_tag(request)
+            )
         except AccountLocked as locked:
             form.add_error(None, lock_message(locked))
             status = 429
@@ -126,7 +129,7 @@ def login(request: HttpRequest) -> HttpResponse:
             _open_session(request, user, password)
             if two_factor.is_pending(request):
                 return _with_next(second_step_url(user), request)
-            lockout.clear_failures(user=user)
+            lockout.clear_failures(user=user, client_tag=client_tag(request))
             return redirect(_next(request))
     return render(request, "accounts/login.html", {"form": form}, status=_status(form, status))
 
@@ -146,7 +149,7 @@ def _open_session(request: HttpRequest, user: StaffUser, password: str) -> None:
 def _verified(request: HttpRequest, user: StaffUser, device: Any) -> None:
     request.session.cycle_key()
     django_otp.login(request, device)
-    lockout.clear_failures(user=user)
+    lockout.clear_failures(user=user, client_tag=client_tag(request))
 
 
 @require_http_methods(["GET", "POST"])
@@ -161,7 +164,7 @@ def verify(request: HttpRequest, user: StaffUser) -> HttpResponseBase:
     status = 400
     if request.method == "POST" and form.is_valid():
         try:
-            device = two_factor.verify_code(user=user, code=form.given_code())
+            device = two_factor.verify_code(user=user, code=form.given_code(), client_tag=client_tag(request))
         except AccountLocked as locked:
             return _locked_out(request, locked)
         except CodeTooSoon:
@@ -272,7 +275,7 @@ def change_password(request: HttpRequest, private_key: bytes | None) -> HttpResp
     form = PasswordChangeForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
-            lockout.check_not_locked(username=user.get_username())
+            lockout.check_not_locked(username=user.get_username(), client_tag=client_tag(request))
             services.change_password(
                 user=user,
                 old_password=form.cleaned_data["current_password"],
@@ -293,7 +296,7 @@ def change_password(request: HttpRequest, private_key: bytes | None) -> HttpResp
 
 def _wrong_current_password(request: HttpRequest, user: StaffUser, form: PasswordChangeForm) -> HttpResponse:
     try:
-        lockout.record_failure(username=user.get_username(), user=user)
+        lockout.record_failure(username=user.get_username(), client_tag=client_tag(request), user=user)
     except AccountLocked as locked:
         return _locked_out(request, locked)
     form.add_error("current_password", _("This is not your current password."))

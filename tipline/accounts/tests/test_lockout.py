@@ -35,6 +35,16 @@ def test_five_wrong_passwords_lock_the_account_even_for_the_right_password(org: 
     assert LoginThrottle.objects.get(user=org.handler).locked_until is not None
 
 
+def test_failures_from_one_address_do_not_lock_the_name_elsewhere(org: Setup, client: Client) -> None:
+    """Anyone could lock any staff name by typing it with wrong passwords; the lock now holds
+    only for the client the failures came from."""
+    assert _fail_passwords(client, "handler", 5)[-1] == 429
+    assert password_step(client, "handler", PASSWORD).status_code == 429
+    elsewhere = Client(enforce_csrf_checks=True, REMOTE_ADDR="203.0.113.50")
+    assert password_step(elsewhere, "handler", PASSWORD).status_code == 302
+    assert _fail_passwords(elsewhere, "supervisor", 4) == [400] * 4  # a count of its own
+
+
 def test_the_lock_ends_after_the_configured_time(org: Setup, client: Client, monkeypatch: pytest.MonkeyPatch) -> None:
     _fail_passwords(client, "handler", 5)
     _later(monkeypatch, 14 * 60)
@@ -136,9 +146,9 @@ def test_password_attempts_sent_all_at_once_are_limited_too(org: Setup, monkeypa
     from tipline.accounts.exceptions import AccountLocked
 
     for _ in range(5):
-        lockout.take_attempt(username="handler")  # five checks still running
+        lockout.take_attempt(username="handler", client_tag="tag")  # five checks still running
     with pytest.raises(AccountLocked):
-        lockout.take_attempt(username="handler")
+        lockout.take_attempt(username="handler", client_tag="tag")
     assert AuditEntry.objects.filter(action="staff.locked").count() == 1
 
 
