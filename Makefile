@@ -24,6 +24,8 @@ $(VENV)/.dev: requirements-dev.lock pyproject.toml | $(BIN)/python
 system-packages:
 	tools/system-packages.sh run
 
+# The demo keeps its pepper in var/ beside the database, which is fine for a demo only.
+run: export TIPLINE_DEMO = 1
 run: $(VENV)/.runtime
 	@tools/system-packages.sh run
 	$(BIN)/tipline migrate --noinput -v0

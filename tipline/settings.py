@@ -30,6 +30,12 @@ DEBUG = env_bool("TIPLINE_DEBUG", False)
 SECRET_KEY = env_secret("TIPLINE_SECRET_KEY", fallback_file=DATA_DIR / "secret_key")
 # The pepper mixed into receipt derivations; never stored in the database.
 TIPLINE_PEPPER = env_secret("TIPLINE_PEPPER", fallback_file=DATA_DIR / "pepper", max_bytes=64).encode()
+# Where the pepper came from: inside the data folder it is copied with the database (warned
+# about, outside the demo that `make run` serves with TIPLINE_DEMO=1).
+TIPLINE_PEPPER_FILE = (
+    None if "TIPLINE_PEPPER" in os.environ else Path(os.environ.get("TIPLINE_PEPPER_FILE") or DATA_DIR / "pepper")
+)
+TIPLINE_DEMO = env_bool("TIPLINE_DEMO", False)
 ALLOWED_HOSTS = env_list("TIPLINE_ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
 TIPLINE_SITE_URL = env_str("TIPLINE_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 

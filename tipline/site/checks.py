@@ -52,3 +52,21 @@ def cleaning_sandbox_is_installed(**_: Any) -> list[CheckWarning]:
             id="tipline.W001",
         )
     ]
+
+
+@register()
+def pepper_is_kept_apart_from_the_data(**_: Any) -> list[CheckWarning]:
+    """The pepper makes a stolen database useless for guessing receipts, but only if it is
+    not copied with it: in the data folder (the default, for the demo) it is."""
+    path = settings.TIPLINE_PEPPER_FILE
+    if settings.TIPLINE_DEMO or path is None or not path.resolve().is_relative_to(settings.DATA_DIR):
+        return []
+    return [
+        CheckWarning(
+            "The receipt pepper is kept in the data folder, so a copy of that folder (a backup) holds it "
+            "beside the database, and receipts can then be guessed offline, one Argon2id each.",
+            hint="Set TIPLINE_PEPPER, or TIPLINE_PEPPER_FILE to a file outside TIPLINE_DATA_DIR "
+            "(a secret manager or a separate volume), moving the current pepper there.",
+            id="tipline.W002",
+        )
+    ]

@@ -38,3 +38,20 @@ def test_a_missing_cleaning_folder_is_named(settings: object, tmp_path: Path) ->
     [error] = clean_dir_is_memory_backed()
     assert error.id == "tipline.E001"
     assert str(tmp_path / "gone") in error.msg
+
+
+def test_a_pepper_kept_in_the_data_folder_is_warned_about_outside_the_demo(settings: object, tmp_path: Path) -> None:
+    from tipline.site.checks import pepper_is_kept_apart_from_the_data
+
+    settings.DATA_DIR = tmp_path  # type: ignore[attr-defined]
+    settings.TIPLINE_DEMO = False  # type: ignore[attr-defined]
+    settings.TIPLINE_PEPPER_FILE = tmp_path / "pepper"  # type: ignore[attr-defined]
+    [warning] = pepper_is_kept_apart_from_the_data()
+    assert warning.id == "tipline.W002"
+    settings.TIPLINE_DEMO = True  # type: ignore[attr-defined]
+    assert pepper_is_kept_apart_from_the_data() == []
+    settings.TIPLINE_DEMO = False  # type: ignore[attr-defined]
+    settings.TIPLINE_PEPPER_FILE = tmp_path.parent / "elsewhere" / "pepper"  # type: ignore[attr-defined]
+    assert pepper_is_kept_apart_from_the_data() == []
+    settings.TIPLINE_PEPPER_FILE = None  # from the environment  # type: ignore[attr-defined]
+    assert pepper_is_kept_apart_from_the_data() == []
