@@ -36,6 +36,8 @@ TIPLINE_PEPPER_FILE = (
     None if "TIPLINE_PEPPER" in os.environ else Path(os.environ.get("TIPLINE_PEPPER_FILE") or DATA_DIR / "pepper")
 )
 TIPLINE_DEMO = env_bool("TIPLINE_DEMO", False)
+# Seals every audit entry (HMAC); kept out of the database like the pepper.
+TIPLINE_AUDIT_KEY = env_secret("TIPLINE_AUDIT_KEY", fallback_file=DATA_DIR / "audit_key").encode()
 ALLOWED_HOSTS = env_list("TIPLINE_ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
 TIPLINE_SITE_URL = env_str("TIPLINE_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 

@@ -61,6 +61,7 @@ def create_staff(
     display_name: str = "",
     escrow_private_key: bytes | None = None,
     validate: bool = True,
+    by: StaffUser | None = None,
 ) -> StaffUser:
     """Create a staff member; give a key pair to every role that can read reports.
 
@@ -93,6 +94,12 @@ def create_staff(
             _save_key(user, wrapped)
         if sealed_escrow is not None:
             EscrowGrant.objects.create(user=user, sealed_escrow_key=sealed_escrow)
+        # Audited wherever it happens (the command line, set-up, the demo seed), by whom if known.
+        audit.record(
+            action="staff.created",
+            actor=by,
+            detail={"user": username, "roles": sorted(role_set), "key_pair": wrapped is not None},
+        )
     return user
 
 

@@ -58,6 +58,7 @@ from tipline.accounts.forms import (
     RestoreAccessForm,
 )
 from tipline.accounts.models import Organisation, Role, StaffUser
+from tipline.audit import services as audit
 from tipline.typed_request import client_tag
 
 RECOVERY_CODES_SECRET = "recovery_codes"
@@ -130,6 +131,7 @@ def login(request: HttpRequest) -> HttpResponse:
             if two_factor.is_pending(request):
                 return _with_next(second_step_url(user), request)
             lockout.clear_failures(user=user, client_tag=client_tag(request))
+            audit.record(action="staff.login", actor=user)
             return redirect(_next(request))
     return render(request, "accounts/login.html", {"form": form}, status=_status(form, status))
 
@@ -150,6 +152,11 @@ def _verified(request: HttpRequest, user: StaffUser, device: Any) -> None:
     request.session.cycle_key()
     django_otp.login(request, device)
     lockout.clear_failures(user=user, client_tag=client_tag(request))
+    audit.record(
+        action="staff.login",
+        actor=user,
+        detail={"second_step": "recovery code" if two_factor.is_recovery_device(device) else "authenticator"},
+    )
 
 
 @require_http_methods(["GET", "POST"])

@@ -21,6 +21,9 @@ class AuditEntry(models.Model):
     detail = models.JSONField(default=dict)
     prev_hash = models.CharField(max_length=64)
     entry_hash = models.CharField(max_length=64)
+    # HMAC of entry_hash under TIPLINE_AUDIT_KEY, kept outside the database: whoever can
+    # write to the database can rebuild the plain chain, not these.
+    entry_mac = models.CharField(max_length=64, blank=True, default="", db_default="")
 
     class Meta:
         ordering = ["seq"]

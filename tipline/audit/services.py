@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -37,6 +39,11 @@ def _entry_hash(
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
+def entry_mac(entry_hash: str, key: bytes | None = None) -> str:
+    """The keyed seal of one entry (its hash under ``TIPLINE_AUDIT_KEY``)."""
+    return hmac.new(key or settings.TIPLINE_AUDIT_KEY, entry_hash.encode(), hashlib.sha256).hexdigest()
+
+
 def record(
     *, action: str, actor: Any | None = None, report_ref: str = "", detail: dict[str, Any] | None = None
 ) -> AuditEntry:
@@ -63,6 +70,7 @@ def record(
             prev_hash=prev_hash,
         )
         entry.entry_hash = _hash_of(entry)
+        entry.entry_mac = entry_mac(entry.entry_hash)
         entry.save()
     return entry
 
@@ -98,8 +106,11 @@ def chain_head() -> tuple[int, str] | None:
 
 
 def verify_chain(*, entries: Iterable[AuditEntry] | None = None, anchors: Iterable[tuple[int, str]] = ()) -> int:
-    """Check every link, and that each anchor (seq, hash) kept outside still matches;
-    return the number of entries or raise :class:`AuditChainBroken`."""
+    """Check every link, every entry's keyed seal, and that each anchor (seq, hash) kept
+    outside still matches; return the number of entries or raise :class:`AuditChainBroken`.
+
+    The seal is what a database writer cannot forge: they can rewrite entries and rebuild
+    the plain hash chain after them, but not the HMACs under a key they do not have."""
     expected = dict(anchors)
     rows = entries if entries is not None else _all_entries()
     expected_prev, expected_seq, count = GENESIS, 1, 0
@@ -110,6 +121,8 @@ def verify_chain(*, entries: Iterable[AuditEntry] | None = None, anchors: Iterab
             raise AuditChainBroken(entry.seq, "does not follow the previous entry")
         if _hash_of(entry) != entry.entry_hash:
             raise AuditChainBroken(entry.seq, "was altered")
+        if not hmac.compare_digest(entry_mac(entry.entry_hash), entry.entry_mac):
+            raise AuditChainBroken(entry.seq, "is not sealed with the audit key (written or rebuilt outside Tipline)")
         if expected.pop(entry.seq, entry.entry_hash) != entry.entry_hash:
             raise AuditChainBroken(entry.seq, "differs from the anchor kept outside the database")
         expected_prev, expected_seq, count = entry.entry_hash, entry.seq + 1, count + 1

@@ -20,6 +20,9 @@ ACTION_LABELS: dict[str, Promise] = {
     "note.add": _("Added an internal note"),
     "report.assign": _("Assigned the report"),
     "report.exclude": _("Excluded someone from the report"),
+    "report.exclusion_requested": _("Asked to exclude a supervisor or an administrator"),
+    "report.exclusion_approved": _("Approved an exclusion"),
+    "report.exclusion_refused": _("Refused an exclusion"),
     "report.acknowledge": _("Acknowledged the report"),
     "report.in_progress": _("Marked the report in progress"),
     "report.close": _("Closed the report"),
@@ -32,6 +35,8 @@ ACTION_LABELS: dict[str, Promise] = {
     "disclosure.approve": _("Approved a request for the identity"),
     "disclosure.refuse": _("Refused a request for the identity"),
     # Staff accounts and the escrow key
+    "staff.created": _("Created a staff account"),
+    "staff.login": _("Logged in"),
     "staff.locked": _("Log-in locked after failed attempts"),
     "staff.password_changed": _("Changed their password"),
     "staff.two_factor_reset": _("Removed a staff member's second factor"),
@@ -40,6 +45,9 @@ ACTION_LABELS: dict[str, Promise] = {
     "staff.deactivated": _("Deactivated a staff account"),
     "escrow.granted": _("Shared the escrow key"),
     "escrow.restore_access": _("Restored a staff member's access"),
+    "escrow.restore_report_access": _("Lifted an exclusion and restored access through the escrow key"),
+    # Channels
+    "channel.recipients_changed": _("Changed who receives a channel's reports"),
     # Publishing
     "publishing.submitted": _("Sent an article for review"),
     "publishing.returned": _("Sent an article back to its author"),

@@ -50,8 +50,11 @@ class ChannelAdmin(admin.ModelAdmin[Channel]):
         return gettext("version %(number)d") % {"number": current.number}
 
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        channel = form.instance
+        before = services.recipient_names(channel=channel) if change else frozenset()
         super().save_related(request, form, formsets, change)
-        version = services.publish_questionnaire(channel=form.instance)
+        services.record_recipient_change(channel=channel, before=before, by=request.user)
+        version = services.publish_questionnaire(channel=channel)
         messages.info(
             request, gettext("The form now uses questionnaire version %(number)d.") % {"number": version.number}
         )

@@ -51,12 +51,12 @@ def test_a_handler_reads_downloads_and_replies_and_each_read_is_audited(org: Set
     token = csrf_token(staff, f"/console/reports/{report.reference}/")
     reply = staff.post(f"/console/reports/{report.reference}/", {"csrfmiddlewaretoken": token, "body": "Thank you"})
     assert reply.status_code == 302
-    actions = list(AuditEntry.objects.values_list("action", flat=True))
+    actions = list(AuditEntry.objects.exclude(action__startswith="staff.").values_list("action", flat=True))
     assert actions.count("report.read") == 2  # two page views; the POST redirects
     assert "attachment.download" in actions
     assert "message.sent" in actions
-    assert verify_chain() == len(actions)
-    assert all(e.report_ref == report.reference for e in AuditEntry.objects.all())
+    assert verify_chain() == AuditEntry.objects.count()
+    assert all(e.report_ref == report.reference for e in AuditEntry.objects.exclude(action__startswith="staff."))
 
 
 def test_a_handler_without_access_gets_403_and_sees_nothing(org: Setup, client: Client) -> None:

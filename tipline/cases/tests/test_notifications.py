@@ -43,7 +43,13 @@ def _emailed(kind: str) -> set[int]:
 
 
 def _exclude(org: Setup, report: Report, user: StaffUser) -> None:
-    workflow.exclude_from_report(report=report, user=user, by=org.supervisor)
+    """Excluding a supervisor takes a second supervisor's approval; the approver then leaves
+    (deactivated), so that only the two supervisors of the test could be e-mailed."""
+    request = workflow.exclude_from_report(report=report, user=user, by=org.supervisor)
+    approver = accounts.create_staff(username=f"approver{report.pk}", password=PASSWORD, roles=[Role.SUPERVISOR])
+    workflow.decide_exclusion(request=request, by=approver, approve=True)  # type: ignore[arg-type]
+    approver.is_active = False
+    approver.save()
 
 
 def test_overdue_reminders_skip_an_excluded_supervisor(org: Setup, excluded: StaffUser) -> None:

@@ -45,6 +45,8 @@ from tipline.register.services.submission import (
     form_digest,
     link_copies,
     publish_questionnaire,
+    recipient_names,
+    record_recipient_change,
 )
 
 __all__ = [
@@ -78,6 +80,8 @@ __all__ = [
     "read_answers",
     "read_identity",
     "receipt_secrets",
+    "recipient_names",
+    "record_recipient_change",
     "release_held",
     "report_attachments",
     "store_attachments",

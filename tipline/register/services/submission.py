@@ -48,6 +48,18 @@ def publish_questionnaire(*, channel: Channel) -> QuestionnaireVersion:
         return QuestionnaireVersion.objects.create(channel=channel, number=number, fields=fields)
 
 
+def recipient_names(*, channel: Channel) -> frozenset[str]:
+    return frozenset(channel.recipients.values_list("username", flat=True))
+
+
+def record_recipient_change(*, channel: Channel, before: frozenset[str], by: Any) -> None:
+    """Audit a change of the staff who receive the channel's new reports (and their keys)."""
+    after = recipient_names(channel=channel)
+    if after != before:
+        detail = {"channel": channel.slug, "added": sorted(after - before), "removed": sorted(before - after)}
+        audit.record(action="channel.recipients_changed", actor=by, detail=detail)
+
+
 def create_report(
     *,
     channel: Channel,
