@@ -5,7 +5,6 @@ handler. The reporter sees in the portal that it happened and why."""
 from __future__ import annotations
 
 from django.db import transaction
-from django.utils import timezone
 
 from tipline.accounts.models import StaffUser
 from tipline.audit import services as audit
@@ -18,7 +17,7 @@ from tipline.cases.exceptions import (
     RequesterNotEligible,
 )
 from tipline.cases.permissions import Action, allowed, may_open_identity, require
-from tipline.cases.services import notify
+from tipline.cases.services import decisions, notify
 from tipline.cases.services.content import report_key_for
 from tipline.crypto import boxes
 from tipline.register import keyring
@@ -72,9 +71,7 @@ def decide_identity(*, request: DisclosureRequest, by: StaffUser, private_key: b
                 raise RequesterNotEligible
             identity_key = _identity_key(report=report, user=by, private_key=private_key)
             keyring.grant_identity_key(report=report, user=handler, identity_key=identity_key)
-        request.state = State.APPROVED if approve else State.REFUSED
-        request.decided_by, request.decided_at = by, timezone.now()
-        request.save(update_fields=["state", "decided_by", "decided_at"])
+        decisions.settle(request, by=by, approve=approve)
         audit.record(
             action=f"disclosure.{'approve' if approve else 'refuse'}",
             actor=by,

@@ -23,7 +23,7 @@ from tipline.cases.exceptions import (
 )
 from tipline.cases.models import Exclusion, ExclusionRequest, Note
 from tipline.cases.permissions import Action, is_excluded, require
-from tipline.cases.services import notify, retention
+from tipline.cases.services import decisions, notify, retention
 from tipline.cases.services.content import report_key_for
 from tipline.crypto import boxes
 from tipline.register import keyring
@@ -123,9 +123,7 @@ def decide_exclusion(*, request: ExclusionRequest, by: StaffUser, approve: bool)
             if not _another_supervisor_can_act(report, leaving=request.user):
                 raise NoSupervisorLeft
             _exclude(report, user=request.user, by=by)
-        request.state = ExclusionRequest.State.APPROVED if approve else ExclusionRequest.State.REFUSED
-        request.decided_by, request.decided_at = by, timezone.now()
-        request.save(update_fields=["state", "decided_by", "decided_at"])
+        decisions.settle(request, by=by, approve=approve)
         audit.record(
             action=f"report.exclusion_{'approved' if approve else 'refused'}",
             actor=by,
