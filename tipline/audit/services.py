@@ -19,6 +19,35 @@ GENESIS = "0" * 64
 _PG_LOCK_KEY = 0x7469706C  # "tipl"
 
 
+def free_text(text: str) -> dict[str, str]:
+    """A free-text detail (a written reason) as an entry keeps it: the text, and its digest,
+    which alone enters the entry's hash. The text can then be removed with the report it is
+    about (:func:`remove_free_text`) and the chain still verifies."""
+    return {"text": text, "sha256": hashlib.sha256(text.encode()).hexdigest()}
+
+
+def _hashable(detail: dict[str, Any]) -> dict[str, Any]:
+    return {
+        key: {"sha256": value["sha256"]} if isinstance(value, dict) and "sha256" in value else value
+        for key, value in detail.items()
+    }
+
+
+def remove_free_text(*, report_ref: str) -> int:
+    """Remove the written reasons of a report's entries (when the report is destroyed);
+    their digests stay, so the chain and its seals still verify. Returns how many entries."""
+    changed = 0
+    for entry in AuditEntry.objects.filter(report_ref=report_ref).only("pk", "detail"):
+        detail = {
+            key: {"sha256": value["sha256"]} if isinstance(value, dict) and "text" in value else value
+            for key, value in entry.detail.items()
+        }
+        if detail != entry.detail:
+            AuditEntry.objects.filter(pk=entry.pk).update(detail=detail)
+            changed += 1
+    return changed
+
+
 def _entry_hash(
     *,
     seq: int,
@@ -31,7 +60,7 @@ def _entry_hash(
     prev_hash: str,
 ) -> str:
     payload = json.dumps(
-        [seq, at, actor_id, actor_name, action, report_ref, detail, prev_hash],
+        [seq, at, actor_id, actor_name, action, report_ref, _hashable(detail), prev_hash],
         sort_keys=True,
         separators=(",", ":"),
         ensure_ascii=False,

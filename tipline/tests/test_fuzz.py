@@ -8,6 +8,7 @@ re-raises any exception a view lets escape, so a crash fails the test with its e
 from __future__ import annotations
 
 import string
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -123,7 +124,7 @@ def test_no_malformed_request_makes_a_server_error(  # noqa: PLR0917 - hypothesi
     method: str,
     content_type: str,
     body: bytes,
-    extra: dict[str, str],
+    extra: dict[str, Any],
     with_token: bool,
 ) -> None:
     client = Client(enforce_csrf_checks=True)

@@ -80,7 +80,10 @@ def open_case_with_escrow(*, report: Report, admin: StaffUser, admin_private_key
         raise NoAccess from None
     content = _content(report, report_key)
     audit.record(
-        action="escrow.read", actor=admin, report_ref=report.reference, detail={"reason": reason.strip()[:500]}
+        action="escrow.read",
+        actor=admin,
+        report_ref=report.reference,
+        detail={"reason": audit.free_text(reason.strip()[:500])},
     )
     return content
 

@@ -75,6 +75,7 @@ def purge_report(*, report: Report, now: datetime | None = None) -> bool:
         report.assignee = None
         report.purged_at = now
         report.save()
+        audit.remove_free_text(report_ref=report.reference)
         audit.record(action="report.purge", report_ref=report.reference)
         transaction.on_commit(lambda: register.delete_blobs(names=blobs))
     return True

@@ -170,7 +170,7 @@ def restore_after_exclusion(
             action="escrow.restore_report_access",
             actor=by,
             report_ref=report.reference,
-            detail={"user": user.username, "reason": reason.strip()[:500], "key_given": given},
+            detail={"user": user.username, "reason": audit.free_text(reason.strip()[:500]), "key_given": given},
         )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import template
+from django.utils.translation import gettext
 
 from tipline.cases.audit_actions import action_label as label_of
 
@@ -12,3 +13,11 @@ register = template.Library()
 @register.filter
 def action_label(code: str) -> str:
     return label_of(code)
+
+
+@register.filter
+def detail_value(value: object) -> str:
+    """A detail as staff read it: a written reason's text, or that it was removed with its report."""
+    if isinstance(value, dict) and "sha256" in value:
+        return str(value.get("text", gettext("(removed with the report)")))
+    return str(value)

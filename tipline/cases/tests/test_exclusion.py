@@ -157,7 +157,7 @@ def test_an_admin_lifts_an_exclusion_and_restores_access_from_escrow(org: Setup)
     assert content.open_case(report=report, user=org.supervisor, private_key=key).answers
     entry = AuditEntry.objects.get(action="escrow.restore_report_access")
     assert entry.actor == org.admin
-    assert entry.detail["reason"] == "Ruled no conflict"
+    assert entry.detail["reason"]["text"] == "Ruled no conflict"
 
 
 def test_the_exclusions_page_shows_requests_to_other_supervisors_only(org: Setup) -> None:

@@ -110,3 +110,26 @@ def test_a_purge_forgets_the_form_page_digest(org: Setup) -> None:
     Report.objects.filter(pk=listed.pk).update(form_digest="d" * 32)
     assert retention.purge_report(report=listed, now=NOW) is True
     assert Report.objects.get(pk=listed.pk).form_digest == ""
+
+
+def test_a_purge_removes_the_written_reasons_of_its_audit_entries_and_the_chain_still_verifies(
+    org: Setup,
+) -> None:
+    """An admin's reason for an escrow read can name people; it goes with the report."""
+    from tipline.audit.models import AuditEntry
+    from tipline.audit.services import verify_chain
+    from tipline.cases.services import content
+
+    listed = _listed_as_due(org)
+    admin_key = accounts.unlock_private_key(user=org.admin, password=PASSWORD)
+    content.open_case_with_escrow(
+        report=listed, admin=org.admin, admin_private_key=admin_key, reason="Court order naming Jane Roe"
+    )
+    entry = AuditEntry.objects.get(action="escrow.read")
+    assert entry.detail["reason"]["text"] == "Court order naming Jane Roe"
+    assert verify_chain() == AuditEntry.objects.count()
+    assert retention.purge_report(report=listed, now=NOW) is True
+    entry.refresh_from_db()
+    assert "text" not in entry.detail["reason"]
+    assert "Jane Roe" not in str(list(AuditEntry.objects.values_list("detail", flat=True)))
+    assert verify_chain() == AuditEntry.objects.count()
