@@ -54,7 +54,7 @@ def test_the_orphan_sweep_deletes_only_blobs_without_a_row(org: Setup, tmp_path:
     incoming = services.IncomingFile(path=path, name="x.txt", size=4)
     services.create_report(channel=org.channel, questionnaire=_version(org), answers={}, files=[incoming])
     store = blobstore.get_store()
-    store.write("deadbeef", [b"left by a crash"])
+    store.write(blobstore.new_blob_name(), [b"left by a crash"])
     assert services.sweep_orphan_blobs(min_age_seconds=0) == 1
     assert set(store.names()) == {Attachment.objects.get().blob}
 
