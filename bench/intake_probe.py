@@ -11,7 +11,7 @@ so nothing else competes for the cores.
 - ``stages``: the file path of a submission on one file, stage by stage, with
   the app's own functions (upload spooling, ``cleaning.cleaned_copy``,
   ``stream.encrypt_chunks``, ``blobstore.LocalBlobStore.write``).
-- ``service``: stored-row check, then ``intake.services.create_report`` called
+- ``service``: stored-row check, then ``register.services.create_report`` called
   directly, without and with the file (the HTTP-free cost of a submission).
 """
 
@@ -210,7 +210,7 @@ def measure_service(answers: dict[str, Any], path: Path, name: str, repeat: int)
     cost = settings.TIPLINE_KDF_COST
 
     def receipt_only() -> None:
-        services._receipt_secrets("1234567812345678")
+        services.receipt_secrets(receipt="1234567812345678")
 
     def without_file() -> None:
         services.create_report(channel=channel, questionnaire=questionnaire, answers=answers)
