@@ -126,6 +126,8 @@ class TiplineServer:
             TIPLINE_SITE_URL=self.url,
             # Past its own 10 receipt attempts a client goes on while this overflow lasts.
             TIPLINE_RECEIPT_OVERFLOW=str(RECEIPT_OVERFLOW),
+            # The journeys' clients must never share a rate-limit bucket.
+            TIPLINE_LIMIT_BUCKETS=str(2**40),
         )
         return environment
 

@@ -165,6 +165,8 @@ TIPLINE_SUBMISSIONS_OVERFLOW = env_int("TIPLINE_SUBMISSIONS_OVERFLOW", 100, mini
 TIPLINE_REPLIES_PER_CLIENT = env_int("TIPLINE_REPLIES_PER_CLIENT", 30, minimum=1)
 TIPLINE_REPLIES_OVERFLOW = env_int("TIPLINE_REPLIES_OVERFLOW", 300, minimum=0)
 TIPLINE_LIMITS_WINDOW_SECONDS = env_int("TIPLINE_LIMITS_WINDOW_SECONDS", 3600, minimum=60)
+# Clients are counted in this many buckets, so that no stored count singles out an address.
+TIPLINE_LIMIT_BUCKETS = env_int("TIPLINE_LIMIT_BUCKETS", 4096, minimum=64)
 # Behind a reverse proxy: the header in which the proxy passes the visitor's address (used
 # only for the in-memory rate-limit tag, then dropped), and the addresses it connects from.
 TIPLINE_CLIENT_ADDRESS_HEADER = env_str("TIPLINE_CLIENT_ADDRESS_HEADER", "")

@@ -6,9 +6,10 @@ from django.db import models
 class Allowance(models.Model):
     """How much of one allowance is used in one window, shared by every process and machine.
 
-    ``digest`` is a BLAKE2b digest of the scope, the client's tag (itself a keyed digest of
-    its address, with a key of the day derived from the secret key, never stored) and the
-    window: no address and no tag is stored. A row is deleted once its window has ended.
+    ``digest`` is a BLAKE2b digest of the scope, the bucket of the client's tag (one of
+    ``TIPLINE_LIMIT_BUCKETS``, each shared by about a million IPv4 addresses) and the
+    window: no address, no tag, nothing that singles out a client is stored. A row is
+    deleted once its window has ended.
     """
 
     digest = models.CharField(max_length=32, unique=True)

@@ -10,7 +10,16 @@ still served until the overflow is spent, clients at other addresses are never a
 and the total that can be got past the per-client allowances is bounded.
 
 Windows are fixed (they start on multiples of their length), which makes each count one
-``INSERT … ON CONFLICT … DO UPDATE … RETURNING`` on SQLite and PostgreSQL alike.
+``INSERT … ON CONFLICT … DO UPDATE … RETURNING`` on SQLite and PostgreSQL alike; a client
+can therefore get up to twice its allowance across the end of one window.
+
+**The database never singles out an address.** A client is counted in one of
+``TIPLINE_LIMIT_BUCKETS`` buckets (4,096 by default) picked by its tag, so a row
+stands for about a million IPv4 addresses at once: someone who copies the database,
+and holds the secret key that makes the tags, learns at most which buckets were
+busy in the last window, not who was. The price: clients sharing a bucket share
+its allowance (then the overflow), which with 4,096 buckets is rare until thousands
+of different clients use one scope within one window.
 """
 
 from __future__ import annotations
@@ -20,6 +29,7 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -81,11 +91,18 @@ def _take(policy: Policy, bucket: str, limit: int, now: float) -> Grant | None:
     return None
 
 
+def _bucket(client_tag: str) -> str:
+    """The bucket a client is counted in (see the module's note on privacy)."""
+    number = int.from_bytes(hashlib.blake2b(client_tag.encode(), digest_size=8).digest(), "big")
+    return str(number % settings.TIPLINE_LIMIT_BUCKETS)
+
+
 def admit(policy: Policy, *, client_tag: str, now: float | None = None) -> Grant | None:
-    """Take one use for ``client_tag``: from its own allowance, else from the overflow.
+    """Take one use for ``client_tag``: from its bucket's allowance, else from the overflow.
     ``None`` when both are spent in this window (refuse, with the time to wait)."""
     now = time.time() if now is None else now
-    return _take(policy, client_tag, policy.per_client, now) or _take(policy, OVERFLOW, policy.overflow, now)
+    mine = _take(policy, _bucket(client_tag), policy.per_client, now)
+    return mine or _take(policy, OVERFLOW, policy.overflow, now)
 
 
 def give_back(grant: Grant) -> None:
@@ -101,10 +118,10 @@ def used(policy: Policy, *, client_tag: str, now: float | None = None) -> tuple[
     start = _window_start(policy.window, now)
     counts = dict(
         Allowance.objects.filter(
-            digest__in=[_digest(policy.scope, b, start) for b in (client_tag, OVERFLOW)]
+            digest__in=[_digest(policy.scope, b, start) for b in (_bucket(client_tag), OVERFLOW)]
         ).values_list("digest", "count")
     )
-    mine, overflow = _digest(policy.scope, client_tag, start), _digest(policy.scope, OVERFLOW, start)
+    mine, overflow = _digest(policy.scope, _bucket(client_tag), start), _digest(policy.scope, OVERFLOW, start)
     return counts.get(mine, 0), counts.get(overflow, 0)
 
 

@@ -48,6 +48,16 @@ def test_a_use_given_back_can_be_taken_again(db: None) -> None:
     assert limits.admit(POLICY, client_tag="tag", now=NOW) is not None
 
 
+def test_clients_are_counted_in_buckets_so_no_row_singles_one_out(db: None, settings: object) -> None:
+    """With 64 buckets, 200 clients fill at most 64 rows: each row stands for many clients."""
+    settings.TIPLINE_LIMIT_BUCKETS = 64  # type: ignore[attr-defined]
+    policy = limits.Policy(scope="buckets", per_client=1000, overflow=0, window=3600)
+    for number in range(200):
+        assert limits.admit(policy, client_tag=f"client-{number}", now=NOW) is not None
+    assert 32 < Allowance.objects.count() <= 64
+    assert sum(Allowance.objects.values_list("count", flat=True)) == 200
+
+
 def test_no_tag_is_stored_and_ended_windows_are_forgotten(db: None) -> None:
     _admitted("visible-tag-123", 1)
     assert not Allowance.objects.filter(digest__contains="visible").exists()
