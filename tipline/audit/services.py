@@ -19,11 +19,27 @@ GENESIS = "0" * 64
 _PG_LOCK_KEY = 0x7469706C  # "tipl"
 
 
+def _text_digest(text: str) -> str:
+    # Keyed, so that once the text is removed nobody can confirm a guess of it.
+    return hmac.new(settings.TIPLINE_AUDIT_KEY, b"free text:" + text.encode(), hashlib.sha256).hexdigest()
+
+
 def free_text(text: str) -> dict[str, str]:
-    """A free-text detail (a written reason) as an entry keeps it: the text, and its digest,
-    which alone enters the entry's hash. The text can then be removed with the report it is
-    about (:func:`remove_free_text`) and the chain still verifies."""
-    return {"text": text, "sha256": hashlib.sha256(text.encode()).hexdigest()}
+    """A free-text detail (a written reason) as an entry keeps it: the text, and its keyed
+    digest, which alone enters the entry's hash. The text can then be removed with the
+    report it is about (:func:`remove_free_text`) and the chain still verifies; while it is
+    there, :func:`verify_chain` checks it against the digest."""
+    return {"text": text, "sha256": _text_digest(text)}
+
+
+def _free_texts_intact(detail: dict[str, Any]) -> bool:
+    for value in detail.values():
+        if isinstance(value, dict) and "sha256" in value:
+            if set(value) - {"text", "sha256"}:
+                return False
+            if "text" in value and not hmac.compare_digest(_text_digest(str(value["text"])), str(value["sha256"])):
+                return False
+    return True
 
 
 def _hashable(detail: dict[str, Any]) -> dict[str, Any]:
@@ -150,6 +166,8 @@ def verify_chain(*, entries: Iterable[AuditEntry] | None = None, anchors: Iterab
             raise AuditChainBroken(entry.seq, "does not follow the previous entry")
         if _hash_of(entry) != entry.entry_hash:
             raise AuditChainBroken(entry.seq, "was altered")
+        if not _free_texts_intact(entry.detail):
+            raise AuditChainBroken(entry.seq, "has a written reason that was altered")
         if not hmac.compare_digest(entry_mac(entry.entry_hash), entry.entry_mac):
             raise AuditChainBroken(entry.seq, "is not sealed with the audit key (written or rebuilt outside Tipline)")
         if expected.pop(entry.seq, entry.entry_hash) != entry.entry_hash:

@@ -17,9 +17,10 @@ def settle_keys(
     are excluded from."""
     detail = keyring.drop_keys_for_roles(user=user, roles=after)
     if Role.SUPERVISOR in after - before and escrow_private_key is not None:
-        excluded = Exclusion.objects.filter(user=user).values_list("report_id", flat=True)
         detail |= keyring.grant_supervisor_keys(
-            user=user, escrow_private_key=escrow_private_key, except_reports=list(excluded)
+            user=user,
+            escrow_private_key=escrow_private_key,
+            excluded_reports=lambda: list(Exclusion.objects.filter(user=user).values_list("report_id", flat=True)),
         )
     return detail
 

@@ -14,7 +14,7 @@ call; the keyring answers only whether a key is held and opens it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import TypeVar
 
 from django.db.models import Exists, F, OuterRef
@@ -229,17 +229,22 @@ def drop_keys_for_roles(*, user: StaffUser, roles: frozenset[str]) -> dict[str, 
 
 
 def grant_supervisor_keys(
-    *, user: StaffUser, escrow_private_key: bytes, except_reports: Iterable[int] = ()
+    *, user: StaffUser, escrow_private_key: bytes, excluded_reports: Callable[[], Iterable[int]]
 ) -> dict[str, object]:
     """A new supervisor receives every live report's key, sealed from its escrow copy (an
     admin's unlocked escrow key), except the reports they are excluded from. Identity keys
     have no escrow copy by design: another supervisor's approval is the only way to them.
-    Returns what was given, for the audit entry."""
+    Returns what was given, for the audit entry.
+
+    Every live report's row is locked first (in the caller's transaction), the row an
+    exclusion or a purge locks too, and only then are the exclusions read: an exclusion
+    committed meanwhile is seen, and one made later destroys the copy given here."""
     public_key = _public_key(user)
-    excluded = set(except_reports)
-    escrowed = ReportKeyGrant.objects.filter(user=None, report__purged_at__isnull=True).values_list(
-        "report_id", "sealed_key"
+    live = list(
+        Report.objects.select_for_update().filter(purged_at__isnull=True).order_by("pk").values_list("pk", flat=True)
     )
+    excluded = set(excluded_reports())
+    escrowed = ReportKeyGrant.objects.filter(user=None, report_id__in=live).values_list("report_id", "sealed_key")
     given = 0
     for report_id, sealed in escrowed.iterator(chunk_size=500):
         if report_id in excluded:

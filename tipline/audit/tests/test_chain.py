@@ -132,3 +132,15 @@ def test_staff_created_anywhere_channel_recipients_and_log_ins_are_audited(db: N
     login_staff(client, "clerk", password)
     assert AuditEntry.objects.filter(action="staff.login", actor=handler).exists()
     assert verify_chain() == AuditEntry.objects.count()
+
+
+def test_a_written_reason_rewritten_in_the_database_is_caught(db: None) -> None:
+    from tipline.audit.services import free_text
+
+    record(action="escrow.read", report_ref="R1", detail={"reason": free_text("Court order 12")})
+    assert verify_chain() == 1
+    kept = free_text("Court order 12")["sha256"]  # the digest stays: the hash and seal still match
+    AuditEntry.objects.filter(seq=1).update(detail={"reason": {"text": "Nothing to see", "sha256": kept}})
+    with pytest.raises(AuditChainBroken) as broken:
+        verify_chain()
+    assert broken.value.seq == 1

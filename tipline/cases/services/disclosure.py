@@ -62,6 +62,9 @@ def decide_identity(*, request: DisclosureRequest, by: StaffUser, private_key: b
     if by.pk == request.requested_by_id:
         raise NotAllowed(Action.DECIDE_IDENTITY)
     with transaction.atomic():
+        # The report's row first, the row an exclusion locks: the check below sees any
+        # exclusion committed before, and one made after destroys the key sealed here.
+        report = Report.objects.select_for_update(of=("self",)).get(pk=report.pk)
         request = DisclosureRequest.objects.select_for_update().select_related("requested_by").get(pk=request.pk)
         if request.state != State.PENDING:
             raise InvalidTransition
