@@ -90,6 +90,27 @@ def _file_system() -> list[str]:
     return args
 
 
+def _secret_places() -> set[Path]:
+    """Folders holding what a parser must never see: the data folder (database, pepper,
+    keys), the folder of uploads, and the folders of secret files set by ``*_FILE``."""
+    places = {Path(settings.DATA_DIR), Path(settings.TIPLINE_CLEAN_DIR)}
+    for name in ("TIPLINE_PEPPER_FILE", "TIPLINE_SECRET_KEY_FILE", "TIPLINE_AUDIT_KEY_FILE"):
+        if value := os.environ.get(name):
+            places.add(Path(value).parent)
+    return {place.resolve() for place in places}
+
+
+def _hidden() -> list[str]:
+    """An empty tmpfs over each secret place that lies inside what the sandbox shows (a
+    Tipline installed under /usr keeps its default data folder there)."""
+    shown = [Path("/usr"), *(Path(name) for name in (*_READ_ONLY, *_TOP_LEVEL_LINKS) if Path(name).is_dir())]
+    args: list[str] = []
+    for place in sorted(_secret_places()):
+        if place.is_dir() and any(place == root or place.is_relative_to(root.resolve()) for root in shown):
+            args += ["--tmpfs", str(place)]
+    return args
+
+
 def command(argv: Sequence[str], *, limits: Limits) -> list[str]:
     """The full command line that runs ``argv`` in the sandbox under ``limits``."""
     bwrap = bwrap_path()
@@ -105,6 +126,7 @@ def command(argv: Sequence[str], *, limits: Limits) -> list[str]:
         "--cap-drop",
         "ALL",
         *_file_system(),
+        *_hidden(),
         "--proc",
         "/proc",
         "--dev",

@@ -336,3 +336,16 @@ def test_a_file_the_sandbox_could_not_hold_is_held(settings: Any, tmp_path: Path
     assert big.stat().st_size > 1000
     with cleaning.cleaned_copy(big, "big.png") as outcome:
         assert outcome.path is None
+
+
+def test_a_data_folder_inside_the_system_tree_is_hidden_from_the_sandbox(settings: Any) -> None:
+    """Installed under /usr, the default data folder (database, pepper, keys) lies inside
+    the read-only /usr the sandbox shows; it is covered by an empty folder there."""
+    inside_usr = Path("/usr/share/doc")  # a folder that exists, standing for such a data folder
+    assert any(inside_usr.iterdir())
+    settings.DATA_DIR = inside_usr
+    args = sandbox.command(["true"], limits=sandbox.Limits.from_settings())
+    assert args[args.index(str(inside_usr)) - 1] == "--tmpfs"
+    listing = sandbox.run(["/usr/bin/ls", "-A", str(inside_usr)], timeout=30)
+    assert listing.returncode == 0
+    assert listing.stdout == b""
