@@ -37,7 +37,7 @@ from tipline.cases.models import ExclusionRequest
 from tipline.cases.permissions import Action, allowed, require
 from tipline.downloads import attachment_response
 from tipline.register import services as register
-from tipline.register.exceptions import EmptyMessage
+from tipline.register.exceptions import EmptyMessage, ReportDestroyed
 from tipline.register.models import Attachment, DisclosureRequest, Report
 from tipline.register.uploads import incoming_files
 
@@ -133,6 +133,8 @@ def detail(request: HttpRequest, private_key: bytes | None, reference: str) -> H
             )
         except EmptyMessage as error:
             form.add_error("body", error.user_message())
+        except ReportDestroyed:  # destroyed under retention while the reply was written
+            return render(request, "cases/purged.html", {"report": report}, status=410)
         else:
             flash.success(request, _("Your message was sent to the reporter."))
             return redirect("cases:detail", reference=reference)

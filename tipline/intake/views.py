@@ -71,10 +71,8 @@ def submit(request: HttpRequest, slug: str) -> HttpResponse:
                 identity=form.cleaned_data.get("identity", ""),
                 form_token=form.cleaned_data.get("form_token", ""),
             )
-        except BaseException as failure:  # nothing was stored: create_report writes all or nothing
-            limits.give_back(grant)
-            if isinstance(failure, OSError):
-                raise_if_no_room(failure)
+        except OSError as failure:  # nothing was stored: create_report writes all or nothing
+            raise_if_no_room(failure)
             raise
         reporter_session.unlock(request, report=submission.report, report_key=submission.report_key)
         session_vault.put_secret(request, _RECEIPT_SECRET, submission.receipt.encode())

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from tipline.accounts import services as accounts
 from tipline.accounts.exceptions import AccountError
-from tipline.accounts.models import CASE_ROLES, Role, StaffKey, StaffUser
+from tipline.accounts.models import Role, StaffKey, StaffUser
 from tipline.audit import services as audit
 from tipline.cases.exceptions import (
     AssigneeNotEligible,
@@ -20,6 +20,7 @@ from tipline.cases.exceptions import (
     NoSupervisorLeft,
     NotAllowed,
     ReasonRequired,
+    ReportPurged,
 )
 from tipline.cases.models import Exclusion, ExclusionRequest, Note
 from tipline.cases.permissions import Action, is_excluded, require
@@ -27,6 +28,7 @@ from tipline.cases.services import decisions, notify, retention
 from tipline.cases.services.content import report_key_for
 from tipline.crypto import boxes
 from tipline.register import keyring
+from tipline.register.exceptions import KeyNotHeld
 from tipline.register.models import GrantReason, Label, Outcome, Report, ReportLink
 from tipline.register.services.acknowledgement import apply_acknowledgement
 
@@ -142,9 +144,9 @@ def restore_after_exclusion(
     *, report: Report, user: StaffUser, by: StaffUser, admin_private_key: bytes, reason: str
 ) -> None:
     """An administrator lifts an exclusion and gives back, from the escrow key, the report
-    key that the person's position gives (supervisor, or recipient of the channel); the
-    identity key has no escrow copy and comes back only through a supervisor. Audited
-    with the written reason."""
+    key that the person's position gives (a supervisor's copy); a handler gets the report
+    again by an assignment, and the identity key (which has no escrow copy) only through a
+    supervisor. Audited with the written reason."""
     require(by, Action.RESTORE_ACCESS, report)
     if not reason.strip():
         raise ReasonRequired
@@ -156,16 +158,19 @@ def restore_after_exclusion(
         raise NoAccess from None
     with transaction.atomic():
         report = _locked(report)
+        if report.is_purged:
+            raise ReportPurged
         if not Exclusion.objects.filter(report=report, user=user).delete()[0]:
             raise InvalidTransition
-        reasons = GrantReason(0)
-        if Role.SUPERVISOR in user.roles:
-            reasons |= GrantReason.SUPERVISOR
-        if user.roles & CASE_ROLES and report.channel.recipients.filter(pk=user.pk).exists():
-            reasons |= GrantReason.RECIPIENT
-        given = keyring.grant_report_key_from_escrow(
-            report=report, user=user, escrow_private_key=escrow, reasons=reasons
-        )
+        # Only what the position gives every report: a supervisor's copy. A handler gets a
+        # report again the ordinary way, by an assignment.
+        reasons = GrantReason.SUPERVISOR if Role.SUPERVISOR in user.roles else GrantReason(0)
+        try:
+            given = keyring.grant_report_key_from_escrow(
+                report=report, user=user, escrow_private_key=escrow, reasons=reasons
+            )
+        except KeyNotHeld:  # no escrow copy, or no key pair to seal to
+            raise NoAccess from None
         audit.record(
             action="escrow.restore_report_access",
             actor=by,

@@ -174,3 +174,28 @@ def test_the_exclusions_page_shows_requests_to_other_supervisors_only(org: Setup
     concerned = Client(enforce_csrf_checks=True)
     login_staff(concerned, "supervisor", PASSWORD)
     assert "asks to exclude" not in concerned.get(url).content.decode()
+
+
+def test_lifting_an_exclusion_on_a_destroyed_report_is_refused_not_a_crash(org: Setup) -> None:
+    from tipline.cases.exceptions import ReportPurged
+
+    report = _report(org, "Destroyed later")
+    workflow.exclude_from_report(report=report, user=org.other_handler, by=org.supervisor)
+    Report.objects.filter(pk=report.pk).update(purged_at=report.created_at)
+    admin_key = accounts.unlock_private_key(user=org.admin, password=PASSWORD)
+    with pytest.raises(ReportPurged):
+        workflow.restore_after_exclusion(
+            report=report, user=org.other_handler, by=org.admin, admin_private_key=admin_key, reason="Check"
+        )
+
+
+def test_a_handler_whose_exclusion_is_lifted_gets_the_report_again_only_by_an_assignment(org: Setup) -> None:
+    report = _report(org, "Handler excluded then back")
+    org.channel.recipients.add(org.other_handler)
+    workflow.exclude_from_report(report=report, user=org.other_handler, by=org.supervisor)
+    admin_key = accounts.unlock_private_key(user=org.admin, password=PASSWORD)
+    workflow.restore_after_exclusion(
+        report=report, user=org.other_handler, by=org.admin, admin_private_key=admin_key, reason="No conflict"
+    )
+    assert not keyring.holds_report_key(report=report, user=org.other_handler)
+    assert not Exclusion.objects.filter(report=report, user=org.other_handler).exists()

@@ -86,6 +86,9 @@ def post_message(
     attachments, written = store_attachments(report_key=report_key, files=files, from_staff=from_staff)
     try:
         with transaction.atomic():
+            # The report's row, as the purge locks it: a message never outlives its report.
+            if not Report.objects.select_for_update().filter(pk=report.pk, purged_at__isnull=True).exists():
+                raise ReportDestroyed
             message = Message.objects.create(
                 report=report,
                 from_staff=from_staff,
