@@ -4,8 +4,10 @@ or codes).
 The count lives in the database, per username *and* client (the day-scoped tag of the
 address, never the address), so it holds across processes and machines, and nobody can
 lock a colleague out by typing their name from elsewhere: the lock holds only where the
-failures came from. Unknown names are counted like real ones, so neither the message
-nor the timing of a lock-out tells whether an account exists.
+failures came from. Beside it, a much higher count per username from everywhere
+(``TIPLINE_LOGIN_ATTEMPTS_OVERALL``) locks the name for all when someone guesses its
+password from many addresses at once. Unknown names are counted like real ones, so
+neither the message nor the timing of a lock-out tells whether an account exists.
 """
 
 from __future__ import annotations
@@ -22,6 +24,12 @@ from tipline.accounts.models import LoginThrottle, StaffUser
 from tipline.audit import services as audit
 
 _KEY_SALT = "tipline.accounts.lockout"
+EVERYWHERE = "*"  # the count of a username from every client together
+
+
+def _counts(client_tag: str) -> list[tuple[str, int]]:
+    """(client, limit) for the two counts each attempt goes into."""
+    return [(client_tag, settings.TIPLINE_LOGIN_ATTEMPTS), (EVERYWHERE, settings.TIPLINE_LOGIN_ATTEMPTS_OVERALL)]
 
 
 def _now() -> dt.datetime:
@@ -34,9 +42,11 @@ def _key(username: str, client_tag: str) -> str:
 
 
 def check_not_locked(*, username: str, client_tag: str) -> None:
-    """Raise :class:`AccountLocked` while the username is locked."""
+    """Raise :class:`AccountLocked` while the username is locked for this client (or everywhere)."""
+    keys = [_key(username, tag) for tag, _ in _counts(client_tag)]
     until = (
-        LoginThrottle.objects.filter(key=_key(username, client_tag), locked_until__gt=_now())
+        LoginThrottle.objects.filter(key__in=keys, locked_until__gt=_now())
+        .order_by("-locked_until")
         .values_list("locked_until", flat=True)
         .first()
     )
@@ -49,31 +59,33 @@ def _fresh(throttle: LoginThrottle, now: dt.datetime, window: dt.timedelta) -> N
         throttle.failures, throttle.locked_until = 0, None
 
 
-def _lock(throttle: LoginThrottle, now: dt.datetime, window: dt.timedelta) -> None:
+def _lock(throttle: LoginThrottle, now: dt.datetime, window: dt.timedelta, limit: int, everywhere: bool) -> None:
     throttle.failures, throttle.locked_until = 0, now + window
-    audit.record(
-        action="staff.locked",
-        actor=throttle.user,
-        detail={"attempts": settings.TIPLINE_LOGIN_ATTEMPTS, "seconds": settings.TIPLINE_LOGIN_LOCK_SECONDS},
-    )
+    detail: dict[str, object] = {"attempts": limit, "seconds": settings.TIPLINE_LOGIN_LOCK_SECONDS}
+    if everywhere:
+        detail["everywhere"] = True
+    audit.record(action="staff.locked", actor=throttle.user, detail=detail)
 
 
 def take_attempt(*, username: str, client_tag: str) -> None:
     """Count a password attempt before its (slow, memory-hard) check, so that attempts sent
     all at once cannot all pass while the first ones are still being checked. At most
-    ``TIPLINE_LOGIN_ATTEMPTS`` are counted; one more locks the username. Settle each with
-    :func:`settle_attempt`. Raises :class:`AccountLocked`."""
+    the limit is counted, for this client and for everywhere; one more locks. Settle each
+    with :func:`settle_attempt`. Raises :class:`AccountLocked`."""
+    for tag, limit in _counts(client_tag):
+        _take_one(_key(username, tag), limit, everywhere=tag == EVERYWHERE)
+
+
+def _take_one(key: str, limit: int, *, everywhere: bool) -> None:
     now = _now()
     window = dt.timedelta(seconds=settings.TIPLINE_LOGIN_LOCK_SECONDS)
     with transaction.atomic():
-        throttle, _ = LoginThrottle.objects.select_for_update().get_or_create(
-            key=_key(username, client_tag), defaults={"updated_at": now}
-        )
+        throttle, _ = LoginThrottle.objects.select_for_update().get_or_create(key=key, defaults={"updated_at": now})
         if throttle.locked_until and throttle.locked_until > now:
             raise AccountLocked(throttle.locked_until)
         _fresh(throttle, now, window)
-        if throttle.failures >= settings.TIPLINE_LOGIN_ATTEMPTS:
-            _lock(throttle, now, window)
+        if throttle.failures >= limit:
+            _lock(throttle, now, window, limit, everywhere)
         else:
             throttle.failures += 1
         throttle.updated_at = now
@@ -86,40 +98,51 @@ def settle_attempt(*, username: str, client_tag: str, right: bool, user: StaffUs
     """After the check of an attempt counted by :func:`take_attempt`: a right password gives
     its count back (the wrong ones before it still count); a wrong one keeps it, and locks
     the username when the limit is reached (raising :class:`AccountLocked`)."""
+    for tag, limit in _counts(client_tag):
+        _settle_one(_key(username, tag), limit, right=right, user=user, everywhere=tag == EVERYWHERE)
+
+
+def _settle_one(key: str, limit: int, *, right: bool, user: StaffUser | None, everywhere: bool) -> None:
     now = _now()
     window = dt.timedelta(seconds=settings.TIPLINE_LOGIN_LOCK_SECONDS)
     with transaction.atomic():
-        throttle = LoginThrottle.objects.select_for_update().filter(key=_key(username, client_tag)).first()
+        throttle = LoginThrottle.objects.select_for_update().filter(key=key).first()
         if throttle is None or throttle.locked_until is not None:
             return
         throttle.user = throttle.user or user
         if right:
             throttle.failures = max(0, throttle.failures - 1)
-        elif throttle.failures >= settings.TIPLINE_LOGIN_ATTEMPTS:
-            _lock(throttle, now, window)
+        elif throttle.failures >= limit:
+            _lock(throttle, now, window, limit, everywhere)
         throttle.save()
     if throttle.locked_until is not None:
         raise AccountLocked(throttle.locked_until)
 
 
 def record_failure(*, username: str, client_tag: str, user: StaffUser | None = None) -> None:
-    """Count one failed step; lock (and audit ``staff.locked``) at the configured limit.
+    """Count one failed step, for this client and everywhere; lock (and audit
+    ``staff.locked``) at the configured limit.
 
     Raises :class:`AccountLocked` when this failure locks the username. Failures
     older than the lock period are forgotten, so rare typos never add up.
     """
+    for tag, limit in _counts(client_tag):
+        _record_one(_key(username, tag), limit, user=user, everywhere=tag == EVERYWHERE)
+
+
+def _record_one(key: str, limit: int, *, user: StaffUser | None, everywhere: bool) -> None:
     now = _now()
     window = dt.timedelta(seconds=settings.TIPLINE_LOGIN_LOCK_SECONDS)
     with transaction.atomic():
         throttle, _ = LoginThrottle.objects.select_for_update().get_or_create(
-            key=_key(username, client_tag), defaults={"updated_at": now, "user": user}
+            key=key, defaults={"updated_at": now, "user": user}
         )
         _fresh(throttle, now, window)
         throttle.failures += 1
         throttle.updated_at = now
         throttle.user = throttle.user or user
-        if throttle.failures >= settings.TIPLINE_LOGIN_ATTEMPTS:
-            _lock(throttle, now, window)
+        if throttle.failures >= limit:
+            _lock(throttle, now, window, limit, everywhere)
         throttle.save()
     if throttle.locked_until is not None:
         raise AccountLocked(throttle.locked_until)

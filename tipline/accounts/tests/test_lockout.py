@@ -3,6 +3,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.db.models import QuerySet
 from django.test import Client
 from django.utils import timezone
 
@@ -16,6 +17,12 @@ from tipline.conftest import PASSWORD, Setup
 
 def _fail_passwords(client: Client, username: str, times: int) -> list[int]:
     return [password_step(client, username, "not the password at all").status_code for _ in range(times)]
+
+
+def _here() -> QuerySet[LoginThrottle]:
+    """The counts per client (each attempt also goes into the count from everywhere)."""
+    everywhere = [lockout._key(name, lockout.EVERYWHERE) for name in ("handler", "someone-else")]
+    return LoginThrottle.objects.exclude(key__in=everywhere)
 
 
 def _later(monkeypatch: pytest.MonkeyPatch, seconds: int) -> None:
@@ -32,7 +39,7 @@ def test_five_wrong_passwords_lock_the_account_even_for_the_right_password(org: 
     assert client.get("/console/").status_code == 302, "not logged in"
     entry = AuditEntry.objects.get(action="staff.locked")
     assert entry.actor == org.handler
-    assert LoginThrottle.objects.get(user=org.handler).locked_until is not None
+    assert _here().get(user=org.handler).locked_until is not None
 
 
 def test_failures_from_one_address_do_not_lock_the_name_elsewhere(org: Setup, client: Client) -> None:
@@ -45,6 +52,18 @@ def test_failures_from_one_address_do_not_lock_the_name_elsewhere(org: Setup, cl
     assert _fail_passwords(elsewhere, "supervisor", 4) == [400] * 4  # a count of its own
 
 
+def test_a_name_guessed_from_many_addresses_is_locked_everywhere(org: Setup, settings: object) -> None:
+    settings.TIPLINE_LOGIN_ATTEMPTS_OVERALL = 6  # type: ignore[attr-defined]
+    statuses = []
+    for number in range(4):
+        guesser = Client(enforce_csrf_checks=True, REMOTE_ADDR=f"198.51.100.{number + 1}")
+        statuses += _fail_passwords(guesser, "handler", 2)
+    assert statuses[-1] == 429
+    assert AuditEntry.objects.filter(action="staff.locked", detail__everywhere=True).exists()
+    elsewhere = Client(enforce_csrf_checks=True, REMOTE_ADDR="203.0.113.9")
+    assert password_step(elsewhere, "handler", PASSWORD).status_code == 429
+
+
 def test_the_lock_ends_after_the_configured_time(org: Setup, client: Client, monkeypatch: pytest.MonkeyPatch) -> None:
     _fail_passwords(client, "handler", 5)
     _later(monkeypatch, 14 * 60)
@@ -52,7 +71,7 @@ def test_the_lock_ends_after_the_configured_time(org: Setup, client: Client, mon
     _later(monkeypatch, 15 * 60 + 1)
     login_staff(client, "handler", PASSWORD)
     assert client.get("/console/").status_code == 200
-    assert not LoginThrottle.objects.exists(), "a complete log-in forgets the failures"
+    assert not _here().exists(), "a complete log-in forgets the failures from where it came"
 
 
 def test_attempts_and_lock_time_follow_the_settings(
@@ -79,10 +98,12 @@ def test_the_lockout_message_does_not_reveal_whether_the_username_exists(org: Se
 
 def test_no_typed_username_is_stored(org: Setup, client: Client) -> None:
     password_step(client, "my secret passphrase typed in the wrong box", "x")
-    row = LoginThrottle.objects.get()
-    assert row.user is None
-    assert "passphrase" not in row.key
-    assert len(row.key) == 64
+    rows = list(LoginThrottle.objects.all())
+    assert len(rows) == 2  # from this client, and from everywhere
+    for row in rows:
+        assert row.user is None
+        assert "passphrase" not in row.key
+        assert len(row.key) == 64
 
 
 def test_wrong_codes_count_towards_the_lock_and_end_the_half_session(
@@ -130,14 +151,14 @@ def test_old_failures_are_forgotten(org: Setup, client: Client, monkeypatch: pyt
     _fail_passwords(client, "handler", 4)
     _later(monkeypatch, 16 * 60)
     assert _fail_passwords(client, "handler", 1) == [400]
-    assert LoginThrottle.objects.get(user=org.handler).failures == 1
+    assert _here().get(user=org.handler).failures == 1
 
 
 def test_stale_rows_are_purged_but_not_current_locks(org: Setup, client: Client) -> None:
     _fail_passwords(client, "someone-else", 1)
     _fail_passwords(client, "handler", 5)
     LoginThrottle.objects.update(updated_at=timezone.now() - dt.timedelta(hours=1))
-    assert lockout.purge_stale() == 1
+    assert lockout.purge_stale() == 3  # all but the current lock of handler from this client
     assert LoginThrottle.objects.get().user == org.handler
 
 
