@@ -36,6 +36,8 @@ TIPLINE_PEPPER_FILE = (
     None if "TIPLINE_PEPPER" in os.environ else Path(os.environ.get("TIPLINE_PEPPER_FILE") or DATA_DIR / "pepper")
 )
 TIPLINE_DEMO = env_bool("TIPLINE_DEMO", False)
+# Where a reporter whose session ended logs in again (the portal's page).
+TIPLINE_REPORTER_LOGIN = "portal:login"
 # Seals every audit entry (HMAC); kept out of the database like the pepper.
 TIPLINE_AUDIT_KEY = env_secret("TIPLINE_AUDIT_KEY", fallback_file=DATA_DIR / "audit_key").encode()
 ALLOWED_HOSTS = env_list("TIPLINE_ALLOWED_HOSTS", ["127.0.0.1", "localhost"])

@@ -10,3 +10,11 @@ class IntakeConfig(AppConfig):
     name = "tipline.intake"
     label = "intake"
     verbose_name = _("Web form")
+
+    def ready(self) -> None:
+        from django.urls import reverse  # noqa: PLC0415
+
+        from tipline.register import public_paths  # noqa: PLC0415 - models are ready only now
+        from tipline.register.models import ChannelKind  # noqa: PLC0415
+
+        public_paths.on_kind(ChannelKind.WEB, lambda channel: reverse("intake:submit", args=[channel.slug]))

@@ -8,12 +8,11 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models.signals import post_delete, post_save
-from django.urls import reverse
 
 from tipline import channel_directory
 from tipline.accounts import hooks
-from tipline.register import keyring, uploads
-from tipline.register.models import Channel, ChannelKind
+from tipline.register import keyring, public_paths, uploads
+from tipline.register.models import Channel
 
 
 def list_public_channels() -> list[channel_directory.PublicChannel]:
@@ -28,7 +27,7 @@ def list_public_channels() -> list[channel_directory.PublicChannel]:
             postal_address=channel.postal_address,
             phone_number=channel.phone_number,
             hours=channel.hours,
-            form_path=reverse("intake:submit", args=[channel.slug]) if channel.kind == ChannelKind.WEB else "",
+            form_path=public_paths.path_of(channel),
         )
         for channel in Channel.objects.filter(is_active=True).order_by("order", "name")
     ]

@@ -63,7 +63,7 @@ def reporter_required(view: Callable[..., HttpResponseBase]) -> Callable[..., Ht
             report, report_key = unlocked(request)
         except SessionExpired as error:
             flash.info(request, error.user_message())
-            response: HttpResponse = redirect("portal:login")
+            response: HttpResponse = redirect(settings.TIPLINE_REPORTER_LOGIN)
             return response
         except ReportDestroyed as error:
             return error_response(request, error)
