@@ -40,6 +40,11 @@ TIPLINE_DEMO = env_bool("TIPLINE_DEMO", False)
 TIPLINE_REPORTER_LOGIN = "portal:login"
 # Seals every audit entry (HMAC); kept out of the database like the pepper.
 TIPLINE_AUDIT_KEY = env_secret("TIPLINE_AUDIT_KEY", fallback_file=DATA_DIR / "audit_key").encode()
+TIPLINE_AUDIT_KEY_FILE = (
+    None
+    if "TIPLINE_AUDIT_KEY" in os.environ
+    else Path(os.environ.get("TIPLINE_AUDIT_KEY_FILE") or DATA_DIR / "audit_key")
+)
 ALLOWED_HOSTS = env_list("TIPLINE_ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
 TIPLINE_SITE_URL = env_str("TIPLINE_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 

@@ -54,19 +54,34 @@ def cleaning_sandbox_is_installed(**_: Any) -> list[CheckWarning]:
     ]
 
 
+def _in_data_folder(path: Path | None) -> bool:
+    return not settings.TIPLINE_DEMO and path is not None and path.resolve().is_relative_to(settings.DATA_DIR)
+
+
 @register()
 def pepper_is_kept_apart_from_the_data(**_: Any) -> list[CheckWarning]:
-    """The pepper makes a stolen database useless for guessing receipts, but only if it is
-    not copied with it: in the data folder (the default, for the demo) it is."""
-    path = settings.TIPLINE_PEPPER_FILE
-    if settings.TIPLINE_DEMO or path is None or not path.resolve().is_relative_to(settings.DATA_DIR):
-        return []
-    return [
-        CheckWarning(
-            "The receipt pepper is kept in the data folder, so a copy of that folder (a backup) holds it "
-            "beside the database, and receipts can then be guessed offline, one Argon2id each.",
-            hint="Set TIPLINE_PEPPER, or TIPLINE_PEPPER_FILE to a file outside TIPLINE_DATA_DIR "
-            "(a secret manager or a separate volume), moving the current pepper there.",
-            id="tipline.W002",
+    """The pepper makes a stolen database useless for guessing receipts, and the audit key
+    makes the audit trail impossible to rebuild, but only if they are not copied with it:
+    in the data folder (the default, for the demo) they are."""
+    warnings = []
+    if _in_data_folder(settings.TIPLINE_PEPPER_FILE):
+        warnings.append(
+            CheckWarning(
+                "The receipt pepper is kept in the data folder, so a copy of that folder (a backup) holds it "
+                "beside the database, and receipts can then be guessed offline, one Argon2id each.",
+                hint="Set TIPLINE_PEPPER, or TIPLINE_PEPPER_FILE to a file outside TIPLINE_DATA_DIR "
+                "(a secret manager or a separate volume), moving the current pepper there.",
+                id="tipline.W002",
+            )
         )
-    ]
+    if _in_data_folder(settings.TIPLINE_AUDIT_KEY_FILE):
+        warnings.append(
+            CheckWarning(
+                "The audit key is kept in the data folder, so whoever copies or changes that folder can also "
+                "rebuild the sealed audit trail.",
+                hint="Set TIPLINE_AUDIT_KEY, or TIPLINE_AUDIT_KEY_FILE to a file outside TIPLINE_DATA_DIR, "
+                "moving the current key there.",
+                id="tipline.W003",
+            )
+        )
+    return warnings

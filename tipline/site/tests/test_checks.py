@@ -46,8 +46,9 @@ def test_a_pepper_kept_in_the_data_folder_is_warned_about_outside_the_demo(setti
     settings.DATA_DIR = tmp_path  # type: ignore[attr-defined]
     settings.TIPLINE_DEMO = False  # type: ignore[attr-defined]
     settings.TIPLINE_PEPPER_FILE = tmp_path / "pepper"  # type: ignore[attr-defined]
-    [warning] = pepper_is_kept_apart_from_the_data()
-    assert warning.id == "tipline.W002"
+    settings.TIPLINE_AUDIT_KEY_FILE = tmp_path / "audit_key"  # type: ignore[attr-defined]
+    assert [w.id for w in pepper_is_kept_apart_from_the_data()] == ["tipline.W002", "tipline.W003"]
+    settings.TIPLINE_AUDIT_KEY_FILE = None  # type: ignore[attr-defined]
     settings.TIPLINE_DEMO = True  # type: ignore[attr-defined]
     assert pepper_is_kept_apart_from_the_data() == []
     settings.TIPLINE_DEMO = False  # type: ignore[attr-defined]
