@@ -51,6 +51,7 @@ def app_environment(data_dir: Path, extra: Mapping[str, str] | None = None) -> d
             # per client would refuse them (they are checked by the tests, not measured here).
             # One count per request is still made, so its cost is in the figures.
             "TIPLINE_SUBMISSIONS_PER_CLIENT": str(10**9),
+            "TIPLINE_RECEIPT_ATTEMPTS": str(10**9),
             "TIPLINE_REPLIES_PER_CLIENT": str(10**9),
         }
     )
