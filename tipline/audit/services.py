@@ -54,10 +54,7 @@ def remove_free_text(*, report_ref: str) -> int:
     their digests stay, so the chain and its seals still verify. Returns how many entries."""
     changed = 0
     for entry in AuditEntry.objects.filter(report_ref=report_ref).only("pk", "detail"):
-        detail = {
-            key: {"sha256": value["sha256"]} if isinstance(value, dict) and "text" in value else value
-            for key, value in entry.detail.items()
-        }
+        detail = _hashable(entry.detail)  # what the hash covers: the digests without their texts
         if detail != entry.detail:
             AuditEntry.objects.filter(pk=entry.pk).update(detail=detail)
             changed += 1

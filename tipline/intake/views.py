@@ -14,7 +14,7 @@ from tipline.intake.forms import ReportForm
 from tipline.limits import services as limits
 from tipline.register import keyring, reporter_session, services
 from tipline.register.errors import handles_reporter_errors, raise_if_no_room, shows_upload_refusals, upload_refusal
-from tipline.register.exceptions import ChannelClosed, ReporterError, TooManySubmissions
+from tipline.register.exceptions import ChannelClosed, TooManySubmissions
 from tipline.register.models import Channel, ChannelKind, FieldType, Report
 from tipline.register.reporter_session import reporter_required
 from tipline.register.uploads import incoming_files, upload_limits
@@ -53,15 +53,11 @@ def submit(request: HttpRequest, slug: str) -> HttpResponse:
         identity_allowed=_identity_allowed(request),
     )
     refusal = upload_refusal(request)
-    if refusal is not None:  # a file over a limit: the answers come back, nothing is stored
-        form.is_valid()
-        form.add_error(None, refusal.user_message())
-        status = refusal.status
-    elif request.method == "POST" and form.is_valid():
+    admitted = refusal is None and request.method == "POST" and form.is_valid()
+    if admitted and limits.admit(submission_policy(), client_tag=client_tag(request)) is None:
+        refusal, admitted = TooManySubmissions(), False
+    if admitted:
         files = [f for group in uploads.values() for f in group]
-        grant = limits.admit(submission_policy(), client_tag=client_tag(request))
-        if grant is None:  # the answers come back with the message; nothing is stored
-            return _refused(request, channel, form, TooManySubmissions())
         try:
             submission = services.create_report(
                 channel=channel,
@@ -77,6 +73,10 @@ def submit(request: HttpRequest, slug: str) -> HttpResponse:
         reporter_session.unlock(request, report=submission.report, report_key=submission.report_key)
         session_vault.put_secret(request, _RECEIPT_SECRET, submission.receipt.encode())
         return redirect("intake:receipt")
+    if refusal is not None:  # over a limit: the answers come back, nothing is stored
+        form.is_valid()
+        form.add_error(None, refusal.user_message())
+        status = refusal.status
     else:
         status = 400 if request.method == "POST" else 200
     context = {"channel": channel, "form": form, "file_questions": form.file_questions, **upload_limits()}
@@ -91,12 +91,6 @@ def submission_policy() -> limits.Policy:
         overflow=settings.TIPLINE_SUBMISSIONS_OVERFLOW,
         window=settings.TIPLINE_LIMITS_WINDOW_SECONDS,
     )
-
-
-def _refused(request: HttpRequest, channel: Channel, form: ReportForm, error: ReporterError) -> HttpResponse:
-    form.add_error(None, error.user_message())
-    context = {"channel": channel, "form": form, "file_questions": form.file_questions, **upload_limits()}
-    return render(request, "intake/submit.html", context, status=error.status)
 
 
 def _identity_allowed(request: HttpRequest) -> bool:

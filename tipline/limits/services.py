@@ -116,19 +116,9 @@ def used(policy: Policy, *, client_tag: str, now: float | None = None) -> tuple[
     """(this client's count, the overflow's count) in the open window: for tests and diagnostics."""
     now = time.time() if now is None else now
     start = _window_start(policy.window, now)
-    counts = dict(
-        Allowance.objects.filter(
-            digest__in=[_digest(policy.scope, b, start) for b in (_bucket(client_tag), OVERFLOW)]
-        ).values_list("digest", "count")
-    )
-    mine, overflow = _digest(policy.scope, _bucket(client_tag), start), _digest(policy.scope, OVERFLOW, start)
+    mine, overflow = (_digest(policy.scope, bucket, start) for bucket in (_bucket(client_tag), OVERFLOW))
+    counts = dict(Allowance.objects.filter(digest__in=[mine, overflow]).values_list("digest", "count"))
     return counts.get(mine, 0), counts.get(overflow, 0)
-
-
-def seconds_to_wait(policy: Policy, now: float | None = None) -> int:
-    """Until the window ends, when every allowance of the scope starts again."""
-    now = time.time() if now is None else now
-    return max(1, int(_window_start(policy.window, now) + policy.window - now))
 
 
 def forget_ended(*, now: datetime | None = None) -> int:
