@@ -20,7 +20,7 @@ $(VENV)/.dev: requirements-dev.lock pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet --no-deps -e .
 	touch $@ $(VENV)/.runtime
 
-# Debian packages: mat2 (metadata removal) for the app; the rest for tests and benchmarks.
+# Debian packages: mat2 (metadata removal) and bubblewrap (its sandbox) for the app; the rest for tests and benchmarks.
 system-packages:
 	tools/system-packages.sh run
 
