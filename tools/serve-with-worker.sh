@@ -9,7 +9,9 @@ RESTART_SECONDS=${TIPLINE_WORKER_RESTART_SECONDS:-2}
 
 supervise_worker() {
   local child=""
-  trap '[ -n "$child" ] && kill -TERM "$child" 2>/dev/null; wait "$child" 2>/dev/null; exit 0' TERM INT
+  # Every job of this shell, not only "$child": a signal can arrive between starting a
+  # worker and noting its number, and that worker must not be left running on its own.
+  trap 'kill -TERM $(jobs -p) 2>/dev/null || true; wait 2>/dev/null; exit 0' TERM INT
   while true; do
     "$BIN/tipline" worker &
     child=$!

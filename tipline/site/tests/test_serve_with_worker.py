@@ -41,6 +41,15 @@ def _members(session: int, *, worker_only: bool = False) -> list[int]:
     return found
 
 
+def _state(pid: int) -> str:
+    """What /proc says of a process that should have gone (zombie, parent), for a failure."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return "gone"
+    return " ".join(line for line in status.splitlines() if line.startswith(("State", "PPid")))
+
+
 def _wait_for(check: object, seconds: float) -> list[int]:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -96,5 +105,26 @@ def test_stopping_the_script_stops_the_worker_and_the_server(served: subprocess.
     [worker] = _wait_for(lambda: _workers(served.pid), 30)
     served.send_signal(signal.SIGTERM)
     served.wait(timeout=20)
-    assert _wait_for(lambda: [1] if not Path(f"/proc/{worker}").exists() else [], 20)
+    assert _wait_for(lambda: [1] if not Path(f"/proc/{worker}").exists() else [], 20), _state(worker)
     assert _wait_for(lambda: [1] if not _members(served.pid) else [], 20), "the web server is still running"
+
+
+def test_a_stop_while_the_server_is_still_starting_ends(served: subprocess.Popen[bytes]) -> None:
+    """systemd and Ctrl-C signal every process at once; a web worker still loading the app
+    can then hang in granian, which must kill it after its time-out rather than wait."""
+    assert _wait_for(lambda: [pid for pid in _members(served.pid) if _is_web_worker(pid)], 30)
+    os.killpg(served.pid, signal.SIGTERM)
+    served.wait(timeout=30)
+    assert _wait_for(lambda: [1] if not _members(served.pid) else [], 20), "something is still running"
+
+
+def _is_web_worker(pid: int) -> bool:
+    """A granian worker: a granian process whose parent is the granian main process."""
+    try:
+        parent = int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+        return (
+            b"granian" in Path(f"/proc/{pid}/cmdline").read_bytes()
+            and b"granian" in Path(f"/proc/{parent}/cmdline").read_bytes()
+        )
+    except (OSError, ValueError, IndexError):
+        return False

@@ -40,6 +40,10 @@ class Command(BaseCommand):
             "--no-ws",
             "--no-access-log",
             "--respawn-failed-workers",
+            # A worker still loading the app when told to stop can hang in granian; after
+            # this many seconds it is killed, so a stop (systemd, Ctrl-C) always ends.
+            "--workers-kill-timeout",
+            "10",
             "tipline.wsgi:application",
         ]
         sys.stdout.flush()
