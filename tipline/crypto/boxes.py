@@ -5,11 +5,15 @@ from __future__ import annotations
 import nacl.exceptions
 import nacl.secret
 import nacl.utils
+from nacl import bindings as sodium
 from nacl.public import PrivateKey, PublicKey, SealedBox
 
 from tipline.crypto.errors import DecryptionFailed
 
 KEY_BYTES = nacl.secret.SecretBox.KEY_SIZE
+# A ciphertext bound to its place starts with this marker: the version of the format.
+BOUND_MARKER = b"TLB1"
+_NONCE_BYTES = sodium.crypto_aead_xchacha20poly1305_ietf_NPUBBYTES
 
 
 def new_key() -> bytes:
@@ -17,13 +21,35 @@ def new_key() -> bytes:
     return nacl.utils.random(KEY_BYTES)
 
 
-def encrypt(key: bytes, plaintext: bytes) -> bytes:
-    """Encrypt and authenticate with XSalsa20-Poly1305; a random nonce is prepended."""
-    return bytes(nacl.secret.SecretBox(key).encrypt(plaintext))
+def encrypt(key: bytes, plaintext: bytes, *, context: bytes | None = None) -> bytes:
+    """Encrypt and authenticate; a random nonce is prepended.
+
+    With ``context`` (where the ciphertext lives: its kind and its row), the result is
+    XChaCha20-Poly1305 with ``context`` as associated data, behind :data:`BOUND_MARKER`:
+    it opens only with the same context, so it cannot be moved to another row. Without
+    it, XSalsa20-Poly1305 (``SecretBox``), the format of everything written before.
+    """
+    if context is None:
+        return bytes(nacl.secret.SecretBox(key).encrypt(plaintext))
+    nonce = nacl.utils.random(_NONCE_BYTES)
+    return BOUND_MARKER + nonce + sodium.crypto_aead_xchacha20poly1305_ietf_encrypt(plaintext, context, nonce, key)
 
 
-def decrypt(key: bytes, ciphertext: bytes) -> bytes:
-    """Reverse :func:`encrypt`; raise :class:`DecryptionFailed` on any tampering."""
+def decrypt(key: bytes, ciphertext: bytes, *, context: bytes | None = None) -> bytes:
+    """Reverse :func:`encrypt`; raise :class:`DecryptionFailed` on any tampering.
+
+    A bound ciphertext opens only with its own ``context``. An unbound one (written
+    before binding existed) still opens, with or without a context: old rows stay
+    readable.
+    """
+    if context is not None and ciphertext.startswith(BOUND_MARKER):
+        body = ciphertext[len(BOUND_MARKER) :]
+        try:
+            return sodium.crypto_aead_xchacha20poly1305_ietf_decrypt(
+                body[_NONCE_BYTES:], context, body[:_NONCE_BYTES], key
+            )
+        except (nacl.exceptions.CryptoError, nacl.exceptions.ValueError, TypeError):
+            pass  # or an old ciphertext whose random nonce happens to start with the marker
     try:
         return bytes(nacl.secret.SecretBox(key).decrypt(ciphertext))
     except (nacl.exceptions.CryptoError, nacl.exceptions.ValueError, TypeError) as exc:

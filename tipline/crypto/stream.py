@@ -28,23 +28,30 @@ def read_chunks(source: BinaryIO, size: int = CHUNK_SIZE) -> Iterator[bytes]:
         yield chunk
 
 
-def encrypt_chunks(key: bytes, chunks: Iterable[bytes]) -> Iterator[bytes]:
+def encrypt_chunks(key: bytes, chunks: Iterable[bytes], *, context: bytes | None = None) -> Iterator[bytes]:
     """Yield the stream header, then one ciphertext per input chunk (last one FINAL).
 
     Input chunks are re-cut to ``CHUNK_SIZE`` so the decryptor knows the frame size.
+    ``context`` (where the stream belongs) is the associated data of the first chunk:
+    the stream then opens only with that context.
     """
     state = sodium.crypto_secretstream_xchacha20poly1305_state()
     yield sodium.crypto_secretstream_xchacha20poly1305_init_push(state, key)
-    pending = b""
+    pending, ad = b"", context
     for piece in _recut(chunks):
         if pending:
-            yield sodium.crypto_secretstream_xchacha20poly1305_push(state, pending, tag=_TAG_MESSAGE)
+            yield sodium.crypto_secretstream_xchacha20poly1305_push(state, pending, ad=ad, tag=_TAG_MESSAGE)
+            ad = None
         pending = piece
-    yield sodium.crypto_secretstream_xchacha20poly1305_push(state, pending, tag=_TAG_FINAL)
+    yield sodium.crypto_secretstream_xchacha20poly1305_push(state, pending, ad=ad, tag=_TAG_FINAL)
 
 
-def decrypt_chunks(key: bytes, chunks: Iterable[bytes]) -> Iterator[bytes]:
-    """Yield plaintext chunks; raise :class:`DecryptionFailed` on tampering or truncation."""
+def decrypt_chunks(key: bytes, chunks: Iterable[bytes], *, context: bytes | None = None) -> Iterator[bytes]:
+    """Yield plaintext chunks; raise :class:`DecryptionFailed` on tampering or truncation.
+
+    A stream written with a context opens only with it; one written before streams
+    were bound (no context) still opens.
+    """
     frames = _recut(chunks, first=HEADER_BYTES, size=CHUNK_SIZE + ABYTES)
     header = next(frames, b"")
     if len(header) != HEADER_BYTES:
@@ -52,17 +59,38 @@ def decrypt_chunks(key: bytes, chunks: Iterable[bytes]) -> Iterator[bytes]:
     state = sodium.crypto_secretstream_xchacha20poly1305_state()
     try:
         sodium.crypto_secretstream_xchacha20poly1305_init_pull(state, header, key)
-        finished = False
+        finished, first = False, True
         for frame in frames:
             if finished:
                 raise DecryptionFailed("data after the final chunk")
-            plain, tag = sodium.crypto_secretstream_xchacha20poly1305_pull(state, frame)
+            if first:
+                state, (plain, tag) = _pull_first(key, header, state, frame, context)
+                first = False
+            else:
+                plain, tag = sodium.crypto_secretstream_xchacha20poly1305_pull(state, frame)
             finished = tag == _TAG_FINAL
             yield plain
     except (nacl.exceptions.CryptoError, nacl.exceptions.ValueError, RuntimeError) as exc:
         raise DecryptionFailed("stream altered") from exc
     if not finished:
         raise DecryptionFailed("stream truncated")
+
+
+def _pull_first(
+    key: bytes,
+    header: bytes,
+    state: sodium.crypto_secretstream_xchacha20poly1305_state,
+    frame: bytes,
+    context: bytes | None,
+) -> tuple[sodium.crypto_secretstream_xchacha20poly1305_state, tuple[bytes, int]]:
+    """Open the first frame with ``context``, or else as an unbound stream from before."""
+    if context is not None:
+        try:
+            return state, sodium.crypto_secretstream_xchacha20poly1305_pull(state, frame, ad=context)
+        except nacl.exceptions.CryptoError:
+            state = sodium.crypto_secretstream_xchacha20poly1305_state()
+            sodium.crypto_secretstream_xchacha20poly1305_init_pull(state, header, key)
+    return state, sodium.crypto_secretstream_xchacha20poly1305_pull(state, frame)
 
 
 def encrypted_size(plain_size: int) -> int:

@@ -14,8 +14,7 @@ from tipline.audit import services as audit
 from tipline.cases.exceptions import NoAccess, NotAllowed, ReasonRequired
 from tipline.cases.models import Note
 from tipline.cases.permissions import Action, may_read_content, require
-from tipline.crypto import boxes
-from tipline.register import keyring
+from tipline.register import binding, keyring
 from tipline.register import services as register
 from tipline.register.exceptions import KeyNotHeld
 from tipline.register.models import Attachment, Report
@@ -107,6 +106,17 @@ def download_attachment(
 
 def list_notes(*, report: Report, report_key: bytes) -> list[NoteView]:
     return [
-        NoteView(note=n, body=boxes.decrypt(report_key, bytes(n.body_ct)).decode())
+        NoteView(note=n, body=binding.open_text(report_key, bytes(n.body_ct), place=_note_place(report, n)))
         for n in report.notes.select_related("author")
     ]
+
+
+def store_note(*, report: Report, report_key: bytes, by: StaffUser, body: str, kind: str = Note.Kind.NOTE) -> Note:
+    """Insert a note and seal its text bound to it (the caller's transaction)."""
+    note = Note.objects.create(report=report, author=by, kind=kind, body_ct=b"")
+    binding.seal_into(note, field="body_ct", key=report_key, plaintext=body.encode(), place=_note_place(report, note))
+    return note
+
+
+def _note_place(report: Report, note: Note) -> bytes:
+    return binding.note(reference=report.reference, note_id=note.pk, kind=note.kind)

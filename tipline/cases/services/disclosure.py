@@ -19,8 +19,7 @@ from tipline.cases.exceptions import (
 from tipline.cases.permissions import Action, allowed, may_open_identity, require
 from tipline.cases.services import decisions, notify
 from tipline.cases.services.content import report_key_for
-from tipline.crypto import boxes
-from tipline.register import keyring
+from tipline.register import binding, keyring
 from tipline.register import services as register
 from tipline.register.exceptions import KeyNotHeld
 from tipline.register.models import DisclosureRequest, Report
@@ -38,9 +37,9 @@ def request_identity(*, report: Report, by: StaffUser, private_key: bytes, reaso
     with transaction.atomic():
         if DisclosureRequest.objects.filter(report=report, requested_by=by, state=State.PENDING).exists():
             raise InvalidTransition
-        request = DisclosureRequest.objects.create(
-            report=report, requested_by=by, reason_ct=boxes.encrypt(report_key, reason.strip().encode())
-        )
+        request = DisclosureRequest.objects.create(report=report, requested_by=by, reason_ct=b"")
+        place = binding.disclosure(reference=report.reference, request_id=request.pk)
+        binding.seal_into(request, field="reason_ct", key=report_key, plaintext=reason.strip().encode(), place=place)
         audit.record(action="disclosure.request", actor=by, report_ref=report.reference, detail={"request": request.pk})
         notify.queue_staff_email(
             users=[u for u in notify.supervisors(report=report) if u != by],

@@ -25,8 +25,7 @@ from tipline.cases.exceptions import (
 from tipline.cases.models import Exclusion, ExclusionRequest, Note
 from tipline.cases.permissions import Action, is_excluded, require
 from tipline.cases.services import decisions, notify, retention
-from tipline.cases.services.content import report_key_for
-from tipline.crypto import boxes
+from tipline.cases.services.content import report_key_for, store_note
 from tipline.register import keyring
 from tipline.register.exceptions import KeyNotHeld
 from tipline.register.models import GrantReason, Label, Outcome, Report, ReportLink
@@ -217,9 +216,7 @@ def close_report(
         report.status, report.closed_at, report.outcome, report.next_due_at = Status.CLOSED, now, outcome, None
         report.last_activity_at = now
         report.save(update_fields=["status", "closed_at", "outcome", "next_due_at", "last_activity_at", "updated_at"])
-        Note.objects.create(
-            report=report, author=by, kind=Note.Kind.CLOSING, body_ct=boxes.encrypt(report_key, reason.strip().encode())
-        )
+        store_note(report=report, report_key=report_key, by=by, body=reason.strip(), kind=Note.Kind.CLOSING)
         audit.record(action="report.close", actor=by, report_ref=report.reference, detail={"outcome": outcome.code})
 
 
@@ -229,7 +226,7 @@ def add_note(*, report: Report, by: StaffUser, private_key: bytes, body: str) ->
         raise ReasonRequired
     report_key = report_key_for(report=report, user=by, private_key=private_key)
     with transaction.atomic():
-        note = Note.objects.create(report=report, author=by, body_ct=boxes.encrypt(report_key, body.strip().encode()))
+        note = store_note(report=report, report_key=report_key, by=by, body=body.strip())
         Report.objects.filter(pk=report.pk).update(last_activity_at=timezone.now())
         audit.record(action="note.add", actor=by, report_ref=report.reference)
     return note

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import nacl.secret
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -36,6 +37,46 @@ def test_secretbox_refuses_any_flipped_bit(plaintext: bytes, index: int, bit: in
 def test_secretbox_refuses_a_wrong_key(plaintext: bytes) -> None:
     with pytest.raises(DecryptionFailed):
         boxes.decrypt(boxes.new_key(), boxes.encrypt(KEY, plaintext))
+
+
+@given(st.binary(max_size=512), st.binary(max_size=64), st.binary(max_size=64))
+def test_a_bound_box_opens_only_in_its_own_place(plaintext: bytes, place: bytes, elsewhere: bytes) -> None:
+    ciphertext = boxes.encrypt(KEY, plaintext, context=place)
+    assert ciphertext.startswith(boxes.BOUND_MARKER)
+    assert boxes.decrypt(KEY, ciphertext, context=place) == plaintext
+    with pytest.raises(DecryptionFailed):
+        boxes.decrypt(KEY, ciphertext)  # read as an old, unbound row
+    if elsewhere != place:
+        with pytest.raises(DecryptionFailed):
+            boxes.decrypt(KEY, ciphertext, context=elsewhere)
+
+
+@given(st.binary(max_size=512), st.integers(min_value=0), st.integers(min_value=0, max_value=7))
+def test_a_bound_box_refuses_any_flipped_bit(plaintext: bytes, index: int, bit: int) -> None:
+    ciphertext = boxes.encrypt(KEY, plaintext, context=b"message 7")
+    with pytest.raises(DecryptionFailed):
+        boxes.decrypt(KEY, _flip(ciphertext, index, bit), context=b"message 7")
+
+
+def test_an_old_box_opens_with_a_context_even_when_its_nonce_starts_like_the_marker() -> None:
+    nonce = boxes.BOUND_MARKER + bytes(nacl.secret.SecretBox.NONCE_SIZE - len(boxes.BOUND_MARKER))
+    old = bytes(nacl.secret.SecretBox(KEY).encrypt(b"written before binding", nonce))
+    assert old.startswith(boxes.BOUND_MARKER)
+    assert boxes.decrypt(KEY, old, context=b"answers") == b"written before binding"
+
+
+@settings(max_examples=20, deadline=None)
+@given(size=st.sampled_from([0, 1, stream.CHUNK_SIZE, 2 * stream.CHUNK_SIZE + 5]))
+def test_a_bound_stream_opens_only_in_its_own_place(size: int) -> None:
+    data = b"d" * size
+    ciphertext = b"".join(stream.encrypt_chunks(KEY, [data], context=b"file A"))
+    assert len(ciphertext) == stream.encrypted_size(size)
+    assert b"".join(stream.decrypt_chunks(KEY, [ciphertext], context=b"file A")) == data
+    for elsewhere in (b"file B", None):
+        with pytest.raises(DecryptionFailed):
+            b"".join(stream.decrypt_chunks(KEY, [ciphertext], context=elsewhere))
+    old = b"".join(stream.encrypt_chunks(KEY, [data]))
+    assert b"".join(stream.decrypt_chunks(KEY, [old], context=b"file A")) == data
 
 
 @given(st.binary(min_size=1, max_size=64), st.integers(min_value=0), st.integers(min_value=0, max_value=7))

@@ -7,9 +7,9 @@ from datetime import datetime
 from django.utils.translation import gettext as _
 
 from tipline.accounts.models import StaffUser
-from tipline.crypto import boxes
 from tipline.register import deadlines
 from tipline.register.models import Message, Report
+from tipline.register.services.content import add_message
 
 
 def default_acknowledgement() -> str:
@@ -33,9 +33,4 @@ def apply_acknowledgement(*, report: Report, report_key: bytes, now: datetime, a
     report.save(
         update_fields=["status", "acknowledged_at", "feedback_due_at", "next_due_at", "last_activity_at", "updated_at"]
     )
-    return Message.objects.create(
-        report=report,
-        from_staff=True,
-        author=author,
-        body_ct=boxes.encrypt(report_key, acknowledgement_message(report=report).encode()),
-    )
+    return add_message(report=report, report_key=report_key, body=acknowledgement_message(report=report), author=author)

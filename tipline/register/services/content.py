@@ -13,6 +13,7 @@ from django.utils import timezone
 from tipline.accounts.models import StaffUser
 from tipline.audit import services as audit
 from tipline.crypto import boxes
+from tipline.register import binding
 from tipline.register.exceptions import EmptyMessage, ReportDestroyed
 from tipline.register.models import Attachment, DisclosureRequest, Message, Report
 from tipline.register.services.files import (
@@ -28,7 +29,9 @@ def read_answers(*, report: Report, report_key: bytes) -> list[tuple[dict[str, A
     """The answers paired with the questions of the version they were given on."""
     if report.answers_ct is None:
         raise ReportDestroyed
-    data = json.loads(boxes.decrypt(report_key, bytes(report.answers_ct)))
+    data = json.loads(
+        boxes.decrypt(report_key, bytes(report.answers_ct), context=binding.answers(reference=report.reference))
+    )
     answers = data["answers"]
     schema = report.questionnaire.fields if report.questionnaire else []
     return [(question, answers.get(question["key"])) for question in schema if question["type"] != "file"]
@@ -37,7 +40,9 @@ def read_answers(*, report: Report, report_key: bytes) -> list[tuple[dict[str, A
 def read_identity(*, report: Report, identity_key: bytes) -> str:
     if report.identity_ct is None:
         return ""
-    return boxes.decrypt(identity_key, bytes(report.identity_ct)).decode()
+    return boxes.decrypt(
+        identity_key, bytes(report.identity_ct), context=binding.identity(reference=report.reference)
+    ).decode()
 
 
 @dataclass(frozen=True)
@@ -56,10 +61,25 @@ def list_messages(*, report: Report, report_key: bytes) -> list[MessageView]:
         )
     return [
         MessageView(
-            message=m, body=boxes.decrypt(report_key, bytes(m.body_ct)).decode(), attachments=files.get(m.pk, [])
+            message=m,
+            body=read_message(report=report, message=m, report_key=report_key),
+            attachments=files.get(m.pk, []),
         )
         for m in messages
     ]
+
+
+def read_message(*, report: Report, message: Message, report_key: bytes) -> str:
+    place = binding.message(reference=report.reference, message_id=message.pk, from_staff=message.from_staff)
+    return binding.open_text(report_key, bytes(message.body_ct), place=place)
+
+
+def add_message(*, report: Report, report_key: bytes, body: str, author: StaffUser | None) -> Message:
+    """Insert a message row and seal its body bound to it (the caller's transaction)."""
+    message = Message.objects.create(report=report, from_staff=author is not None, author=author, body_ct=b"")
+    place = binding.message(reference=report.reference, message_id=message.pk, from_staff=message.from_staff)
+    binding.seal_into(message, field="body_ct", key=report_key, plaintext=body.encode(), place=place)
+    return message
 
 
 def report_attachments(*, report: Report, report_key: bytes, include_held: bool = False) -> list[AttachmentInfo]:
@@ -89,12 +109,7 @@ def post_message(
             # The report's row, as the purge locks it: a message never outlives its report.
             if not Report.objects.select_for_update().filter(pk=report.pk, purged_at__isnull=True).exists():
                 raise ReportDestroyed
-            message = Message.objects.create(
-                report=report,
-                from_staff=from_staff,
-                author=author,
-                body_ct=boxes.encrypt(report_key, body.encode()),
-            )
+            message = add_message(report=report, report_key=report_key, body=body, author=author)
             for row in attachments:
                 row.report, row.message = report, message
             Attachment.objects.bulk_create(attachments)
@@ -125,4 +140,12 @@ def list_disclosures(*, report: Report, report_key: bytes, approved_only: bool =
     rows = report.disclosure_requests.select_related("requested_by", "decided_by")
     if approved_only:
         rows = rows.filter(state=DisclosureRequest.State.APPROVED)
-    return [DisclosureView(request=r, reason=boxes.decrypt(report_key, bytes(r.reason_ct)).decode()) for r in rows]
+    return [
+        DisclosureView(
+            request=r,
+            reason=binding.open_text(
+                report_key, bytes(r.reason_ct), place=binding.disclosure(reference=report.reference, request_id=r.pk)
+            ),
+        )
+        for r in rows
+    ]

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from tipline import blobstore
 from tipline.crypto import boxes, stream
-from tipline.register import cleaning
+from tipline.register import binding, cleaning
 from tipline.register.models import Attachment, Report
 
 log = logging.getLogger(__name__)
@@ -62,7 +62,8 @@ def clean_filename(*, name: str) -> str:
 def _encrypt_to_store(key: bytes, path: Path) -> str:
     name = blobstore.new_blob_name()
     with path.open("rb") as source:
-        blobstore.get_store().write(name, stream.encrypt_chunks(key, stream.read_chunks(source)))
+        chunks = stream.encrypt_chunks(key, stream.read_chunks(source), context=binding.file_stream(blob=name))
+        blobstore.get_store().write(name, chunks)
     return name
 
 
@@ -85,7 +86,7 @@ def _prepare_attachment(
     held = not from_staff and outcome.path is None
     return Attachment(
         blob=blob,
-        meta_ct=boxes.encrypt(report_key, json.dumps(meta).encode()),
+        meta_ct=boxes.encrypt(report_key, json.dumps(meta).encode(), context=binding.file_meta(blob=blob)),
         size=size,
         state=Attachment.State.HELD if held else Attachment.State.SENT,
         from_staff=from_staff,
@@ -118,7 +119,9 @@ def store_attachments(
 
 
 def describe_attachment(*, attachment: Attachment, report_key: bytes) -> AttachmentInfo:
-    meta = json.loads(boxes.decrypt(report_key, bytes(attachment.meta_ct)))
+    meta = json.loads(
+        boxes.decrypt(report_key, bytes(attachment.meta_ct), context=binding.file_meta(blob=attachment.blob))
+    )
     return AttachmentInfo(
         attachment=attachment,
         name=meta["name"],
@@ -130,7 +133,8 @@ def describe_attachment(*, attachment: Attachment, report_key: bytes) -> Attachm
 
 def stream_attachment(*, attachment: Attachment, report_key: bytes) -> Iterator[bytes]:
     """Decrypt an attachment as a stream, chunk by chunk."""
-    return stream.decrypt_chunks(report_key, blobstore.get_store().read(attachment.blob))
+    chunks = blobstore.get_store().read(attachment.blob)
+    return stream.decrypt_chunks(report_key, chunks, context=binding.file_stream(blob=attachment.blob))
 
 
 def describe_held(*, report: Report, report_key: bytes) -> list[AttachmentInfo]:

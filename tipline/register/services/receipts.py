@@ -10,6 +10,7 @@ from tipline.crypto import boxes
 from tipline.crypto import receipt as receipts
 from tipline.crypto.errors import DecryptionFailed, MalformedReceipt
 from tipline.limits import services as limits
+from tipline.register import binding
 from tipline.register.exceptions import InvalidReceipt, TooManyReceiptAttempts
 from tipline.register.models import Report
 
@@ -54,7 +55,11 @@ def open_with_receipt(*, receipt_text: str, client_tag: str) -> tuple[Report, by
             raise DecryptionFailed
         if report.receipt_wrapped_key is None:
             raise DecryptionFailed
-        report_key = boxes.decrypt(secrets_.wrap_key, bytes(report.receipt_wrapped_key))
+        report_key = boxes.decrypt(
+            secrets_.wrap_key,
+            bytes(report.receipt_wrapped_key),
+            context=binding.receipt_key(reference=report.reference),
+        )
     except DecryptionFailed:
         raise InvalidReceipt from None
     return report, report_key

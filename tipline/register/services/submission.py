@@ -20,8 +20,9 @@ from tipline.accounts.models import Organisation
 from tipline.audit import services as audit
 from tipline.crypto import boxes
 from tipline.crypto import receipt as receipts
-from tipline.register import deadlines, keyring
+from tipline.register import binding, deadlines, keyring
 from tipline.register.models import Attachment, Channel, QuestionnaireVersion, Report, ReportLink
+from tipline.register.models.reports import new_reference
 from tipline.register.services.acknowledgement import apply_acknowledgement
 from tipline.register.services.files import IncomingFile, delete_blobs, store_attachments
 from tipline.register.services.receipts import receipt_secrets
@@ -80,11 +81,18 @@ def create_report(
     receipt = receipts.new_receipt()
     secrets_ = receipt_secrets(receipt=receipt, salt=bytes(salt))
     report_key = boxes.new_key()
-    answers_ct = boxes.encrypt(report_key, json.dumps({"v": questionnaire.number, "answers": answers}).encode())
+    reference = new_reference()
+    answers_ct = boxes.encrypt(
+        report_key,
+        json.dumps({"v": questionnaire.number, "answers": answers}).encode(),
+        context=binding.answers(reference=reference),
+    )
     identity_ct, identity_grants = None, []
     if identity.strip():
         identity_key = boxes.new_key()
-        identity_ct = boxes.encrypt(identity_key, identity.strip().encode())
+        identity_ct = boxes.encrypt(
+            identity_key, identity.strip().encode(), context=binding.identity(reference=reference)
+        )
         identity_grants = keyring.seal_new_identity_key(identity_key=identity_key)
     key_grants = keyring.seal_new_report_key(
         channel=channel, report_key=report_key, escrow_public_key=bytes(escrow_public_key)
@@ -95,6 +103,7 @@ def create_report(
     try:
         with transaction.atomic():
             report = Report.objects.create(
+                reference=reference,
                 channel=channel,
                 questionnaire=questionnaire,
                 created_at=now,
@@ -102,7 +111,9 @@ def create_report(
                 next_due_at=ack_due,
                 last_activity_at=now,
                 lookup_id=secrets_.lookup_id,
-                receipt_wrapped_key=boxes.encrypt(secrets_.wrap_key, report_key),
+                receipt_wrapped_key=boxes.encrypt(
+                    secrets_.wrap_key, report_key, context=binding.receipt_key(reference=reference)
+                ),
                 answers_ct=answers_ct,
                 identity_ct=identity_ct,
                 form_digest=form_digest(token=form_token),
