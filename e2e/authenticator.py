@@ -28,7 +28,7 @@ def hotp(key: bytes, counter: int) -> str:
 
 class Authenticator:
     def __init__(self) -> None:
-        self.key_hex = secrets.token_hex(20)  # what django-otp's TOTPDevice.key holds
+        self.key_hex = secrets.token_hex(20)  # the secret, as the set-up page shows it in base32
         self._last_step = -1
 
     def code(self) -> str:

@@ -47,13 +47,12 @@ def give_authenticators(keys: dict[str, str]) -> None:
 
     if not apps.is_installed("django_otp.plugins.otp_totp"):
         return
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
     from tipline.accounts.models import StaffUser
+    from tipline.accounts.testing import give_authenticator
 
     for username, key_hex in keys.items():
         user = StaffUser.objects.get(username=username)
-        TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=True, key=key_hex)
+        give_authenticator(user, key_hex=key_hex)
 
 
 def add_published_questionnaire(channel: Channel) -> None:

@@ -33,13 +33,13 @@ WRITER, REVIEWER = "writer", "reviewer"
 READER_ADDRESS = "reader@example.net"
 _CREATE_EDITORS = """
 import json, sys
-from django_otp.plugins.otp_totp.models import TOTPDevice
 from tipline.accounts import services
+from tipline.accounts.testing import give_authenticator
 from tipline.accounts.models import Role
 data = json.loads(sys.stdin.read())
 for username, key in data["keys"].items():
     user = services.create_staff(username=username, password=data["password"], roles=[Role.EDITOR], validate=False)
-    TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=True, key=key)
+    give_authenticator(user, key_hex=key)
 """
 
 

@@ -45,6 +45,16 @@ TIPLINE_AUDIT_KEY_FILE = (
     if "TIPLINE_AUDIT_KEY" in os.environ
     else Path(os.environ.get("TIPLINE_AUDIT_KEY_FILE") or DATA_DIR / "audit_key")
 )
+# Encrypts the second factor's secrets (authenticator keys) and keys the digests of
+# recovery codes; kept out of the database like the audit key.
+TIPLINE_TWO_FACTOR_KEY = env_secret(
+    "TIPLINE_TWO_FACTOR_KEY", fallback_file=DATA_DIR / "two_factor_key", max_bytes=64
+).encode()
+TIPLINE_TWO_FACTOR_KEY_FILE = (
+    None
+    if "TIPLINE_TWO_FACTOR_KEY" in os.environ
+    else Path(os.environ.get("TIPLINE_TWO_FACTOR_KEY_FILE") or DATA_DIR / "two_factor_key")
+)
 ALLOWED_HOSTS = env_list("TIPLINE_ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
 TIPLINE_SITE_URL = env_str("TIPLINE_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 

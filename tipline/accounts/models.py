@@ -3,7 +3,9 @@ from __future__ import annotations
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from tipline.accounts import factor_secrets
 from tipline.crypto.kdf import KdfCost
 from tipline.crypto.keys import WrappedKeyPair
 
@@ -126,3 +128,15 @@ class LoginThrottle(models.Model):
 
     def __str__(self) -> str:
         return f"log-in failures of {self.user or 'an unknown name'}"
+
+
+class SealedTOTPDevice(TOTPDevice):  # type: ignore[misc]  # django-otp is untyped
+    """django-otp's authenticator whose secret is sealed in its ``key`` column
+    (:mod:`tipline.accounts.factor_secrets`): the database never holds it in clear."""
+
+    class Meta:
+        proxy = True
+
+    @property
+    def bin_key(self) -> bytes:
+        return factor_secrets.open_totp_secret(user_id=self.user_id, sealed=self.key)

@@ -6,13 +6,15 @@ code is computed from the device's secret, as an authenticator app would.
 
 from __future__ import annotations
 
+import secrets
 import time
 
 from django.test import Client
 from django.urls import reverse
 from django_otp.oath import hotp
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from tipline.accounts import factor_secrets
+from tipline.accounts.models import SealedTOTPDevice as TOTPDevice
 from tipline.accounts.models import StaffUser
 
 
@@ -34,8 +36,10 @@ def totp_code(device: TOTPDevice) -> str:
 
 def give_authenticator(user: StaffUser, *, key_hex: str | None = None) -> TOTPDevice:
     """A confirmed authenticator for ``user`` (``key_hex``: 40 hex digits, for a known secret)."""
-    extra = {"key": key_hex} if key_hex else {}
-    return TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=True, **extra)
+    secret = bytes.fromhex(key_hex) if key_hex else secrets.token_bytes(factor_secrets.TOTP_SECRET_BYTES)
+    sealed = factor_secrets.seal_totp_secret(user_id=user.pk, secret=secret)
+    device: TOTPDevice = TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=True, key=sealed)
+    return device
 
 
 def _csrf(client: Client, url: str) -> str:

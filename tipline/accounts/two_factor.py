@@ -18,12 +18,12 @@ from django.http import HttpRequest
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django_otp.plugins.otp_static.models import StaticDevice
-from django_otp.plugins.otp_totp.models import TOTPDevice
 from qrcode.image.svg import SvgPathFillImage
 
-from tipline.accounts import lockout
+from tipline.accounts import factor_secrets, lockout
 from tipline.accounts.exceptions import AlreadyEnrolled, CodeTooSoon, WrongCode
 from tipline.accounts.models import CONTENT_ROLES, StaffUser
+from tipline.accounts.models import SealedTOTPDevice as TOTPDevice
 from tipline.audit import services as audit
 
 RECOVERY_CODE_COUNT = 10
@@ -66,7 +66,13 @@ def start_enrolment(*, user: StaffUser) -> Device:
         raise AlreadyEnrolled
     device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("id").first()
     if device is None:
-        device = TOTPDevice.objects.create(user=user, name=TOTP_DEVICE_NAME, confirmed=False)
+        secret = secrets.token_bytes(factor_secrets.TOTP_SECRET_BYTES)
+        device = TOTPDevice.objects.create(
+            user=user,
+            name=TOTP_DEVICE_NAME,
+            confirmed=False,
+            key=factor_secrets.seal_totp_secret(user_id=user.pk, secret=secret),
+        )
     return device
 
 
@@ -97,12 +103,10 @@ def new_recovery_codes(*, user: StaffUser) -> list[str]:
     codes = [
         "".join(secrets.choice(_RECOVERY_ALPHABET) for _ in range(_RECOVERY_LENGTH)) for _ in range(RECOVERY_CODE_COUNT)
     ]
-    device.token_set.bulk_create([device.token_set.model(device=device, token=code) for code in codes])
+    # Only keyed digests are stored: the codes are shown this once and then only checked.
+    digests = [factor_secrets.recovery_digest(user_id=user.pk, code=code) for code in codes]
+    device.token_set.bulk_create([device.token_set.model(device=device, token=digest) for digest in digests])
     return [format_recovery_code(code) for code in codes]
-
-
-def _random_recovery_code() -> str:
-    return "".join(secrets.choice(_RECOVERY_ALPHABET) for _ in range(_RECOVERY_LENGTH))
 
 
 def recovery_codes_left(user: StaffUser) -> int:
@@ -141,7 +145,8 @@ def _check_devices(user: StaffUser, code: str) -> tuple[bool, Device | None]:
     # throttled by the device and counted by the lock-out.
     token = _digits(code)
     model = TOTPDevice if token is not None else StaticDevice
-    token = token if token is not None else _recovery(code)
+    if token is None and (recovery := _recovery(code)) is not None:
+        token = factor_secrets.recovery_digest(user_id=user.pk, code=recovery)
     with transaction.atomic():
         device = model.objects.select_for_update().filter(user=user, confirmed=True).order_by("id").first()
         if device is None or token is None:

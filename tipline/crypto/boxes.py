@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import nacl.encoding
 import nacl.exceptions
+import nacl.hash
 import nacl.secret
 import nacl.utils
 from nacl import bindings as sodium
@@ -54,6 +56,14 @@ def decrypt(key: bytes, ciphertext: bytes, *, context: bytes | None = None) -> b
         return bytes(nacl.secret.SecretBox(key).decrypt(ciphertext))
     except (nacl.exceptions.CryptoError, nacl.exceptions.ValueError, TypeError) as exc:
         raise DecryptionFailed from exc
+
+
+def derive_key(master: bytes, *, purpose: bytes, subject: bytes, size: int = KEY_BYTES) -> bytes:
+    """A subkey of ``master`` for one purpose (at most 16 bytes) and one subject: keyed
+    BLAKE2b, as libsodium's ``crypto_kdf`` does. ``master`` is at most 64 bytes."""
+    return bytes(
+        nacl.hash.blake2b(subject, digest_size=size, key=master, person=purpose, encoder=nacl.encoding.RawEncoder)
+    )
 
 
 def seal(public_key: bytes, plaintext: bytes) -> bytes:

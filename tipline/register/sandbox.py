@@ -94,7 +94,12 @@ def _secret_places() -> set[Path]:
     """Folders holding what a parser must never see: the data folder (database, pepper,
     keys), the folder of uploads, and the folders of secret files set by ``*_FILE``."""
     places = {Path(settings.DATA_DIR), Path(settings.TIPLINE_CLEAN_DIR)}
-    for name in ("TIPLINE_PEPPER_FILE", "TIPLINE_SECRET_KEY_FILE", "TIPLINE_AUDIT_KEY_FILE"):
+    for name in (
+        "TIPLINE_PEPPER_FILE",
+        "TIPLINE_SECRET_KEY_FILE",
+        "TIPLINE_AUDIT_KEY_FILE",
+        "TIPLINE_TWO_FACTOR_KEY_FILE",
+    ):
         if value := os.environ.get(name):
             places.add(Path(value).parent)
     return {place.resolve() for place in places}

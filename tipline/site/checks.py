@@ -84,4 +84,14 @@ def pepper_is_kept_apart_from_the_data(**_: Any) -> list[CheckWarning]:
                 id="tipline.W003",
             )
         )
+    if _in_data_folder(settings.TIPLINE_TWO_FACTOR_KEY_FILE):
+        warnings.append(
+            CheckWarning(
+                "The two-factor key is kept in the data folder, so a copy of that folder (a backup) can open "
+                "the staff's authenticator secrets and test their recovery codes.",
+                hint="Set TIPLINE_TWO_FACTOR_KEY, or TIPLINE_TWO_FACTOR_KEY_FILE to a file outside "
+                "TIPLINE_DATA_DIR, moving the current key there.",
+                id="tipline.W004",
+            )
+        )
     return warnings

@@ -6,11 +6,11 @@ import time
 import pytest
 from django.test import Client
 from django_otp.plugins.otp_static.models import StaticToken
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from tipline.accounts import services, two_factor
+from tipline.accounts import factor_secrets, services, two_factor
 from tipline.accounts.decorators import STAFF_SEEN
 from tipline.accounts.models import Role
+from tipline.accounts.models import SealedTOTPDevice as TOTPDevice
 from tipline.accounts.testing import give_authenticator, login_staff, totp_code
 from tipline.accounts.tests.conftest import error_summary, flash_text, password_step, post
 from tipline.conftest import PASSWORD, Setup
@@ -151,7 +151,9 @@ def test_new_recovery_codes_replace_the_old_ones(org: Setup, client: Client) -> 
     new = re.findall(r"<code>([a-z2-9-]{14})</code>", page)
     assert len(new) == two_factor.RECOVERY_CODE_COUNT
     assert not set(new) & set(old)
-    assert not StaticToken.objects.filter(token=old[0].replace("-", "")).exists()
+    stored = set(StaticToken.objects.filter(device__user=org.handler).values_list("token", flat=True))
+    digest = factor_secrets.recovery_digest
+    assert stored == {digest(user_id=org.handler.pk, code=code.replace("-", "")) for code in new}
 
 
 def _token(client: Client, url: str) -> str:
