@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "tipline.accounts",
     "tipline.register",
     "tipline.intake",
+    "tipline.mailbox",
     "tipline.portal",
     "tipline.cases",
     "tipline.publishing",
@@ -149,6 +150,14 @@ TIPLINE_MAX_FILE_SIZE = env_size("TIPLINE_MAX_FILE_SIZE", 50 * 1024**2)
 TIPLINE_MAX_FILES = env_int("TIPLINE_MAX_FILES", 10, minimum=0)
 TIPLINE_MAX_TOTAL_SIZE = env_size("TIPLINE_MAX_TOTAL_SIZE", 200 * 1024**2)
 TIPLINE_MAX_ANSWER_CHARS = env_int("TIPLINE_MAX_ANSWER_CHARS", 20000, minimum=100)
+# Mailbox channels: how often the worker reads each mailbox, the largest message read
+# whole (a larger one is kept in quarantine), the most parts and files read from one
+# message, and how many messages are taken in at once (each costs an Argon2id and cleaning).
+TIPLINE_MAIL_POLL_SECONDS = env_int("TIPLINE_MAIL_POLL_SECONDS", 60, minimum=1)
+TIPLINE_MAIL_MAX_BYTES = env_size("TIPLINE_MAIL_MAX_BYTES", 25 * 1024 * 1024)
+TIPLINE_MAIL_MAX_PARTS = env_int("TIPLINE_MAIL_MAX_PARTS", 200, minimum=1)
+TIPLINE_MAIL_MAX_FILES = env_int("TIPLINE_MAIL_MAX_FILES", 20, minimum=0)
+TIPLINE_MAIL_THREADS = env_int("TIPLINE_MAIL_THREADS", os.cpu_count() or 1, minimum=1)
 TIPLINE_CLEAN_DIR = Path(env_str("TIPLINE_CLEAN_DIR", "/dev/shm"))  # noqa: S108 - memory-backed on purpose
 TIPLINE_MAT2 = env_str("TIPLINE_MAT2", "mat2")
 # Keep one warm mat2 per server process (each file still cleaned in a process of its own).

@@ -50,6 +50,8 @@ start_s3() {
     sleep 0.2
   done
   export TIPLINE_TEST_S3_ENDPOINT="http://127.0.0.1:$S3PORT"
+  # The mailbox tests start their own Dovecot; here it must be there (make test installs it).
+  export TIPLINE_TEST_DOVECOT=required
 }
 
 start_postgres

@@ -4,8 +4,8 @@
 set -euo pipefail
 case "${1:-run}" in
   run) want=(mat2 bubblewrap libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-cjk) ;;
-  test) want=(mat2 bubblewrap libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-cjk postgresql chromium gettext) ;;
-  bench) want=(mat2 bubblewrap postgresql nginx wrk) ;;
+  test) want=(mat2 bubblewrap libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-cjk postgresql chromium gettext dovecot-imapd) ;;
+  bench) want=(mat2 bubblewrap postgresql nginx wrk dovecot-imapd) ;;
   *) echo "usage: $0 run|test|bench" >&2; exit 2 ;;
 esac
 missing=()

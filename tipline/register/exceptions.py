@@ -142,3 +142,8 @@ class EmptyMessage(ReporterError):
 class KeyNotHeld(Exception):
     """The person holds no copy of this key, or their copy does not open (never shown as such:
     callers turn it into their own refusal)."""
+
+
+class SourceAlreadyTaken(Exception):
+    """What a channel received was already taken in as a report (the same source digest):
+    the channel removes it from where it waits, and makes no second report."""

@@ -63,7 +63,10 @@ def purge_report(*, report: Report, now: datetime | None = None) -> bool:
         due = purge_on(report=report)
         if due is None or due > now:
             return False
-        blobs = list(report.attachments.values_list("blob", flat=True))
+        blobs = [
+            *report.attachments.values_list("blob", flat=True),
+            *([report.source_blob] if report.source_blob else []),
+        ]
         report.attachments.all().delete()
         report.messages.all().delete()
         report.notes.all().delete()
@@ -71,7 +74,7 @@ def purge_report(*, report: Report, now: datetime | None = None) -> bool:
         keyring.drop_all_keys(report=report)
         report.reminders.all().delete()
         report.lookup_id = report.receipt_wrapped_key = report.answers_ct = report.identity_ct = None
-        report.form_digest = ""
+        report.form_digest = report.source_blob = report.quarantine = ""
         report.assignee = None
         report.purged_at = now
         report.save()

@@ -40,265 +40,571 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Label',
+            name="Label",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=60, unique=True, verbose_name='name')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=60, unique=True, verbose_name="name")),
             ],
             options={
-                'db_table': 'cases_label',
-                'ordering': ['name'],
+                "db_table": "cases_label",
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Outcome',
+            name="Outcome",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.SlugField(unique=True, verbose_name='code')),
-                ('name', models.CharField(max_length=120, verbose_name='name')),
-                ('description', models.CharField(blank=True, max_length=300, verbose_name='description')),
-                ('is_active', models.BooleanField(default=True, verbose_name='offered')),
-                ('order', models.PositiveIntegerField(default=0)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("code", models.SlugField(unique=True, verbose_name="code")),
+                ("name", models.CharField(max_length=120, verbose_name="name")),
+                ("description", models.CharField(blank=True, max_length=300, verbose_name="description")),
+                ("is_active", models.BooleanField(default=True, verbose_name="offered")),
+                ("order", models.PositiveIntegerField(default=0)),
             ],
             options={
-                'db_table': 'cases_outcome',
-                'ordering': ['order', 'name'],
+                "db_table": "cases_outcome",
+                "ordering": ["order", "name"],
             },
         ),
         migrations.CreateModel(
-            name='Channel',
+            name="Channel",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('slug', models.SlugField(unique=True, verbose_name='address name')),
-                ('kind', models.CharField(choices=[('web', 'Web form'), ('mailbox', 'Mailbox'), ('phone', 'Phone')], default='web', max_length=10, verbose_name='kind')),
-                ('name', models.CharField(max_length=200, verbose_name='name')),
-                ('description', models.TextField(blank=True, verbose_name='description')),
-                ('email_address', models.EmailField(blank=True, help_text='Mailbox channels: the address people send reports to by e-mail.', max_length=254, verbose_name='e-mail address')),
-                ('postal_address', models.TextField(blank=True, help_text='Mailbox channels: where people send letters, one line of the address per line.', max_length=500, verbose_name='postal address')),
-                ('phone_number', models.CharField(blank=True, help_text='Phone channels: the number as people dial it, with the country code, e.g. +44 20 7946 0000.', max_length=40, validators=[django.core.validators.RegexValidator('^\\+?(?:[ ()./-]*[0-9]){3,}[ ()./-]*$', 'Enter a phone number: digits, with an optional + in front, spaces, dashes, dots or brackets.')], verbose_name='phone number')),
-                ('hours', models.CharField(blank=True, help_text='Phone channels: when someone answers, e.g. Monday to Friday, 9:00 to 17:00.', max_length=200, verbose_name='opening hours')),
-                ('privacy_notice', models.TextField(blank=True, help_text='Shown before the form: what is and is not recorded. A standard notice is added.', verbose_name='privacy notice')),
-                ('is_active', models.BooleanField(default=True, verbose_name='open for reports')),
-                ('ack_days', models.PositiveIntegerField(default=7, verbose_name='days to acknowledge')),
-                ('feedback_months', models.PositiveIntegerField(default=3, verbose_name='months to give feedback after acknowledging')),
-                ('retention_days', models.PositiveIntegerField(default=90, help_text='After this many days without activity, a closed report is destroyed (unless on legal hold).', verbose_name='days to keep a closed report')),
-                ('auto_acknowledge', models.BooleanField(default=False, help_text='Sends the reporter the acknowledgement message as soon as the report arrives.', verbose_name='acknowledge automatically on receipt')),
-                ('acknowledgement_text', models.TextField(blank=True, help_text='Sent to the reporter on acknowledgement. A standard text is used when empty.', verbose_name='acknowledgement message')),
-                ('order', models.PositiveIntegerField(default=0)),
-                ('recipients', models.ManyToManyField(blank=True, help_text='Staff who receive every new report of this channel.', related_name='channels', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("slug", models.SlugField(unique=True, verbose_name="address name")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("web", "Web form"), ("mailbox", "Mailbox"), ("phone", "Phone")],
+                        default="web",
+                        max_length=10,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("name", models.CharField(max_length=200, verbose_name="name")),
+                ("description", models.TextField(blank=True, verbose_name="description")),
+                (
+                    "email_address",
+                    models.EmailField(
+                        blank=True,
+                        help_text="Mailbox channels: the address people send reports to by e-mail.",
+                        max_length=254,
+                        verbose_name="e-mail address",
+                    ),
+                ),
+                (
+                    "postal_address",
+                    models.TextField(
+                        blank=True,
+                        help_text="Mailbox channels: where people send letters, one line of the address per line.",
+                        max_length=500,
+                        verbose_name="postal address",
+                    ),
+                ),
+                (
+                    "phone_number",
+                    models.CharField(
+                        blank=True,
+                        help_text="Phone channels: the number as people dial it, with the country code, e.g. +44 20 7946 0000.",
+                        max_length=40,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^\\+?(?:[ ()./-]*[0-9]){3,}[ ()./-]*$",
+                                "Enter a phone number: digits, with an optional + in front, spaces, dashes, dots or brackets.",
+                            )
+                        ],
+                        verbose_name="phone number",
+                    ),
+                ),
+                (
+                    "hours",
+                    models.CharField(
+                        blank=True,
+                        help_text="Phone channels: when someone answers, e.g. Monday to Friday, 9:00 to 17:00.",
+                        max_length=200,
+                        verbose_name="opening hours",
+                    ),
+                ),
+                (
+                    "privacy_notice",
+                    models.TextField(
+                        blank=True,
+                        help_text="Shown before the form: what is and is not recorded. A standard notice is added.",
+                        verbose_name="privacy notice",
+                    ),
+                ),
+                ("is_active", models.BooleanField(default=True, verbose_name="open for reports")),
+                ("ack_days", models.PositiveIntegerField(default=7, verbose_name="days to acknowledge")),
+                (
+                    "feedback_months",
+                    models.PositiveIntegerField(default=3, verbose_name="months to give feedback after acknowledging"),
+                ),
+                (
+                    "retention_days",
+                    models.PositiveIntegerField(
+                        default=90,
+                        help_text="After this many days without activity, a closed report is destroyed (unless on legal hold).",
+                        verbose_name="days to keep a closed report",
+                    ),
+                ),
+                (
+                    "auto_acknowledge",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Sends the reporter the acknowledgement message as soon as the report arrives.",
+                        verbose_name="acknowledge automatically on receipt",
+                    ),
+                ),
+                (
+                    "acknowledgement_text",
+                    models.TextField(
+                        blank=True,
+                        help_text="Sent to the reporter on acknowledgement. A standard text is used when empty.",
+                        verbose_name="acknowledgement message",
+                    ),
+                ),
+                ("order", models.PositiveIntegerField(default=0)),
+                (
+                    "recipients",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="Staff who receive every new report of this channel.",
+                        related_name="channels",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'db_table': 'intake_channel',
-                'ordering': ['order', 'name'],
+                "db_table": "intake_channel",
+                "ordering": ["order", "name"],
             },
         ),
         migrations.CreateModel(
-            name='QuestionnaireVersion',
+            name="QuestionnaireVersion",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.PositiveIntegerField()),
-                ('fields', models.JSONField()),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('channel', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='questionnaire_versions', to='register.channel')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("number", models.PositiveIntegerField()),
+                ("fields", models.JSONField()),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "channel",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="questionnaire_versions",
+                        to="register.channel",
+                    ),
+                ),
             ],
             options={
-                'db_table': 'intake_questionnaireversion',
+                "db_table": "intake_questionnaireversion",
             },
         ),
         migrations.CreateModel(
-            name='Report',
+            name="Report",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reference', models.CharField(default=tipline.register.models.reports.new_reference, max_length=16, unique=True)),
-                ('status', models.CharField(choices=[('new', 'New'), ('acknowledged', 'Acknowledged'), ('in_progress', 'In progress'), ('closed', 'Closed')], default='new', max_length=20)),
-                ('created_at', models.DateTimeField()),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('acknowledged_at', models.DateTimeField(blank=True, null=True)),
-                ('ack_due_at', models.DateTimeField(blank=True, null=True)),
-                ('feedback_due_at', models.DateTimeField(blank=True, null=True)),
-                ('next_due_at', models.DateTimeField(blank=True, null=True)),
-                ('closed_at', models.DateTimeField(blank=True, null=True)),
-                ('legal_hold', models.BooleanField(default=False)),
-                ('last_activity_at', models.DateTimeField(blank=True, null=True)),
-                ('purge_warned_at', models.DateTimeField(blank=True, null=True)),
-                ('purged_at', models.DateTimeField(blank=True, null=True)),
-                ('lookup_id', models.BinaryField(max_length=32, null=True, unique=True)),
-                ('receipt_wrapped_key', models.BinaryField(null=True)),
-                ('answers_ct', models.BinaryField(null=True)),
-                ('identity_ct', models.BinaryField(null=True)),
-                ('form_digest', models.CharField(blank=True, db_default='', default='', max_length=32)),
-                ('assignee', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='assigned_reports', to=settings.AUTH_USER_MODEL)),
-                ('channel', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='reports', to='register.channel')),
-                ('labels', models.ManyToManyField(blank=True, related_name='reports', to='register.label')),
-                ('outcome', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='register.outcome')),
-                ('questionnaire', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='register.questionnaireversion')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "reference",
+                    models.CharField(default=tipline.register.models.reports.new_reference, max_length=16, unique=True),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("new", "New"),
+                            ("acknowledged", "Acknowledged"),
+                            ("in_progress", "In progress"),
+                            ("closed", "Closed"),
+                        ],
+                        default="new",
+                        max_length=20,
+                    ),
+                ),
+                ("created_at", models.DateTimeField()),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("acknowledged_at", models.DateTimeField(blank=True, null=True)),
+                ("ack_due_at", models.DateTimeField(blank=True, null=True)),
+                ("feedback_due_at", models.DateTimeField(blank=True, null=True)),
+                ("next_due_at", models.DateTimeField(blank=True, null=True)),
+                ("closed_at", models.DateTimeField(blank=True, null=True)),
+                ("legal_hold", models.BooleanField(default=False)),
+                ("last_activity_at", models.DateTimeField(blank=True, null=True)),
+                ("purge_warned_at", models.DateTimeField(blank=True, null=True)),
+                ("purged_at", models.DateTimeField(blank=True, null=True)),
+                ("lookup_id", models.BinaryField(max_length=32, null=True, unique=True)),
+                ("receipt_wrapped_key", models.BinaryField(null=True)),
+                ("answers_ct", models.BinaryField(null=True)),
+                ("identity_ct", models.BinaryField(null=True)),
+                ("form_digest", models.CharField(blank=True, db_default="", default="", max_length=32)),
+                (
+                    "assignee",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="assigned_reports",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "channel",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="reports", to="register.channel"
+                    ),
+                ),
+                ("labels", models.ManyToManyField(blank=True, related_name="reports", to="register.label")),
+                (
+                    "outcome",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="register.outcome",
+                    ),
+                ),
+                (
+                    "questionnaire",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="register.questionnaireversion",
+                    ),
+                ),
             ],
             options={
-                'db_table': 'intake_report',
-                'ordering': ['-created_at'],
+                "db_table": "intake_report",
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='Message',
+            name="Message",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('from_staff', models.BooleanField()),
-                ('body_ct', models.BinaryField()),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('read_by_reporter', models.BooleanField(default=False)),
-                ('author', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('report', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='messages', to='register.report')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("from_staff", models.BooleanField()),
+                ("body_ct", models.BinaryField()),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("read_by_reporter", models.BooleanField(default=False)),
+                (
+                    "author",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "report",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="messages", to="register.report"
+                    ),
+                ),
             ],
             options={
-                'db_table': 'cases_message',
-                'ordering': ['created_at', 'id'],
+                "db_table": "cases_message",
+                "ordering": ["created_at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='IdentityKeyGrant',
+            name="IdentityKeyGrant",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('sealed_key', models.BinaryField()),
-                ('user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('report', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='identity_grants', to='register.report')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("sealed_key", models.BinaryField()),
+                (
+                    "user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "report",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="identity_grants",
+                        to="register.report",
+                    ),
+                ),
             ],
             options={
-                'db_table': 'intake_identitykeygrant',
+                "db_table": "intake_identitykeygrant",
             },
         ),
         migrations.CreateModel(
-            name='DisclosureRequest',
+            name="DisclosureRequest",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reason_ct', models.BinaryField()),
-                ('state', models.CharField(choices=[('pending', 'Waiting for a supervisor'), ('approved', 'Approved'), ('refused', 'Refused')], default='pending', max_length=10)),
-                ('decided_at', models.DateTimeField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('decided_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('requested_by', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('report', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='disclosure_requests', to='register.report')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("reason_ct", models.BinaryField()),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Waiting for a supervisor"),
+                            ("approved", "Approved"),
+                            ("refused", "Refused"),
+                        ],
+                        default="pending",
+                        max_length=10,
+                    ),
+                ),
+                ("decided_at", models.DateTimeField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "requested_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
+                (
+                    "report",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="disclosure_requests",
+                        to="register.report",
+                    ),
+                ),
             ],
             options={
-                'db_table': 'cases_disclosurerequest',
-                'ordering': ['-created_at'],
+                "db_table": "cases_disclosurerequest",
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='Attachment',
+            name="Attachment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('blob', models.CharField(max_length=80, unique=True)),
-                ('meta_ct', models.BinaryField()),
-                ('size', models.PositiveBigIntegerField()),
-                ('state', models.CharField(choices=[('held', "Waiting for the reporter's decision"), ('sent', 'Sent')], default='sent', max_length=10)),
-                ('from_staff', models.BooleanField(default=False)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('message', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='attachments', to='register.message')),
-                ('report', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='attachments', to='register.report')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("blob", models.CharField(max_length=80, unique=True)),
+                ("meta_ct", models.BinaryField()),
+                ("size", models.PositiveBigIntegerField()),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[("held", "Waiting for the reporter's decision"), ("sent", "Sent")],
+                        default="sent",
+                        max_length=10,
+                    ),
+                ),
+                ("from_staff", models.BooleanField(default=False)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "message",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="attachments",
+                        to="register.message",
+                    ),
+                ),
+                (
+                    "report",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="attachments", to="register.report"
+                    ),
+                ),
             ],
             options={
-                'db_table': 'intake_attachment',
-                'ordering': ['created_at', 'id'],
+                "db_table": "intake_attachment",
+                "ordering": ["created_at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='ReportKeyGrant',
+            name="ReportKeyGrant",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('sealed_key', models.BinaryField()),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('report', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='key_grants', to='register.report')),
-                ('user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.CASCADE, related_name='report_grants', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("sealed_key", models.BinaryField()),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "report",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="key_grants", to="register.report"
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="report_grants",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'db_table': 'intake_reportkeygrant',
+                "db_table": "intake_reportkeygrant",
             },
         ),
         migrations.CreateModel(
-            name='ReportLink',
+            name="ReportLink",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('related', 'Related'), ('duplicate', 'Duplicate of'), ('sent_twice', 'Sent from the same form page as')], max_length=10)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('created_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('source', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='links_out', to='register.report')),
-                ('target', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='links_in', to='register.report')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("related", "Related"),
+                            ("duplicate", "Duplicate of"),
+                            ("sent_twice", "Sent from the same form page as"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "source",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="links_out", to="register.report"
+                    ),
+                ),
+                (
+                    "target",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="links_in", to="register.report"
+                    ),
+                ),
             ],
             options={
-                'db_table': 'cases_reportlink',
+                "db_table": "cases_reportlink",
             },
         ),
         migrations.CreateModel(
-            name='Question',
+            name="Question",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('order', models.PositiveIntegerField(default=0, verbose_name='order')),
-                ('key', models.SlugField(help_text='A short internal name, unique in the form.', verbose_name='key')),
-                ('field_type', models.CharField(choices=[('short_text', 'Short text'), ('long_text', 'Long text'), ('single_choice', 'Single choice'), ('multiple_choice', 'Multiple choice'), ('date', 'Date'), ('yes_no', 'Yes or no'), ('file', 'Files')], max_length=20, verbose_name='type')),
-                ('label', models.CharField(max_length=300, verbose_name='question')),
-                ('help_text', models.CharField(blank=True, max_length=500, verbose_name='help text')),
-                ('required', models.BooleanField(default=False, verbose_name='required')),
-                ('max_length', models.PositiveIntegerField(blank=True, null=True, verbose_name='maximum length')),
-                ('choices', models.TextField(blank=True, help_text='One choice per line.', verbose_name='choices')),
-                ('channel', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='questions', to='register.channel')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("order", models.PositiveIntegerField(default=0, verbose_name="order")),
+                ("key", models.SlugField(help_text="A short internal name, unique in the form.", verbose_name="key")),
+                (
+                    "field_type",
+                    models.CharField(
+                        choices=[
+                            ("short_text", "Short text"),
+                            ("long_text", "Long text"),
+                            ("single_choice", "Single choice"),
+                            ("multiple_choice", "Multiple choice"),
+                            ("date", "Date"),
+                            ("yes_no", "Yes or no"),
+                            ("file", "Files"),
+                        ],
+                        max_length=20,
+                        verbose_name="type",
+                    ),
+                ),
+                ("label", models.CharField(max_length=300, verbose_name="question")),
+                ("help_text", models.CharField(blank=True, max_length=500, verbose_name="help text")),
+                ("required", models.BooleanField(default=False, verbose_name="required")),
+                ("max_length", models.PositiveIntegerField(blank=True, null=True, verbose_name="maximum length")),
+                ("choices", models.TextField(blank=True, help_text="One choice per line.", verbose_name="choices")),
+                (
+                    "channel",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="questions", to="register.channel"
+                    ),
+                ),
             ],
             options={
-                'db_table': 'intake_question',
-                'ordering': ['order', 'id'],
-                'constraints': [models.UniqueConstraint(fields=('channel', 'key'), name='unique_question_key')],
+                "db_table": "intake_question",
+                "ordering": ["order", "id"],
+                "constraints": [models.UniqueConstraint(fields=("channel", "key"), name="unique_question_key")],
             },
         ),
         migrations.AddConstraint(
-            model_name='questionnaireversion',
-            constraint=models.UniqueConstraint(fields=('channel', 'number'), name='unique_questionnaire_version'),
+            model_name="questionnaireversion",
+            constraint=models.UniqueConstraint(fields=("channel", "number"), name="unique_questionnaire_version"),
         ),
         migrations.AddIndex(
-            model_name='report',
-            index=models.Index(condition=models.Q(('purged_at__isnull', True)), fields=['-created_at'], name='live_created'),
+            model_name="report",
+            index=models.Index(
+                condition=models.Q(("purged_at__isnull", True)), fields=["-created_at"], name="live_created"
+            ),
         ),
         migrations.AddIndex(
-            model_name='report',
-            index=models.Index(condition=models.Q(('purged_at__isnull', True)), fields=['status', '-created_at'], name='live_status_created'),
+            model_name="report",
+            index=models.Index(
+                condition=models.Q(("purged_at__isnull", True)),
+                fields=["status", "-created_at"],
+                name="live_status_created",
+            ),
         ),
         migrations.AddIndex(
-            model_name='report',
-            index=models.Index(condition=models.Q(('purged_at__isnull', True)), fields=['assignee', '-created_at'], name='live_assignee_created'),
+            model_name="report",
+            index=models.Index(
+                condition=models.Q(("purged_at__isnull", True)),
+                fields=["assignee", "-created_at"],
+                name="live_assignee_created",
+            ),
         ),
         migrations.AddIndex(
-            model_name='report',
-            index=models.Index(condition=models.Q(('purged_at__isnull', True)), fields=['channel', '-created_at'], name='live_channel_created'),
+            model_name="report",
+            index=models.Index(
+                condition=models.Q(("purged_at__isnull", True)),
+                fields=["channel", "-created_at"],
+                name="live_channel_created",
+            ),
         ),
         migrations.AddIndex(
-            model_name='report',
-            index=models.Index(condition=models.Q(('purged_at__isnull', True)), fields=['next_due_at'], name='live_next_due'),
+            model_name="report",
+            index=models.Index(
+                condition=models.Q(("purged_at__isnull", True)), fields=["next_due_at"], name="live_next_due"
+            ),
         ),
         migrations.AddIndex(
-            model_name='report',
-            index=models.Index(condition=models.Q(('form_digest', ''), _negated=True), fields=['form_digest'], name='form_digest'),
+            model_name="report",
+            index=models.Index(
+                condition=models.Q(("form_digest", ""), _negated=True), fields=["form_digest"], name="form_digest"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='identitykeygrant',
-            constraint=models.UniqueConstraint(fields=('report', 'user'), name='unique_identity_grant'),
+            model_name="identitykeygrant",
+            constraint=models.UniqueConstraint(fields=("report", "user"), name="unique_identity_grant"),
         ),
         migrations.AddConstraint(
-            model_name='disclosurerequest',
-            constraint=models.UniqueConstraint(condition=models.Q(('state', 'pending')), fields=('report', 'requested_by'), name='one_pending_disclosure'),
+            model_name="disclosurerequest",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("state", "pending")),
+                fields=("report", "requested_by"),
+                name="one_pending_disclosure",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='reportkeygrant',
-            constraint=models.UniqueConstraint(fields=('report', 'user'), name='unique_report_grant'),
+            model_name="reportkeygrant",
+            constraint=models.UniqueConstraint(fields=("report", "user"), name="unique_report_grant"),
         ),
         migrations.AddConstraint(
-            model_name='reportkeygrant',
-            constraint=models.UniqueConstraint(condition=models.Q(('user__isnull', True)), fields=('report',), name='unique_escrow_grant'),
+            model_name="reportkeygrant",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("user__isnull", True)), fields=("report",), name="unique_escrow_grant"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='reportlink',
-            constraint=models.UniqueConstraint(fields=('source', 'target'), name='unique_report_link'),
+            model_name="reportlink",
+            constraint=models.UniqueConstraint(fields=("source", "target"), name="unique_report_link"),
         ),
         migrations.AddConstraint(
-            model_name='reportlink',
-            constraint=models.CheckConstraint(condition=models.Q(('source', models.F('target')), _negated=True), name='no_self_link'),
+            model_name="reportlink",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("source", models.F("target")), _negated=True), name="no_self_link"
+            ),
         ),
         migrations.RunPython(add_outcomes, migrations.RunPython.noop),
     ]

@@ -4,7 +4,15 @@ from django.db import migrations
 
 
 MOVED = {
-    "intake": ["channel", "question", "questionnaireversion", "report", "reportkeygrant", "identitykeygrant", "attachment"],
+    "intake": [
+        "channel",
+        "question",
+        "questionnaireversion",
+        "report",
+        "reportkeygrant",
+        "identitykeygrant",
+        "attachment",
+    ],
     "cases": ["message", "outcome", "label", "reportlink", "disclosurerequest"],
 }
 
@@ -19,59 +27,58 @@ def move_content_types(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('contenttypes', '0002_remove_content_type_name'),
-        ('register', '0001_initial'),
+        ("contenttypes", "0002_remove_content_type_name"),
+        ("register", "0001_initial"),
     ]
 
     operations = [
         migrations.AlterModelTable(
-            name='attachment',
+            name="attachment",
             table=None,
         ),
         migrations.AlterModelTable(
-            name='channel',
+            name="channel",
             table=None,
         ),
         migrations.AlterModelTable(
-            name='disclosurerequest',
+            name="disclosurerequest",
             table=None,
         ),
         migrations.AlterModelTable(
-            name='identitykeygrant',
+            name="identitykeygrant",
             table=None,
         ),
         migrations.AlterModelTable(
-            name='label',
+            name="label",
             table=None,
         ),
         migrations.AlterModelTable(
-            name='message',
+            name="message",
             table=None,
         ),
         migrations.AlterModelTable(
-            name='outcome',
+            name="outcome",
             table=None,
         ),
         migrations.AlterModelTable(
-            name='question',
+            name="question",
             table=None,
         ),
         migrations.AlterModelTable(
-            name='questionnaireversion',
+            name="questionnaireversion",
             table=None,
         ),
         migrations.AlterModelTable(
-            name='report',
+            name="report",
             table=None,
         ),
         migrations.AlterModelTable(
-            name='reportkeygrant',
+            name="reportkeygrant",
             table=None,
         ),
         migrations.AlterModelTable(
-            name='reportlink',
+            name="reportlink",
             table=None,
         ),
         migrations.RunPython(move_content_types, migrations.RunPython.noop),

@@ -52,21 +52,20 @@ def record_reasons(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('register', '0003_housekeeping_job_kind'),
-        ('accounts', '0003_admin_rights_follow_role'),
+        ("register", "0003_housekeeping_job_kind"),
+        ("accounts", "0003_admin_rights_follow_role"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='identitykeygrant',
-            name='reasons',
+            model_name="identitykeygrant",
+            name="reasons",
             field=models.PositiveSmallIntegerField(db_default=0, default=0),
         ),
         migrations.AddField(
-            model_name='reportkeygrant',
-            name='reasons',
+            model_name="reportkeygrant",
+            name="reasons",
             field=models.PositiveSmallIntegerField(db_default=0, default=0),
         ),
         migrations.RunPython(record_reasons, migrations.RunPython.noop),

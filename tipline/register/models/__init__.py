@@ -2,9 +2,11 @@
 
 from tipline.register.models.channels import (
     PHONE_NUMBER,
+    STAFF_ENTERED_KINDS,
     Channel,
     ChannelKind,
     FieldType,
+    MailReply,
     Question,
     QuestionnaireVersion,
 )
@@ -17,6 +19,7 @@ from tipline.register.models.reports import (
     Label,
     Message,
     Outcome,
+    Quarantine,
     Report,
     ReportLink,
     ReportQuerySet,
@@ -27,6 +30,7 @@ __all__ = [
     "BUILT_IN_OUTCOME_NAMES",
     "LIVE",
     "PHONE_NUMBER",
+    "STAFF_ENTERED_KINDS",
     "Attachment",
     "Channel",
     "ChannelKind",
@@ -35,8 +39,10 @@ __all__ = [
     "GrantReason",
     "IdentityKeyGrant",
     "Label",
+    "MailReply",
     "Message",
     "Outcome",
+    "Quarantine",
     "Question",
     "QuestionnaireVersion",
     "Report",

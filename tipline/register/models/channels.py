@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import ipaddress
+from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -24,12 +28,67 @@ class ChannelKind(models.TextChoices):
     WEB = "web", _("Web form")
     MAILBOX = "mailbox", _("Mailbox")
     PHONE = "phone", _("Phone")
+    POST = "post", _("Post")
+    MEETING = "meeting", _("Meeting")
+
+
+# Channels whose reports staff enter (the call-taker's screen), and those that take mail.
+STAFF_ENTERED_KINDS = frozenset({ChannelKind.PHONE, ChannelKind.POST, ChannelKind.MEETING})
+
+
+class MailReply(models.TextChoices):
+    NOTHING = "nothing", _("No reply")
+    ACKNOWLEDGEMENT = "ack", _("An acknowledgement")
+    RECEIPT = "receipt", _("An acknowledgement with a receipt and the portal address")
 
 
 PHONE_NUMBER = RegexValidator(
     r"^\+?(?:[ ()./-]*[0-9]){3,}[ ()./-]*$",
     _("Enter a phone number: digits, with an optional + in front, spaces, dashes, dots or brackets."),
 )
+
+
+@dataclass(frozen=True)
+class ImapServer:
+    """Where a mailbox channel's mail is read: ``tls`` (implicit), ``starttls`` or ``plain``."""
+
+    host: str
+    port: int
+    security: str
+
+
+_IMAP_SCHEMES = {"imaps": ("tls", 993), "imap+starttls": ("starttls", 143), "imap": ("plain", 143)}
+
+
+def imap_server(url: str) -> ImapServer:
+    """Parse a channel's IMAP address; :class:`ValidationError` says what is wrong with it.
+    Plain ``imap://`` (no encryption) is allowed only to this machine (loopback)."""
+    try:
+        parts = urlsplit(url.strip())
+        port = parts.port
+    except ValueError:
+        raise ValidationError(_("This is not a valid server address.")) from None
+    if parts.scheme not in _IMAP_SCHEMES or not parts.hostname or parts.path not in {"", "/"}:
+        raise ValidationError(
+            _("Use imaps://host:993, imap+starttls://host:143 or, on this machine, imap://127.0.0.1:143.")
+        )
+    security, default_port = _IMAP_SCHEMES[parts.scheme]
+    if security == "plain" and not _is_loopback(parts.hostname):
+        raise ValidationError(
+            _(
+                "Mail is read without encryption only from this machine (127.0.0.1 or ::1); use imaps:// or imap+starttls://."
+            )
+        )
+    return ImapServer(host=parts.hostname, port=port or default_port, security=security)
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 class Channel(models.Model):
@@ -95,12 +154,67 @@ class Channel(models.Model):
         help_text=_("Sent to the reporter on acknowledgement. A standard text is used when empty."),
     )
     order = models.PositiveIntegerField(default=0)
+    # Mailbox channels: the mailbox read over IMAP by ``tipline worker``. The password is
+    # never stored here: only the name of the environment variable or file that holds it.
+    imap_url = models.CharField(
+        _("IMAP server"),
+        max_length=300,
+        blank=True,
+        help_text=_(
+            "imaps://host:993 (TLS) or imap+starttls://host:143; imap://127.0.0.1:port only for a server on "
+            "this machine. Empty: the mailbox is not read."
+        ),
+    )
+    imap_user = models.CharField(_("IMAP account"), max_length=200, blank=True)
+    imap_password_env = models.CharField(
+        _("password variable"),
+        max_length=100,
+        blank=True,
+        validators=[RegexValidator(r"^[A-Z_][A-Z0-9_]*$", _("Use capital letters, digits and _ only."))],
+        help_text=_("The environment variable of the worker that holds the IMAP password, e.g. TIPLINE_MAIL_PASSWORD."),
+    )
+    imap_password_file = models.CharField(
+        _("password file"),
+        max_length=300,
+        blank=True,
+        help_text=_("Or a file readable by the worker that holds the IMAP password (absolute path)."),
+    )
+    imap_folder = models.CharField(_("folder to read"), max_length=200, blank=True, default="INBOX")
+    imap_done_folder = models.CharField(
+        _("folder for taken-in mail"),
+        max_length=200,
+        blank=True,
+        help_text=_("Where a message goes once its report is stored. Empty: it is deleted from the mailbox."),
+    )
+    mail_reply = models.CharField(
+        _("reply to the sender"), max_length=10, choices=MailReply.choices, default=MailReply.ACKNOWLEDGEMENT
+    )
 
     class Meta:
         ordering = ["order", "name"]
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        super().clean()
+        if self.kind != ChannelKind.MAILBOX or not self.imap_url:
+            return
+        errors: dict[str, Any] = {}
+        try:
+            imap_server(self.imap_url)
+        except ValidationError as error:
+            errors["imap_url"] = error
+        if not self.imap_user:
+            errors["imap_user"] = _("Give the account that reads the mailbox.")
+        if bool(self.imap_password_env) == bool(self.imap_password_file):
+            errors["imap_password_env"] = _("Give either a password variable or a password file (one of them).")
+        if self.imap_password_file and not self.imap_password_file.startswith("/"):
+            errors["imap_password_file"] = _("Give the full path, starting with /.")
+        if not self.imap_folder.strip():
+            errors["imap_folder"] = _("Give the folder to read, usually INBOX.")
+        if errors:
+            raise ValidationError(errors)
 
     def current_questionnaire(self) -> QuestionnaireVersion | None:
         return self.questionnaire_versions.order_by("-number").first()

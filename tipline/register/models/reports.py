@@ -70,6 +70,13 @@ def new_reference() -> str:
     return "".join(secrets.choice(alphabet) for _ in range(10))
 
 
+class Quarantine(models.TextChoices):
+    """Why a report taken in by a channel is held for an operator (supervisor)."""
+
+    TOO_LARGE = "too_large", _("The message is larger than the limit; only the original was kept.")
+    UNREADABLE = "unreadable", _("The message could not be read; only the original was kept.")
+
+
 class Report(models.Model):
     """A report. Clear columns are queue metadata only; content is ciphertext."""
 
@@ -110,6 +117,16 @@ class Report(models.Model):
     # A keyed digest of the random token of the form page it was sent from, kept for two
     # hours (empty for other channels and after that): copies of one page are linked.
     form_digest = models.CharField(max_length=32, blank=True, default="", db_default="")
+    # A keyed digest of what a channel took in (a mail's Message-ID and content): the same
+    # message taken in twice (a crash between storing and removing it) is one report.
+    source_digest = models.CharField(max_length=64, null=True, blank=True, unique=True)
+    # The original as received (a mail), encrypted under the identity key (it names the
+    # sender): supervisors only. Empty for the web form.
+    source_blob = models.CharField(max_length=80, blank=True, default="", db_default="")
+    # Set while the report waits for an operator because it could not be taken in whole.
+    quarantine = models.CharField(max_length=20, choices=Quarantine.choices, blank=True, default="", db_default="")
+    # Calls and meetings: whether the reporter agreed to a recording (None: not asked).
+    recording_consent = models.BooleanField(null=True, blank=True)
 
     objects = ReportQuerySet.as_manager()
 

@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 
 from tipline.accounts.models import StaffUser
 from tipline.register import deadlines
-from tipline.register.models import Message, Report
+from tipline.register.models import Channel, Message, Report
 from tipline.register.services.content import add_message
 
 
@@ -20,7 +20,11 @@ def default_acknowledgement() -> str:
 
 
 def acknowledgement_message(*, report: Report) -> str:
-    return report.channel.acknowledgement_text.strip() or default_acknowledgement()
+    return acknowledgement_message_for(channel=report.channel)
+
+
+def acknowledgement_message_for(*, channel: Channel) -> str:
+    return channel.acknowledgement_text.strip() or default_acknowledgement()
 
 
 def apply_acknowledgement(*, report: Report, report_key: bytes, now: datetime, author: StaffUser | None) -> Message:

@@ -25,6 +25,14 @@ from tipline.register.services.files import (
 )
 
 
+def answers_ciphertext(
+    *, reference: str, questionnaire_number: int, answers: dict[str, Any], report_key: bytes
+) -> bytes:
+    """The answers sealed for the report ``reference``, with the version they were given on."""
+    data = json.dumps({"v": questionnaire_number, "answers": answers}).encode()
+    return boxes.encrypt(report_key, data, context=binding.answers(reference=reference))
+
+
 def read_answers(*, report: Report, report_key: bytes) -> list[tuple[dict[str, Any], Any]]:
     """The answers paired with the questions of the version they were given on."""
     if report.answers_ct is None:

@@ -67,6 +67,20 @@ def _encrypt_to_store(key: bytes, path: Path) -> str:
     return name
 
 
+def store_source(*, identity_key: bytes, source: bytes) -> str:
+    """Encrypt what a channel received (a whole mail) under the identity key; its blob name."""
+    name = blobstore.new_blob_name()
+    chunks = stream.encrypt_chunks(identity_key, [source], context=binding.file_stream(blob=name))
+    blobstore.get_store().write(name, chunks)
+    return name
+
+
+def read_source(*, report: Report, identity_key: bytes) -> bytes:
+    """The original a channel received, for a supervisor (it names the sender)."""
+    chunks = blobstore.get_store().read(report.source_blob)
+    return b"".join(stream.decrypt_chunks(identity_key, chunks, context=binding.file_stream(blob=report.source_blob)))
+
+
 def _prepare_attachment(
     *, report_key: bytes, incoming: IncomingFile, from_staff: bool, written: list[str]
 ) -> Attachment:
@@ -174,6 +188,7 @@ def sweep_orphan_blobs(*, min_age_seconds: int = 3600) -> int:
     store = blobstore.get_store()
     names = set(store.names(older_than=min_age_seconds))
     known = set(Attachment.objects.filter(blob__in=names).values_list("blob", flat=True))
+    known |= set(Report.objects.filter(source_blob__in=names).values_list("source_blob", flat=True))
     orphans = names - known
     delete_blobs(names=orphans)
     return len(orphans)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -13,7 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from tipline.accounts.models import Organisation
@@ -21,10 +20,12 @@ from tipline.audit import services as audit
 from tipline.crypto import boxes
 from tipline.crypto import receipt as receipts
 from tipline.register import binding, deadlines, keyring
+from tipline.register.exceptions import SourceAlreadyTaken
 from tipline.register.models import Attachment, Channel, QuestionnaireVersion, Report, ReportLink
 from tipline.register.models.reports import new_reference
 from tipline.register.services.acknowledgement import apply_acknowledgement
-from tipline.register.services.files import IncomingFile, delete_blobs, store_attachments
+from tipline.register.services.content import answers_ciphertext
+from tipline.register.services.files import IncomingFile, delete_blobs, store_attachments, store_source
 from tipline.register.services.receipts import receipt_secrets
 
 log = logging.getLogger(__name__)
@@ -69,6 +70,10 @@ def create_report(
     files: Sequence[IncomingFile] = (),
     identity: str = "",
     form_token: str = "",
+    source: bytes | None = None,
+    source_digest: str | None = None,
+    quarantine: str = "",
+    recording_consent: bool | None = None,
 ) -> Submission:
     """Encrypt and store a report; return its receipt only after the commit.
 
@@ -76,18 +81,24 @@ def create_report(
     transaction, which writes every row or none. Files written to the store
     before a failed commit are deleted again. ``form_token`` is the random token of
     the form page: copies of one page (a double click) are linked once committed.
+
+    Channels other than the web form may give the ``source`` as received (a mail),
+    kept encrypted under the identity key because it names the sender (so an
+    ``identity`` is required with it), and its ``source_digest``: a second report
+    with the same digest is refused by the database (:class:`SourceAlreadyTaken`).
     """
+    if source is not None and not identity.strip():
+        msg = "the source of a report names its sender: give the identity with it"
+        raise ValueError(msg)
     salt, escrow_public_key = Organisation.objects.values_list("receipt_salt", "escrow_public_key").get(pk=1)
     receipt = receipts.new_receipt()
     secrets_ = receipt_secrets(receipt=receipt, salt=bytes(salt))
     report_key = boxes.new_key()
     reference = new_reference()
-    answers_ct = boxes.encrypt(
-        report_key,
-        json.dumps({"v": questionnaire.number, "answers": answers}).encode(),
-        context=binding.answers(reference=reference),
+    answers_ct = answers_ciphertext(
+        reference=reference, questionnaire_number=questionnaire.number, answers=answers, report_key=report_key
     )
-    identity_ct, identity_grants = None, []
+    identity_ct, identity_grants, identity_key = None, [], b""
     if identity.strip():
         identity_key = boxes.new_key()
         identity_ct = boxes.encrypt(
@@ -98,6 +109,14 @@ def create_report(
         channel=channel, report_key=report_key, escrow_public_key=bytes(escrow_public_key)
     )
     attachments, written = store_attachments(report_key=report_key, files=files, from_staff=False)
+    source_blob = ""
+    if source is not None:
+        try:
+            source_blob = store_source(identity_key=identity_key, source=source)
+        except BaseException:
+            delete_blobs(names=written)
+            raise
+        written.append(source_blob)
     now = timezone.now()
     ack_due = deadlines.due_after_days(now, channel.ack_days)
     try:
@@ -117,6 +136,10 @@ def create_report(
                 answers_ct=answers_ct,
                 identity_ct=identity_ct,
                 form_digest=form_digest(token=form_token),
+                source_digest=source_digest,
+                source_blob=source_blob,
+                quarantine=quarantine,
+                recording_consent=recording_consent,
             )
             for attachment in attachments:
                 attachment.report = report
@@ -124,6 +147,11 @@ def create_report(
             Attachment.objects.bulk_create(attachments)
             if channel.auto_acknowledge:
                 apply_acknowledgement(report=report, report_key=report_key, now=now, author=None)
+    except IntegrityError:
+        delete_blobs(names=written)
+        if source_digest and Report.objects.filter(source_digest=source_digest).exists():
+            raise SourceAlreadyTaken from None
+        raise
     except BaseException:
         delete_blobs(names=written)
         raise

@@ -1,0 +1,145 @@
+"""One mailbox channel's IMAP mailbox, with the standard library's imaplib.
+
+TLS is verified against the system's certificate authorities (implicit TLS or
+STARTTLS); plain IMAP is accepted only to this machine (see ``imap_server``). The
+password is read from the worker's environment or a file, never from the database.
+"""
+
+from __future__ import annotations
+
+import imaplib
+import os
+import re
+import ssl
+from pathlib import Path
+from types import TracebackType
+
+from tipline.register.models import Channel
+from tipline.register.models.channels import imap_server
+
+TIMEOUT_SECONDS = 60
+_UID = re.compile(rb"UID (\d+)")
+_SIZE = re.compile(rb"RFC822\.SIZE (\d+)")
+
+
+class MailboxUnavailable(Exception):
+    """The mailbox could not be reached or opened (the message says why, without secrets)."""
+
+
+def password_of(channel: Channel) -> str:
+    if channel.imap_password_env:
+        value = os.environ.get(channel.imap_password_env)
+        if value is None:
+            msg = f"the environment variable {channel.imap_password_env} is not set for the worker"
+            raise MailboxUnavailable(msg)
+        return value
+    try:
+        return Path(channel.imap_password_file).read_text().strip()
+    except OSError as error:
+        msg = f"the password file {channel.imap_password_file} cannot be read ({error.strerror})"
+        raise MailboxUnavailable(msg) from None
+
+
+def _quoted(folder: str) -> str:
+    return '"' + folder.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+class Mailbox:
+    """``with Mailbox(channel) as box:`` lists, fetches and removes messages by UID."""
+
+    def __init__(self, channel: Channel) -> None:
+        self.channel = channel
+        self.server = imap_server(channel.imap_url)
+        self.connection: imaplib.IMAP4 | None = None
+        self.capabilities: set[str] = set()
+
+    def __enter__(self) -> Mailbox:
+        server, context = self.server, ssl.create_default_context()
+        try:
+            if server.security == "tls":
+                connection: imaplib.IMAP4 = imaplib.IMAP4_SSL(
+                    server.host, server.port, ssl_context=context, timeout=TIMEOUT_SECONDS
+                )
+            else:
+                connection = imaplib.IMAP4(server.host, server.port, timeout=TIMEOUT_SECONDS)
+                if server.security == "starttls":
+                    connection.starttls(ssl_context=context)
+            self.connection = connection
+            connection.login(self.channel.imap_user, password_of(self.channel))
+            status, _ = connection.select(_quoted(self.channel.imap_folder or "INBOX"))
+            if status != "OK":
+                msg = f"the folder {self.channel.imap_folder} cannot be opened"
+                raise MailboxUnavailable(msg)
+            # The capabilities after log-in (MOVE, UIDPLUS) are not those announced before it.
+            status, data = connection.capability()
+            words = data[0].split() if status == "OK" and data and isinstance(data[0], bytes) else []
+            self.capabilities = {word.decode().upper() for word in words}
+        except (OSError, imaplib.IMAP4.error) as error:
+            self._close()
+            msg = f"{server.host}:{server.port}: {error}"
+            raise MailboxUnavailable(msg) from None
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None) -> None:
+        self._close()
+
+    def _close(self) -> None:
+        connection, self.connection = self.connection, None
+        if connection is None:
+            return
+        try:
+            if connection.state == "SELECTED":
+                connection.close()  # expunges what was marked deleted
+            connection.logout()
+        except (OSError, imaplib.IMAP4.error):
+            pass
+
+    @property
+    def _imap(self) -> imaplib.IMAP4:
+        if self.connection is None:
+            msg = "the mailbox is not open"
+            raise MailboxUnavailable(msg)
+        return self.connection
+
+    def uids(self) -> list[str]:
+        """Every message in the folder (those marked deleted too: a crash may have left one
+        marked but not expunged, and it is removed again)."""
+        status, data = self._imap.uid("SEARCH", "ALL")
+        if status != "OK":
+            return []
+        return [uid.decode() for uid in (data[0] or b"").split()]
+
+    def size(self, uid: str) -> int:
+        status, data = self._imap.uid("FETCH", uid, "(RFC822.SIZE)")
+        match = _SIZE.search(data[0] if data and isinstance(data[0], bytes) else b"") if status == "OK" else None
+        return int(match.group(1)) if match else 0
+
+    def fetch(self, uid: str) -> bytes | None:
+        """The whole message as received, without marking it seen; None if it is gone."""
+        status, data = self._imap.uid("FETCH", uid, "(BODY.PEEK[])")
+        if status != "OK":
+            return None
+        for item in data:
+            if isinstance(item, tuple) and len(item) == 2 and isinstance(item[1], bytes):
+                return item[1]
+        return None
+
+    def remove(self, uid: str) -> None:
+        """Move the message to the channel's done folder, or delete it (expunged at once)."""
+        imap, done = self._imap, self.channel.imap_done_folder
+        if done and "MOVE" in self.capabilities:
+            self._ok(imap.uid("MOVE", uid, _quoted(done)))
+            return
+        if done:
+            self._ok(imap.uid("COPY", uid, _quoted(done)))
+        self._ok(imap.uid("STORE", uid, "+FLAGS.SILENT", "(\\Deleted)"))
+        if "UIDPLUS" in self.capabilities:
+            self._ok(imap.uid("EXPUNGE", uid))
+        else:
+            self._ok(imap.expunge())
+
+    @staticmethod
+    def _ok(result: tuple[str, object]) -> None:
+        if result[0] != "OK":
+            msg = f"the server refused: {result[1]!r}"
+            raise MailboxUnavailable(msg)

@@ -1,0 +1,229 @@
+"""A received mail read into what a report needs, with the standard library's ``email``
+(``policy.default``): no home-made MIME parsing.
+
+Whatever the message, reading it never raises for its content: lying or unknown
+charsets are decoded with replacement characters, 8-bit headers are kept as far as they
+can be read, an HTML-only body becomes plain text through nh3 (never rendered as HTML),
+nested messages are read to a limited depth, and the parts beyond the limits are left
+out and said so in :attr:`ParsedMail.left_out` (they stay in the original, which is kept
+encrypted with the report).
+"""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import html
+import re
+from dataclasses import dataclass, field
+from email.message import EmailMessage, Message
+from email.utils import getaddresses, parseaddr
+
+import nh3
+from django.conf import settings
+from django.utils.translation import gettext as _
+
+MAX_DEPTH = 3
+_BLOCK_END = re.compile(r"(?i)<br\s*/?>|</(?:p|div|li|tr|h[1-6]|blockquote|pre|table)\s*>")
+_BLANK_LINES = re.compile(r"\n{3,}")
+
+
+@dataclass(frozen=True)
+class MailFile:
+    name: str
+    data: bytes
+
+
+@dataclass
+class ParsedMail:
+    subject: str = ""
+    body: str = ""
+    sender_name: str = ""
+    sender_address: str = ""
+    message_id: str = ""
+    automatic: bool = False
+    files: list[MailFile] = field(default_factory=list)
+    left_out: list[str] = field(default_factory=list)
+
+    @property
+    def identity(self) -> str:
+        """The sender as the reporter's identity (sealed; supervisors only)."""
+        if not self.sender_address:
+            return _("(no sender address)")
+        return f"{self.sender_name} <{self.sender_address}>" if self.sender_name else self.sender_address
+
+
+@dataclass
+class _Walk:
+    parsed: ParsedMail
+    parts: int = 0
+    bodies: list[str] = field(default_factory=list)
+    html_bodies: list[str] = field(default_factory=list)
+
+
+def read_headers(raw: bytes) -> ParsedMail:
+    """Only the headers (for a message too large to be read whole)."""
+    head = raw.split(b"\r\n\r\n", 1)[0].split(b"\n\n", 1)[0]
+    message = email.message_from_bytes(head + b"\r\n\r\n", policy=email.policy.default)
+    parsed = ParsedMail()
+    _read_envelope(message, parsed)
+    return parsed
+
+
+def parse(raw: bytes) -> ParsedMail:
+    message = email.message_from_bytes(raw, policy=email.policy.default)
+    parsed = ParsedMail()
+    _read_envelope(message, parsed)
+    walk = _Walk(parsed=parsed)
+    _walk(message, walk, depth=0)
+    text = "\n\n".join(b for b in walk.bodies if b.strip())
+    if not text.strip() and walk.html_bodies:
+        text = "\n\n".join(walk.html_bodies)
+    text = text.strip()
+    if len(text) > settings.TIPLINE_MAX_ANSWER_CHARS:
+        parsed.left_out.append(
+            _("The text beyond its first %(limit)s characters.") % {"limit": settings.TIPLINE_MAX_ANSWER_CHARS}
+        )
+    parsed.body = _clip(text)
+    if walk.parts > settings.TIPLINE_MAIL_MAX_PARTS:
+        parsed.left_out.append(
+            _("%(count)s parts beyond the first %(limit)s were not read.")
+            % {"count": walk.parts - settings.TIPLINE_MAIL_MAX_PARTS, "limit": settings.TIPLINE_MAIL_MAX_PARTS}
+        )
+    return parsed
+
+
+def _read_envelope(message: Message, parsed: ParsedMail) -> None:
+    parsed.subject = _clip(_header(message, "subject"), 500)
+    parsed.message_id = _header(message, "message-id")[:500]
+    name, address = _sender(message)
+    parsed.sender_name, parsed.sender_address = name[:200], address[:254]
+    auto = _header(message, "auto-submitted").lower()
+    precedence = _header(message, "precedence").lower()
+    parsed.automatic = (
+        (auto not in {"", "no"})
+        or precedence in {"bulk", "list", "junk"}
+        or address.lower().startswith(("mailer-daemon@", "postmaster@"))
+        or bool(_header(message, "list-id"))
+    )
+
+
+def _sender(message: Message) -> tuple[str, str]:
+    for name in ("reply-to", "from", "sender"):
+        value = _header(message, name)
+        if not value:
+            continue
+        pairs = [p for p in getaddresses([value]) if "@" in p[1]] or [parseaddr(value)]
+        display, address = pairs[0]
+        if "@" in address:
+            return display.strip(), address.strip()
+    return "", ""
+
+
+def _header(message: Message, name: str) -> str:
+    """A header as text, whatever it holds (undecodable bytes become U+FFFD)."""
+    try:
+        value = message.get(name)
+    except Exception:
+        return ""
+    if value is None:
+        return ""
+    return _readable(str(value))
+
+
+def _readable(text: str) -> str:
+    """Text with any smuggled raw bytes (surrogate escapes) or control characters replaced."""
+    text = text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    return "".join(ch if ch.isprintable() or ch in "\n\t" else " " for ch in text).strip()
+
+
+def _walk(part: Message, walk: _Walk, *, depth: int) -> None:
+    walk.parts += 1
+    if walk.parts > settings.TIPLINE_MAIL_MAX_PARTS:
+        return
+    content_type = part.get_content_type()
+    if part.is_multipart():
+        if content_type.startswith("message/"):
+            _nested(part, walk, depth=depth)
+            return
+        for child in part.get_payload():
+            if isinstance(child, Message):
+                _walk(child, walk, depth=depth)
+        return
+    disposition = (part.get_content_disposition() or "").lower()
+    name = _file_name(part)
+    if content_type == "text/plain" and disposition != "attachment" and not name:
+        walk.bodies.append(_text(part))
+    elif content_type == "text/html" and disposition != "attachment" and not name:
+        walk.html_bodies.append(html_to_text(_text(part)))
+    else:
+        _attach(part, walk, name=name or _("attachment"))
+
+
+def _nested(part: Message, walk: _Walk, *, depth: int) -> None:
+    """A forwarded message: its text joins the body, marked; its files are attached."""
+    if depth >= MAX_DEPTH:
+        walk.parsed.left_out.append(_("A message nested more than %(depth)s deep was not read.") % {"depth": MAX_DEPTH})
+        return
+    for inner in part.get_payload():
+        if not isinstance(inner, Message):
+            continue
+        nested = _Walk(parsed=ParsedMail(), parts=walk.parts)
+        _walk(inner, nested, depth=depth + 1)
+        walk.parts = nested.parts
+        text = "\n\n".join(nested.bodies) or "\n\n".join(nested.html_bodies)
+        subject = _header(inner, "subject")
+        walk.bodies.append(_("--- Forwarded message: %(subject)s ---") % {"subject": subject} + "\n" + text)
+        walk.parsed.files.extend(nested.parsed.files)
+        walk.parsed.left_out.extend(nested.parsed.left_out)
+
+
+def _attach(part: Message, walk: _Walk, *, name: str) -> None:
+    parsed = walk.parsed
+    if len(parsed.files) >= settings.TIPLINE_MAIL_MAX_FILES:
+        parsed.left_out.append(_("The file “%(name)s” (beyond the limit of files per message).") % {"name": name})
+        return
+    try:
+        data = part.get_payload(decode=True)
+    except Exception:
+        data = None
+    if not isinstance(data, bytes) or not data:
+        parsed.left_out.append(_("The file “%(name)s” (empty or unreadable).") % {"name": name})
+        return
+    parsed.files.append(MailFile(name=name, data=data))
+
+
+def _file_name(part: Message) -> str:
+    try:
+        name = part.get_filename()
+    except Exception:
+        return ""
+    return _readable(name)[:255] if name else ""
+
+
+def _text(part: Message) -> str:
+    """A text part decoded with its charset, or as UTF-8 with replacements when the charset
+    is unknown or lies."""
+    try:
+        if isinstance(part, EmailMessage):
+            content = part.get_content()
+            if isinstance(content, str):
+                return _readable(content)
+    except (LookupError, UnicodeError, ValueError, AssertionError, KeyError):
+        pass
+    payload = part.get_payload(decode=True)
+    return _readable(payload.decode("utf-8", "replace")) if isinstance(payload, bytes) else ""
+
+
+def html_to_text(markup: str) -> str:
+    """Plain text from HTML: nh3 removes every tag (and scripts and styles with their
+    content); line breaks are kept where blocks ended. The result is text, never markup."""
+    marked = _BLOCK_END.sub("\n", markup)
+    text = html.unescape(nh3.clean(marked, tags=set()))
+    lines = [line.strip() for line in text.splitlines()]
+    return _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
+
+
+def _clip(text: str, limit: int | None = None) -> str:
+    limit = limit or settings.TIPLINE_MAX_ANSWER_CHARS
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -1,0 +1,332 @@
+"""Taking in a mailbox channel's mail: each new message becomes a report of that channel.
+
+Order of events for one message, so that a crash anywhere loses nothing and makes
+nothing twice:
+
+1. the message is fetched (not marked seen) and its keyed digest computed (Message-ID
+   and content, under the pepper, like the form-page token digest);
+2. a report with that digest already exists: it was stored before a crash, so only the
+   removal is left to do;
+3. otherwise the report is stored in one transaction (answers, cleaned and encrypted
+   files, the sender sealed as the identity, the original sealed under the identity
+   key) and the database refuses a second report with the same digest;
+4. only after the commit is the reply sent and the message removed from the mailbox.
+"""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+import hmac
+import logging
+import os
+import tempfile
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.db import close_old_connections, connection, transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from tipline.accounts.models import StaffUser
+from tipline.audit import services as audit
+from tipline.crypto.receipt import format_receipt
+from tipline.mailbox import parsing
+from tipline.mailbox.imap import Mailbox, MailboxUnavailable
+from tipline.register import services as register
+from tipline.register.exceptions import SourceAlreadyTaken
+from tipline.register.models import (
+    Attachment,
+    Channel,
+    ChannelKind,
+    FieldType,
+    MailReply,
+    Quarantine,
+    Question,
+    QuestionnaireVersion,
+    Report,
+)
+from tipline.register.uploads import UPLOAD_PREFIX
+
+log = logging.getLogger(__name__)
+
+# The questions a mail's report is shown with (its questionnaire, kept by the channel).
+MAIL_QUESTIONS = (
+    ("subject", FieldType.SHORT_TEXT, "Subject"),
+    ("message", FieldType.LONG_TEXT, "Message"),
+    ("not_taken_in", FieldType.LONG_TEXT, "Not taken in (kept only in the original message)"),
+)
+
+
+class Result(enum.Enum):
+    TAKEN = "taken"
+    QUARANTINED = "quarantined"
+    ALREADY_TAKEN = "already taken"
+
+
+@dataclass(frozen=True)
+class TakenIn:
+    result: Result
+    report: Report | None = None
+
+
+@dataclass
+class PollSummary:
+    taken: int = 0
+    quarantined: int = 0
+    already_taken: int = 0
+    failed: int = 0
+
+    def count(self, result: Result) -> None:
+        if result is Result.TAKEN:
+            self.taken += 1
+        elif result is Result.QUARANTINED:
+            self.quarantined += 1
+        else:
+            self.already_taken += 1
+
+
+def mail_questionnaire(*, channel: Channel) -> QuestionnaireVersion:
+    """The channel's questionnaire for mail (subject, message, what was left out),
+    published the first time it is needed."""
+    version = channel.current_questionnaire()
+    keys = {key for key, _, _ in MAIL_QUESTIONS}
+    if version is not None and keys <= {q["key"] for q in version.fields}:
+        return version
+    with transaction.atomic():
+        for order, (key, field_type, label) in enumerate(MAIL_QUESTIONS):
+            Question.objects.update_or_create(
+                channel=channel, key=key, defaults={"order": order, "field_type": field_type, "label": _(label)}
+            )
+        return register.publish_questionnaire(channel=channel)
+
+
+def source_digest(*, channel: Channel, raw: bytes, message_id: str) -> str:
+    """The keyed digest that makes taking in one message idempotent (pepper-keyed, so a
+    copy of the database cannot confirm which mail a report came from)."""
+    content = hashlib.sha256(raw).digest()
+    data = b"mail\0%d\0%s\0%s" % (channel.pk, message_id.encode("utf-8", "replace"), content)
+    return hmac.new(settings.TIPLINE_PEPPER, data, hashlib.blake2b).hexdigest()[:64]
+
+
+def take_in(*, channel: Channel, raw: bytes) -> TakenIn:
+    """Store one received message as a report (or find the report it already is)."""
+    quarantine = ""
+    if len(raw) > settings.TIPLINE_MAIL_MAX_BYTES:
+        parsed, quarantine = _headers_only(raw), Quarantine.TOO_LARGE
+    else:
+        try:
+            parsed = parsing.parse(raw)
+        except Exception:
+            log.warning("A message of channel %s could not be read; it is kept in quarantine", channel.slug)
+            parsed, quarantine = _headers_only(raw), Quarantine.UNREADABLE
+    digest = source_digest(channel=channel, raw=raw, message_id=parsed.message_id)
+    if Report.objects.filter(source_digest=digest).exists():
+        return TakenIn(result=Result.ALREADY_TAKEN)
+    answers = _answers(parsed, quarantine=quarantine)
+    questionnaire = mail_questionnaire(channel=channel)
+    with _spooled(parsed.files if not quarantine else []) as files:
+        try:
+            submission = register.create_report(
+                channel=channel,
+                questionnaire=questionnaire,
+                answers=answers,
+                files=files,
+                identity=parsed.identity,
+                source=raw,
+                source_digest=digest,
+                quarantine=quarantine,
+            )
+        except SourceAlreadyTaken:
+            return TakenIn(result=Result.ALREADY_TAKEN)
+    _reply(channel=channel, parsed=parsed, receipt=submission.receipt)
+    return TakenIn(result=Result.QUARANTINED if quarantine else Result.TAKEN, report=submission.report)
+
+
+def _headers_only(raw: bytes) -> parsing.ParsedMail:
+    try:
+        return parsing.read_headers(raw)
+    except Exception:
+        return parsing.ParsedMail()
+
+
+def _answers(parsed: parsing.ParsedMail, *, quarantine: str) -> dict[str, Any]:
+    answers: dict[str, Any] = {}
+    if parsed.subject:
+        answers["subject"] = parsed.subject
+    if parsed.body:
+        answers["message"] = parsed.body
+    left_out = list(parsed.left_out)
+    if quarantine:
+        left_out.insert(0, str(Quarantine(quarantine).label))
+    if left_out:
+        answers["not_taken_in"] = "\n".join(left_out)
+    return answers
+
+
+@contextmanager
+def _spooled(files: list[parsing.MailFile]) -> Iterator[list[register.IncomingFile]]:
+    """The mail's files as incoming files in the memory-backed folder (never on disk),
+    deleted afterwards whatever happens."""
+    with ExitStack() as stack:
+        incoming = []
+        for item in files:
+            handle = stack.enter_context(
+                tempfile.NamedTemporaryFile(dir=settings.TIPLINE_CLEAN_DIR, prefix=f"{UPLOAD_PREFIX}{os.getpid()}-")
+            )
+            handle.write(item.data)
+            handle.flush()
+            incoming.append(register.IncomingFile(path=Path(handle.name), name=item.name, size=len(item.data)))
+        yield incoming
+
+
+def _reply(*, channel: Channel, parsed: parsing.ParsedMail, receipt: str) -> None:
+    """Answer the sender as the channel says, never to automatic mail (no loops)."""
+    if channel.mail_reply == MailReply.NOTHING or parsed.automatic or not parsed.sender_address:
+        return
+    site = settings.TIPLINE_SITE_URL
+    parts = [
+        channel.acknowledgement_text.strip()
+        or _("Thank you. Your report was received and will be handled in confidence.")
+    ]
+    if channel.mail_reply == MailReply.RECEIPT:
+        parts.append(
+            _(
+                "Your receipt: %(receipt)s\n\nWith it you can follow your report and write with the person "
+                "handling it, without e-mail and without giving your name, at %(portal)s . Keep it safe: it is "
+                "the only way in, and nobody can give it to you again."
+            )
+            % {"receipt": format_receipt(receipt), "portal": site + reverse("portal:login")}
+        )
+    parts.append(
+        _(
+            "Please know that e-mail is not confidential: the mail services on the way can see who wrote to "
+            "whom, and when. To go on without e-mail, use the web form at %(site)s ."
+        )
+        % {"site": site + "/how-to-report/"}
+    )
+    mail = EmailMessage(
+        subject=_("Your report was received"),
+        body="\n\n".join(parts),
+        from_email=channel.email_address or settings.DEFAULT_FROM_EMAIL,
+        to=[parsed.sender_address],
+        headers={"Auto-Submitted": "auto-replied"},
+    )
+    try:
+        mail.send()
+    except (OSError, ValueError):
+        # The report is stored; the reply is lost (the receipt is never kept anywhere).
+        log.warning("The reply to a mail of channel %s could not be sent", channel.slug)
+
+
+def poll(*, channel: Channel, threads: int | None = None) -> PollSummary:
+    """Take in every message waiting in the channel's mailbox.
+
+    Messages are fetched one by one on one connection and taken in by ``threads`` at
+    once (each one's Argon2id derivation and cleaning run in parallel); each is removed
+    from the mailbox only after its report is committed.
+    """
+    summary = PollSummary()
+    workers = threads or settings.TIPLINE_MAIL_THREADS
+    with Mailbox(channel) as box, ExitStack() as stack:
+        pool = stack.enter_context(ThreadPoolExecutor(max_workers=workers)) if workers > 1 else None
+        waiting: list[tuple[str, Future[TakenIn]]] = []
+        for uid in box.uids():
+            raw = box.fetch(uid)
+            if raw is None:
+                continue
+            waiting.append((uid, pool.submit(_take_in_thread, channel, raw) if pool else _done(channel, raw)))
+            while len(waiting) >= 2 * workers:
+                _finish(box, waiting.pop(0), summary, channel)
+        for item in waiting:
+            _finish(box, item, summary, channel)
+    return summary
+
+
+def _done(channel: Channel, raw: bytes) -> Future[TakenIn]:
+    """Take one message in here, in this thread (one thread: no pool)."""
+    future: Future[TakenIn] = Future()
+    try:
+        future.set_result(take_in(channel=channel, raw=raw))
+    except Exception as error:
+        future.set_exception(error)
+    return future
+
+
+def _take_in_thread(channel: Channel, raw: bytes) -> TakenIn:
+    try:
+        return take_in(channel=channel, raw=raw)
+    finally:
+        if not connection.in_atomic_block:
+            connection.close()  # each thread has its own connection: never leave it open
+
+
+def _finish(box: Mailbox, item: tuple[str, Future[TakenIn]], summary: PollSummary, channel: Channel) -> None:
+    uid, future = item
+    try:
+        taken = future.result()
+    except Exception:
+        summary.failed += 1
+        log.exception("A message of channel %s was not taken in; it stays in the mailbox", channel.slug)
+        return
+    summary.count(taken.result)
+    box.remove(uid)
+
+
+def poll_all() -> PollSummary:
+    """Every open mailbox channel with a server, one after the other."""
+    total = PollSummary()
+    close_old_connections()
+    for channel in Channel.objects.filter(kind=ChannelKind.MAILBOX, is_active=True).exclude(imap_url=""):
+        try:
+            summary = poll(channel=channel)
+        except MailboxUnavailable as error:
+            log.warning("The mailbox of channel %s cannot be read: %s", channel.slug, error)
+            continue
+        for name in ("taken", "quarantined", "already_taken", "failed"):
+            setattr(total, name, getattr(total, name) + getattr(summary, name))
+    return total
+
+
+def retry_quarantined(*, report: Report, by: StaffUser, report_key: bytes, identity_key: bytes) -> bool:
+    """Read a held original again (a supervisor's action, audited); on success the report
+    gets its text and files and leaves quarantine."""
+    raw = register.read_source(report=report, identity_key=identity_key)
+    if len(raw) > settings.TIPLINE_MAIL_MAX_BYTES:
+        audit.record(action="report.quarantine_retry", actor=by, report_ref=report.reference, detail={"ok": False})
+        return False
+    try:
+        parsed = parsing.parse(raw)
+    except Exception:
+        audit.record(action="report.quarantine_retry", actor=by, report_ref=report.reference, detail={"ok": False})
+        return False
+    answers = _answers(parsed, quarantine="")
+    with _spooled(parsed.files) as files:
+        attachments, written = register.store_attachments(report_key=report_key, files=files, from_staff=False)
+    try:
+        with transaction.atomic():
+            locked = Report.objects.select_for_update().get(pk=report.pk, purged_at__isnull=True)
+            for row in attachments:
+                row.report = locked
+            Attachment.objects.bulk_create(attachments)
+            locked.answers_ct = register.answers_ciphertext(
+                reference=locked.reference,
+                questionnaire_number=locked.questionnaire.number if locked.questionnaire else 0,
+                answers=answers,
+                report_key=report_key,
+            )
+            locked.quarantine = ""
+            locked.last_activity_at = timezone.now()
+            locked.save(update_fields=["answers_ct", "quarantine", "last_activity_at", "updated_at"])
+            audit.record(action="report.quarantine_retry", actor=by, report_ref=report.reference, detail={"ok": True})
+    except BaseException:
+        register.delete_blobs(names=written)
+        raise
+    return True

@@ -1,0 +1,280 @@
+"""Mail delivered to a real Dovecot and taken in by the mailbox channel."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from email.message import EmailMessage
+
+import pytest
+from django.core import mail
+
+from tipline.accounts import services as accounts
+from tipline.conftest import PASSWORD, Setup, jpeg_with_exif
+from tipline.mailbox import services
+from tipline.mailbox.dovecot import Dovecot
+from tipline.register import keyring
+from tipline.register import services as register
+from tipline.register.models import Attachment, Channel, MailReply, Quarantine, Report
+
+
+def _mail(
+    *,
+    subject: str = "Bribes at the depot",
+    body: str | None = "The manager takes cash for permits.",
+    html: str | None = None,
+    sender: str = "Ana Teller <ana@example.net>",
+    message_id: str | None = "<one@example.net>",
+    files: list[tuple[str, bytes, str]] = (),  # type: ignore[assignment]
+) -> bytes:
+    message = EmailMessage()
+    message["From"] = sender
+    message["To"] = "tips@example.org"
+    message["Subject"] = subject
+    if message_id:
+        message["Message-ID"] = message_id
+    if body is not None:
+        message.set_content(body)
+    if html is not None:
+        if body is None:
+            message.set_content(html, subtype="html")
+        else:
+            message.add_alternative(html, subtype="html")
+    for name, data, kind in files:
+        maintype, subtype = kind.split("/")
+        message.add_attachment(data, maintype=maintype, subtype=subtype, filename=name)
+    return message.as_bytes()
+
+
+def _answers(report: Report, org: Setup) -> dict[str, object]:
+    key = keyring.open_report_key(
+        report=report, user=org.handler, private_key=accounts.unlock_private_key(user=org.handler, password=PASSWORD)
+    )
+    return {question["key"]: value for question, value in register.read_answers(report=report, report_key=key)}
+
+
+def _supervisor_view(report: Report, org: Setup) -> tuple[str, bytes]:
+    private = accounts.unlock_private_key(user=org.supervisor, password=PASSWORD)
+    identity_key = keyring.open_identity_key(report=report, user=org.supervisor, private_key=private)
+    return (
+        register.read_identity(report=report, identity_key=identity_key),
+        register.read_source(report=report, identity_key=identity_key),
+    )
+
+
+def test_a_mail_becomes_a_report_with_its_sender_sealed(org: Setup, mail_channel: Channel, mailbox: Dovecot) -> None:
+    raw = _mail()
+    mailbox.deliver(raw)
+    summary = services.poll(channel=mail_channel)
+    assert (summary.taken, summary.failed) == (1, 0)
+    report = Report.objects.get(channel=mail_channel)
+    answers = _answers(report, org)
+    assert answers["subject"] == "Bribes at the depot"
+    assert answers["message"] == "The manager takes cash for permits."
+    identity, source = _supervisor_view(report, org)
+    assert identity == "Ana Teller <ana@example.net>"
+    assert source == raw.replace(b"\r\n", b"\n") or source.replace(b"\r\n", b"\n") == raw.replace(b"\r\n", b"\n")
+    assert b"ana@example.net" not in bytes(report.identity_ct or b"")
+    assert mailbox.count() == 0, "removed from the mailbox once stored"
+    assert report.source_digest
+
+
+def test_the_receipt_mail_lets_the_sender_go_on_anonymously(
+    org: Setup, mail_channel: Channel, mailbox: Dovecot
+) -> None:
+    mailbox.deliver(_mail())
+    services.poll(channel=mail_channel)
+    [reply] = mail.outbox
+    assert reply.to == ["ana@example.net"]
+    assert "not confidential" in reply.body
+    assert reply.extra_headers["Auto-Submitted"] == "auto-replied"
+    digits = "".join(ch for ch in reply.body.split("Your receipt:")[1].split("\n")[0] if ch.isdigit())
+    assert len(digits) == 16
+    report, _ = register.open_with_receipt(receipt_text=digits, client_tag="mail-test")
+    assert report.channel == mail_channel
+
+
+@pytest.mark.parametrize("mode", [MailReply.NOTHING, MailReply.ACKNOWLEDGEMENT])
+def test_the_channel_chooses_the_reply(org: Setup, mail_channel: Channel, mailbox: Dovecot, mode: str) -> None:
+    Channel.objects.filter(pk=mail_channel.pk).update(mail_reply=mode)
+    mail_channel.refresh_from_db()
+    mailbox.deliver(_mail())
+    services.poll(channel=mail_channel)
+    if mode == MailReply.NOTHING:
+        assert mail.outbox == []
+    else:
+        [reply] = mail.outbox
+        assert "Your receipt" not in reply.body
+        assert "not confidential" in reply.body
+
+
+def test_automatic_mail_gets_no_reply(org: Setup, mail_channel: Channel, mailbox: Dovecot) -> None:
+    raw = _mail().replace(b"Subject:", b"Auto-Submitted: auto-replied\nSubject:", 1)
+    mailbox.deliver(raw)
+    assert services.poll(channel=mail_channel).taken == 1
+    assert mail.outbox == []
+
+
+def test_an_html_only_mail_is_read_as_text(org: Setup, mail_channel: Channel, mailbox: Dovecot) -> None:
+    html = "<p>Cash <b>every</b> Friday &amp; Monday</p><script>alert(1)</script><p>Depot&nbsp;3</p>"
+    mailbox.deliver(_mail(body=None, html=html))
+    services.poll(channel=mail_channel)
+    message = str(_answers(Report.objects.get(), org)["message"])
+    assert "Cash every Friday & Monday" in message
+    assert "Depot\xa03" in message
+    assert "<" not in message
+    assert "alert" not in message
+
+
+def test_a_photo_is_cleaned_like_a_web_upload(org: Setup, mail_channel: Channel, mailbox: Dovecot) -> None:
+    mailbox.deliver(_mail(files=[("depot.jpg", jpeg_with_exif("MailCamMarker"), "image/jpeg")]))
+    services.poll(channel=mail_channel)
+    report = Report.objects.get()
+    key = keyring.open_report_key(
+        report=report, user=org.handler, private_key=accounts.unlock_private_key(user=org.handler, password=PASSWORD)
+    )
+    attachment = Attachment.objects.get(report=report)
+    info = register.describe_attachment(attachment=attachment, report_key=key)
+    assert info.name == "depot.jpg"
+    assert info.cleaned
+    data = b"".join(register.stream_attachment(attachment=attachment, report_key=key))
+    assert data.startswith(b"\xff\xd8")
+    assert b"MailCamMarker" not in data
+
+
+def _zip_bomb() -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("zeros.bin", b"\0" * (64 * 1024 * 1024))
+    return buffer.getvalue()
+
+
+def _bad_mails() -> dict[str, bytes]:
+    many_parts = EmailMessage()
+    many_parts["From"] = "many@example.net"
+    many_parts["Subject"] = "Many parts"
+    many_parts.set_content("see the parts")
+    for index in range(400):
+        many_parts.add_attachment(f"part {index}".encode(), maintype="text", subtype="plain", filename=f"p{index}.txt")
+    nested = EmailMessage()
+    nested["From"] = "fwd@example.net"
+    nested["Subject"] = "Fwd: evidence"
+    nested.set_content("Forwarding what I received.")
+    nested.add_attachment(_inner())
+    return {
+        "malformed MIME": (
+            b"From: broken@example.net\nSubject: broken\nMIME-Version: 1.0\n"
+            b'Content-Type: multipart/mixed; boundary="never-closed"\n\n--never-closed\n'
+            b"Content-Type: text/plain\n\nThe text before the boundary breaks\n--never-cl"
+        ),
+        "unknown charset": (
+            b"From: charset@example.net\nSubject: charset\nContent-Type: text/plain; charset=x-no-such-charset\n\n"
+            b"caf\xe9 au lait\n"
+        ),
+        "lying charset": (
+            b"From: liar@example.net\nSubject: liar\nContent-Type: text/plain; charset=utf-8\n\ncaf\xe9 \xff\xfe\n"
+        ),
+        "8-bit headers": b"From: J\xf6rg <joerg@example.net>\nSubject: Stra\xdfe \xe9\n\nbody\n",
+        "nested message": nested.as_bytes(),
+        "zip bomb": _mail(subject="archive", files=[("zeros.zip", _zip_bomb(), "application/zip")], message_id=None),
+        "many parts": many_parts.as_bytes(),
+        "empty body": b"From: empty@example.net\nSubject: \n\n",
+        "no Message-ID": _mail(subject="no id", message_id=None),
+    }
+
+
+def _inner() -> EmailMessage:
+    inner = EmailMessage()
+    inner["From"] = "boss@example.net"
+    inner["Subject"] = "Envelope for Friday"
+    inner.set_content("Bring the envelope on Friday.")
+    return inner
+
+
+def test_bad_mail_never_stops_the_loop(org: Setup, mail_channel: Channel, mailbox: Dovecot, settings: object) -> None:
+    settings.TIPLINE_MAIL_MAX_BYTES = 3 * 1024 * 1024  # type: ignore[attr-defined]
+    bad = _bad_mails()
+    bad["too large"] = _mail(subject="big", files=[("big.bin", b"x" * (4 * 1024 * 1024), "application/octet-stream")])
+    for raw in bad.values():
+        mailbox.deliver(raw)
+    summary = services.poll(channel=mail_channel)
+    assert summary.failed == 0
+    assert summary.taken + summary.quarantined == len(bad)
+    assert Report.objects.count() == len(bad)
+    assert mailbox.count() == 0
+    by_subject = {str(_answers(r, org)["subject"] or ""): r for r in Report.objects.all()}
+    assert by_subject["big"].quarantine == Quarantine.TOO_LARGE
+    assert "larger than the limit" in str(_answers(by_subject["big"], org)["not_taken_in"])
+    assert str(_answers(by_subject["charset"], org)["message"]) == "caf\ufffd au lait"
+    assert str(_answers(by_subject["liar"], org)["message"]) == "caf\ufffd \ufffd\ufffd"
+    assert "Stra\ufffde \ufffd" in by_subject
+    assert by_subject["Stra\ufffde \ufffd"].identity_ct is not None
+    assert "empty" not in str(_answers(by_subject[""], org))
+    assert Attachment.objects.filter(report=by_subject["archive"]).exists()
+    forwarded = str(_answers(by_subject["Fwd: evidence"], org)["message"])
+    assert "Bring the envelope on Friday." in forwarded
+    assert "parts beyond the first" in str(_answers(by_subject["Many parts"], org)["not_taken_in"])
+    assert "The text before the boundary breaks" in str(_answers(by_subject["broken"], org)["message"])
+
+
+def test_the_same_mail_is_one_report_even_when_taken_in_twice(org: Setup, mail_channel: Channel) -> None:
+    raw = _mail()
+    first = services.take_in(channel=mail_channel, raw=raw)
+    second = services.take_in(channel=mail_channel, raw=raw)
+    assert first.result is services.Result.TAKEN
+    assert second.result is services.Result.ALREADY_TAKEN
+    assert Report.objects.count() == 1
+    different = services.take_in(channel=mail_channel, raw=_mail(body="Another message, same Message-ID."))
+    assert different.result is services.Result.TAKEN
+
+
+def test_a_failed_removal_leaves_the_mail_and_makes_no_second_report(
+    org: Setup, mail_channel: Channel, mailbox: Dovecot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    mailbox.deliver(_mail())
+
+    def refuse(self: object, uid: str) -> None:
+        raise services.MailboxUnavailable("connection lost")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(services.Mailbox, "remove", refuse)
+        with pytest.raises(services.MailboxUnavailable):
+            services.poll(channel=mail_channel)
+    assert Report.objects.count() == 1
+    assert mailbox.count() == 1, "the message stays until its removal succeeds"
+    again = services.poll(channel=mail_channel)
+    assert (again.already_taken, again.taken) == (1, 0)
+    assert Report.objects.count() == 1
+    assert mailbox.count() == 0
+    assert len(mail.outbox) == 1, "the sender is answered once"
+
+
+def test_taken_in_mail_can_be_moved_to_a_folder(org: Setup, mail_channel: Channel, mailbox: Dovecot) -> None:
+    Channel.objects.filter(pk=mail_channel.pk).update(imap_done_folder="Done")
+    mail_channel.refresh_from_db()
+    mailbox.deliver(_mail())
+    services.poll(channel=mail_channel)
+    assert mailbox.count() == 0
+    assert mailbox.count("Done") == 1
+
+
+def test_a_held_mail_is_read_again_on_retry(
+    org: Setup, mail_channel: Channel, mailbox: Dovecot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def unreadable(raw: bytes) -> None:
+        raise ValueError("a parser bug")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(services.parsing, "parse", unreadable)
+        assert services.take_in(channel=mail_channel, raw=_mail()).result is services.Result.QUARANTINED
+    report = Report.objects.get()
+    assert report.quarantine == Quarantine.UNREADABLE
+    private = accounts.unlock_private_key(user=org.supervisor, password=PASSWORD)
+    report_key = keyring.open_report_key(report=report, user=org.supervisor, private_key=private)
+    identity_key = keyring.open_identity_key(report=report, user=org.supervisor, private_key=private)
+    assert services.retry_quarantined(
+        report=report, by=org.supervisor, report_key=report_key, identity_key=identity_key
+    )
+    report.refresh_from_db()
+    assert report.quarantine == ""
+    assert _answers(report, org)["message"] == "The manager takes cash for permits."
