@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "tipline.register",
     "tipline.intake",
     "tipline.mailbox",
+    "tipline.calls",
     "tipline.portal",
     "tipline.cases",
     "tipline.publishing",

@@ -14,6 +14,7 @@ urlpatterns = [
     path("", include("tipline.portal.urls")),
     path("staff/", include("tipline.accounts.urls")),
     path("console/", include("tipline.cases.urls")),
+    path("calls/", include("tipline.calls.urls")),
     path("editor/", include("tipline.publishing.editor_urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("admin/", admin.site.urls),

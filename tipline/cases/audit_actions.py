@@ -30,6 +30,12 @@ ACTION_LABELS: dict[str, Promise] = {
     "report.link": _("Linked to another report"),
     "report.legal_hold": _("Changed the legal hold"),
     "report.purge": _("Destroyed the report under the retention rules"),
+    "report.discard": _("Discarded a held report"),
+    "report.quarantine_retry": _("Read a held original again"),
+    "report.taken_by_phone": _("Took a report by phone, post or in a meeting"),
+    "message.taken_by_phone": _("Took down a caller's message"),
+    "transcript.confirmed": _("The reporter confirmed the transcript"),
+    "transcript.corrected": _("The reporter corrected the transcript"),
     # Identity disclosure
     "disclosure.request": _("Asked for the reporter's identity"),
     "disclosure.approve": _("Approved a request for the identity"),

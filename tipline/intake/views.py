@@ -10,11 +10,11 @@ from django.views.decorators.http import require_http_methods
 
 from tipline import session_vault
 from tipline.crypto.receipt import format_receipt
-from tipline.intake.forms import ReportForm
 from tipline.limits import services as limits
 from tipline.register import keyring, reporter_session, services
 from tipline.register.errors import handles_reporter_errors, raise_if_no_room, shows_upload_refusals, upload_refusal
 from tipline.register.exceptions import ChannelClosed, TooManySubmissions
+from tipline.register.forms import ReportForm
 from tipline.register.models import Channel, ChannelKind, FieldType, Report
 from tipline.register.reporter_session import reporter_required
 from tipline.register.uploads import incoming_files, upload_limits

@@ -52,6 +52,10 @@ def note(*, reference: str, note_id: int, kind: str) -> bytes:
     return context("note", reference, note_id, kind)
 
 
+def transcript(*, reference: str, transcript_id: int, correction: bool = False) -> bytes:
+    return context("transcript-correction" if correction else "transcript", reference, transcript_id)
+
+
 def file_meta(*, blob: str) -> bytes:
     """A file's description; the blob name is random and unique, so it names the row."""
     return context("file-meta", blob)

@@ -147,3 +147,8 @@ class KeyNotHeld(Exception):
 class SourceAlreadyTaken(Exception):
     """What a channel received was already taken in as a report (the same source digest):
     the channel removes it from where it waits, and makes no second report."""
+
+
+class TranscriptDecided(ReporterError):
+    status = 409
+    message = _("You already confirmed or corrected this text. Write a message if something is still wrong.")

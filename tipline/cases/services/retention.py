@@ -71,6 +71,7 @@ def purge_report(*, report: Report, now: datetime | None = None) -> bool:
         report.messages.all().delete()
         report.notes.all().delete()
         report.disclosure_requests.all().delete()
+        report.transcripts.all().delete()
         keyring.drop_all_keys(report=report)
         report.reminders.all().delete()
         report.lookup_id = report.receipt_wrapped_key = report.answers_ct = report.identity_ct = None

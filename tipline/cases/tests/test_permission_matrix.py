@@ -18,7 +18,7 @@ from tipline.accounts.testing import login_staff
 from tipline.cases.services import disclosure, workflow
 from tipline.conftest import PASSWORD, Setup
 from tipline.register import services as register
-from tipline.register.models import Label, Report
+from tipline.register.models import Channel, ChannelKind, Label, Report
 
 ROLES = ["admin", "supervisor", "handler", "outsider", "call_taker", "editor", "reward_officer"]
 
@@ -27,6 +27,7 @@ ROLES = ["admin", "supervisor", "handler", "outsider", "call_taker", "editor", "
 class Case:
     report: Report
     other: Report
+    receipt: str
 
 
 @dataclass(frozen=True)
@@ -141,6 +142,36 @@ STEPS: dict[str, Step] = {
 }
 
 
+def _phone_channel(case: Case, org: Setup) -> None:
+    """A phone channel with the web channel's questions (the call-taker's screen)."""
+    channel, created = Channel.objects.get_or_create(
+        slug="phone", defaults={"name": "Phone", "kind": ChannelKind.PHONE}
+    )
+    if created:
+        for question in org.channel.questions.all():
+            question.pk, question.channel = None, channel
+            question.save()
+        register.publish_questionnaire(channel=channel)
+
+
+CALL_TAKER = frozenset({"call_taker"})
+STEPS.update(
+    {
+        "calls": Step("get", lambda c: "/calls/", _nothing, CALL_TAKER),
+        "take_call": Step(
+            "post",
+            lambda c: "/calls/new/phone/",
+            lambda c, o: {"q_what": "By phone", "q_kind": "Fraud", "recording_consent": "no"},
+            CALL_TAKER,
+            _phone_channel,
+        ),
+        "add_by_receipt": Step(
+            "post", lambda c: "/calls/add/", lambda c, o: {"receipt": c.receipt, "body": "More"}, CALL_TAKER
+        ),
+    }
+)
+
+
 @pytest.fixture
 def staff(org: Setup) -> dict[str, StaffUser]:
     extra = {
@@ -167,7 +198,7 @@ def _new_case(org: Setup, tmp_path: object) -> Case:
     report = submission.report
     register.release_held(report=report, attachment_ids=[a.pk for a in submission.held])
     other = register.create_report(channel=org.channel, questionnaire=version, answers={"what": "y"}).report
-    return Case(report=report, other=other)
+    return Case(report=report, other=other, receipt=submission.receipt)
 
 
 @pytest.mark.parametrize("role", ROLES)

@@ -23,6 +23,7 @@ from tipline.register.models.reports import (
     Report,
     ReportLink,
     ReportQuerySet,
+    Transcript,
     new_reference,
 )
 
@@ -49,5 +50,6 @@ __all__ = [
     "ReportKeyGrant",
     "ReportLink",
     "ReportQuerySet",
+    "Transcript",
     "new_reference",
 ]

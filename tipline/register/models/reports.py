@@ -127,6 +127,8 @@ class Report(models.Model):
     quarantine = models.CharField(max_length=20, choices=Quarantine.choices, blank=True, default="", db_default="")
     # Calls and meetings: whether the reporter agreed to a recording (None: not asked).
     recording_consent = models.BooleanField(null=True, blank=True)
+    # When the reporter asked, in the portal, to meet in person (art. 9(2)).
+    meeting_requested_at = models.DateTimeField(null=True, blank=True)
 
     objects = ReportQuerySet.as_manager()
 
@@ -163,6 +165,8 @@ class Message(models.Model):
     body_ct = models.BinaryField()
     created_at = models.DateTimeField(auto_now_add=True)
     read_by_reporter = models.BooleanField(default=False)
+    # The reporter's words, taken down by a call-taker during a call (not staff's own).
+    taken_by_phone = models.BooleanField(default=False, db_default=False)
 
     class Meta:
         ordering = ["created_at", "id"]
@@ -220,6 +224,29 @@ class ReportLink(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source} {self.kind} {self.target}"
+
+
+class Transcript(models.Model):
+    """The call-taker's transcript or minutes of a call or meeting without a recording
+    (art. 18): shown to the reporter, who confirms or corrects it; both texts are kept."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Waiting for the reporter to check it")
+        CONFIRMED = "confirmed", _("Confirmed by the reporter")
+        CORRECTED = "corrected", _("Corrected by the reporter")
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="transcripts")
+    text_ct = models.BinaryField()
+    correction_ct = models.BinaryField(null=True)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    created_at = models.DateTimeField(auto_now_add=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"transcript {self.pk} of {self.report}"
 
 
 class DisclosureRequest(models.Model):

@@ -82,9 +82,13 @@ def read_message(*, report: Report, message: Message, report_key: bytes) -> str:
     return binding.open_text(report_key, bytes(message.body_ct), place=place)
 
 
-def add_message(*, report: Report, report_key: bytes, body: str, author: StaffUser | None) -> Message:
+def add_message(
+    *, report: Report, report_key: bytes, body: str, author: StaffUser | None, taken_by_phone: bool = False
+) -> Message:
     """Insert a message row and seal its body bound to it (the caller's transaction)."""
-    message = Message.objects.create(report=report, from_staff=author is not None, author=author, body_ct=b"")
+    message = Message.objects.create(
+        report=report, from_staff=author is not None, author=author, body_ct=b"", taken_by_phone=taken_by_phone
+    )
     place = binding.message(reference=report.reference, message_id=message.pk, from_staff=message.from_staff)
     binding.seal_into(message, field="body_ct", key=report_key, plaintext=body.encode(), place=place)
     return message
@@ -105,8 +109,10 @@ def post_message(
     body: str,
     files: Sequence[IncomingFile] = (),
     author: StaffUser | None = None,
+    taken_by_phone: bool = False,
 ) -> Message:
-    """Add a message (from staff when ``author`` is given, else from the reporter), with files."""
+    """Add a message (from staff when ``author`` is given, else from the reporter), with files.
+    ``taken_by_phone``: the reporter's words, taken down by a call-taker during a call."""
     body = body.strip()
     if not body and not files:
         raise EmptyMessage
@@ -117,7 +123,9 @@ def post_message(
             # The report's row, as the purge locks it: a message never outlives its report.
             if not Report.objects.select_for_update().filter(pk=report.pk, purged_at__isnull=True).exists():
                 raise ReportDestroyed
-            message = add_message(report=report, report_key=report_key, body=body, author=author)
+            message = add_message(
+                report=report, report_key=report_key, body=body, author=author, taken_by_phone=taken_by_phone
+            )
             for row in attachments:
                 row.report, row.message = report, message
             Attachment.objects.bulk_create(attachments)

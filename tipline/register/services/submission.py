@@ -21,9 +21,17 @@ from tipline.crypto import boxes
 from tipline.crypto import receipt as receipts
 from tipline.register import binding, deadlines, keyring
 from tipline.register.exceptions import SourceAlreadyTaken
-from tipline.register.models import Attachment, Channel, QuestionnaireVersion, Report, ReportLink
+from tipline.register.models import (
+    Attachment,
+    Channel,
+    IdentityKeyGrant,
+    QuestionnaireVersion,
+    Report,
+    ReportLink,
+)
 from tipline.register.models.reports import new_reference
 from tipline.register.services.acknowledgement import apply_acknowledgement
+from tipline.register.services.calls import add_transcript
 from tipline.register.services.content import answers_ciphertext
 from tipline.register.services.files import IncomingFile, delete_blobs, store_attachments, store_source
 from tipline.register.services.receipts import receipt_secrets
@@ -74,6 +82,7 @@ def create_report(
     source_digest: str | None = None,
     quarantine: str = "",
     recording_consent: bool | None = None,
+    transcript: str = "",
 ) -> Submission:
     """Encrypt and store a report; return its receipt only after the commit.
 
@@ -98,25 +107,13 @@ def create_report(
     answers_ct = answers_ciphertext(
         reference=reference, questionnaire_number=questionnaire.number, answers=answers, report_key=report_key
     )
-    identity_ct, identity_grants, identity_key = None, [], b""
-    if identity.strip():
-        identity_key = boxes.new_key()
-        identity_ct = boxes.encrypt(
-            identity_key, identity.strip().encode(), context=binding.identity(reference=reference)
-        )
-        identity_grants = keyring.seal_new_identity_key(identity_key=identity_key)
+    identity_ct, identity_grants, identity_key = _seal_identity(identity=identity, reference=reference)
     key_grants = keyring.seal_new_report_key(
         channel=channel, report_key=report_key, escrow_public_key=bytes(escrow_public_key)
     )
-    attachments, written = store_attachments(report_key=report_key, files=files, from_staff=False)
-    source_blob = ""
-    if source is not None:
-        try:
-            source_blob = store_source(identity_key=identity_key, source=source)
-        except BaseException:
-            delete_blobs(names=written)
-            raise
-        written.append(source_blob)
+    attachments, written, source_blob = _store_files(
+        report_key=report_key, identity_key=identity_key, files=files, source=source
+    )
     now = timezone.now()
     ack_due = deadlines.due_after_days(now, channel.ack_days)
     try:
@@ -144,6 +141,8 @@ def create_report(
             for attachment in attachments:
                 attachment.report = report
             keyring.store_new_grants(report=report, report_grants=key_grants, identity_grants=identity_grants)
+            if transcript.strip():
+                add_transcript(report=report, report_key=report_key, text=transcript)
             Attachment.objects.bulk_create(attachments)
             if channel.auto_acknowledge:
                 apply_acknowledgement(report=report, report_key=report_key, now=now, author=None)
@@ -161,6 +160,31 @@ def create_report(
         log.warning("Could not link the copies of report %s sent from one form page", report.reference, exc_info=True)
     held = [a for a in attachments if a.state == Attachment.State.HELD]
     return Submission(report=report, receipt=receipt, report_key=report_key, held=held)
+
+
+def _seal_identity(*, identity: str, reference: str) -> tuple[bytes | None, list[IdentityKeyGrant], bytes]:
+    """The identity encrypted under its own key, and that key sealed to the supervisors."""
+    if not identity.strip():
+        return None, [], b""
+    identity_key = boxes.new_key()
+    identity_ct = boxes.encrypt(identity_key, identity.strip().encode(), context=binding.identity(reference=reference))
+    return identity_ct, keyring.seal_new_identity_key(identity_key=identity_key), identity_key
+
+
+def _store_files(
+    *, report_key: bytes, identity_key: bytes, files: Sequence[IncomingFile], source: bytes | None
+) -> tuple[list[Attachment], list[str], str]:
+    """The files (cleaned, under the report key) and the source (under the identity key)
+    written to the store: their rows, every blob written, and the source's blob."""
+    attachments, written = store_attachments(report_key=report_key, files=files, from_staff=False)
+    if source is None:
+        return attachments, written, ""
+    try:
+        source_blob = store_source(identity_key=identity_key, source=source)
+    except BaseException:
+        delete_blobs(names=written)
+        raise
+    return attachments, [*written, source_blob], source_blob
 
 
 COPIES_WINDOW = timedelta(hours=1)

@@ -1,4 +1,4 @@
-"""Forms built from a questionnaire version's schema."""
+"""Forms built from a questionnaire version's schema (the web form and the call-taker's screen)."""
 
 from __future__ import annotations
 

@@ -1,0 +1,162 @@
+"""The call-taker's screen: a report taken during a call, the receipt read back once, and a
+caller's message added by receipt, without the call-taker ever reading the report."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.test import Client
+
+from tipline.accounts import services as accounts
+from tipline.accounts.models import Role, StaffUser
+from tipline.accounts.testing import login_staff
+from tipline.conftest import PASSWORD, Setup, jpeg_with_exif
+from tipline.register import keyring
+from tipline.register import services as register
+from tipline.register.models import (
+    Channel,
+    ChannelKind,
+    Message,
+    Report,
+    ReportKeyGrant,
+    Transcript,
+)
+
+
+def _channel(org: Setup, kind: str) -> Channel:
+    channel = Channel.objects.create(slug=kind, name=f"By {kind}", kind=kind)
+    channel.recipients.add(org.handler)
+    for question in org.channel.questions.all():
+        question.pk, question.channel = None, channel
+        question.save()
+    register.publish_questionnaire(channel=channel)
+    return channel
+
+
+@pytest.fixture
+def call_taker(org: Setup) -> StaffUser:
+    return accounts.create_staff(username="caller-desk", password=PASSWORD, roles=[Role.CALL_TAKER])
+
+
+@pytest.fixture
+def desk(call_taker: StaffUser) -> Client:
+    client = Client(enforce_csrf_checks=True)
+    login_staff(client, call_taker.username, PASSWORD)
+    return client
+
+
+def _post(client: Client, url: str, data: dict[str, object]) -> object:
+    token = client.cookies["csrftoken"].value
+    return client.post(url, data, HTTP_X_CSRFTOKEN=token)
+
+
+def _answers(report: Report, org: Setup) -> dict[str, object]:
+    key = keyring.open_report_key(
+        report=report, user=org.handler, private_key=accounts.unlock_private_key(user=org.handler, password=PASSWORD)
+    )
+    return {q["key"]: value for q, value in register.read_answers(report=report, report_key=key)}
+
+
+def test_a_call_is_taken_and_the_receipt_read_back_once(org: Setup, desk: Client, call_taker: StaffUser) -> None:
+    _channel(org, ChannelKind.PHONE)
+    page = desk.get("/calls/new/phone/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert 'name="recording_consent"' in html
+    assert 'name="callback"' in html
+    response = _post(
+        desk,
+        "/calls/new/phone/",
+        {
+            "q_what": "Cash for permits at the depot",
+            "q_kind": "Bribery",
+            "recording_consent": "no",
+            "transcript": "The caller saw cash change hands on Friday.",
+            "identity": "Li Wei",
+            "callback": "+44 20 7946 0000",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]  # type: ignore[attr-defined]
+    shown = desk.get("/calls/receipt/").content.decode()
+    groups = re.findall(r'<span class="receipt-group">(\d{4})</span>', shown)
+    assert len(groups) == 4
+    assert "receipt-group" not in desk.get("/calls/receipt/").content.decode(), "shown once"
+
+    report = Report.objects.get(channel__slug="phone")
+    assert report.recording_consent is False
+    assert _answers(report, org)["what"] == "Cash for permits at the depot"
+    [transcript] = Transcript.objects.filter(report=report)
+    assert transcript.state == Transcript.State.PENDING
+    assert not ReportKeyGrant.objects.filter(report=report, user=call_taker).exists(), "no key for the call-taker"
+    supervisor_key = accounts.unlock_private_key(user=org.supervisor, password=PASSWORD)
+    identity_key = keyring.open_identity_key(report=report, user=org.supervisor, private_key=supervisor_key)
+    identity = register.read_identity(report=report, identity_key=identity_key)
+    assert identity == "Li Wei\nCall back on: +44 20 7946 0000"
+    opened, _ = register.open_with_receipt(receipt_text="".join(groups), client_tag="test")
+    assert opened == report
+    assert desk.get(f"/console/{report.reference}/").status_code in {302, 403, 404}
+
+
+def test_no_number_is_kept_unless_the_caller_asks(org: Setup, desk: Client) -> None:
+    _channel(org, ChannelKind.PHONE)
+    response = _post(desk, "/calls/new/phone/", {"q_what": "x", "q_kind": "Fraud", "recording_consent": "yes"})
+    assert response.status_code == 302  # type: ignore[attr-defined]
+    report = Report.objects.get()
+    assert report.identity_ct is None
+    assert report.recording_consent is True
+
+
+def test_a_missing_answer_is_shown_with_an_error_summary(org: Setup, desk: Client) -> None:
+    _channel(org, ChannelKind.PHONE)
+    response = _post(desk, "/calls/new/phone/", {"q_kind": "Fraud"})
+    assert response.status_code == 400  # type: ignore[attr-defined]
+    html = response.content.decode()  # type: ignore[attr-defined]
+    assert "<title>Error:" in html
+    assert 'class="error-summary"' in html
+    assert 'href="#id_q_what"' in html
+    assert not Report.objects.exists()
+
+
+def test_a_letter_is_entered_with_its_scan(org: Setup, desk: Client, tmp_path: object) -> None:
+    _channel(org, ChannelKind.POST)
+    page = desk.get("/calls/new/post/").content.decode()
+    assert 'name="recording_consent"' not in page
+    assert "Scan of the letter" in page
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    scan = SimpleUploadedFile("letter.jpg", jpeg_with_exif("ScanCamMarker"), content_type="image/jpeg")
+    response = _post(desk, "/calls/new/post/", {"q_what": "A letter about the depot", "q_kind": "Fraud", "files": scan})
+    assert response.status_code == 302  # type: ignore[attr-defined]
+    report = Report.objects.get()
+    assert report.recording_consent is None
+    assert report.attachments.count() == 1
+
+
+def test_a_caller_adds_to_their_report_without_the_call_taker_seeing_it(org: Setup, desk: Client) -> None:
+    version = org.channel.current_questionnaire()
+    assert version is not None
+    submission = register.create_report(
+        channel=org.channel, questionnaire=version, answers={"what": "SecretEarlierMarker"}
+    )
+    response = _post(desk, "/calls/add/", {"receipt": submission.receipt, "body": "They moved the cash."})
+    assert response.status_code == 302  # type: ignore[attr-defined]
+    home = desk.get("/calls/").content.decode()
+    assert "SecretEarlierMarker" not in home
+    assert "added to their report" in home
+    message = Message.objects.get(report=submission.report)
+    assert message.taken_by_phone
+    assert not message.from_staff
+
+
+def test_a_wrong_receipt_adds_nothing(org: Setup, desk: Client) -> None:
+    response = _post(desk, "/calls/add/", {"receipt": "1234 5678 9012 3456", "body": "More"})
+    assert response.status_code == 403  # type: ignore[attr-defined]
+    assert "did not open a report" in response.content.decode()  # type: ignore[attr-defined]
+    assert not Message.objects.exists()
+
+
+def test_only_call_takers_use_the_screen(org: Setup) -> None:
+    client = Client(enforce_csrf_checks=True)
+    login_staff(client, "handler", PASSWORD)
+    assert client.get("/calls/").status_code == 403

@@ -1,0 +1,145 @@
+"""The call-taker's screen: a report taken during a call, from a letter or in a meeting,
+its receipt read back once, and a caller's message added to their report by receipt.
+
+The call-taker never reads a report: the new report's key is sealed to the channel's
+recipients and the supervisors as for any report, and adding a message by receipt shows
+nothing of what the report holds. Keyboard first: one column, fields in speaking order,
+the first field focused, every action a button. Works without JavaScript.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages as flash
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from tipline import session_vault
+from tipline.accounts.decorators import staff_required
+from tipline.accounts.models import Role, StaffUser
+from tipline.audit import services as audit
+from tipline.calls.forms import AddToReportForm, TakenReportForm
+from tipline.crypto.receipt import format_receipt
+from tipline.register import keyring
+from tipline.register import services as register
+from tipline.register.errors import raise_if_no_room, shows_upload_refusals, upload_refusal
+from tipline.register.exceptions import EmptyMessage, ReporterError
+from tipline.register.models import STAFF_ENTERED_KINDS, Channel, FieldType
+from tipline.register.uploads import incoming_files, upload_limits
+from tipline.typed_request import client_tag
+
+_RECEIPT_SECRET = "call-receipt"
+
+
+def _call_taker(request: HttpRequest) -> StaffUser:
+    user = request.user
+    if not isinstance(user, StaffUser) or Role.CALL_TAKER not in user.roles:
+        raise PermissionDenied(_("Only call-takers use this screen."))
+    return user
+
+
+def _channels() -> list[Channel]:
+    return list(Channel.objects.filter(is_active=True, kind__in=STAFF_ENTERED_KINDS))
+
+
+@require_GET
+@staff_required
+def home(request: HttpRequest, private_key: bytes | None) -> HttpResponse:
+    _call_taker(request)
+    return render(request, "calls/home.html", {"channels": _channels(), "add_form": AddToReportForm()})
+
+
+@shows_upload_refusals
+@require_http_methods(["GET", "POST"])
+@staff_required
+def take(request: HttpRequest, private_key: bytes | None, slug: str) -> HttpResponse:
+    user = _call_taker(request)
+    channel = next((c for c in _channels() if c.slug == slug), None)
+    if channel is None:
+        raise Http404(_("There is no open phone, post or meeting channel at this address."))
+    questionnaire = channel.current_questionnaire()
+    if questionnaire is None:
+        message = _("This channel has no questionnaire yet: an administrator publishes one in the admin.")
+        return render(request, "calls/closed.html", {"channel": channel, "message": message}, status=409)
+    files = incoming_files(request, "files")
+    form = TakenReportForm(
+        request.POST if request.method == "POST" else None,
+        schema=[q for q in questionnaire.fields if q["type"] != FieldType.FILE],
+        version=questionnaire.number,
+        identity_allowed=keyring.identity_can_be_received(),
+        kind=channel.kind,
+    )
+    refusal = upload_refusal(request)
+    if request.method == "POST" and refusal is None and form.is_valid():
+        try:
+            submission = register.create_report(
+                channel=channel,
+                questionnaire=questionnaire,
+                answers=form.answers(),
+                files=files,
+                identity=form.identity_text(),
+                form_token=form.cleaned_data.get("form_token", ""),
+                recording_consent=form.consent(),
+                transcript=form.cleaned_data.get("transcript", ""),
+            )
+        except OSError as failure:  # nothing was stored: create_report writes all or nothing
+            raise_if_no_room(failure)
+            raise
+        audit.record(action="report.taken_by_phone", actor=user, report_ref=submission.report.reference)
+        session_vault.put_secret(request, _RECEIPT_SECRET, submission.receipt.encode())
+        return redirect("calls:receipt")
+    if refusal is not None:
+        form.is_valid()
+        form.add_error(None, refusal.user_message())
+    status = refusal.status if refusal else (400 if request.method == "POST" else 200)
+    context = {"channel": channel, "form": form, **upload_limits()}
+    return render(request, "calls/take.html", context, status=status)
+
+
+@require_GET
+@staff_required
+def receipt(request: HttpRequest, private_key: bytes | None) -> HttpResponse:
+    """The receipt, once: read it out to the caller in groups of four digits."""
+    _call_taker(request)
+    secret = session_vault.pop_secret(request, _RECEIPT_SECRET)
+    groups = format_receipt(secret.decode()).split() if secret else []
+    return render(request, "calls/receipt.html", {"groups": groups})
+
+
+@shows_upload_refusals
+@require_http_methods(["POST"])
+@staff_required
+def add(request: HttpRequest, private_key: bytes | None) -> HttpResponse:
+    """A caller who calls again gives the receipt: their words are added to the report as
+    their message, and the call-taker sees nothing of the report."""
+    user = _call_taker(request)
+    form = AddToReportForm(request.POST)
+    refusal = upload_refusal(request)
+    status = 400
+    if refusal is not None:
+        form.is_valid()
+        form.add_error(None, refusal.user_message())
+        status = refusal.status
+    elif form.is_valid():
+        try:
+            report, report_key = register.open_with_receipt(
+                receipt_text=form.cleaned_data["receipt"], client_tag=client_tag(request)
+            )
+            register.post_message(
+                report=report,
+                report_key=report_key,
+                body=form.cleaned_data["body"],
+                files=incoming_files(request, "files"),
+                taken_by_phone=True,
+            )
+        except ReporterError as error:
+            form.add_error("body" if isinstance(error, EmptyMessage) else "receipt", error.user_message())
+            status = error.status
+        else:
+            audit.record(action="message.taken_by_phone", actor=user, report_ref=report.reference)
+            flash.success(request, _("The caller's message was added to their report."))
+            return redirect("calls:home")
+    context = {"channels": _channels(), "add_form": form}
+    return render(request, "calls/home.html", context, status=status)
