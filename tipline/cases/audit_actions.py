@@ -31,6 +31,7 @@ ACTION_LABELS: dict[str, Promise] = {
     "report.legal_hold": _("Changed the legal hold"),
     "report.purge": _("Destroyed the report under the retention rules"),
     "report.discard": _("Discarded a held report"),
+    "report.original_read": _("Read the original as received (names the sender)"),
     "report.quarantine_retry": _("Read a held original again"),
     "report.taken_by_phone": _("Took a report by phone, post or in a meeting"),
     "message.taken_by_phone": _("Took down a caller's message"),

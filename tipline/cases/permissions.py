@@ -32,6 +32,7 @@ class Action(StrEnum):
     ESCROW_READ = "escrow_read"
     DECIDE_EXCLUSION = "decide_exclusion"
     RESTORE_ACCESS = "restore_access"
+    HELD_ORIGINAL = "held_original"
 
 
 _CASE_WORK = set(CASE_ROLES)
@@ -49,6 +50,8 @@ _WITH_KEY = {
     Action.REQUEST_IDENTITY: {Role.HANDLER},
     Action.ASSIGN: {Role.SUPERVISOR},
     Action.DECIDE_IDENTITY: {Role.SUPERVISOR},
+    # Retrying or discarding a report held in quarantine: its original names the sender.
+    Action.HELD_ORIGINAL: {Role.SUPERVISOR},
 }
 # Actions that need a role only (metadata or configuration).
 _ROLE_ONLY = {

@@ -149,6 +149,7 @@ def detail(request: HttpRequest, private_key: bytes | None, reference: str) -> H
         "report": report,
         "notes": services.list_notes(report=report, report_key=content.report_key),
         "disclosures": services.disclosures(report=report, report_key=content.report_key),
+        "transcripts": register.list_transcripts(report=report, report_key=content.report_key),
         "can": {action.value: allowed(user, action, report) for action in Action},
         "can_read_identity": services.can_read_identity(report=report, user=user),
         # Each form gets its own id prefix: several of them have a field of the same name.
@@ -294,6 +295,28 @@ def close(*, user: StaffUser, report: Report, private_key: bytes | None, data: d
 @_post_action(NoteForm)
 def note(*, user: StaffUser, report: Report, private_key: bytes | None, data: dict[str, Any], **_: Any) -> None:
     services.add_note(report=report, by=user, private_key=_key(private_key), body=data["body"])
+
+
+@_post_action(None)
+def retry_held(*, user: StaffUser, report: Report, private_key: bytes | None, **_: Any) -> str:
+    if services.retry_held(report=report, by=user, private_key=_key(private_key)):
+        return gettext("The original was read again: the report is no longer held.")
+    return gettext("The original still cannot be read whole. Read it yourself from the original, or discard it.")
+
+
+@_post_action(None)
+def discard_held(*, user: StaffUser, report: Report, **_: Any) -> str:
+    services.discard_held(report=report, by=user)
+    return gettext("The held report was discarded and destroyed.")
+
+
+@staff_required
+@handles_case_errors
+def original(request: HttpRequest, private_key: bytes | None, reference: str) -> HttpResponseBase:
+    """The original as the channel received it (a mail: it names the sender), for a supervisor."""
+    report = _report(reference)
+    data = services.read_original(report=report, by=_staff(request), private_key=_key(private_key))
+    return attachment_response(name=f"{report.reference}.eml", size=len(data), chunks=iter([data]))
 
 
 @_post_action(LabelsForm)

@@ -54,3 +54,25 @@ class HeldFilesForm(forms.Form):
             if value:
                 chosen[value].append(int(name.removeprefix("decision_")))
         return chosen
+
+
+class TranscriptForm(forms.Form):
+    """Whether what was written down during a call or meeting is right, or the right text."""
+
+    decision = forms.ChoiceField(
+        label=_("Is this what you said?"),
+        choices=[("confirm", _("Yes, it is right")), ("correct", _("No, here is the right text"))],
+        widget=forms.RadioSelect,
+    )
+    correction = forms.CharField(
+        label=_("Your correction"),
+        required=False,
+        max_length=20000,
+        widget=forms.Textarea(attrs={"rows": 6, "autocomplete": "off"}),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if cleaned.get("decision") == "correct" and not str(cleaned.get("correction", "")).strip():
+            self.add_error("correction", _("Write the right text, or choose that it is right."))
+        return cleaned

@@ -10,6 +10,8 @@ urlpatterns = [
     path("portal/", views.login, name="login"),
     path("portal/report/", views.portal, name="report"),
     path("portal/held/", views.decide_held, name="held"),
+    path("portal/transcripts/<row_id:transcript_id>/", views.decide_transcript, name="transcript"),
+    path("portal/meeting/", views.request_meeting, name="meeting"),
     path("portal/files/<row_id:attachment_id>/", views.download, name="download"),
     path("portal/logout/", views.logout, name="logout"),
 ]

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from tipline import session_vault
 from tipline.downloads import attachment_response
 from tipline.limits import services as limits
-from tipline.portal.forms import HeldFilesForm, ReceiptForm, ReplyForm
+from tipline.portal.forms import HeldFilesForm, ReceiptForm, ReplyForm, TranscriptForm
 from tipline.register import services
 from tipline.register.errors import handles_reporter_errors, shows_upload_refusals, upload_refusal
 from tipline.register.exceptions import EmptyMessage, InvalidReceipt, TooManyReplies
@@ -52,6 +52,38 @@ def decide_held(request: HttpRequest, report: Report, report_key: bytes) -> Http
         )
     if not sent and not dropped:
         flash.info(request, _("No file was changed: it may have been decided on already."))
+    return redirect("portal:report")
+
+
+@require_POST
+@handles_reporter_errors
+@reporter_required
+def decide_transcript(request: HttpRequest, report: Report, report_key: bytes, transcript_id: int) -> HttpResponse:
+    """The reporter confirms what was written down during their call or meeting, or corrects it."""
+    form = TranscriptForm(request.POST)
+    if not form.is_valid():
+        flash.error(request, _("Choose whether the text is right, and write your correction if it is not."))
+        return redirect("portal:report")
+    correction = form.cleaned_data["correction"] if form.cleaned_data["decision"] == "correct" else ""
+    services.decide_transcript(report=report, report_key=report_key, transcript_id=transcript_id, correction=correction)
+    flash.success(
+        request,
+        _("Thank you: your correction is kept beside the first text.")
+        if correction
+        else _("Thank you for confirming."),
+    )
+    return redirect("portal:report")
+
+
+@require_POST
+@handles_reporter_errors
+@reporter_required
+def request_meeting(request: HttpRequest, report: Report, report_key: bytes) -> HttpResponse:
+    """The reporter asks to meet in person (art. 9(2)); the handler proposes a time and place."""
+    if services.request_meeting(report=report, report_key=report_key):
+        flash.success(request, _("Your request to meet was sent. The handler will propose a time and a place here."))
+    else:
+        flash.info(request, _("You already asked to meet. The handler will propose a time and a place here."))
     return redirect("portal:report")
 
 
@@ -121,6 +153,8 @@ def portal(request: HttpRequest, report: Report, report_key: bytes) -> HttpRespo
         "held": services.describe_held(report=report, report_key=report_key),
         "conversation": conversation,
         "disclosures": services.list_disclosures(report=report, report_key=report_key, approved_only=True),
+        "transcripts": services.list_transcripts(report=report, report_key=report_key),
+        "transcript_form": TranscriptForm(),
         "form": form,
         "idle_minutes": settings.TIPLINE_REPORTER_IDLE_SECONDS // 60,
         **upload_limits(),

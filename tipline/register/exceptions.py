@@ -152,3 +152,8 @@ class SourceAlreadyTaken(Exception):
 class TranscriptDecided(ReporterError):
     status = 409
     message = _("You already confirmed or corrected this text. Write a message if something is still wrong.")
+
+
+class NotInReport(ReporterError):
+    status = 404
+    message = _("This is not part of your report. Go back to your report and try again.")

@@ -28,6 +28,7 @@ from tipline.cases.services.exports import (
     queue_csv_rows,
     render_case_pdf,
 )
+from tipline.cases.services.held import discard_held, read_original, retry_held
 from tipline.cases.services.notify import (
     queue_staff_email,
     send_staff_email,
@@ -69,6 +70,7 @@ __all__ = [
     "close_report",
     "decide_exclusion",
     "decide_identity",
+    "discard_held",
     "disclosures",
     "download_attachment",
     "exclude_from_report",
@@ -83,12 +85,14 @@ __all__ = [
     "queue_csv_rows",
     "queue_staff_email",
     "read_identity",
+    "read_original",
     "render_case_pdf",
     "report_key_for",
     "request_identity",
     "restart_warning",
     "restore_after_exclusion",
     "retention_ends",
+    "retry_held",
     "send_deadline_reminders",
     "send_staff_email",
     "set_labels",

@@ -16,6 +16,7 @@ from django.db import transaction
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
+from tipline.accounts.models import StaffUser
 from tipline.audit import services as audit
 from tipline.cases.models import Reminder
 from tipline.cases.services import notify
@@ -63,26 +64,44 @@ def purge_report(*, report: Report, now: datetime | None = None) -> bool:
         due = purge_on(report=report)
         if due is None or due > now:
             return False
-        blobs = [
-            *report.attachments.values_list("blob", flat=True),
-            *([report.source_blob] if report.source_blob else []),
-        ]
-        report.attachments.all().delete()
-        report.messages.all().delete()
-        report.notes.all().delete()
-        report.disclosure_requests.all().delete()
-        report.transcripts.all().delete()
-        keyring.drop_all_keys(report=report)
-        report.reminders.all().delete()
-        report.lookup_id = report.receipt_wrapped_key = report.answers_ct = report.identity_ct = None
-        report.form_digest = report.source_blob = report.quarantine = ""
-        report.assignee = None
-        report.purged_at = now
-        report.save()
-        audit.remove_free_text(report_ref=report.reference)
+        _destroy(report=report, now=now)
         audit.record(action="report.purge", report_ref=report.reference)
-        transaction.on_commit(lambda: register.delete_blobs(names=blobs))
     return True
+
+
+def discard_held(*, report: Report, by: StaffUser, now: datetime | None = None) -> bool:
+    """A supervisor discards a report held in quarantine (a mail that could not be read):
+    destroyed at once like a purge, audited with who did it. False when it is no longer held."""
+    with transaction.atomic():
+        report = Report.objects.select_for_update(of=("self",)).get(pk=report.pk)
+        if not report.quarantine or report.is_purged:
+            return False
+        _destroy(report=report, now=now or timezone.now())
+        audit.record(action="report.discard", actor=by, report_ref=report.reference)
+    return True
+
+
+def _destroy(*, report: Report, now: datetime) -> None:
+    """Delete the content and every key of a report locked by the caller's transaction,
+    keeping its tombstone; the store's blobs go once the transaction commits."""
+    blobs = [
+        *report.attachments.values_list("blob", flat=True),
+        *([report.source_blob] if report.source_blob else []),
+    ]
+    report.attachments.all().delete()
+    report.messages.all().delete()
+    report.notes.all().delete()
+    report.disclosure_requests.all().delete()
+    report.transcripts.all().delete()
+    keyring.drop_all_keys(report=report)
+    report.reminders.all().delete()
+    report.lookup_id = report.receipt_wrapped_key = report.answers_ct = report.identity_ct = None
+    report.form_digest = report.source_blob = report.quarantine = ""
+    report.assignee = None
+    report.purged_at = now
+    report.save()
+    audit.remove_free_text(report_ref=report.reference)
+    transaction.on_commit(lambda: register.delete_blobs(names=blobs))
 
 
 def purge_due(*, now: datetime | None = None) -> int:

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from tipline.audit import services as audit
 from tipline.crypto import boxes
 from tipline.register import binding
-from tipline.register.exceptions import EmptyMessage, ReportDestroyed, TranscriptDecided
+from tipline.register.exceptions import EmptyMessage, NotInReport, ReportDestroyed, TranscriptDecided
 from tipline.register.models import Report, Transcript
 from tipline.register.services.content import post_message
 
@@ -56,8 +56,10 @@ def decide_transcript(*, report: Report, report_key: bytes, transcript_id: int, 
     correction = correction.strip()
     with transaction.atomic():
         row = Transcript.objects.select_for_update().filter(report=report, pk=transcript_id).first()
-        if row is None or report.is_purged:
+        if report.is_purged:
             raise ReportDestroyed
+        if row is None:
+            raise NotInReport
         if row.state != Transcript.State.PENDING:
             raise TranscriptDecided
         row.decided_at = timezone.now()

@@ -1,0 +1,92 @@
+"""Art. 18: the reporter reads what was written down during their call or meeting and
+confirms or corrects it (both kept; the handler sees which). Art. 9(2): the reporter asks
+to meet in person."""
+
+from __future__ import annotations
+
+from django.test import Client
+
+from tipline.accounts.testing import login_staff
+from tipline.conftest import PASSWORD, Setup, csrf_token
+from tipline.register import services
+from tipline.register.models import Message, Report, Transcript
+
+LOGIN = "/portal/"
+SAID = "The caller saw the manager take an envelope on Friday."
+
+
+def _taken_by_phone(org: Setup) -> tuple[Report, str]:
+    version = org.channel.current_questionnaire()
+    assert version is not None
+    submission = services.create_report(
+        channel=org.channel, questionnaire=version, answers={"what": "By phone", "kind": "Fraud"}, transcript=SAID
+    )
+    return submission.report, submission.receipt
+
+
+def _logged_in(client: Client, receipt: str) -> None:
+    token = csrf_token(client, LOGIN)
+    assert client.post(LOGIN, {"csrfmiddlewaretoken": token, "receipt": receipt}).status_code == 302
+
+
+def _post(client: Client, url: str, data: dict[str, str]) -> object:
+    return client.post(url, {"csrfmiddlewaretoken": csrf_token(client, "/portal/report/"), **data})
+
+
+def test_the_reporter_corrects_the_transcript_and_both_texts_are_kept(org: Setup, client: Client) -> None:
+    report, receipt = _taken_by_phone(org)
+    _logged_in(client, receipt)
+    page = client.get("/portal/report/").content.decode()
+    assert SAID in page
+    transcript = Transcript.objects.get(report=report)
+    url = f"/portal/transcripts/{transcript.pk}/"
+    assert _post(client, url, {"decision": "correct"}).status_code == 302  # type: ignore[attr-defined]
+    transcript.refresh_from_db()
+    assert transcript.state == Transcript.State.PENDING, "a correction without text changes nothing"
+    corrected = "It was on Thursday, not Friday."
+    assert _post(client, url, {"decision": "correct", "correction": corrected}).status_code == 302  # type: ignore[attr-defined]
+    transcript.refresh_from_db()
+    assert transcript.state == Transcript.State.CORRECTED
+    again = _post(client, url, {"decision": "confirm"})
+    assert again.status_code == 409  # type: ignore[attr-defined]
+    staff = Client(enforce_csrf_checks=True)
+    login_staff(staff, "handler", PASSWORD)
+    detail = staff.get(f"/console/reports/{report.reference}/").content.decode()
+    assert SAID in detail
+    assert corrected in detail
+    assert "Corrected by the reporter" in detail
+
+
+def test_the_reporter_confirms_the_transcript(org: Setup, client: Client) -> None:
+    report, receipt = _taken_by_phone(org)
+    _logged_in(client, receipt)
+    transcript = Transcript.objects.get(report=report)
+    assert _post(client, f"/portal/transcripts/{transcript.pk}/", {"decision": "confirm"}).status_code == 302  # type: ignore[attr-defined]
+    transcript.refresh_from_db()
+    assert transcript.state == Transcript.State.CONFIRMED
+    assert transcript.correction_ct is None
+
+
+def test_another_reports_transcript_cannot_be_decided(org: Setup, client: Client) -> None:
+    other, _ = _taken_by_phone(org)
+    _, receipt = _taken_by_phone(org)
+    _logged_in(client, receipt)
+    transcript = Transcript.objects.get(report=other)
+    response = _post(client, f"/portal/transcripts/{transcript.pk}/", {"decision": "confirm"})
+    assert response.status_code == 404  # type: ignore[attr-defined]
+    transcript.refresh_from_db()
+    assert transcript.state == Transcript.State.PENDING
+
+
+def test_the_reporter_asks_to_meet_once(org: Setup, client: Client) -> None:
+    report, receipt = _taken_by_phone(org)
+    _logged_in(client, receipt)
+    assert _post(client, "/portal/meeting/", {}).status_code == 302  # type: ignore[attr-defined]
+    assert _post(client, "/portal/meeting/", {}).status_code == 302  # type: ignore[attr-defined]
+    report.refresh_from_db()
+    assert report.meeting_requested_at is not None
+    assert Message.objects.filter(report=report, from_staff=False).count() == 1
+    staff = Client(enforce_csrf_checks=True)
+    login_staff(staff, "handler", PASSWORD)
+    detail = staff.get(f"/console/reports/{report.reference}/").content.decode()
+    assert "asked to meet in person" in detail
