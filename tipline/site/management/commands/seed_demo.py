@@ -7,9 +7,9 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from tipline.accounts import services as accounts
-from tipline.accounts.models import Organisation, Role
+from tipline.accounts.models import Organisation, Role, StaffUser
 from tipline.register import services as register
-from tipline.register.models import Channel, FieldType, Question
+from tipline.register.models import Channel, ChannelKind, FieldType, MailReply, Question
 
 DEMO_QUESTIONS = [
     (
@@ -67,11 +67,84 @@ def _password() -> str:
     return "-".join(secrets.token_urlsafe(6) for _ in range(3))
 
 
+def _questions(channel: Channel, *, files: bool) -> None:
+    Question.objects.bulk_create(
+        [
+            Question(
+                channel=channel,
+                order=i,
+                key=key,
+                field_type=kind,
+                label=label,
+                help_text=help_text,
+                required=required,
+                max_length=max_length,
+                choices=choices,
+            )
+            for i, (key, kind, label, help_text, required, max_length, choices) in enumerate(DEMO_QUESTIONS)
+            if files or kind != FieldType.FILE
+        ]
+    )
+    register.publish_questionnaire(channel=channel)
+
+
+def _other_channels(handler: StaffUser) -> dict[str, str]:
+    """The mailbox, phone and post channels beside the web form, and a call-taker for the
+    phone; returns the call-taker's password. The demo mailbox is not read (no IMAP server)."""
+    mailbox = Channel.objects.create(
+        slug="email",
+        kind=ChannelKind.MAILBOX,
+        name="Report by e-mail",
+        description="Write to us. You get a receipt by return to follow your report on the web without e-mail.",
+        email_address="tips@integrity.example",
+        mail_reply=MailReply.RECEIPT,
+        order=1,
+    )
+    phone = Channel.objects.create(
+        slug="phone",
+        kind=ChannelKind.PHONE,
+        name="Report by phone",
+        description="A call-taker writes your report down with you and reads you a receipt.",
+        phone_number="+44 20 7946 0000",
+        hours="Monday to Friday, 9:00 to 17:00",
+        order=2,
+    )
+    post = Channel.objects.create(
+        slug="post",
+        kind=ChannelKind.POST,
+        name="Report by post",
+        description="Send a letter; you need not give your name or a sender address.",
+        postal_address="Demo Integrity Office\nPO Box 100\nLondon SW1A 1AA",
+        order=3,
+    )
+    for channel in (mailbox, phone, post):
+        channel.recipients.add(handler)
+    _questions(phone, files=False)
+    _questions(post, files=False)
+    password = _password()
+    accounts.create_staff(
+        username="calltaker", password=password, roles=[Role.CALL_TAKER], display_name="Demo call-taker", validate=False
+    )
+    return {"calltaker": password}
+
+
 class Command(BaseCommand):
-    help = "Seed the demo the first time only: an organisation, a web channel and three staff accounts."
+    help = (
+        "Seed the demo the first time only: an organisation, a web form, mailbox, phone and post channels, "
+        "and four staff accounts. A demo seeded before those channels existed gets them added."
+    )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if Organisation.objects.exists():
+            handler = StaffUser.objects.filter(username="handler").first()
+            if (
+                handler is not None
+                and Channel.objects.filter(slug="report").exists()
+                and not (Channel.objects.filter(slug__in=["email", "phone", "post"]).exists())
+            ):
+                with transaction.atomic():
+                    self._show(_other_channels(handler), "Demo channels for e-mail, phone and post added.")
+                return
             self.stdout.write("Demo data already present; nothing changed.")
             return
         passwords = {"admin": _password(), "supervisor": _password(), "handler": _password()}
@@ -106,25 +179,15 @@ class Command(BaseCommand):
                 privacy_notice="Reports are handled by the integrity office's case team only.",
             )
             channel.recipients.add(handler)
-            Question.objects.bulk_create(
-                [
-                    Question(
-                        channel=channel,
-                        order=i,
-                        key=key,
-                        field_type=kind,
-                        label=label,
-                        help_text=help_text,
-                        required=required,
-                        max_length=max_length,
-                        choices=choices,
-                    )
-                    for i, (key, kind, label, help_text, required, max_length, choices) in enumerate(DEMO_QUESTIONS)
-                ]
-            )
-            register.publish_questionnaire(channel=channel)
+            _questions(channel, files=True)
+            passwords.update(_other_channels(handler))
+        self._show(passwords, "Demo seeded.")
+
+    def _show(self, passwords: dict[str, str], done: str) -> None:
         self.stdout.write(
-            self.style.SUCCESS("Demo seeded. Staff log-in at /staff/login/ — these passwords are shown only now:")
+            self.style.SUCCESS(f"{done} Staff log-in at /staff/login/ — these passwords are shown only now:")
         )
         for username, password in passwords.items():
             self.stdout.write(f"  {username:<11} {password}")
+        if "calltaker" in passwords:
+            self.stdout.write("  The call-taker's screen is at /calls/ (log in as calltaker).")

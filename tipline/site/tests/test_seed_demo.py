@@ -1,0 +1,49 @@
+"""The demo that ``make run`` serves: a web form, a mailbox, a phone and a post channel,
+and a call-taker whose screen works."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.core.management import call_command
+from django.test import Client
+
+from tipline.accounts.models import Role, StaffUser
+from tipline.register.models import Channel, ChannelKind, QuestionnaireVersion
+
+
+def _seed() -> str:
+    out = io.StringIO()
+    call_command("seed_demo", stdout=out)
+    return out.getvalue()
+
+
+@pytest.mark.django_db
+def test_the_demo_has_every_kind_of_channel_and_a_call_taker() -> None:
+    said = _seed()
+    kinds = dict(Channel.objects.values_list("slug", "kind"))
+    assert kinds == {
+        "report": ChannelKind.WEB,
+        "email": ChannelKind.MAILBOX,
+        "phone": ChannelKind.PHONE,
+        "post": ChannelKind.POST,
+    }
+    assert Channel.objects.get(slug="phone").current_questionnaire() is not None
+    assert Role.CALL_TAKER in StaffUser.objects.get(username="calltaker").roles
+    assert "calltaker" in said
+    page = Client().get("/how-to-report/").content.decode()
+    for text in ("tips@integrity.example", "+44 20 7946 0000", "PO Box 100"):
+        assert text in page
+    assert "nothing changed" in _seed()
+
+
+@pytest.mark.django_db
+def test_a_demo_seeded_before_gets_the_new_channels() -> None:
+    _seed()
+    QuestionnaireVersion.objects.exclude(channel__slug="report").delete()
+    Channel.objects.exclude(slug="report").delete()
+    StaffUser.objects.filter(username="calltaker").delete()
+    said = _seed()
+    assert "added" in said
+    assert set(Channel.objects.values_list("slug", flat=True)) == {"report", "email", "phone", "post"}
