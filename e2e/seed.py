@@ -37,7 +37,14 @@ KIND_CHOICES = ("Bribery or corruption", "Fraud or misuse of public money")
 FILES_LABEL = "Attach files"
 
 
-STAFF = (ADMIN, SUPERVISOR, HANDLER, CASEWORKER)
+# Reports taken by phone or post: a call-taker enters them; a handler of their own receives
+# them, so they stay out of the other journeys' queues.
+CALL_TAKER = "calltaker"
+PHONE_HANDLER = "phonehandler"
+PHONE_CHANNEL_SLUG, PHONE_CHANNEL_NAME = "phone", "Report by phone"
+POST_CHANNEL_SLUG, POST_CHANNEL_NAME = "post", "Report by post"
+
+STAFF = (ADMIN, SUPERVISOR, HANDLER, CASEWORKER, CALL_TAKER, PHONE_HANDLER)
 
 
 def give_authenticators(keys: dict[str, str]) -> None:
@@ -89,7 +96,7 @@ def seed(*, password: str, channel_description: str, authenticator_keys: dict[st
 
     from tipline.accounts import services as accounts
     from tipline.accounts.models import Role
-    from tipline.register.models import Channel
+    from tipline.register.models import Channel, ChannelKind
 
     with transaction.atomic():
         _, escrow = accounts.create_organisation(name=ORGANISATION_NAME)
@@ -110,6 +117,17 @@ def seed(*, password: str, channel_description: str, authenticator_keys: dict[st
             order=1,
         )
         add_published_questionnaire(safety)
+        accounts.create_staff(username=CALL_TAKER, password=password, roles=[Role.CALL_TAKER], validate=False)
+        phone_handler = accounts.create_staff(
+            username=PHONE_HANDLER, password=password, roles=[Role.HANDLER], validate=False
+        )
+        for slug, name, kind in (
+            (PHONE_CHANNEL_SLUG, PHONE_CHANNEL_NAME, ChannelKind.PHONE),
+            (POST_CHANNEL_SLUG, POST_CHANNEL_NAME, ChannelKind.POST),
+        ):
+            taken = Channel.objects.create(slug=slug, name=name, kind=kind, order=5)
+            taken.recipients.add(phone_handler)
+            add_published_questionnaire(taken)
         give_authenticators(authenticator_keys)
 
 

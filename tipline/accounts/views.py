@@ -77,7 +77,16 @@ def _next(request: HttpRequest) -> str:
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         return target
-    return reverse("cases:queue")
+    return reverse(_landing(request.user))
+
+
+def _landing(user: object) -> str:
+    """Where staff land after log-in: the console, or the call-taker's screen for someone
+    whose only work is taking calls."""
+    roles = getattr(user, "roles", frozenset())
+    if Role.CALL_TAKER in roles and not roles & {Role.ADMIN, Role.SUPERVISOR, Role.HANDLER}:
+        return "calls:home"
+    return "cases:queue"
 
 
 def _with_next(url_name: str, request: HttpRequest) -> HttpResponse:
