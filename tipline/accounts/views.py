@@ -83,7 +83,7 @@ def _next(request: HttpRequest) -> str:
 def _landing(user: object) -> str:
     """Where staff land after log-in: the console, or the call-taker's screen for someone
     whose only work is taking calls."""
-    roles = getattr(user, "roles", frozenset())
+    roles: frozenset[str] = getattr(user, "roles", frozenset())
     if Role.CALL_TAKER in roles and not roles & {Role.ADMIN, Role.SUPERVISOR, Role.HANDLER}:
         return "calls:home"
     return "cases:queue"
