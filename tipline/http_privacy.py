@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.exceptions import DisallowedHost
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseForbidden
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseForbidden, HttpResponseNotFound
 from django.template.loader import render_to_string
 from django.views.debug import SafeExceptionReporterFilter
 
@@ -188,3 +188,12 @@ def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
     """Django's 400 page, in the visitor's language and with a next step."""
     del exception
     return HttpResponseBadRequest(render_to_string("400.html", request=request))
+
+
+def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """The 404 page, without Django's ``requires_csrf_token`` wrapper: that wrapper checks the
+    CSRF token of a POST, reading its body, so a malformed body sent to an unknown address
+    (broken multipart, too many fields) raised while the 404 was being made and became a 500.
+    The token for the page's own forms comes from the middleware as on any page."""
+    del exception
+    return HttpResponseNotFound(render_to_string("404.html", request=request))

@@ -7,6 +7,7 @@ from django.views.i18n import set_language
 from tipline.publishing.views import public as publishing_views
 
 handler400 = "tipline.http_privacy.bad_request"
+handler404 = "tipline.http_privacy.page_not_found"
 
 urlpatterns = [
     path("", publishing_views.home, name="home"),

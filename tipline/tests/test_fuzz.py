@@ -140,3 +140,25 @@ def test_the_server_still_answers_after_the_fuzzing(org: Setup) -> None:
     client = Client(enforce_csrf_checks=True)
     assert client.get("/").status_code == 200
     assert client.get("/report/web/").status_code == 200
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("content_type", "body"),
+    [
+        ("multipart/form-data", b"\x00"),
+        ("application/x-www-form-urlencoded", b"&".join(b"f%d=x" % i for i in range(1500))),
+    ],
+)
+def test_a_malformed_body_sent_to_an_unknown_address_is_a_404(content_type: str, body: bytes) -> None:
+    """Django's own 404 view checks the CSRF token of a POST, reading a body that may not
+    parse: the 404 must be made without it."""
+    response = Client(raise_request_exception=False).generic("POST", "/0", data=body, content_type=content_type)
+    assert response.status_code == 404
+
+
+@pytest.mark.django_db
+def test_the_404_page_keeps_a_working_language_switch() -> None:
+    html = Client().get("/no-such-page/").content.decode()
+    assert 'name="csrfmiddlewaretoken" value="' in html
+    assert 'name="csrfmiddlewaretoken" value=""' not in html
