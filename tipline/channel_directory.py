@@ -19,6 +19,7 @@ class PublicChannel:
     """One open channel as the public sees it: no recipients, no deadlines, no reports."""
 
     slug: str
+    # web, mailbox, phone, post or meeting; ``kind_label`` names it in the active language.
     kind: str
     name: str
     description: str
@@ -26,6 +27,9 @@ class PublicChannel:
     postal_address: str = ""
     phone_number: str = ""
     hours: str = ""
+    # The languages people can use with the channel, as the admin wrote them ("English, 中文").
+    languages: str = ""
+    kind_label: str = ""
     # The path of the web form for a web channel; empty for the others.
     form_path: str = ""
 

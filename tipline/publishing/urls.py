@@ -49,6 +49,7 @@ urlpatterns = [
     *paged("archive/<yyyy:year>/<mm:month>/", public.archive_month, "archive_month"),
     *localised("about/", public.profile, "profile"),
     *localised("how-to-report/", public.how_to_report, "how_to_report"),
+    *localised("how-to-report.json", public.how_to_report_json, "how_to_report_json"),
     *localised("search/", public.search_view, "search"),
     *localised("feeds/atom.xml", feeds.feed_atom, "feed_atom"),
     *localised("feeds/rss.xml", feeds.feed_rss, "feed_rss"),

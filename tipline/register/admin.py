@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin, messages
+from django.contrib.admin.utils import flatten
 from django.http import HttpRequest
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -19,8 +20,9 @@ class QuestionInline(admin.TabularInline[Question, Channel]):
 
 @admin.register(Channel)
 class ChannelAdmin(admin.ModelAdmin[Channel]):
-    """Web channels and their questionnaires. Saving publishes a new questionnaire version
-    when the questions changed; reports keep the version they were answered on."""
+    """Channels of every kind and their questionnaires. Saving publishes a new questionnaire
+    version when the questions changed; reports keep the version they were answered on.
+    The same rules apply to ``tipline channel`` (the model's ``clean``)."""
 
     list_display = ["name", "slug", "kind", "is_active", "ack_days", "feedback_months", "retention_days"]
     list_filter = ["kind", "is_active"]
@@ -28,19 +30,48 @@ class ChannelAdmin(admin.ModelAdmin[Channel]):
     filter_horizontal = ["recipients"]
     inlines = [QuestionInline]
     readonly_fields = ["questionnaire_version"]
-    contact_fields = ("email_address", "postal_address", "phone_number", "hours")
+    # The fields of one kind of channel apart from the common ones, in the order shown (a
+    # tuple is one line).
+    web_fields = ("privacy_notice",)
+    contact_fields = ("email_address", ("phone_number", "hours"), "postal_address", "languages")
+    mailbox_fields = (
+        "imap_url",
+        "imap_user",
+        ("imap_password_env", "imap_password_file"),
+        ("imap_folder", "imap_done_folder"),
+        "mail_reply",
+    )
 
     def get_fieldsets(self, request: HttpRequest, obj: Channel | None = None) -> Any:
-        """Every field as usual, with the contact details of mailbox and phone channels apart."""
-        fields = [name for name in self.get_fields(request, obj) if name not in self.contact_fields]
+        """The fields every channel has, then those of each kind, each group with what it is for."""
+        grouped = set(flatten([*self.web_fields, *self.contact_fields, *self.mailbox_fields]))
+        common = [name for name in self.get_fields(request, obj) if name not in grouped]
+        web = {
+            "fields": self.web_fields,
+            "description": gettext("Web channels only: shown above the form."),
+        }
         contact = {
             "fields": self.contact_fields,
             "description": gettext(
-                "Shown on the public “How to report” page: an e-mail or postal address for a mailbox "
-                "channel, a phone number and opening hours for a phone channel."
+                "Shown on the public “How to report” page: the e-mail or postal address of a mailbox channel, "
+                "the number and opening hours of a phone channel, the postal address of a post channel, and "
+                "how to ask for a meeting (a number, an address; where and how in the description). "
+                "Languages: those people can use with the channel, for any kind."
             ),
         }
-        return [(None, {"fields": fields}), (gettext("How people reach this channel"), contact)]
+        mailbox = {
+            "fields": self.mailbox_fields,
+            "description": gettext(
+                "Mailbox channels: the mailbox that tipline worker reads. The password is never stored here: "
+                "give the environment variable or the file that holds it."
+            ),
+        }
+        return [
+            (None, {"fields": common}),
+            (gettext("Web form"), web),
+            (gettext("How people reach this channel"), contact),
+            (gettext("Mailbox: reading mail over IMAP"), mailbox),
+        ]
 
     @admin.display(description=_("published questionnaire"))
     def questionnaire_version(self, channel: Channel) -> str:

@@ -16,7 +16,8 @@ from tipline.register.models import Channel
 
 
 def list_public_channels() -> list[channel_directory.PublicChannel]:
-    """The open channels as the public directory shows them (no report data)."""
+    """The open channels as the public directory shows them (no report data, no recipients,
+    no mailbox settings), with the kind named in the active language."""
     return [
         channel_directory.PublicChannel(
             slug=channel.slug,
@@ -27,6 +28,8 @@ def list_public_channels() -> list[channel_directory.PublicChannel]:
             postal_address=channel.postal_address,
             phone_number=channel.phone_number,
             hours=channel.hours,
+            languages=channel.languages,
+            kind_label=str(channel.get_kind_display()),
             form_path=public_paths.path_of(channel),
         )
         for channel in Channel.objects.filter(is_active=True).order_by("order", "name")

@@ -296,9 +296,10 @@ def test_an_admin_sets_a_phone_channels_details_that_the_public_page_shows(org: 
     login_staff(admin, "admin", PASSWORD)
     url = "/admin/register/channel/add/"
     form = admin.get(url).content.decode()
-    for name in ("email_address", "postal_address", "phone_number", "hours"):
+    for name in ("email_address", "postal_address", "phone_number", "hours", "languages"):
         assert f'name="{name}"' in form, name
     assert "How people reach this channel" in form
+    assert "Mailbox: reading mail over IMAP" in form
     data = {
         "csrfmiddlewaretoken": csrf_token(admin, url),
         "slug": "hotline",
@@ -306,11 +307,14 @@ def test_an_admin_sets_a_phone_channels_details_that_the_public_page_shows(org: 
         "name": "Hotline",
         "phone_number": "+44 20 7946 0000",
         "hours": "Weekdays, 9:00 to 17:00",
+        "languages": "English, 中文",
         "is_active": "on",
         "ack_days": "7",
         "feedback_months": "3",
         "retention_days": "90",
         "order": "0",
+        "imap_folder": "INBOX",
+        "mail_reply": "ack",  # a browser always sends the select's chosen value
         "questions-TOTAL_FORMS": "0",
         "questions-INITIAL_FORMS": "0",
         "questions-MIN_NUM_FORMS": "0",
@@ -320,6 +324,7 @@ def test_an_admin_sets_a_phone_channels_details_that_the_public_page_shows(org: 
     row = _row(Client().get("/how-to-report/").content.decode(), "channel-phone")
     assert '<a href="tel:+442079460000">+44 20 7946 0000</a>' in row
     assert "Weekdays, 9:00 to 17:00" in row
+    assert "English, 中文" in row
 
 
 def test_a_new_channel_appears_at_once_on_the_cached_page(site: dict[str, str], client: Client) -> None:

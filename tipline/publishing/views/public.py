@@ -3,20 +3,24 @@ by version (see ``caching``) and lives at one address per language."""
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
 from datetime import datetime
+from functools import wraps
+from typing import Any
 
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.db.models import Count
 from django.db.models.functions import TruncMonth
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponsePermanentRedirect
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from tipline import channel_directory
-from tipline.publishing import pages
+from tipline.publishing import channel_guide, pages
 from tipline.publishing.caching import public_page
 from tipline.publishing.models import Article, ArticleState, Category, Tag
 from tipline.publishing.models.content import ArticleQuerySet
@@ -120,29 +124,40 @@ def profile(request: HttpRequest, language: str) -> HttpResponse:
     return render(request, "publishing/profile.html", context)
 
 
-CHANNEL_ROW_DEFAULT = "publishing/channel_rows/default.html"
-
-
 @public_page()
 def how_to_report(request: HttpRequest, language: str) -> HttpResponse:
-    # Each kind of channel has its own row (web form, mailbox, phone…); a kind without
-    # a template of its own still appears, with its name and description.
-    rows = [
-        (
-            channel,
-            pages.report_link(request, language, channel.form_path) if channel.form_path else "",
-            (f"publishing/channel_rows/{channel.kind}.html", CHANNEL_ROW_DEFAULT),
-        )
-        for channel in channel_directory.public_channels()
-    ]
     context = pages.page_context(
         request,
         language=language,
         title=_("How to report"),
         description=_("The ways to report wrongdoing to us, and how to stay safe when you do."),
-        rows=rows,
+        rows=channel_guide.channel_rows(request, language),
+        general_advice=[str(line) for line in channel_guide.GENERAL_ADVICE],
+        json_url=public_url("publishing:how_to_report_json", language=language),
     )
     return render(request, "publishing/how_to_report.html", context)
+
+
+def _open_to_other_sites(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
+    """Let pages on other sites read the answer (a public, read-only list without cookies).
+    Outside the public-page caching, so answers from its caches carry the headers too."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        response = view(request, *args, **kwargs)
+        response["Access-Control-Allow-Origin"] = "*"
+        response["Cross-Origin-Resource-Policy"] = "cross-origin"
+        return response
+
+    return wrapper
+
+
+@_open_to_other_sites
+@public_page()
+def how_to_report_json(request: HttpRequest, language: str) -> HttpResponse:
+    document = channel_guide.directory_document(request, language)
+    body = json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+    return HttpResponse(body.encode(), content_type="application/json; charset=utf-8")
 
 
 @public_page()

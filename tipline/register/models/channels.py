@@ -109,20 +109,28 @@ class Channel(models.Model):
         _("postal address"),
         max_length=500,
         blank=True,
-        help_text=_("Mailbox channels: where people send letters, one line of the address per line."),
+        help_text=_("Post channels (and any channel that takes letters): where people send them, one line per line."),
     )
     phone_number = models.CharField(
         _("phone number"),
         max_length=40,
         blank=True,
         validators=[PHONE_NUMBER],
-        help_text=_("Phone channels: the number as people dial it, with the country code, e.g. +44 20 7946 0000."),
+        help_text=_(
+            "Phone and meeting channels: the number as people dial it, with the country code, e.g. +44 20 7946 0000."
+        ),
     )
     hours = models.CharField(
         _("opening hours"),
         max_length=200,
         blank=True,
-        help_text=_("Phone channels: when someone answers, e.g. Monday to Friday, 9:00 to 17:00."),
+        help_text=_("Phone and meeting channels: when someone answers, e.g. Monday to Friday, 9:00 to 17:00."),
+    )
+    languages = models.CharField(
+        _("languages"),
+        max_length=200,
+        blank=True,
+        help_text=_("The languages people can use with this channel, e.g. English, 中文."),
     )
     privacy_notice = models.TextField(
         _("privacy notice"),

@@ -1,0 +1,218 @@
+"""``tipline channel``: list, show, create and change channels, for automated deployments.
+
+Every change goes through the model's ``full_clean``, so the rules of the admin apply
+(``Channel.clean`` checks a mailbox's IMAP settings). The IMAP password is never taken
+or shown: a channel names only the environment variable or the file that holds it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import models, transaction
+
+from tipline.accounts.models import StaffUser
+from tipline.register import services
+from tipline.register.models import Channel, ChannelKind
+
+_TRUE = frozenset({"1", "true", "yes", "on"})
+_FALSE = frozenset({"0", "false", "no", "off"})
+_NO_PASSWORD = (
+    "an IMAP password is never stored or taken: set imap_password_env (the name of the worker's "
+    "environment variable that holds it) or imap_password_file (the path of a file that holds it)"
+)
+
+
+def _settable() -> dict[str, models.Field[Any, Any]]:
+    return {f.name: f for f in Channel._meta.concrete_fields if f.editable and not f.primary_key}
+
+
+def _assignments(texts: Iterable[str]) -> dict[str, str]:
+    """``FIELD=VALUE`` words as a dict; a bad word is named by its field only, never its value."""
+    fields = _settable()
+    values: dict[str, str] = {}
+    for text in texts:
+        name, equals, value = text.partition("=")
+        name = name.strip()
+        if not equals:
+            msg = "give each change as FIELD=VALUE (an empty VALUE clears a text field)"
+            raise CommandError(msg)
+        if "password" in name and name not in fields:
+            raise CommandError(_NO_PASSWORD)
+        if name not in fields:
+            msg = f"there is no field {name!r}; fields: {', '.join(sorted(fields))}"
+            raise CommandError(msg)
+        if name in values:
+            msg = f"{name} is given twice"
+            raise CommandError(msg)
+        values[name] = value
+    return values
+
+
+def _convert(field: models.Field[Any, Any], text: str) -> Any:
+    if isinstance(field, models.BooleanField):
+        word = text.strip().lower()
+        if word not in _TRUE | _FALSE:
+            raise ValidationError("give yes or no (true/false, 1/0, on/off)")
+        return word in _TRUE
+    # Like the admin's form: surrounding spaces are dropped.
+    return field.to_python(text.strip())
+
+
+def _problems(error: ValidationError) -> str:
+    if hasattr(error, "error_dict"):
+        return "\n".join(f"{name}: {' '.join(messages)}" for name, messages in error.message_dict.items())
+    return " ".join(error.messages)
+
+
+def _apply(channel: Channel, values: dict[str, str]) -> None:
+    """Set the values on the channel and check it as the admin does; nothing is saved."""
+    fields = _settable()
+    errors: dict[str, list[str]] = {}
+    for name, text in values.items():
+        try:
+            setattr(channel, name, _convert(fields[name], text))
+        except ValidationError as error:
+            errors[name] = error.messages
+    if errors:
+        raise CommandError(_problems(ValidationError(errors)))
+    try:
+        channel.full_clean()
+    except ValidationError as error:
+        raise CommandError(_problems(error)) from None
+
+
+def _staff(usernames: Iterable[str]) -> list[StaffUser]:
+    wanted = set(usernames)
+    found = list(StaffUser.objects.filter(username__in=wanted))
+    missing = wanted - {user.username for user in found}
+    if missing:
+        msg = f"no staff member called {', '.join(sorted(missing))}"
+        raise CommandError(msg)
+    return found
+
+
+def _channel(slug: str, *, for_update: bool = False) -> Channel:
+    query = Channel.objects.select_for_update() if for_update else Channel.objects.all()
+    channel = query.filter(slug=slug).first()
+    if channel is None:
+        msg = f"there is no channel {slug!r} ('tipline channel list' lists them)"
+        raise CommandError(msg)
+    return channel
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value).replace("\n", "\\n")  # one line per field; a postal address as typed with $'…\n…'
+
+
+class Command(BaseCommand):
+    help = (
+        "Channels from the command line, with the admin's checks. 'tipline channel list'; "
+        "'tipline channel show SLUG'; 'tipline channel create --kind KIND --slug SLUG --name NAME "
+        "[--set FIELD=VALUE …] [--recipient USERNAME …]'; 'tipline channel set SLUG FIELD=VALUE … "
+        "[--add-recipient USERNAME …] [--remove-recipient USERNAME …]'. Yes/no fields take yes or no. "
+        "The IMAP password is never given here: set imap_password_env or imap_password_file."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        actions = parser.add_subparsers(dest="action", required=True, metavar="{list,show,create,set}")
+        listing = actions.add_parser("list", help="every channel: slug, kind, open or closed, name")
+        listing.add_argument("--json", action="store_true", help="as JSON")
+        show = actions.add_parser("show", help="one channel's settings and recipients")
+        show.add_argument("slug")
+        show.add_argument("--json", action="store_true", help="as JSON")
+        create = actions.add_parser("create", help="a new channel")
+        create.add_argument("--kind", required=True, choices=ChannelKind.values)
+        create.add_argument("--slug", required=True)
+        create.add_argument("--name", required=True)
+        create.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE", dest="assignments")
+        create.add_argument("--recipient", action="append", default=[], metavar="USERNAME", dest="add")
+        change = actions.add_parser("set", help="change a channel")
+        change.add_argument("slug")
+        change.add_argument("assignments", nargs="*", metavar="FIELD=VALUE")
+        change.add_argument("--add-recipient", action="append", default=[], metavar="USERNAME", dest="add")
+        change.add_argument("--remove-recipient", action="append", default=[], metavar="USERNAME", dest="remove")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        action = options["action"]
+        if action == "list":
+            self._list(as_json=options["json"])
+        elif action == "show":
+            self._show(_channel(options["slug"]), as_json=options["json"])
+        elif action == "create":
+            self._create(options)
+        else:
+            self._set(options)
+
+    def _list(self, *, as_json: bool) -> None:
+        channels = list(Channel.objects.order_by("order", "name"))
+        if as_json:
+            rows = [{"slug": c.slug, "kind": c.kind, "name": c.name, "is_active": c.is_active} for c in channels]
+            self.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2))
+            return
+        for channel in channels:
+            state = "open" if channel.is_active else "closed"
+            self.stdout.write(f"{channel.slug}\t{channel.kind}\t{state}\t{channel.name}")
+
+    def _show(self, channel: Channel, *, as_json: bool) -> None:
+        details: dict[str, Any] = {name: getattr(channel, name) for name in _settable()}
+        details["recipients"] = sorted(services.recipient_names(channel=channel))
+        current = channel.current_questionnaire()
+        details["questionnaire_version"] = current.number if current else None
+        if as_json:
+            self.stdout.write(json.dumps(details, ensure_ascii=False, indent=2))
+            return
+        for name, value in details.items():
+            shown = ", ".join(value) if isinstance(value, list) else ("none yet" if value is None else _shown(value))
+            self.stdout.write(f"{name}: {shown}")
+
+    def _create(self, options: dict[str, Any]) -> None:
+        values = _assignments(options["assignments"])
+        channel = Channel(kind=options["kind"], slug=options["slug"], name=options["name"])
+        _apply(channel, values)
+        recipients = _staff(options["add"])
+        with transaction.atomic():
+            channel.save()
+            channel.recipients.add(*recipients)
+            services.record_recipient_change(channel=channel, before=frozenset(), by=None)
+            # A mailbox channel's questionnaire is published now; the mailbox adds its
+            # questions to it when the first mail comes in.
+            version = services.publish_questionnaire(channel=channel) if channel.kind == ChannelKind.MAILBOX else None
+        self.stdout.write(self.style.SUCCESS(f"Created channel {channel.slug} ({channel.kind})."))
+        if version is None:
+            self.stdout.write("No questionnaire is published yet: add its questions and save it in the admin.")
+        if channel.kind == ChannelKind.MAILBOX and not channel.imap_url:
+            self.stdout.write("Its mailbox is not read until imap_url is set.")
+
+    def _set(self, options: dict[str, Any]) -> None:
+        values = _assignments(options["assignments"])
+        add, remove = set(options["add"]), set(options["remove"])
+        if not values and not add and not remove:
+            msg = "nothing to change: give FIELD=VALUE or --add-recipient / --remove-recipient"
+            raise CommandError(msg)
+        if add & remove:
+            msg = f"{', '.join(sorted(add & remove))} is both added and removed"
+            raise CommandError(msg)
+        with transaction.atomic():
+            channel = _channel(options["slug"], for_update=True)
+            before = {name: getattr(channel, name) for name in values}
+            _apply(channel, values)
+            changed = [name for name in values if getattr(channel, name) != before[name]]
+            if changed:
+                channel.save(update_fields=changed)
+            recipients_before = services.recipient_names(channel=channel)
+            channel.recipients.add(*_staff(add))
+            channel.recipients.remove(*_staff(remove))
+            services.record_recipient_change(channel=channel, before=recipients_before, by=None)
+            recipients_changed = services.recipient_names(channel=channel) != recipients_before
+        if not changed and not recipients_changed:
+            self.stdout.write(f"Channel {channel.slug}: nothing changed.")
+            return
+        parts = [*changed, *(["recipients"] if recipients_changed else [])]
+        self.stdout.write(self.style.SUCCESS(f"Changed channel {channel.slug}: {', '.join(parts)}."))
