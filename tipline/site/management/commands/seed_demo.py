@@ -98,6 +98,7 @@ def _other_channels(handler: StaffUser) -> dict[str, str]:
         description="Write to us. You get a receipt by return to follow your report on the web without e-mail.",
         email_address="tips@integrity.example",
         mail_reply=MailReply.RECEIPT,
+        languages="English, 中文",
         order=1,
     )
     phone = Channel.objects.create(
@@ -107,6 +108,7 @@ def _other_channels(handler: StaffUser) -> dict[str, str]:
         description="A call-taker writes your report down with you and reads you a receipt.",
         phone_number="+44 20 7946 0000",
         hours="Monday to Friday, 9:00 to 17:00",
+        languages="English, 中文",
         order=2,
     )
     post = Channel.objects.create(
