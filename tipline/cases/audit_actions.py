@@ -17,6 +17,7 @@ ACTION_LABELS: dict[str, Promise] = {
     "queue.export_csv": _("Exported the list of reports as CSV"),
     # Working on a report
     "message.sent": _("Sent a message to the reporter"),
+    "message.sent_by_email": _("Also sent a message to the reporter by e-mail"),
     "note.add": _("Added an internal note"),
     "report.assign": _("Assigned the report"),
     "report.exclude": _("Excluded someone from the report"),

@@ -51,6 +51,10 @@ class StaffReplyForm(forms.Form):
         max_length=20000,
         widget=forms.Textarea(attrs={"rows": 6}),
     )
+    by_email = forms.BooleanField(
+        label=gettext_lazy("Also send the text by e-mail to the sender (files stay in the portal)"),
+        required=False,
+    )
 
 
 def _staff(request: HttpRequest) -> StaffUser:
@@ -137,6 +141,12 @@ def detail(request: HttpRequest, private_key: bytes | None, reference: str) -> H
             return render(request, "cases/purged.html", {"report": report}, status=410)
         else:
             flash.success(request, _("Your message was sent to the reporter."))
+            if form.cleaned_data["by_email"] and form.cleaned_data["body"].strip():
+                sent = services.answer_by_email(report=report, report_key=key, body=form.cleaned_data["body"], by=user)
+                if sent:
+                    flash.success(request, _("It was also sent by e-mail."))
+                else:
+                    flash.warning(request, _("It could not be sent by e-mail; the reporter reads it in the portal."))
             return redirect("cases:detail", reference=reference)
     if report.is_purged:
         return render(request, "cases/purged.html", {"report": report}, status=410)

@@ -40,6 +40,7 @@ class ChannelAdmin(admin.ModelAdmin[Channel]):
         ("imap_password_env", "imap_password_file"),
         ("imap_folder", "imap_done_folder"),
         "mail_reply",
+        "mail_answers",
     )
 
     def get_fieldsets(self, request: HttpRequest, obj: Channel | None = None) -> Any:

@@ -36,6 +36,10 @@ def identity(*, reference: str) -> bytes:
     return context("identity", reference)
 
 
+def reply_address(*, reference: str) -> bytes:
+    return context("reply-address", reference)
+
+
 def receipt_key(*, reference: str) -> bytes:
     return context("receipt-key", reference)
 

@@ -9,6 +9,7 @@ commands call these; keys are opened and sealed by ``tipline.register.keyring``.
 from tipline.cases.services.content import (
     CaseContent,
     NoteView,
+    answer_by_email,
     download_attachment,
     list_notes,
     open_case,
@@ -64,6 +65,7 @@ __all__ = [
     "NoteView",
     "acknowledge_report",
     "add_note",
+    "answer_by_email",
     "assign_report",
     "can_read_identity",
     "case_pdf_response",

@@ -3,9 +3,15 @@ read of content and every download is written to the audit log."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from tipline.accounts import services as accounts
 from tipline.accounts.exceptions import AccountError
@@ -18,6 +24,8 @@ from tipline.register import binding, keyring
 from tipline.register import services as register
 from tipline.register.exceptions import KeyNotHeld
 from tipline.register.models import Attachment, Report
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -102,6 +110,34 @@ def download_attachment(
         detail={"attachment": attachment.pk},
     )
     return info, register.stream_attachment(attachment=attachment, report_key=report_key)
+
+
+def answer_by_email(*, report: Report, report_key: bytes, body: str, by: StaffUser) -> bool:
+    """Send a handler's answer by e-mail to the sender of a mail report, where its channel
+    allows it (the answer is in the portal in any case). True when the mail went out."""
+    if not report.channel.mail_answers:
+        return False
+    address = register.read_reply_address(report=report, report_key=report_key)
+    if not address:
+        return False
+    footer = _(
+        "This answer was sent by e-mail, which is not confidential. If you have a receipt, you can read and "
+        "answer it on the web at %(portal)s. An answer by e-mail reaches us as a new report, which we link to "
+        "this one."
+    ) % {"portal": settings.TIPLINE_SITE_URL + reverse("portal:login")}
+    mail = EmailMessage(
+        subject=_("About your report"),
+        body=f"{body.strip()}\n\n-- \n{footer}",
+        from_email=report.channel.email_address or settings.DEFAULT_FROM_EMAIL,
+        to=[address],
+    )
+    try:
+        mail.send()
+    except (OSError, ValueError):
+        log.warning("An answer to report %s could not be sent by e-mail", report.reference)
+        return False
+    audit.record(action="message.sent_by_email", actor=by, report_ref=report.reference)
+    return True
 
 
 def list_notes(*, report: Report, report_key: bytes) -> list[NoteView]:

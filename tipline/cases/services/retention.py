@@ -96,6 +96,7 @@ def _destroy(*, report: Report, now: datetime) -> None:
     keyring.drop_all_keys(report=report)
     report.reminders.all().delete()
     report.lookup_id = report.receipt_wrapped_key = report.answers_ct = report.identity_ct = None
+    report.reply_address_ct = None
     report.form_digest = report.source_blob = report.quarantine = ""
     report.assignee = None
     report.purged_at = now

@@ -197,6 +197,14 @@ class Channel(models.Model):
     mail_reply = models.CharField(
         _("reply to the sender"), max_length=10, choices=MailReply.choices, default=MailReply.ACKNOWLEDGEMENT
     )
+    mail_answers = models.BooleanField(
+        _("handlers may answer by e-mail"),
+        default=False,
+        help_text=_(
+            "The sender's address is then also readable by the handlers of the report (not only by supervisors), "
+            "and their answers travel by e-mail, which is not confidential. Off: answers only in the portal."
+        ),
+    )
 
     class Meta:
         ordering = ["order", "name"]

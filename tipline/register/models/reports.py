@@ -127,6 +127,9 @@ class Report(models.Model):
     quarantine = models.CharField(max_length=20, choices=Quarantine.choices, blank=True, default="", db_default="")
     # Calls and meetings: whether the reporter agreed to a recording (None: not asked).
     recording_consent = models.BooleanField(null=True, blank=True)
+    # Mailbox channels that let handlers answer by e-mail: the sender's address, under the
+    # report key (the identity, under its own key, stays for supervisors only).
+    reply_address_ct = models.BinaryField(null=True)
     # When the reporter asked, in the portal, to meet in person (art. 9(2)).
     meeting_requested_at = models.DateTimeField(null=True, blank=True)
 

@@ -28,6 +28,7 @@ from tipline.register.services.content import (
     post_message,
     read_answers,
     read_identity,
+    read_reply_address,
     report_attachments,
 )
 from tipline.register.services.files import (
@@ -96,6 +97,7 @@ __all__ = [
     "purge_stale_held",
     "read_answers",
     "read_identity",
+    "read_reply_address",
     "read_source",
     "receipt_secrets",
     "recipient_names",

@@ -45,6 +45,14 @@ def read_answers(*, report: Report, report_key: bytes) -> list[tuple[dict[str, A
     return [(question, answers.get(question["key"])) for question in schema if question["type"] != "file"]
 
 
+def read_reply_address(*, report: Report, report_key: bytes) -> str:
+    """The sender's address of a mail report whose channel lets handlers answer by e-mail."""
+    if report.reply_address_ct is None:
+        return ""
+    place = binding.reply_address(reference=report.reference)
+    return boxes.decrypt(report_key, bytes(report.reply_address_ct), context=place).decode()
+
+
 def read_identity(*, report: Report, identity_key: bytes) -> str:
     if report.identity_ct is None:
         return ""

@@ -83,6 +83,7 @@ def create_report(
     quarantine: str = "",
     recording_consent: bool | None = None,
     transcript: str = "",
+    reply_address: str = "",
 ) -> Submission:
     """Encrypt and store a report; return its receipt only after the commit.
 
@@ -137,6 +138,11 @@ def create_report(
                 source_blob=source_blob,
                 quarantine=quarantine,
                 recording_consent=recording_consent,
+                reply_address_ct=boxes.encrypt(
+                    report_key, reply_address.encode(), context=binding.reply_address(reference=reference)
+                )
+                if reply_address
+                else None,
             )
             for attachment in attachments:
                 attachment.report = report

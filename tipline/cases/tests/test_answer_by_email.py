@@ -1,0 +1,68 @@
+"""Handlers answer a mail report by e-mail only where its channel allows it; the sender's
+address is then readable under the report key, never in clear."""
+
+from __future__ import annotations
+
+from django.core import mail
+from django.test import Client
+
+from tipline.accounts.testing import login_staff
+from tipline.audit.models import AuditEntry
+from tipline.conftest import PASSWORD, Setup
+from tipline.register import services as register
+from tipline.register.models import Channel, ChannelKind, Report
+
+ADDRESS = "ana.sender@example.net"
+
+
+def _mail_report(org: Setup, *, answers_allowed: bool) -> Report:
+    channel = Channel.objects.create(
+        slug="mail",
+        kind=ChannelKind.MAILBOX,
+        name="Mail",
+        email_address="tips@example.org",
+        mail_answers=answers_allowed,
+    )
+    channel.recipients.add(org.handler)
+    version = register.publish_questionnaire(channel=channel)
+    submission = register.create_report(
+        channel=channel,
+        questionnaire=version,
+        answers={},
+        identity=f"Ana <{ADDRESS}>",
+        reply_address=ADDRESS if answers_allowed else "",
+    )
+    return submission.report
+
+
+def _reply(org: Setup, report: Report, *, by_email: bool) -> str:
+    client = Client(enforce_csrf_checks=True)
+    login_staff(client, "handler", PASSWORD)
+    url = f"/console/reports/{report.reference}/"
+    page = client.get(url).content.decode()
+    data = {"body": "Could you tell us the date?", **({"by_email": "on"} if by_email else {})}
+    response = client.post(url, data, HTTP_X_CSRFTOKEN=client.cookies["csrftoken"].value)
+    assert response.status_code == 302
+    return page
+
+
+def test_an_answer_goes_by_email_where_the_channel_allows_it(org: Setup) -> None:
+    report = _mail_report(org, answers_allowed=True)
+    assert ADDRESS.encode() not in bytes(report.reply_address_ct or b"")
+    page = _reply(org, report, by_email=True)
+    assert 'name="by_email"' in page
+    [sent] = mail.outbox
+    assert sent.to == [ADDRESS]
+    assert sent.from_email == "tips@example.org"
+    assert "Could you tell us the date?" in sent.body
+    assert "not confidential" in sent.body
+    assert AuditEntry.objects.filter(report_ref=report.reference, action="message.sent_by_email").exists()
+
+
+def test_no_email_answer_where_the_channel_does_not_allow_it(org: Setup) -> None:
+    report = _mail_report(org, answers_allowed=False)
+    assert report.reply_address_ct is None
+    page = _reply(org, report, by_email=True)
+    assert 'name="by_email"' not in page
+    assert mail.outbox == []
+    assert report.messages.count() == 1, "the answer is in the portal all the same"
