@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage
 from django.db import close_old_connections, connection, transaction
 from django.urls import reverse
@@ -143,11 +144,18 @@ def take_in(*, channel: Channel, raw: bytes) -> TakenIn:
                 source=raw,
                 source_digest=digest,
                 quarantine=quarantine,
+                reply_address=parsed.sender_address if _answers_by_email(channel, parsed) else "",
             )
         except SourceAlreadyTaken:
             return TakenIn(result=Result.ALREADY_TAKEN)
     _reply(channel=channel, parsed=parsed, receipt=submission.receipt)
     return TakenIn(result=Result.QUARANTINED if quarantine else Result.TAKEN, report=submission.report)
+
+
+def _answers_by_email(channel: Channel, parsed: parsing.ParsedMail) -> bool:
+    """Whether handlers may answer this sender by e-mail (the channel allows it; not to
+    automatic mail)."""
+    return channel.mail_answers and bool(parsed.sender_address) and not parsed.automatic
 
 
 def _headers_only(raw: bytes) -> parsing.ParsedMail:
@@ -287,7 +295,7 @@ def poll_all() -> PollSummary:
     for channel in Channel.objects.filter(kind=ChannelKind.MAILBOX, is_active=True).exclude(imap_url=""):
         try:
             summary = poll(channel=channel)
-        except MailboxUnavailable as error:
+        except (MailboxUnavailable, ValidationError) as error:
             log.warning("The mailbox of channel %s cannot be read: %s", channel.slug, error)
             continue
         for name in ("taken", "quarantined", "already_taken", "failed"):

@@ -15,7 +15,7 @@ from tipline.mailbox import services
 from tipline.mailbox.dovecot import Dovecot
 from tipline.register import keyring
 from tipline.register import services as register
-from tipline.register.models import Attachment, Channel, MailReply, Quarantine, Report
+from tipline.register.models import Attachment, Channel, ChannelKind, MailReply, Quarantine, Report
 
 
 def _mail(
@@ -278,3 +278,22 @@ def test_a_held_mail_is_read_again_on_retry(
     report.refresh_from_db()
     assert report.quarantine == ""
     assert _answers(report, org)["message"] == "The manager takes cash for permits."
+
+
+@pytest.mark.parametrize("allowed", [True, False])
+def test_the_address_for_answers_by_email_is_kept_only_where_allowed(
+    org: Setup, mail_channel: Channel, allowed: bool
+) -> None:
+    Channel.objects.filter(pk=mail_channel.pk).update(mail_answers=allowed)
+    mail_channel.refresh_from_db()
+    report = services.take_in(channel=mail_channel, raw=_mail()).report
+    assert report is not None
+    key = keyring.open_report_key(
+        report=report, user=org.handler, private_key=accounts.unlock_private_key(user=org.handler, password=PASSWORD)
+    )
+    assert register.read_reply_address(report=report, report_key=key) == ("ana@example.net" if allowed else "")
+
+
+def test_a_channel_with_a_broken_server_address_does_not_stop_the_others(org: Setup, mail_channel: Channel) -> None:
+    Channel.objects.create(slug="broken", kind=ChannelKind.MAILBOX, name="Broken", imap_url="imap://10.0.0.1:143")
+    assert services.poll_all().failed == 0
