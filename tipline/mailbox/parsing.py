@@ -134,6 +134,7 @@ def _header(message: Message, name: str) -> str:
 def _readable(text: str) -> str:
     """Text with any smuggled raw bytes (surrogate escapes) or control characters replaced."""
     text = text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    text = text.replace("\r\n", "\n").replace("\r", "\n")  # mail arrives with CRLF line ends
     return "".join(ch if ch.isprintable() or ch in "\n\t" else " " for ch in text).strip()
 
 

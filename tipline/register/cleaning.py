@@ -13,8 +13,9 @@ private copies stay in ``TIPLINE_CLEAN_DIR`` (tmpfs), which the sandbox cannot s
 
 Each server process keeps one warm helper (``mat2_helper.py``, run by mat2's own Python in a
 sandbox of its own) that has imported libmat2 once and cleans each file in a child forked for
-it alone; that saves most of mat2's start-up per file. When the helper is busy with another
-file, or keeps failing, the file gets a sandbox and a helper started for it alone. When no
+it alone; that saves most of mat2's start-up per file. When the helper stays busy with another
+file for longer than a sandbox takes to start, or keeps failing, the file gets a sandbox and a
+helper started for it alone. When no
 sandbox can start (bwrap missing), nothing is cleaned: the file is held, never parsed outside.
 """
 
@@ -357,6 +358,9 @@ class WarmMat2:
     FILES_PER_HELPER = 200
     # Helper failures in a row (not the files' fault) after which this process stops trying.
     MAX_FAILURES = 3
+    # How long a file waits for the helper busy with another one: about what starting a
+    # sandbox of its own costs (a photo is cleaned in well under this; a long PDF is not).
+    WAIT_SECONDS = 0.15
 
     def __init__(self, script: Path | None = None) -> None:
         self._script = script or HELPER
@@ -367,8 +371,8 @@ class WarmMat2:
 
     def clean(self, target: Path) -> bool | None:
         """Clean ``target`` in place: True/False, or None to let the caller start a sandbox for it."""
-        if not self._lock.acquire(blocking=False):
-            return None  # busy with another file: do not queue behind it
+        if not self._lock.acquire(timeout=self.WAIT_SECONDS):
+            return None  # still busy with another file: a sandbox of its own is quicker
         try:
             helper = self._running()
             if helper is None:

@@ -297,3 +297,12 @@ def test_the_address_for_answers_by_email_is_kept_only_where_allowed(
 def test_a_channel_with_a_broken_server_address_does_not_stop_the_others(org: Setup, mail_channel: Channel) -> None:
     Channel.objects.create(slug="broken", kind=ChannelKind.MAILBOX, name="Broken", imap_url="imap://10.0.0.1:143")
     assert services.poll_all().failed == 0
+
+
+def test_crlf_line_ends_are_plain_line_ends(org: Setup, mail_channel: Channel) -> None:
+    """Mail travels with CRLF: a line end must not become a space (and push a text that fits
+    over the answer limit)."""
+    raw = _mail(body="first line\nsecond line").replace(b"\n", b"\r\n")
+    report = services.take_in(channel=mail_channel, raw=raw).report
+    assert report is not None
+    assert _answers(report, org)["message"] == "first line\nsecond line"

@@ -6,6 +6,7 @@ import json
 import os
 import signal
 import subprocess
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -110,6 +111,17 @@ def test_a_busy_helper_hands_the_file_to_a_sandbox_of_its_own(
             assert b"Busy-1" not in outcome.path.read_bytes()
     finally:
         cleaning._warm = saved
+
+
+def test_a_file_waits_briefly_for_the_helper_rather_than_starting_a_sandbox(
+    warm: cleaning.WarmMat2, tmp_path: Path
+) -> None:
+    source = tmp_path / "in.jpg"
+    source.write_bytes(jpeg_with_exif("Wait-1"))
+    warm._lock.acquire()
+    threading.Timer(warm.WAIT_SECONDS / 3, warm._lock.release).start()
+    assert warm.clean(source) is True, "the helper freed within the wait cleaned it"
+    assert b"Wait-1" not in source.read_bytes()
 
 
 def test_without_a_python_mat2_nothing_is_cleaned_and_the_file_is_held(
