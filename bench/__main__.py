@@ -14,6 +14,7 @@ BENCHMARKS: dict[str, tuple[str, str]] = {
     "intake": ("bench.intake", "web submissions, receipt log-in, Argon2id limit, file stages"),
     "console": ("bench.console", "queue page over 100,000 reports, SQLite and PostgreSQL, p50/p95"),
     "public": ("bench.public", "article page and Atom feed req/s at concurrency 32 against nginx on the export"),
+    "mailbox": ("bench.mailbox", "1,000 mails with a 200 KB JPEG taken in from Dovecot by the worker, vs the limit"),
 }
 
 
