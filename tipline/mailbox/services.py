@@ -102,6 +102,11 @@ def mail_questionnaire(*, channel: Channel) -> QuestionnaireVersion:
     if version is not None and keys <= {q["key"] for q in version.fields}:
         return version
     with transaction.atomic():
+        # Threads taking in the first mails of a channel publish it once, one after the other.
+        channel = Channel.objects.select_for_update().get(pk=channel.pk)
+        version = channel.current_questionnaire()
+        if version is not None and keys <= {q["key"] for q in version.fields}:
+            return version
         for order, (key, field_type, label) in enumerate(MAIL_QUESTIONS):
             Question.objects.update_or_create(
                 channel=channel, key=key, defaults={"order": order, "field_type": field_type, "label": _(label)}
