@@ -31,7 +31,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage
-from django.db import close_old_connections, connection, transaction
+from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -296,7 +296,6 @@ def _finish(box: Mailbox, item: tuple[str, Future[TakenIn]], summary: PollSummar
 def poll_all() -> PollSummary:
     """Every open mailbox channel with a server, one after the other."""
     total = PollSummary()
-    close_old_connections()
     for channel in Channel.objects.filter(kind=ChannelKind.MAILBOX, is_active=True).exclude(imap_url=""):
         try:
             summary = poll(channel=channel)
