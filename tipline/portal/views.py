@@ -154,7 +154,6 @@ def portal(request: HttpRequest, report: Report, report_key: bytes) -> HttpRespo
         "conversation": conversation,
         "disclosures": services.list_disclosures(report=report, report_key=report_key, approved_only=True),
         "transcripts": services.list_transcripts(report=report, report_key=report_key),
-        "transcript_form": TranscriptForm(),
         "form": form,
         "idle_minutes": settings.TIPLINE_REPORTER_IDLE_SECONDS // 60,
         **upload_limits(),

@@ -77,14 +77,16 @@ def decide_transcript(*, report: Report, report_key: bytes, transcript_id: int, 
 
 def request_meeting(*, report: Report, report_key: bytes) -> bool:
     """The reporter asks to meet in person; the handler answers in the conversation with a
-    time and place. False when a request is already open."""
-    if report.meeting_requested_at is not None:
-        return False
-    post_message(
-        report=report,
-        report_key=report_key,
-        body=_("I would like to meet in person. Please propose a time and a place."),
-    )
-    Report.objects.filter(pk=report.pk, meeting_requested_at__isnull=True).update(meeting_requested_at=timezone.now())
+    time and place. False when a request is already open (also for two at once)."""
+    with transaction.atomic():
+        locked = Report.objects.select_for_update().get(pk=report.pk)
+        if locked.meeting_requested_at is not None or locked.is_purged:
+            return False
+        post_message(
+            report=report,
+            report_key=report_key,
+            body=_("I would like to meet in person. Please propose a time and a place."),
+        )
+        Report.objects.filter(pk=report.pk).update(meeting_requested_at=timezone.now())
     report.refresh_from_db(fields=["meeting_requested_at"])
     return True
