@@ -39,6 +39,7 @@ from django.utils.translation import gettext as _
 from tipline.accounts.models import StaffUser
 from tipline.audit import services as audit
 from tipline.crypto.receipt import format_receipt
+from tipline.jobs import services as jobs
 from tipline.mailbox import parsing
 from tipline.mailbox.imap import Mailbox, MailboxUnavailable
 from tipline.register import services as register
@@ -285,9 +286,14 @@ def _finish(box: Mailbox, item: tuple[str, Future[TakenIn]], summary: PollSummar
     uid, future = item
     try:
         taken = future.result()
-    except Exception:
+    except Exception as error:
         summary.failed += 1
-        log.exception("A message of channel %s was not taken in; it stays in the mailbox", channel.slug)
+        # Class and place only: an exception's message can quote the mail it failed on.
+        log.error(
+            "A message of channel %s was not taken in (%s); it stays in the mailbox",
+            channel.slug,
+            jobs.describe_error(exc=error),
+        )
         return
     summary.count(taken.result)
     box.remove(uid)
