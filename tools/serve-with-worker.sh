@@ -24,13 +24,15 @@ supervise_worker() {
   done
 }
 
+# The traps come before anything starts: a signal that arrived earlier, under the
+# shell's default action, would end this script and leave its children running.
+# Stopping signals every job started so far, whichever of them exist yet.
+stop() { kill -TERM $(jobs -p) 2>/dev/null || true; wait 2>/dev/null || true; }
+trap 'stop; exit 0' INT TERM
+trap stop EXIT
 supervise_worker &
-supervisor=$!
 # The server runs in the background too, so that a signal to this script is handled at
 # once (bash runs traps only between commands, never during a foreground one).
 "$BIN/tipline" serve &
 server=$!
-stop() { kill -TERM "$server" "$supervisor" 2>/dev/null || true; wait "$server" "$supervisor" 2>/dev/null || true; }
-trap 'stop; exit 0' INT TERM
-trap stop EXIT
 wait "$server"

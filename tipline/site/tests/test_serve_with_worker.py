@@ -128,3 +128,30 @@ def _is_web_worker(pid: int) -> bool:
         )
     except (OSError, ValueError, IndexError):
         return False
+
+
+@pytest.mark.parametrize("delay", [0.0, 0.02, 0.1, 0.3])
+def test_a_stop_at_any_moment_of_start_up_leaves_nothing_running(tmp_path: Path, delay: float) -> None:
+    """A signal that comes before the script has set its traps, or between starting its
+    children, must not end the script and leave a job worker or a server behind."""
+    env = {
+        **os.environ,
+        "BIN": str(Path(sys.executable).parent),
+        "TIPLINE_DATA_DIR": str(tmp_path),
+        "TIPLINE_DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        "TIPLINE_STORAGE_URL": f"file://{tmp_path / 'attachments'}",
+        "TIPLINE_PORT": str(free_port()),
+        "TIPLINE_WORKERS": "1",
+    }
+    process = subprocess.Popen(
+        ["bash", str(SCRIPT)], env=env, cwd=REPO, start_new_session=True, stderr=subprocess.DEVNULL
+    )
+    try:
+        time.sleep(delay)
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=30)
+        assert _wait_for(lambda: [1] if not _members(process.pid) else [], 20), "something is still running"
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
