@@ -10,6 +10,7 @@ from tipline.cases.services.content import (
     CaseContent,
     NoteView,
     answer_by_email,
+    describe_attachment_for,
     download_attachment,
     list_notes,
     open_case,
@@ -46,6 +47,7 @@ from tipline.cases.services.retention import (
     retention_ends,
     warn_upcoming,
 )
+from tipline.cases.services.unread import mark_seen
 from tipline.cases.services.workflow import (
     acknowledge_report,
     add_note,
@@ -72,12 +74,14 @@ __all__ = [
     "close_report",
     "decide_exclusion",
     "decide_identity",
+    "describe_attachment_for",
     "discard_held",
     "disclosures",
     "download_attachment",
     "exclude_from_report",
     "link_reports",
     "list_notes",
+    "mark_seen",
     "open_case",
     "open_case_with_escrow",
     "purge_due",

@@ -95,6 +95,15 @@ def open_case_with_escrow(*, report: Report, admin: StaffUser, admin_private_key
     return content
 
 
+def describe_attachment_for(*, attachment: Attachment, user: StaffUser, private_key: bytes) -> register.AttachmentInfo:
+    """A file's name, size and whether it was cleaned, for a staff member who may read the
+    report (nothing of the file's content is read, so not audited as a download)."""
+    if attachment.state != Attachment.State.SENT:
+        raise NoAccess
+    report_key = report_key_for(report=attachment.report, user=user, private_key=private_key)
+    return register.describe_attachment(attachment=attachment, report_key=report_key)
+
+
 def download_attachment(
     *, attachment: Attachment, user: StaffUser, private_key: bytes
 ) -> tuple[register.AttachmentInfo, Iterator[bytes]]:
