@@ -100,6 +100,7 @@ def queue(request: HttpRequest, private_key: bytes | None) -> HttpResponse:
     matching = selectors.filter_queue(visible, filters, user=user)
     page = selectors.page_of(selectors.queue_rows(matching), request.GET.get("page"), PAGE_SIZE)
     marks = selectors.mark_rows(page.items, user=user)
+    subjects = services.queue_subjects(reports=page.items, user=user, private_key=private_key)
     query = request.GET.copy()
     query.pop("page", None)
     total, more = selectors.bounded_count(matching)
@@ -108,7 +109,7 @@ def queue(request: HttpRequest, private_key: bytes | None) -> HttpResponse:
         "cases/queue.html",
         {
             "page": page,
-            "rows": [(report, marks[report.pk]) for report in page.items],
+            "rows": [(report, marks[report.pk], subjects.get(report.pk, "")) for report in page.items],
             "total": total,
             "more": more,
             "form": form,

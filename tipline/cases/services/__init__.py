@@ -15,6 +15,7 @@ from tipline.cases.services.content import (
     list_notes,
     open_case,
     open_case_with_escrow,
+    queue_subjects,
     report_key_for,
 )
 from tipline.cases.services.disclosure import (
@@ -90,6 +91,7 @@ __all__ = [
     "queue_csv_response",
     "queue_csv_rows",
     "queue_staff_email",
+    "queue_subjects",
     "read_identity",
     "read_original",
     "render_case_pdf",

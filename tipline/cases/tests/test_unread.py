@@ -11,9 +11,12 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from tipline.accounts import services as accounts
+from tipline.accounts.models import StaffUser
 from tipline.accounts.testing import login_staff
-from tipline.cases import selectors
-from tipline.cases.models import ReportSeen
+from tipline.audit.models import AuditEntry
+from tipline.cases import selectors, services
+from tipline.cases.models import Exclusion, ReportSeen
 from tipline.conftest import PASSWORD, Setup, csrf_token
 from tipline.register import services as register
 from tipline.register.models import Attachment, Report
@@ -33,6 +36,10 @@ def _submit(org: Setup, tmp_path: Path | None = None) -> register.Submission:
     if submission.held:
         register.release_held(report=submission.report, attachment_ids=[a.pk for a in submission.held])
     return submission
+
+
+def _key(user: StaffUser) -> bytes:
+    return accounts.unlock_private_key(user=user, password=PASSWORD)
 
 
 def _staff(username: str) -> Client:
@@ -203,3 +210,22 @@ def test_flash_messages_have_their_level(org: Setup) -> None:
     text = refused.content.decode()
     assert 'class="flash-message flash-error" role="alert"' in text
     assert "Error:" in text
+
+
+def test_the_queue_shows_a_subject_only_to_someone_who_holds_the_key(org: Setup) -> None:
+    report = _submit(org).report
+    assert "Fraud" in _row(_staff("handler").get("/console/").content.decode(), report.reference)
+    assert "Fraud" in _row(_staff("supervisor").get("/console/").content.decode(), report.reference)
+    assert AuditEntry.objects.filter(action="queue.subjects", actor=org.handler).exists()
+    admin = _staff("admin")  # sees every report's metadata, holds no report key
+    row = _row(admin.get("/console/").content.decode(), report.reference)
+    assert "Fraud" not in row
+    assert "Tender" not in row
+
+
+def test_an_excluded_supervisor_gets_no_subject(org: Setup) -> None:
+    first, second = _submit(org).report, _submit(org).report
+    Exclusion.objects.create(report=first, user=org.supervisor)
+    subjects = services.queue_subjects(reports=[first, second], user=org.supervisor, private_key=_key(org.supervisor))
+    assert subjects == {second.pk: "Fraud"}
+    assert services.queue_subjects(reports=[first, second], user=org.supervisor, private_key=None) == {}
