@@ -15,7 +15,7 @@ ACTION_LABELS: dict[str, Promise] = {
     "escrow.read": _("Read the report through the escrow key"),
     "report.export_pdf": _("Exported the report as PDF"),
     "queue.export_csv": _("Exported the list of reports as CSV"),
-    "queue.subjects": _("Read the subjects of a page of the queue"),
+    "queue.subject": _("Saw the report's subject in the queue"),
     # Working on a report
     "message.sent": _("Sent a message to the reporter"),
     "alerts.sent": _("Sent an alert e-mail (counts only)"),

@@ -503,7 +503,7 @@ def alert_settings(request: HttpRequest, private_key: bytes | None) -> HttpRespo
         flash.error(request, _("Choose one of the three ways."))
     context = {
         "form": form,
-        "times": settings.TIPLINE_ALERT_DIGEST_TIMES,
+        "times": [at.strftime("%H:%M") for at in settings.TIPLINE_ALERT_DIGEST_TIMES],
         "has_email": bool(user.email),
         "may_receive": alerts.may_receive_alerts(user),
     }

@@ -17,6 +17,7 @@ from tipline.accounts import services as accounts
 from tipline.accounts.exceptions import AccountError
 from tipline.accounts.models import StaffUser
 from tipline.audit import services as audit
+from tipline.audit.models import AuditEntry
 from tipline.cases.exceptions import NoAccess, NotAllowed, ReasonRequired
 from tipline.cases.models import Exclusion, Note
 from tipline.cases.permissions import Action, may_read_content, require
@@ -188,7 +189,9 @@ def queue_subjects(*, reports: list[Report], user: StaffUser, private_key: bytes
     """A one-line subject for each report of a queue page that ``user`` may read: the kind
     of wrongdoing, or the start of the first text answer. Only for the page's rows, only
     with the person's own key grants (none for someone without a grant or excluded), in
-    three queries whatever the page holds. One audit entry per page says how many were read."""
+    a few queries whatever the page holds. Each person's first reading of a report's subject
+    is written to that report's audit trail (the subject does not change, so later views of
+    the queue add nothing)."""
     if private_key is None or not reports or not may_read_content(user):
         return {}
     ids = [report.pk for report in reports]
@@ -209,5 +212,12 @@ def queue_subjects(*, reports: list[Report], user: StaffUser, private_key: bytes
             subjects[report.pk] = _subject(register.read_answers(report=report, report_key=keys[report.pk]))
         except (ReportDestroyed, DecryptionFailed, ValueError, KeyError):
             continue  # destroyed meanwhile, or unreadable: no subject rather than no queue
-    audit.record(action="queue.subjects", actor=user, detail={"count": len(subjects)})
+    references = {report.pk: report.reference for report in reports}
+    shown = [references[pk] for pk in subjects]
+    already = set(
+        AuditEntry.objects.filter(action="queue.subject", actor=user, report_ref__in=shown).values_list(
+            "report_ref", flat=True
+        )
+    )
+    audit.record_many(action="queue.subject", actor=user, report_refs=[ref for ref in shown if ref not in already])
     return subjects

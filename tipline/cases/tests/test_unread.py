@@ -15,6 +15,7 @@ from tipline.accounts import services as accounts
 from tipline.accounts.models import StaffUser
 from tipline.accounts.testing import login_staff
 from tipline.audit.models import AuditEntry
+from tipline.audit.services import verify_chain
 from tipline.cases import selectors, services
 from tipline.cases.models import Exclusion, ReportSeen
 from tipline.conftest import PASSWORD, Setup, csrf_token
@@ -216,7 +217,11 @@ def test_the_queue_shows_a_subject_only_to_someone_who_holds_the_key(org: Setup)
     report = _submit(org).report
     assert "Fraud" in _row(_staff("handler").get("/console/").content.decode(), report.reference)
     assert "Fraud" in _row(_staff("supervisor").get("/console/").content.decode(), report.reference)
-    assert AuditEntry.objects.filter(action="queue.subjects", actor=org.handler).exists()
+    seen = AuditEntry.objects.filter(action="queue.subject", actor=org.handler, report_ref=report.reference)
+    assert seen.count() == 1
+    _staff("handler").get("/console/")
+    assert seen.count() == 1, "once per person and report"
+    assert verify_chain() == AuditEntry.objects.count()
     admin = _staff("admin")  # sees every report's metadata, holds no report key
     row = _row(admin.get("/console/").content.decode(), report.reference)
     assert "Fraud" not in row
