@@ -30,6 +30,19 @@ from tipline.accounts.models import StaffUser
 data = json.loads(sys.stdin.read())
 StaffUser.objects.filter(username=data["username"]).update(email=data["email"])
 """
+# The journey's report is destroyed once it is done (as a supervisor discards a held
+# report), so that it stays out of the queues the other journeys count; the handler's
+# address goes too.
+_DESTROY = """
+import sys
+from tipline.accounts.models import StaffUser
+from tipline.cases.services import retention
+from tipline.register.models import Report
+report = Report.objects.get(reference=sys.stdin.read().strip())
+Report.objects.filter(pk=report.pk).update(quarantine="too_large")
+assert retention.discard_held(report=report, by=StaffUser.objects.get(username="supervisor"))
+StaffUser.objects.filter(username="handler").update(email="")
+"""
 _QUEUE_DIGEST = """
 import sys
 from tipline.cases.services import alerts
@@ -91,27 +104,51 @@ def _run(browser: Browser, deployment: Deployment, mailbox: Mailbox, port: int) 
         new = [row.reference for row in handler.rows() if row.reference not in before]
         assert len(new) == 1, new
         reference = new[0]
-        marks_before = handler.marks(reference)
-        case = handler.open_report(reference)
-        assert marker in case.answers()
-        handler = QueuePage.open(case.page)
-        marks_after = handler.marks(reference)
-        supervisor = QueuePage.open(supervisor.page)
-        supervisor_marks = supervisor.marks(reference)
-        searched = [row.reference for row in supervisor.find(reference.lower()).rows()]
-        _digest(deployment, port, "e2e-after")
-        return AlertsRecord(
-            reference=reference,
-            marker=marker,
-            handler_marks_before=marks_before,
-            handler_marks_after_opening=marks_after,
-            supervisor_marks_after_handler_opened=supervisor_marks,
-            searched_rows=searched,
-            digests=mailbox.to(HANDLER_ADDRESS),
-        )
+        try:
+            return _look(
+                deployment=deployment,
+                mailbox=mailbox,
+                port=port,
+                handler=handler,
+                supervisor=supervisor,
+                reference=reference,
+                marker=marker,
+            )
+        finally:
+            deployment.server.run_command(str(TIPLINE), "shell", "-c", _DESTROY, stdin=reference)
     finally:
         handler.page.context.close()
         supervisor.page.context.close()
+
+
+def _look(
+    *,
+    deployment: Deployment,
+    mailbox: Mailbox,
+    port: int,
+    handler: QueuePage,
+    supervisor: QueuePage,
+    reference: str,
+    marker: str,
+) -> AlertsRecord:
+    marks_before = handler.marks(reference)
+    case = handler.open_report(reference)
+    assert marker in case.answers()
+    handler = QueuePage.open(case.page)
+    marks_after = handler.marks(reference)
+    supervisor = QueuePage.open(supervisor.page)
+    supervisor_marks = supervisor.marks(reference)
+    searched = [row.reference for row in supervisor.find(reference.lower()).rows()]
+    _digest(deployment, port, "e2e-after")
+    return AlertsRecord(
+        reference=reference,
+        marker=marker,
+        handler_marks_before=marks_before,
+        handler_marks_after_opening=marks_after,
+        supervisor_marks_after_handler_opened=supervisor_marks,
+        searched_rows=searched,
+        digests=mailbox.to(HANDLER_ADDRESS),
+    )
 
 
 @pytest.fixture(scope="module")
