@@ -118,7 +118,7 @@ def queue_rows(reports: ReportQuerySet) -> ReportQuerySet:
 
 # The queue counts its matching reports up to this many: past it the page says "more
 # than", so that counting never reads a whole large table.
-COUNT_LIMIT = 10_000
+COUNT_LIMIT = 1_000
 
 
 def bounded_count(reports: ReportQuerySet) -> tuple[int, bool]:
