@@ -25,7 +25,7 @@ from tipline.crypto.errors import DecryptionFailed
 from tipline.register import binding, keyring
 from tipline.register import services as register
 from tipline.register.exceptions import KeyNotHeld, ReportDestroyed
-from tipline.register.models import Attachment, Report
+from tipline.register.models import Attachment, QuestionnaireVersion, Report
 
 log = logging.getLogger(__name__)
 
@@ -201,13 +201,16 @@ def queue_subjects(*, reports: list[Report], user: StaffUser, private_key: bytes
     )
     if not keys:
         return {}
-    sealed = (
-        Report.objects.filter(pk__in=list(keys), purged_at__isnull=True)
-        .only("pk", "reference", "answers_ct", "questionnaire")
-        .select_related("questionnaire")
+    sealed = list(
+        Report.objects.filter(pk__in=list(keys), purged_at__isnull=True).only(
+            "pk", "reference", "answers_ct", "questionnaire"
+        )
     )
+    # Each questionnaire version once, however many of the page's reports were answered on it.
+    versions = QuestionnaireVersion.objects.in_bulk({report.questionnaire_id for report in sealed} - {None})
     subjects = {}
     for report in sealed:
+        report.questionnaire = versions.get(report.questionnaire_id)
         try:
             subjects[report.pk] = _subject(register.read_answers(report=report, report_key=keys[report.pk]))
         except (ReportDestroyed, DecryptionFailed, ValueError, KeyError):
