@@ -6,7 +6,7 @@ from __future__ import annotations
 from django import template
 from django.utils.formats import date_format
 from django.utils.html import format_html
-from django.utils.safestring import SafeString
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext, ngettext
 
 from tipline.cases.selectors import Deadline
@@ -17,7 +17,7 @@ register = template.Library()
 @register.filter
 def deadline_text(deadline: Deadline | None) -> SafeString:
     if deadline is None:
-        return format_html('<span class="muted">—</span>')
+        return mark_safe('<span class="muted">—</span>')
     if deadline.days_left < 0:
         n = deadline.days_overdue
         left = format_html("<strong>{}</strong>", ngettext("%(n)d day overdue", "%(n)d days overdue", n) % {"n": n})
