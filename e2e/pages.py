@@ -200,6 +200,9 @@ class QueuePage:
         return int(count.inner_text().split()[0])
 
     def only_channel(self, channel_name: str) -> QueuePage:
+        box = self.page.locator("details.filters-box")
+        if box.get_attribute("open") is None:
+            box.locator("summary").click()  # the filters fold away to leave room for the rows
         filters = self.page.get_by_role("form", name="Filter the reports", exact=True)
         filters.get_by_label(_label("Channel")).select_option(label=channel_name)
         filters.get_by_role("button", name="Apply", exact=True).click()
@@ -217,13 +220,30 @@ class QueuePage:
             by_column = dict(zip(columns, cells, strict=True))
             rows.append(
                 QueueRow(
-                    reference=by_column["Reference"],
+                    reference=row.get_by_role("link").first.inner_text().strip(),
                     channel=by_column["Channel"],
                     status=by_column["Status"],
                     assigned_to=by_column["Assigned to"],
                 )
             )
         return rows
+
+    def marks(self, reference: str) -> set[str]:
+        """The marks beside a report's reference for this person ("unread", "reporter replied")."""
+        row = (
+            self.page.get_by_role("table")
+            .locator("tbody tr")
+            .filter(has=self.page.get_by_role("link", name=reference, exact=True))
+        )
+        return {text.strip() for text in row.locator(".mark").all_inner_texts()}
+
+    def find(self, reference: str) -> QueuePage:
+        """The search by reference above the list."""
+        search = self.page.get_by_role("search", name="Find a report by its reference")
+        search.get_by_label("Reference", exact=True).fill(reference)
+        search.get_by_role("button", name="Find", exact=True).click()
+        self.page.wait_for_url(re.compile(r"[?&]reference="))
+        return QueuePage(self.page)
 
     def open_report(self, reference: str) -> CasePage:
         self.page.get_by_role("table").get_by_role("link", name=reference, exact=True).click()
@@ -239,7 +259,8 @@ class QueuePage:
 class CasePage:
     def __init__(self, page: Page) -> None:
         self.page = page
-        expect(page).to_have_url(re.compile(r"/console/reports/[^/]+/$"))
+        # After an action the page comes back to its place: a fragment such as #actions.
+        expect(page).to_have_url(re.compile(r"/console/reports/[^/]+/(#[\w-]+)?$"))
 
     def answers(self) -> str:
         return self.page.get_by_role("region", name="Answers", exact=True).inner_text()

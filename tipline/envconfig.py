@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import os
 import secrets
 from pathlib import Path
@@ -64,6 +65,20 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if raw is None:
         return default
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def env_times(name: str, default: str) -> list[datetime.time]:
+    """Times of day such as ``08:00,13:00,17:00`` (24-hour, at least one), sorted, without repeats."""
+    raw = os.environ.get(name, default)
+    times: set[datetime.time] = set()
+    for item in raw.split(","):
+        text = item.strip()
+        hours, _, minutes = text.partition(":")
+        if not (hours.isdigit() and minutes.isdigit() and len(minutes) == 2 and int(hours) < 24 and int(minutes) < 60):
+            msg = f"{name} must be times of day such as 08:00,13:00,17:00; got {raw!r}"
+            raise ImproperlyConfigured(msg)
+        times.add(datetime.time(int(hours), int(minutes)))
+    return sorted(times)
 
 
 def env_secret(name: str, *, fallback_file: Path | None = None, nbytes: int = 32, max_bytes: int = 0) -> str:

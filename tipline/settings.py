@@ -19,6 +19,7 @@ from tipline.envconfig import (
     env_secret,
     env_size,
     env_str,
+    env_times,
 )
 
 django_stubs_ext.monkeypatch()  # lets admin classes be subscripted for type checking
@@ -262,6 +263,11 @@ EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
 EMAIL_HOST = env_str("TIPLINE_SMTP_HOST", "localhost")
 EMAIL_PORT = env_int("TIPLINE_SMTP_PORT", 25)
 DEFAULT_FROM_EMAIL = env_str("TIPLINE_FROM_EMAIL", "tipline@localhost")
+# Alerts to staff that something waits in the console (no content, no reference): the
+# digest goes to every opted-in staff member at each of these local times, the same size
+# whether anything happened or not; immediate alerts are checked this often.
+TIPLINE_ALERT_DIGEST_TIMES = env_times("TIPLINE_ALERT_DIGEST_TIMES", "08:00,13:00,17:00")
+TIPLINE_ALERT_IMMEDIATE_SECONDS = env_int("TIPLINE_ALERT_IMMEDIATE_SECONDS", 300, minimum=60)
 
 # No request data (addresses, agents, referrers) reaches a log: see tipline.http_privacy.
 LOGGING = {

@@ -117,6 +117,43 @@ def record(
     return entry
 
 
+def record_many(
+    *, action: str, actor: Any | None = None, report_refs: list[str], detail: dict[str, Any] | None = None
+) -> int:
+    """Append one entry per report reference, chained in one transaction under one lock
+    (a page of reports read at once); returns how many were written."""
+    if not report_refs:
+        return 0
+    detail = detail or {}
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_PG_LOCK_KEY])
+        last = AuditEntry.objects.order_by("-seq").only("seq", "entry_hash").first()
+        seq = last.seq + 1 if last else 1
+        prev_hash = last.entry_hash if last else GENESIS
+        at = timezone.now()
+        actor_name = actor.get_username() if actor is not None else "system"
+        entries = []
+        for offset, report_ref in enumerate(report_refs):
+            entry = AuditEntry(
+                seq=seq + offset,
+                at=at,
+                actor=actor,
+                actor_name=actor_name,
+                action=action,
+                report_ref=report_ref,
+                detail=detail,
+                prev_hash=prev_hash,
+            )
+            entry.entry_hash = _hash_of(entry)
+            entry.entry_mac = entry_mac(entry.entry_hash)
+            prev_hash = entry.entry_hash
+            entries.append(entry)
+        AuditEntry.objects.bulk_create(entries)
+    return len(entries)
+
+
 def _hash_of(entry: AuditEntry) -> str:
     return _entry_hash(
         seq=entry.seq,

@@ -15,8 +15,11 @@ ACTION_LABELS: dict[str, Promise] = {
     "escrow.read": _("Read the report through the escrow key"),
     "report.export_pdf": _("Exported the report as PDF"),
     "queue.export_csv": _("Exported the list of reports as CSV"),
+    "queue.subject": _("Saw the report's subject in the queue"),
     # Working on a report
     "message.sent": _("Sent a message to the reporter"),
+    "alerts.sent": _("Sent an alert e-mail (counts only)"),
+    "alerts.preference": _("Changed their alert e-mails"),
     "message.sent_by_email": _("Also sent a message to the reporter by e-mail"),
     "note.add": _("Added an internal note"),
     "report.assign": _("Assigned the report"),

@@ -8,6 +8,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from tipline.accounts.models import Role, StaffUser
+from tipline.cases.models import AlertPreference
 from tipline.register.models import Channel, Label, Outcome, Report, ReportLink
 
 # The largest id a database row can have (a signed 64-bit integer on SQLite and PostgreSQL).
@@ -45,6 +46,12 @@ class IdMultipleChoiceField(forms.ModelMultipleChoiceField):  # type: ignore[typ
 
 
 class QueueFilterForm(forms.Form):
+    reference = forms.CharField(
+        label=_("Reference"),
+        required=False,
+        max_length=40,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false", "size": 12}),
+    )
     status = forms.ChoiceField(label=_("Status"), required=False, choices=[("", _("Any")), *Report.Status.choices])
     channel = IdChoiceField(label=_("Channel"), required=False, queryset=Channel.objects.all(), empty_label=_("Any"))
     label = IdChoiceField(label=_("Label"), required=False, queryset=Label.objects.all(), empty_label=_("Any"))
@@ -66,6 +73,13 @@ class QueueFilterForm(forms.Form):
             ("status", _("Status")),
         ],
     )
+
+    def clean_reference(self) -> str:
+        """A reference as staff type or paste it: case, spaces and dashes do not matter."""
+        text = "".join(str(self.cleaned_data.get("reference") or "").split()).replace("-", "").upper()
+        if text and not (len(text) <= 16 and text.isascii() and text.isalnum()):
+            raise ValidationError(_("A reference has only letters and digits, such as K7QMX2PLRT."), code="invalid")
+        return text
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -144,3 +158,9 @@ class DecisionForm(forms.Form):
 
 class HoldForm(forms.Form):
     hold = forms.BooleanField(required=False)
+
+
+class AlertPreferenceForm(forms.Form):
+    mode = forms.ChoiceField(
+        label=_("How you hear about new work"), choices=AlertPreference.Mode.choices, widget=forms.RadioSelect
+    )

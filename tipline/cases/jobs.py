@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import connection
 
 from tipline.accounts.models import StaffUser
 from tipline.cases import services
 from tipline.cases.models import Exclusion
+from tipline.cases.services import alerts
 from tipline.jobs.models import Job
 from tipline.jobs.registry import job_handler, periodic
 from tipline.jobs.services import once
@@ -49,3 +51,29 @@ def planner_statistics(job: Job) -> None:
     if connection.vendor == "sqlite":
         with connection.cursor() as cursor:
             cursor.execute("PRAGMA optimize")
+
+
+@job_handler("cases.alert_mail")
+def alert_mail(job: Job) -> None:
+    """One alert (digest or immediate), written from the state when it is sent, at most once."""
+    user = StaffUser.objects.filter(pk=job.payload["user_id"]).first()
+    if user is None:
+        return
+    with once(key=job.effect_key("mail")) as first:
+        if first:
+            alerts.send_alert(user=user, kind=str(job.payload["kind"]))
+
+
+def _digest(job: Job) -> None:
+    """Queue this slot's digest for everyone who chose it (atomic: once per slot)."""
+    alerts.queue_digest(slot=str(job.payload.get("slot", "")))
+
+
+# One periodic job per digest time, in the organisation's time zone.
+for _at in settings.TIPLINE_ALERT_DIGEST_TIMES:
+    periodic(f"cases.alert_digest_{_at:%H%M}", daily_at=_at, tz=settings.TIME_ZONE, atomic=True)(_digest)
+
+
+@periodic("cases.alert_immediate", every=timedelta(seconds=settings.TIPLINE_ALERT_IMMEDIATE_SECONDS), atomic=True)
+def alert_immediate(job: Job) -> None:
+    alerts.queue_immediate()

@@ -93,3 +93,39 @@ class Reminder(models.Model):
 
     def __str__(self) -> str:
         return f"{self.level} reminder for {self.report}"
+
+
+class ReportSeen(models.Model):
+    """When a staff member last opened a report. What arrived before is read for them;
+    a reporter's message after it is unread. A report without any row was never opened
+    by a person (still new, even if it was acknowledged automatically)."""
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="seen_by")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    seen_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "report"], name="unique_report_seen")]
+
+    def __str__(self) -> str:
+        return f"{self.report} seen by {self.user}"
+
+
+class AlertPreference(models.Model):
+    """How one staff member hears that something waits in the console. Alerts carry no
+    content and no reference: counts at most, and a link to the log-in page."""
+
+    class Mode(models.TextChoices):
+        DIGEST = "digest", _("A digest at fixed times")
+        IMMEDIATE = "immediate", _("At once, when something new arrives")
+        NONE = "none", _("No alert e-mails")
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="alert_preference")
+    mode = models.CharField(max_length=10, choices=Mode.choices, default=Mode.DIGEST)
+    # The counts the last immediate alert was computed from ("new,replies,due,held"): an
+    # immediate alert goes out when one of them has grown since.
+    last_counts = models.CharField(max_length=80, blank=True, default="")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"alerts of {self.user}: {self.mode}"

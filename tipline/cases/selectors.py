@@ -6,16 +6,18 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, Max, OuterRef, Q, QuerySet
 from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 
 from tipline.accounts.models import Role, StaffUser
 from tipline.audit.models import AuditEntry
 from tipline.cases.exceptions import NoAccess
-from tipline.cases.models import Exclusion
+from tipline.cases.models import Exclusion, ReportSeen
 from tipline.cases.permissions import roles_of
 from tipline.register import keyring
-from tipline.register.models import Report, ReportQuerySet
+from tipline.register.models import Message, Report, ReportQuerySet
 
 SORTS = {
     "newest": ("-created_at",),
@@ -75,6 +77,8 @@ def _aware(day: date, end: bool) -> datetime:
 
 def filter_queue(reports: ReportQuerySet, filters: dict[str, Any], *, user: StaffUser) -> ReportQuerySet:
     """Apply the cleaned filters of the queue form."""
+    if reference := filters.get("reference"):
+        reports = reports.filter(reference=reference)
     if status := filters.get("status"):
         reports = reports.filter(status=status)
     if channel := filters.get("channel"):
@@ -109,7 +113,87 @@ CIPHERTEXT_FIELDS = ("lookup_id", "receipt_wrapped_key", "answers_ct", "identity
 def queue_rows(reports: ReportQuerySet) -> ReportQuerySet:
     """What a queue page or an export reads of each report: the clear metadata and the
     channel and assignee, without the ciphertext."""
-    return reports.select_related("channel", "assignee").defer(*CIPHERTEXT_FIELDS)
+    return reports.select_related("channel", "assignee").prefetch_related("labels").defer(*CIPHERTEXT_FIELDS)
+
+
+# The queue counts its matching reports up to this many: past it the page says "more
+# than", so that counting never reads a whole large table.
+COUNT_LIMIT = 1_000
+
+
+def bounded_count(reports: ReportQuerySet) -> tuple[int, bool]:
+    """How many reports match, counted up to :data:`COUNT_LIMIT`; True when there are more."""
+    found = reports.order_by()[: COUNT_LIMIT + 1].count()
+    return min(found, COUNT_LIMIT), found > COUNT_LIMIT
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """The deadline that applies now: which one, when, and how many local days are left
+    (negative once it has passed)."""
+
+    kind: Promise
+    due_at: datetime
+    days_left: int
+
+    @property
+    def is_overdue(self) -> bool:
+        return self.due_at < timezone.now()
+
+    @property
+    def days_overdue(self) -> int:
+        return max(0, -self.days_left)
+
+
+def next_deadline(report: Report, *, today: date | None = None) -> Deadline | None:
+    """Which deadline ``report.next_due_at`` is, from the report's own clear metadata."""
+    if report.next_due_at is None or report.status == Report.Status.CLOSED:
+        return None
+    if report.status == Report.Status.NEW and report.acknowledged_at is None:
+        kind = _("acknowledgement")
+    elif report.status == Report.Status.NEW:
+        kind = _("first reading")  # acknowledged automatically; nobody has opened it yet
+    else:
+        kind = _("feedback")
+    today = today or timezone.localdate()
+    days = (timezone.localtime(report.next_due_at).date() - today).days
+    return Deadline(kind=kind, due_at=report.next_due_at, days_left=days)
+
+
+@dataclass(frozen=True)
+class RowMarks:
+    """What the queue shows of a report for one viewer besides its metadata."""
+
+    unread: bool
+    replied: bool
+    deadline: Deadline | None
+
+
+def mark_rows(rows: list[Report], *, user: StaffUser) -> dict[int, RowMarks]:
+    """Unread, "reporter replied" and the next deadline for one page of the queue, in two
+    queries whatever the page holds (the page's rows only, by primary key)."""
+    ids = [row.pk for row in rows]
+    seen = dict(ReportSeen.objects.filter(user=user, report_id__in=ids).values_list("report_id", "seen_at"))
+    last = {
+        item["report_id"]: item
+        for item in Message.objects.filter(report_id__in=ids)
+        .values("report_id")
+        .annotate(
+            reporter=Max("created_at", filter=Q(from_staff=False)), staff=Max("created_at", filter=Q(from_staff=True))
+        )
+    }
+    today = timezone.localdate()
+    marks = {}
+    for row in rows:
+        times = last.get(row.pk, {})
+        reporter, staff = times.get("reporter"), times.get("staff")
+        seen_at = seen.get(row.pk)
+        marks[row.pk] = RowMarks(
+            unread=seen_at is None or (reporter is not None and reporter > seen_at),
+            replied=reporter is not None and (staff is None or reporter > staff),
+            deadline=next_deadline(row, today=today),
+        )
+    return marks
 
 
 def queue_counts(reports: ReportQuerySet) -> QueueCounts:

@@ -10,6 +10,7 @@ urlpatterns = [
     path("", views.queue, name="queue"),
     path("export.csv", views.export_csv, name="export_csv"),
     path("audit/", views.audit_trail, name="audit"),
+    path("alerts/", views.alert_settings, name="alerts"),
     path("reports/<str:reference>/", views.detail, name="detail"),
     path("reports/<str:reference>/assign/", views.assign, name="assign"),
     path("reports/<str:reference>/exclude/", views.exclude, name="exclude"),

@@ -7,11 +7,13 @@ from functools import wraps
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages as flash
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -21,6 +23,7 @@ from tipline.accounts.models import StaffUser
 from tipline.cases import selectors, services
 from tipline.cases.exceptions import CaseError, KeyLocked, NotAllowed
 from tipline.cases.forms import (
+    AlertPreferenceForm,
     AssignForm,
     CloseForm,
     DecisionForm,
@@ -35,6 +38,7 @@ from tipline.cases.forms import (
 )
 from tipline.cases.models import ExclusionRequest
 from tipline.cases.permissions import Action, allowed, require
+from tipline.cases.services import alerts
 from tipline.downloads import attachment_response
 from tipline.register import services as register
 from tipline.register.exceptions import EmptyMessage, ReportDestroyed
@@ -93,15 +97,21 @@ def queue(request: HttpRequest, private_key: bytes | None) -> HttpResponse:
     visible = selectors.visible_reports(user)
     form = QueueFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
-    reports = selectors.queue_rows(selectors.filter_queue(visible, filters, user=user))
-    page = selectors.page_of(reports, request.GET.get("page"), PAGE_SIZE)
+    matching = selectors.filter_queue(visible, filters, user=user)
+    page = selectors.page_of(selectors.queue_rows(matching), request.GET.get("page"), PAGE_SIZE)
+    marks = selectors.mark_rows(page.items, user=user)
+    subjects = services.queue_subjects(reports=page.items, user=user, private_key=private_key)
     query = request.GET.copy()
     query.pop("page", None)
+    total, more = selectors.bounded_count(matching)
     return render(
         request,
         "cases/queue.html",
         {
             "page": page,
+            "rows": [(report, marks[report.pk], subjects.get(report.pk, "")) for report in page.items],
+            "total": total,
+            "more": more,
             "form": form,
             "counts": selectors.queue_counts(visible),
             "query": query.urlencode(),
@@ -128,7 +138,7 @@ def detail(request: HttpRequest, private_key: bytes | None, reference: str) -> H
         require(user, Action.REPLY, report)
         key = services.report_key_for(report=report, user=user, private_key=_key(private_key))
         try:
-            register.post_message(
+            message = register.post_message(
                 report=report,
                 report_key=key,
                 body=form.cleaned_data["body"],
@@ -147,14 +157,22 @@ def detail(request: HttpRequest, private_key: bytes | None, reference: str) -> H
                     flash.success(request, _("It was also sent by e-mail."))
                 else:
                     flash.warning(request, _("It could not be sent by e-mail; the reporter reads it in the portal."))
-            return redirect("cases:detail", reference=reference)
+            return _back(reference, f"message-{message.pk}")
     if report.is_purged:
         return render(request, "cases/purged.html", {"report": report}, status=410)
     if not allowed(user, Action.READ_CONTENT, report) and allowed(user, Action.ESCROW_READ, report):
         return redirect("cases:escrow_read", reference=reference)
     content = services.open_case(report=report, user=user, private_key=_key(private_key))
+    last_seen = services.mark_seen(report=report, user=user)
     context = {
         "case": content,
+        # The reporter's messages this person had not seen before this opening.
+        "unread_ids": {
+            item.message.pk
+            for item in content.messages
+            if not item.message.from_staff and (last_seen is None or item.message.created_at > last_seen)
+        },
+        "deadline": selectors.next_deadline(report),
         "form": form,
         "report": report,
         "notes": services.list_notes(report=report, report_key=content.report_key),
@@ -175,10 +193,16 @@ def detail(request: HttpRequest, private_key: bytes | None, reference: str) -> H
     return render(request, "cases/detail.html", context, status=400 if form.errors else 200)
 
 
+def _back(reference: str, place: str) -> HttpResponseRedirect:
+    """Back to the report, at the place the person was working (a URL fragment)."""
+    return HttpResponseRedirect(f"{reverse('cases:detail', args=[reference])}#{place}")
+
+
 def _post_action(
-    form_class: type[forms.Form] | None,
+    form_class: type[forms.Form] | None, place: str = "actions"
 ) -> Callable[[Callable[..., str | None]], Callable[..., HttpResponseBase]]:
-    """Wrap an action: POST only, staff only, form checked, errors as 4xx pages, then back to the report."""
+    """Wrap an action: POST only, staff only, form checked, errors as 4xx pages, then back to
+    the report, at ``place`` (the id of the part of the page the action belongs to)."""
 
     def decorate(act: Callable[..., str | None]) -> Callable[..., HttpResponseBase]:
         @require_POST
@@ -199,7 +223,7 @@ def _post_action(
                 data=form.cleaned_data if form else {},
             )
             flash.success(request, said or _("Done."))
-            return redirect("cases:detail", reference=report.reference)
+            return _back(report.reference, place)
 
         return view
 
@@ -302,12 +326,12 @@ def close(*, user: StaffUser, report: Report, private_key: bytes | None, data: d
     )
 
 
-@_post_action(NoteForm)
+@_post_action(NoteForm, place="notes")
 def note(*, user: StaffUser, report: Report, private_key: bytes | None, data: dict[str, Any], **_: Any) -> None:
     services.add_note(report=report, by=user, private_key=_key(private_key), body=data["body"])
 
 
-@_post_action(None)
+@_post_action(None, place="held")
 def retry_held(*, user: StaffUser, report: Report, private_key: bytes | None, **_: Any) -> str:
     if services.retry_held(report=report, by=user, private_key=_key(private_key)):
         return gettext("The original was read again: the report is no longer held.")
@@ -347,7 +371,7 @@ def legal_hold(*, user: StaffUser, report: Report, data: dict[str, Any], **_: An
     services.set_legal_hold(report=report, by=user, hold=data["hold"])
 
 
-@_post_action(DisclosureRequestForm)
+@_post_action(DisclosureRequestForm, place="identity")
 def request_identity(
     *, user: StaffUser, report: Report, private_key: bytes | None, data: dict[str, Any], **_: Any
 ) -> None:
@@ -370,7 +394,7 @@ def decide_identity(request: HttpRequest, private_key: bytes | None, reference: 
         approve=form.cleaned_data["decision"] == "approve",
     )
     flash.success(request, _("Decision recorded."))
-    return redirect("cases:detail", reference=reference)
+    return _back(reference, "identity")
 
 
 @require_POST
@@ -387,6 +411,14 @@ def reveal_identity(request: HttpRequest, private_key: bytes | None, reference: 
 def download(request: HttpRequest, private_key: bytes | None, attachment_id: int) -> HttpResponseBase:
     attachment = get_object_or_404(Attachment.objects.select_related("report"), pk=attachment_id)
     require(_staff(request), Action.READ_CONTENT, attachment.report)
+    if not attachment.from_staff and request.GET.get("confirm") != "1":
+        info = services.describe_attachment_for(
+            attachment=attachment, user=_staff(request), private_key=_key(private_key)
+        )
+        if not info.cleaned:
+            # Kept as the reporter sent it (metadata and all, and perhaps harmful): say so
+            # first, on a page of its own that needs no script.
+            return render(request, "cases/download_uncleaned.html", {"file": info, "report": attachment.report})
     info, chunks = services.download_attachment(
         attachment=attachment, user=_staff(request), private_key=_key(private_key)
     )
@@ -450,3 +482,29 @@ def escrow_read(request: HttpRequest, private_key: bytes | None, reference: str)
     return render(
         request, "cases/escrow_reason.html", {"form": form, "report": report}, status=400 if form.errors else 200
     )
+
+
+@require_http_methods(["GET", "POST"])
+@staff_required
+@handles_case_errors
+def alert_settings(request: HttpRequest, private_key: bytes | None) -> HttpResponse:
+    """The staff member's own choice of alert e-mails: a digest, immediate, or none."""
+    del private_key
+    user = _staff(request)
+    require(user, Action.VIEW_QUEUE)
+    form = AlertPreferenceForm(
+        request.POST if request.method == "POST" else None, initial={"mode": alerts.mode_of(user)}
+    )
+    if request.method == "POST":
+        if form.is_valid():
+            alerts.set_alert_mode(user=user, mode=form.cleaned_data["mode"])
+            flash.success(request, _("Your choice was saved."))
+            return redirect("cases:alerts")
+        flash.error(request, _("Choose one of the three ways."))
+    context = {
+        "form": form,
+        "times": [at.strftime("%H:%M") for at in settings.TIPLINE_ALERT_DIGEST_TIMES],
+        "has_email": bool(user.email),
+        "may_receive": alerts.may_receive_alerts(user),
+    }
+    return render(request, "cases/alerts.html", context, status=400 if form.errors else 200)

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import pytest
@@ -32,6 +33,17 @@ def test_integers_and_sizes_fail_loudly(monkeypatch: pytest.MonkeyPatch) -> None
     monkeypatch.setenv("TIPLINE_S", "lots")
     with pytest.raises(ImproperlyConfigured, match="size"):
         envconfig.env_size("TIPLINE_S", 0)
+
+
+def test_times_of_day_are_sorted_without_repeats_and_fail_loudly(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("TIPLINE_T", raising=False)
+    assert envconfig.env_times("TIPLINE_T", "17:00, 08:00") == [dt.time(8, 0), dt.time(17, 0)]
+    monkeypatch.setenv("TIPLINE_T", "13:30,13:30,7:05")
+    assert envconfig.env_times("TIPLINE_T", "08:00") == [dt.time(7, 5), dt.time(13, 30)]
+    for bad in ("", "8", "24:00", "08:60", "8am", "08:00;13:00", "08:0"):
+        monkeypatch.setenv("TIPLINE_T", bad)
+        with pytest.raises(ImproperlyConfigured, match="TIPLINE_T"):
+            envconfig.env_times("TIPLINE_T", "08:00")
 
 
 def test_secrets_come_from_the_variable_a_file_or_a_generated_file(

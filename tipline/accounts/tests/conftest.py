@@ -40,5 +40,5 @@ def error_summary(html: str) -> str:
 
 
 def flash_text(html: str) -> str:
-    found = re.search(r'<ul class="flash" role="status">(.*?)</ul>', html, re.S)
+    found = re.search(r'<div class="flash">(.*?)</div>', html, re.S)
     return found.group(1) if found else ""

@@ -10,10 +10,12 @@ from tipline.cases.services.content import (
     CaseContent,
     NoteView,
     answer_by_email,
+    describe_attachment_for,
     download_attachment,
     list_notes,
     open_case,
     open_case_with_escrow,
+    queue_subjects,
     report_key_for,
 )
 from tipline.cases.services.disclosure import (
@@ -46,6 +48,7 @@ from tipline.cases.services.retention import (
     retention_ends,
     warn_upcoming,
 )
+from tipline.cases.services.unread import mark_seen
 from tipline.cases.services.workflow import (
     acknowledge_report,
     add_note,
@@ -72,12 +75,14 @@ __all__ = [
     "close_report",
     "decide_exclusion",
     "decide_identity",
+    "describe_attachment_for",
     "discard_held",
     "disclosures",
     "download_attachment",
     "exclude_from_report",
     "link_reports",
     "list_notes",
+    "mark_seen",
     "open_case",
     "open_case_with_escrow",
     "purge_due",
@@ -86,6 +91,7 @@ __all__ = [
     "queue_csv_response",
     "queue_csv_rows",
     "queue_staff_email",
+    "queue_subjects",
     "read_identity",
     "read_original",
     "render_case_pdf",

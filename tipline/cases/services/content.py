@@ -17,13 +17,15 @@ from tipline.accounts import services as accounts
 from tipline.accounts.exceptions import AccountError
 from tipline.accounts.models import StaffUser
 from tipline.audit import services as audit
+from tipline.audit.models import AuditEntry
 from tipline.cases.exceptions import NoAccess, NotAllowed, ReasonRequired
-from tipline.cases.models import Note
+from tipline.cases.models import Exclusion, Note
 from tipline.cases.permissions import Action, may_read_content, require
+from tipline.crypto.errors import DecryptionFailed
 from tipline.register import binding, keyring
 from tipline.register import services as register
-from tipline.register.exceptions import KeyNotHeld
-from tipline.register.models import Attachment, Report
+from tipline.register.exceptions import KeyNotHeld, ReportDestroyed
+from tipline.register.models import Attachment, QuestionnaireVersion, Report
 
 log = logging.getLogger(__name__)
 
@@ -95,6 +97,15 @@ def open_case_with_escrow(*, report: Report, admin: StaffUser, admin_private_key
     return content
 
 
+def describe_attachment_for(*, attachment: Attachment, user: StaffUser, private_key: bytes) -> register.AttachmentInfo:
+    """A file's name, size and whether it was cleaned, for a staff member who may read the
+    report (nothing of the file's content is read, so not audited as a download)."""
+    if attachment.state != Attachment.State.SENT:
+        raise NoAccess
+    report_key = report_key_for(report=attachment.report, user=user, private_key=private_key)
+    return register.describe_attachment(attachment=attachment, report_key=report_key)
+
+
 def download_attachment(
     *, attachment: Attachment, user: StaffUser, private_key: bytes
 ) -> tuple[register.AttachmentInfo, Iterator[bytes]]:
@@ -156,3 +167,60 @@ def store_note(*, report: Report, report_key: bytes, by: StaffUser, body: str, k
 
 def _note_place(report: Report, note: Note) -> bytes:
     return binding.note(reference=report.reference, note_id=note.pk, kind=note.kind)
+
+
+# How long a subject in the queue may be; the rest is cut.
+SUBJECT_CHARS = 60
+# Which answer names a report in one line: the kind of wrongdoing (a choice) before a
+# short text, before the start of a long one.
+_SUBJECT_TYPES = ("single_choice", "short_text", "long_text")
+
+
+def _subject(answers: list[tuple[dict[str, Any], Any]]) -> str:
+    for wanted in _SUBJECT_TYPES:
+        for question, value in answers:
+            if question.get("type") == wanted and isinstance(value, str) and value.strip():
+                text = " ".join(value.split())
+                return text if len(text) <= SUBJECT_CHARS else text[: SUBJECT_CHARS - 1] + "…"
+    return ""
+
+
+def queue_subjects(*, reports: list[Report], user: StaffUser, private_key: bytes | None) -> dict[int, str]:
+    """A one-line subject for each report of a queue page that ``user`` may read: the kind
+    of wrongdoing, or the start of the first text answer. Only for the page's rows, only
+    with the person's own key grants (none for someone without a grant or excluded), in
+    a few queries whatever the page holds. Each person's first reading of a report's subject
+    is written to that report's audit trail (the subject does not change, so later views of
+    the queue add nothing)."""
+    if private_key is None or not reports or not may_read_content(user):
+        return {}
+    ids = [report.pk for report in reports]
+    excluded = set(Exclusion.objects.filter(user=user, report_id__in=ids).values_list("report_id", flat=True))
+    keys = keyring.open_report_keys(
+        report_ids=[i for i in ids if i not in excluded], user=user, private_key=private_key
+    )
+    if not keys:
+        return {}
+    sealed = list(
+        Report.objects.filter(pk__in=list(keys), purged_at__isnull=True).only(
+            "pk", "reference", "answers_ct", "questionnaire"
+        )
+    )
+    # Each questionnaire version once, however many of the page's reports were answered on it.
+    versions = QuestionnaireVersion.objects.in_bulk({report.questionnaire_id for report in sealed} - {None})
+    subjects = {}
+    for report in sealed:
+        report.questionnaire = versions.get(report.questionnaire_id)
+        try:
+            subjects[report.pk] = _subject(register.read_answers(report=report, report_key=keys[report.pk]))
+        except (ReportDestroyed, DecryptionFailed, ValueError, KeyError):
+            continue  # destroyed meanwhile, or unreadable: no subject rather than no queue
+    references = {report.pk: report.reference for report in reports}
+    shown = [references[pk] for pk in subjects]
+    already = set(
+        AuditEntry.objects.filter(action="queue.subject", actor=user, report_ref__in=shown).values_list(
+            "report_ref", flat=True
+        )
+    )
+    audit.record_many(action="queue.subject", actor=user, report_refs=[ref for ref in shown if ref not in already])
+    return subjects

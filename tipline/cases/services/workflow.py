@@ -183,7 +183,7 @@ def acknowledge_report(*, report: Report, by: StaffUser, private_key: bytes, now
     report_key = report_key_for(report=report, user=by, private_key=private_key)
     with transaction.atomic():
         report = _locked(report)
-        if report.status != Status.NEW:
+        if report.status != Status.NEW or report.acknowledged_at is not None:  # not twice
             raise InvalidTransition
         apply_acknowledgement(report=report, report_key=report_key, now=now or timezone.now(), author=by)
         audit.record(action="report.acknowledge", actor=by, report_ref=report.reference)

@@ -81,11 +81,17 @@ def _nothing(c: Case, o: Setup) -> dict[str, object]:
 
 WORKERS = frozenset({"supervisor", "handler"})
 SUPERVISOR = frozenset({"supervisor"})
+QUEUE_ROLES = frozenset({"admin", "supervisor", "handler", "outsider"})
 
 STEPS: dict[str, Step] = {
     "queue": Step("get", lambda c: "/console/", _nothing, frozenset({"admin", "supervisor", "handler", "outsider"})),
     "read": Step("get", _detail, _nothing, WORKERS),
     "download": Step("get", lambda c: f"/console/files/{c.report.attachments.get().pk}/", _nothing, WORKERS),
+    "download_uncleaned": Step(
+        "get", lambda c: f"/console/files/{c.report.attachments.get().pk}/?confirm=1", _nothing, WORKERS
+    ),
+    "alert_settings": Step("get", lambda c: "/console/alerts/", _nothing, QUEUE_ROLES),
+    "alert_choice": Step("post", lambda c: "/console/alerts/", lambda c, o: {"mode": "none"}, QUEUE_ROLES),
     "reply": Step("post", _detail, lambda c, o: {"body": "A question for you"}, WORKERS),
     "acknowledge": Step("post", lambda c: _detail(c) + "acknowledge/", _nothing, WORKERS),
     "progress": Step("post", lambda c: _detail(c) + "progress/", _nothing, WORKERS, _acknowledged),

@@ -109,8 +109,19 @@ def test_automatic_acknowledgement_on_receipt(org: Setup) -> None:
     org.channel.save()
     submission = _submit(org)
     report = Report.objects.get(pk=submission.report.pk)
-    assert report.status == Report.Status.ACKNOWLEDGED
     assert [m.body for m in register.list_messages(report=report, report_key=submission.report_key)] == ["We have it."]
+    # The reporter is told, but the report stays new until a person opens it, and its next
+    # deadline is still the acknowledgement one (days away, not the feedback in months).
+    assert report.status == Report.Status.NEW
+    assert report.acknowledged_at is not None
+    assert report.next_due_at == report.ack_due_at
+    assert report.feedback_due_at == deadlines.due_after_months(report.acknowledged_at, 3)
+    with pytest.raises(InvalidTransition):  # never a second acknowledgement message
+        workflow.acknowledge_report(report=report, by=org.handler, private_key=_key(org.handler))
+    services.mark_seen(report=report, user=org.handler)
+    report.refresh_from_db()
+    assert report.status == Report.Status.ACKNOWLEDGED
+    assert report.next_due_at == report.feedback_due_at
 
 
 def test_closing_needs_an_outcome_and_a_reason(org: Setup) -> None:

@@ -10,6 +10,8 @@ from tipline.register.services.acknowledgement import (
     acknowledgement_message_for,
     apply_acknowledgement,
     default_acknowledgement,
+    is_waiting_for_a_person,
+    take_up_acknowledged,
 )
 from tipline.register.services.calls import (
     TranscriptView,
@@ -86,6 +88,7 @@ __all__ = [
     "drop_held",
     "forget_form_digests",
     "form_digest",
+    "is_waiting_for_a_person",
     "link_copies",
     "list_disclosures",
     "list_messages",
@@ -109,5 +112,6 @@ __all__ = [
     "store_source",
     "stream_attachment",
     "sweep_orphan_blobs",
+    "take_up_acknowledged",
     "tidy_up",
 ]

@@ -28,13 +28,37 @@ def acknowledgement_message_for(*, channel: Channel) -> str:
 
 
 def apply_acknowledgement(*, report: Report, report_key: bytes, now: datetime, author: StaffUser | None) -> Message:
-    """Mark acknowledged, start the feedback deadline and tell the reporter (caller's transaction)."""
-    report.status = Report.Status.ACKNOWLEDGED
+    """Acknowledge and tell the reporter (caller's transaction).
+
+    By a person (``author``): the report is acknowledged and the feedback deadline is the
+    next one. Automatically on receipt (no author): the reporter is told and the feedback
+    deadline is counted from now, but the report stays new, with its acknowledgement
+    deadline as the next one, until a person opens it (:func:`take_up_acknowledged`):
+    an automatic answer is not a person reading the report."""
     report.acknowledged_at = now
     report.feedback_due_at = deadlines.due_after_months(now, report.channel.feedback_months)
-    report.next_due_at = report.feedback_due_at
+    if author is not None:
+        report.status = Report.Status.ACKNOWLEDGED
+        report.next_due_at = report.feedback_due_at
     report.last_activity_at = now
     report.save(
         update_fields=["status", "acknowledged_at", "feedback_due_at", "next_due_at", "last_activity_at", "updated_at"]
     )
     return add_message(report=report, report_key=report_key, body=acknowledgement_message(report=report), author=author)
+
+
+def is_waiting_for_a_person(report: Report) -> bool:
+    """Acknowledged automatically, and no person has opened it yet."""
+    return report.status == Report.Status.NEW and report.acknowledged_at is not None
+
+
+def take_up_acknowledged(*, report: Report) -> bool:
+    """The first person opened a report acknowledged automatically: it is acknowledged
+    now, and the feedback deadline becomes the next one. True when it changed."""
+    changed = Report.objects.filter(pk=report.pk, status=Report.Status.NEW, acknowledged_at__isnull=False).update(
+        status=Report.Status.ACKNOWLEDGED, next_due_at=report.feedback_due_at
+    )
+    if changed:
+        report.status = Report.Status.ACKNOWLEDGED
+        report.next_due_at = report.feedback_due_at
+    return bool(changed)
