@@ -72,6 +72,7 @@ def propose_reward(*, report: Report, by: StaffUser, amount: int, reason: str) -
     try:
         with transaction.atomic():
             policy = RewardPolicy.objects.select_for_update().get(pk=policy.pk)  # one budget decision at a time
+            report = Report.objects.get(pk=report.pk)  # as it is now, not as the caller last read it
             check_eligible(report=report, policy=policy)
             if Reward.objects.filter(report=report).exclude(state__in=_ENDED).exists():
                 raise AlreadyRewarded
