@@ -31,7 +31,9 @@ class Rewards:
         return accounts.unlock_private_key(user=user, password=PASSWORD)
 
 
-def closed_report(org: Setup, *, outcome: str = "substantiated", what: str = "Bid rigging") -> tuple[Report, str, bytes]:
+def closed_report(
+    org: Setup, *, outcome: str = "substantiated", what: str = "Bid rigging"
+) -> tuple[Report, str, bytes]:
     version = org.channel.current_questionnaire()
     assert version is not None
     submission = register.create_report(

@@ -27,7 +27,9 @@ from tipline.rewards.tests.conftest import Rewards, closed_report
 
 
 def _propose(rw: Rewards, amount: int = 1000, report: Report | None = None) -> Reward:
-    return services.propose_reward(report=report or rw.report, by=rw.org.handler, amount=amount, reason="Led to charges")
+    return services.propose_reward(
+        report=report or rw.report, by=rw.org.handler, amount=amount, reason="Led to charges"
+    )
 
 
 def test_a_handler_proposes_and_another_person_approves(rw: Rewards) -> None:

@@ -82,7 +82,9 @@ def test_cash_is_paid_once_against_the_code_and_pin(rw: Rewards) -> None:
     with pytest.raises(InvalidClaimCode):
         services.collect_cash(code=claim.claim_code, pin="000000", by=rw.officer, reference="C1", client_tag="desk")
     with pytest.raises(InvalidClaimCode):
-        services.collect_cash(code="AAAA-BBBB-CCCC-DDDD", pin="482913", by=rw.officer, reference="C1", client_tag="desk")
+        services.collect_cash(
+            code="AAAA-BBBB-CCCC-DDDD", pin="482913", by=rw.officer, reference="C1", client_tag="desk"
+        )
     paid = services.collect_cash(
         code=claim.claim_code.lower(), pin="482913", by=rw.officer, reference="C1", client_tag="desk"
     )

@@ -122,7 +122,9 @@ def test_a_statement_signed_by_another_key_is_refused(rw: Rewards) -> None:
     statement = services.issue_statement(report=rw.report)
     body = statement.text.split("-----BEGIN")[0]
     other = signing.signing_key_from_secret(b"x" * 40)
-    forged = body + "-----BEGIN TIPLINE SIGNATURE-----\n" + base64.b64encode(signing.sign(other, body.encode())).decode()
+    forged = (
+        body + "-----BEGIN TIPLINE SIGNATURE-----\n" + base64.b64encode(signing.sign(other, body.encode())).decode()
+    )
     with pytest.raises(InvalidStatement):
         services.verify_statement(text=forged + "\n-----END TIPLINE SIGNATURE-----\n")
 
