@@ -76,7 +76,8 @@ def test_cash_is_paid_once_against_the_code_and_pin(rw: Rewards) -> None:
     reward = approved(rw)
     claim = _claim(rw, reward, PayoutMethod.CASH, pin="482913")
     assert len(claim.claim_code.replace("-", "")) == 16
-    assert claim.reward.pin_hash and "482913" not in claim.reward.pin_hash
+    assert claim.reward.pin_hash
+    assert "482913" not in claim.reward.pin_hash
     shown = services.claim_code_for_reporter(report=rw.report, report_key=rw.report_key, reward=claim.reward)
     assert shown == claim.claim_code
     with pytest.raises(InvalidClaimCode):
