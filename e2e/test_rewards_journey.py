@@ -26,6 +26,7 @@ AMOUNT = "800"
 class RewardsRecord:
     reference: str
     proposer_approving_own: int
+    proposer_approving_own_told: str
     state_after_approval: str
     reporter_sees_award: str
     bank_details_shown_to_officer: str
@@ -82,27 +83,8 @@ def _portal(context: BrowserContext, receipt: str) -> Page:
     return portal.page
 
 
-def _run(browser: Browser, deployment: Deployment) -> RewardsRecord:
-    receipt = _send_report(browser, deployment)
-    handler = _staff(browser, deployment, seed.REWARD_HANDLER)
-    reference = _close_and_propose(handler)
-    award_link = handler.get_by_role("link", name=f"{AMOUNT} EUR")
-    award_path = award_link.get_attribute("href") or ""
-    own = handler.request.post(award_path + "approve/", headers={"Referer": deployment.server.url})
-    officer = _staff(browser, deployment, seed.REWARD_OFFICER)
-    officer.goto("/console/rewards/")
-    officer.get_by_role("region", name="Waiting for your decision").get_by_role("link").filter(
-        has_text=reference
-    ).click()
-    officer.get_by_role("button", name="Approve", exact=True).click()
-    state_after_approval = officer.locator("dd strong").first.inner_text()
-    officer.goto(f"/console/rewards/reports/{reference}/")
-    officer.get_by_role("button", name="Offer a commendation", exact=True).click()
-
-    bank = f"IBAN DE{unique('BANKmarker')}"
-    alias = unique("Kestrel")
-    context = _reporter(browser, deployment)
-    page = _portal(context, receipt)
+def _claim_and_accept(page: Page, *, bank: str, alias: str) -> tuple[str, str, bytes, str]:
+    """The reporter claims by bank transfer, accepts the commendation, downloads both documents."""
     reporter_sees_award = page.get_by_role("region", name="Awards").inner_text()
     page.get_by_label("Bank transfer").check()
     page.get_by_label(re.compile("^Bank details")).fill(bank)
@@ -118,6 +100,35 @@ def _run(browser: Browser, deployment: Deployment) -> RewardsRecord:
     with page.expect_download() as proof_download:
         page.get_by_role("link", name="Download the signed statement").click()
     proof_text = proof_download.value.path().read_text()
+    return reporter_sees_award, code, pdf, proof_text
+
+
+def _run(browser: Browser, deployment: Deployment) -> RewardsRecord:
+    receipt = _send_report(browser, deployment)
+    handler = _staff(browser, deployment, seed.REWARD_HANDLER)
+    reference = _close_and_propose(handler)
+    award_link = handler.get_by_role("link", name=f"{AMOUNT} EUR")
+    award_path = award_link.get_attribute("href") or ""
+    token = handler.locator("input[name=csrfmiddlewaretoken]").first.get_attribute("value") or ""
+    own = handler.request.post(
+        award_path + "approve/", form={"csrfmiddlewaretoken": token}, headers={"Referer": handler.url}
+    )
+    own_status, own_text = own.status, own.text()
+    officer = _staff(browser, deployment, seed.REWARD_OFFICER)
+    officer.goto("/console/rewards/")
+    officer.get_by_role("region", name="Waiting for your decision").get_by_role("link").filter(
+        has_text=reference
+    ).click()
+    officer.get_by_role("button", name="Approve", exact=True).click()
+    state_after_approval = officer.locator("dd strong").first.inner_text()
+    officer.goto(f"/console/rewards/reports/{reference}/")
+    officer.get_by_role("button", name="Offer a commendation", exact=True).click()
+
+    bank = f"IBAN DE{unique('BANKmarker')}"
+    alias = unique("Kestrel")
+    context = _reporter(browser, deployment)
+    page = _portal(context, receipt)
+    reporter_sees_award, code, pdf, proof_text = _claim_and_accept(page, bank=bank, alias=alias)
 
     officer.goto(award_path)
     officer.get_by_role("button", name="Show the bank details", exact=True).click()
@@ -147,7 +158,8 @@ def _run(browser: Browser, deployment: Deployment) -> RewardsRecord:
     officer.context.close()
     return RewardsRecord(
         reference=reference,
-        proposer_approving_own=own.status,
+        proposer_approving_own=own_status,
+        proposer_approving_own_told=own_text,
         state_after_approval=state_after_approval,
         reporter_sees_award=reporter_sees_award,
         bank_details_shown_to_officer=shown,
@@ -173,6 +185,7 @@ def rewards_journey(deployment: Deployment, browser: Browser) -> RewardsRecord:
 
 def test_the_proposer_cannot_approve_and_another_person_can(rewards_journey: RewardsRecord) -> None:
     assert rewards_journey.proposer_approving_own == 403
+    assert "Your role does not allow this action." in rewards_journey.proposer_approving_own_told
     assert rewards_journey.state_after_approval == "Approved, waiting for the reporter's claim"
 
 
