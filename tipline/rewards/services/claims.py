@@ -170,7 +170,9 @@ def read_bank_details(*, reward: Reward, by: StaffUser, private_key: bytes | Non
         raise RewardNotAllowed
     key = boxes.unseal(private_key, bytes(seal.sealed_key))
     text = boxes.decrypt(key, bytes(reward.bank_ct), context=_bank_place(reward.pk)).decode()
-    audit.record(action="reward.bank_details_read", actor=by, report_ref="", detail={"reward": reward.pk})
+    audit.record(
+        action="reward.bank_details_read", actor=by, report_ref=reward.report.reference, detail={"reward": reward.pk}
+    )
     return text
 
 
@@ -193,7 +195,7 @@ def record_payment(*, reward: Reward, by: StaffUser, reference: str, paid_on: da
             raise WrongState
         RewardSeal.objects.filter(reward_id=reward.pk).delete()
         ReporterCode.objects.filter(reward_id=reward.pk).delete()
-        audit.record(action="reward.paid", actor=by, report_ref="", detail={"reward": reward.pk})
+        audit.record(action="reward.paid", actor=by, report_ref=reward.report.reference, detail={"reward": reward.pk})
     reward.refresh_from_db()
     return reward
 
