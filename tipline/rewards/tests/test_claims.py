@@ -8,6 +8,7 @@ import io
 from datetime import date, timedelta
 
 import pytest
+from django.db import transaction
 from django.utils import timezone
 
 from tipline.accounts import services as accounts
@@ -193,3 +194,18 @@ def test_a_new_reward_officer_pays_but_cannot_read_details_sealed_before_them(rw
     late = accounts.create_staff(username="late", password=PASSWORD, roles=[Role.REWARD_OFFICER])
     with pytest.raises(RewardNotAllowed):
         services.read_bank_details(reward=claim.reward, by=late, private_key=rw.key(late))
+
+
+def test_a_report_destroyed_under_retention_takes_its_payment_details_with_it(rw: Rewards) -> None:
+    from tipline.cases.services import retention
+
+    reward = approved(rw)
+    _claim(rw, reward, PayoutMethod.BANK, bank_details=BANK)
+    report = rw.report
+    report.refresh_from_db()
+    with transaction.atomic():
+        retention._destroy(report=report, now=timezone.now())
+    reward.refresh_from_db()
+    assert reward.bank_ct is None
+    assert reward.reason == ""
+    assert not RewardSeal.objects.exists()
