@@ -68,6 +68,39 @@ else:
 """
 
 
+PAY = """
+import os, sys, time, datetime, django
+os.environ["DJANGO_SETTINGS_MODULE"] = "tipline.settings"
+django.setup()
+from tipline.accounts.models import StaffUser
+from tipline.rewards import services
+from tipline.rewards.exceptions import RewardError
+from tipline.rewards.models import Reward
+reward_id, start, reference = int(sys.argv[1]), float(sys.argv[2]), sys.argv[3]
+officer, reward = StaffUser.objects.get(username="officer"), Reward.objects.get(pk=reward_id)
+time.sleep(max(0.0, start - time.time()))
+try:
+    services.record_payment(reward=reward, by=officer, reference=reference, paid_on=datetime.date(2026, 12, 1))
+except RewardError as error:
+    print("refused", type(error).__name__)
+else:
+    print("paid")
+"""
+
+
+def _at_once(env: dict[str, str], script: str, argument_lists: list[list[str]]) -> list[str]:
+    processes = [
+        subprocess.Popen([sys.executable, "-c", script, *arguments], env=env, stdout=subprocess.PIPE, text=True)
+        for arguments in argument_lists
+    ]
+    results = []
+    for process in processes:
+        out, _ = process.communicate(timeout=180)
+        assert process.returncode == 0
+        results.append(out.strip().splitlines()[-1])
+    return results
+
+
 @pytest.fixture
 def shared_database(tmp_path: Path) -> Iterator[str]:
     """A database of its own (the suite's may live in one process's memory), migrated."""
@@ -96,21 +129,8 @@ def test_two_claims_at_once_claim_the_award_once(shared_database: str, tmp_path:
     }
     setup = subprocess.run([sys.executable, "-c", SETUP], env=env, check=True, capture_output=True, text=True)
     receipt, reward_id = setup.stdout.split()[-2:]
-    start = time.time() + 4
-    processes = [
-        subprocess.Popen(
-            [sys.executable, "-c", CLAIM, receipt, reward_id, str(start), method],
-            env=env,
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-        for method in ("donation", "bank")
-    ]
-    results = []
-    for process in processes:
-        out, _ = process.communicate(timeout=180)
-        assert process.returncode == 0
-        results.append(out.strip().splitlines()[-1])
+    start = str(time.time() + 4)
+    results = _at_once(env, CLAIM, [[receipt, reward_id, start, method] for method in ("donation", "bank")])
     assert sorted(results) == ["claimed", "refused WrongState"], results
     check = subprocess.run(
         [
@@ -130,3 +150,8 @@ def test_two_claims_at_once_claim_the_award_once(shared_database: str, tmp_path:
     )
     state, claims, _ = check.stdout.split()
     assert (state, claims) == ("claimed", "1")
+
+    # Two officers record the payment at the same moment: it is paid once.
+    start = str(time.time() + 3)
+    paid = _at_once(env, PAY, [[reward_id, start, reference] for reference in ("TX-A", "TX-B")])
+    assert sorted(paid) == ["paid", "refused WrongState"], paid
