@@ -125,3 +125,13 @@ def test_retaliation_is_shown_on_the_case_and_counted(rw: Rewards) -> None:
     export = b"".join(supervisor.get("/console/export.csv").streaming_content).decode()  # type: ignore[attr-defined]
     assert "retaliation_reported" in export.splitlines()[0]
     assert timezone.localdate().isoformat() in export.splitlines()[1]
+
+
+def test_a_reward_officer_lands_on_the_rewards_after_log_in(rw: Rewards) -> None:
+    from tipline.accounts.views import _landing
+
+    client = _staff("officer")
+
+    assert _landing(rw.officer) == "rewards:overview"
+    assert _landing(rw.org.supervisor) == "cases:queue"
+    assert 'href="/console/rewards/"' in client.get("/console/rewards/").content.decode()
