@@ -147,3 +147,14 @@ def test_the_reporter_downloads_a_proof_and_anyone_checks_it_on_the_public_page(
     assert bad.status_code == 400  # type: ignore[attr-defined]
     key = public.get("/proof/key.txt").content.decode().strip()
     assert key == services.public_key_text()
+
+
+def test_a_huge_or_garbled_upload_to_the_proof_check_is_refused_not_a_crash(db: None) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    public = Client(enforce_csrf_checks=True)
+    public.get("/proof/verify/")
+    huge = post(public, "/proof/verify/", {"file": SimpleUploadedFile("p.txt", b"x" * (30 * 1024**2))})
+    assert 400 <= huge.status_code < 500  # type: ignore[attr-defined]
+    garbled = post(public, "/proof/verify/", {"file": SimpleUploadedFile("p.bin", bytes(range(256)) * 4)})
+    assert garbled.status_code == 400  # type: ignore[attr-defined]
