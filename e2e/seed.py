@@ -44,7 +44,13 @@ PHONE_HANDLER = "phonehandler"
 PHONE_CHANNEL_SLUG, PHONE_CHANNEL_NAME = "phone", "Report by phone"
 POST_CHANNEL_SLUG, POST_CHANNEL_NAME = "post", "Report by post"
 
-STAFF = (ADMIN, SUPERVISOR, HANDLER, CASEWORKER, CALL_TAKER, PHONE_HANDLER)
+# Rewards: a channel of its own with a reward policy, its handler, and a reward officer.
+REWARD_CHANNEL_SLUG, REWARD_CHANNEL_NAME = "rewarded", "Report fraud for a reward"
+REWARD_HANDLER = "rewardhandler"
+REWARD_OFFICER = "rewardofficer"
+REWARD_CAUSE = "Children's hospital"
+
+STAFF = (ADMIN, SUPERVISOR, HANDLER, CASEWORKER, CALL_TAKER, PHONE_HANDLER, REWARD_HANDLER, REWARD_OFFICER)
 
 
 def give_authenticators(keys: dict[str, str]) -> None:
@@ -128,7 +134,26 @@ def seed(*, password: str, channel_description: str, authenticator_keys: dict[st
             taken = Channel.objects.create(slug=slug, name=name, kind=kind, order=5)
             taken.recipients.add(phone_handler)
             add_published_questionnaire(taken)
+        seed_rewards(password)
         give_authenticators(authenticator_keys)
+
+
+def seed_rewards(password: str) -> None:
+    """The rewarded channel, received by its own handler, with a policy; a reward officer."""
+    from tipline.accounts import services as accounts
+    from tipline.accounts.models import Role
+    from tipline.register.models import Channel, Outcome
+    from tipline.rewards.models import RewardPolicy
+
+    handler = accounts.create_staff(username=REWARD_HANDLER, password=password, roles=[Role.HANDLER], validate=False)
+    accounts.create_staff(username=REWARD_OFFICER, password=password, roles=[Role.REWARD_OFFICER], validate=False)
+    channel = Channel.objects.create(
+        slug=REWARD_CHANNEL_SLUG, name=REWARD_CHANNEL_NAME, description="Rewards for useful reports.", order=6
+    )
+    channel.recipients.add(handler)
+    add_published_questionnaire(channel)
+    policy = RewardPolicy.objects.create(channel=channel, currency="EUR", causes=REWARD_CAUSE)
+    policy.eligible_outcomes.add(Outcome.objects.get(code="substantiated"))
 
 
 def main() -> None:

@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "tipline.portal",
     "tipline.cases",
     "tipline.publishing",
+    "tipline.rewards",
     "tipline.site",
 ]
 
@@ -194,6 +195,28 @@ TIPLINE_SUBMISSIONS_OVERFLOW = env_int("TIPLINE_SUBMISSIONS_OVERFLOW", 100, mini
 TIPLINE_REPLIES_PER_CLIENT = env_int("TIPLINE_REPLIES_PER_CLIENT", 30, minimum=1)
 TIPLINE_REPLIES_OVERFLOW = env_int("TIPLINE_REPLIES_OVERFLOW", 300, minimum=0)
 TIPLINE_LIMITS_WINDOW_SECONDS = env_int("TIPLINE_LIMITS_WINDOW_SECONDS", 3600, minimum=60)
+
+# Rewards, commendations and proof of reporting (tipline.rewards).
+# Keys the digests of claim codes and commendation codes, and the roll of honour's aliases;
+# kept out of the database like the pepper.
+TIPLINE_REWARDS_KEY = env_secret("TIPLINE_REWARDS_KEY", fallback_file=DATA_DIR / "rewards_key", max_bytes=64).encode()
+TIPLINE_REWARDS_KEY_FILE = (
+    None
+    if "TIPLINE_REWARDS_KEY" in os.environ
+    else Path(os.environ.get("TIPLINE_REWARDS_KEY_FILE") or DATA_DIR / "rewards_key")
+)
+# The seed of the Ed25519 key that signs proofs of reporting (its public half is published).
+TIPLINE_SIGNING_KEY = env_secret("TIPLINE_SIGNING_KEY", fallback_file=DATA_DIR / "signing_key", max_bytes=64).encode()
+TIPLINE_SIGNING_KEY_FILE = (
+    None
+    if "TIPLINE_SIGNING_KEY" in os.environ
+    else Path(os.environ.get("TIPLINE_SIGNING_KEY_FILE") or DATA_DIR / "signing_key")
+)
+# Wrong claim codes or PINs at the cash desk, per staff member, then shared by all, per window.
+TIPLINE_CLAIM_CODES_PER_CLIENT = env_int("TIPLINE_CLAIM_CODES_PER_CLIENT", 10, minimum=1)
+TIPLINE_CLAIM_CODES_OVERFLOW = env_int("TIPLINE_CLAIM_CODES_OVERFLOW", 50, minimum=0)
+# Whether reporters may choose to appear (by an alias) on the public roll of honour.
+TIPLINE_ROLL_OF_HONOUR = env_bool("TIPLINE_ROLL_OF_HONOUR", True)
 # Clients are counted in this many buckets, so that no stored count singles out an address.
 TIPLINE_LIMIT_BUCKETS = env_int("TIPLINE_LIMIT_BUCKETS", 4096, minimum=64)
 # Behind a reverse proxy: the header in which the proxy passes the visitor's address (used

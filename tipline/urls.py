@@ -13,6 +13,7 @@ urlpatterns = [
     path("", publishing_views.home, name="home"),
     path("", include("tipline.intake.urls")),
     path("", include("tipline.portal.urls")),
+    path("", include("tipline.rewards.urls")),
     path("staff/", include("tipline.accounts.urls")),
     path("console/", include("tipline.cases.urls")),
     path("calls/", include("tipline.calls.urls")),

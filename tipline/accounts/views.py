@@ -81,11 +81,13 @@ def _next(request: HttpRequest) -> str:
 
 
 def _landing(user: object) -> str:
-    """Where staff land after log-in: the console, or the call-taker's screen for someone
-    whose only work is taking calls."""
+    """Where staff land after log-in: the console, the call-taker's screen for someone
+    whose only work is taking calls, or the rewards for someone whose only work is rewards."""
     roles: frozenset[str] = getattr(user, "roles", frozenset())
     if Role.CALL_TAKER in roles and not roles & {Role.ADMIN, Role.SUPERVISOR, Role.HANDLER}:
         return "calls:home"
+    if Role.REWARD_OFFICER in roles and not roles & {Role.ADMIN, Role.SUPERVISOR, Role.HANDLER}:
+        return "rewards:overview"
     return "cases:queue"
 
 

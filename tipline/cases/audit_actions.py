@@ -70,6 +70,21 @@ ACTION_LABELS: dict[str, Promise] = {
     "publishing.profile_changed": _("Changed the official profile"),
     # Background jobs
     "jobs.retried": _("Ran failed background jobs again"),
+    # Rewards, commendations, proofs, retaliation (tipline.rewards)
+    "reward.proposed": _("Proposed a reward"),
+    "reward.first_approval": _("Gave the first of two approvals of a reward"),
+    "reward.approved": _("Approved a reward"),
+    "reward.refused": _("Refused a reward"),
+    "reward.claimed": _("The reporter claimed the reward"),
+    "reward.declined": _("The reporter declined the reward"),
+    "reward.bank_details_read": _("Read the bank details of a reward claim"),
+    "reward.paid": _("Recorded the payment of a reward"),
+    "reward.payouts_exported": _("Exported the reward payouts as CSV"),
+    "commendation.offered": _("Offered a commendation"),
+    "commendation.issued": _("The reporter accepted the commendation"),
+    "commendation.declined": _("The reporter declined the commendation"),
+    "proof.issued": _("The reporter downloaded a signed proof of reporting"),
+    "report.retaliation_reported": _("The reporter said they face retaliation"),
 }
 
 

@@ -31,6 +31,8 @@ SORTS = {
 class QueueCounts:
     new: int
     overdue: int
+    # Reports whose reporter said, in the portal, that they face retaliation.
+    retaliation: int = 0
 
 
 def visible_reports(user: StaffUser) -> ReportQuerySet:
@@ -200,6 +202,7 @@ def queue_counts(reports: ReportQuerySet) -> QueueCounts:
     return QueueCounts(
         new=reports.filter(status=Report.Status.NEW).count(),
         overdue=reports.overdue().count(),
+        retaliation=reports.filter(retaliation_reported_at__isnull=False).count(),
     )
 
 

@@ -95,3 +95,31 @@ def pepper_is_kept_apart_from_the_data(**_: Any) -> list[CheckWarning]:
             )
         )
     return warnings
+
+
+@register()
+def reward_keys_are_kept_apart_from_the_data(**_: Any) -> list[CheckWarning]:
+    """The rewards key (claim codes, commendation codes, the roll of honour) and the key that
+    signs proofs of reporting, like the pepper, are worth little if copied with the database."""
+    warnings = []
+    if _in_data_folder(settings.TIPLINE_REWARDS_KEY_FILE):
+        warnings.append(
+            CheckWarning(
+                "The rewards key is kept in the data folder, so a copy of that folder (a backup) can test "
+                "guesses of cash claim PINs and read the roll of honour's aliases.",
+                hint="Set TIPLINE_REWARDS_KEY, or TIPLINE_REWARDS_KEY_FILE to a file outside TIPLINE_DATA_DIR, "
+                "moving the current key there.",
+                id="tipline.W021",
+            )
+        )
+    if _in_data_folder(settings.TIPLINE_SIGNING_KEY_FILE):
+        warnings.append(
+            CheckWarning(
+                "The key that signs proofs of reporting is kept in the data folder, so whoever copies that "
+                "folder can sign statements in the institution's name.",
+                hint="Set TIPLINE_SIGNING_KEY, or TIPLINE_SIGNING_KEY_FILE to a file outside TIPLINE_DATA_DIR, "
+                "moving the current key there (keep the same key, or issued statements stop verifying).",
+                id="tipline.W022",
+            )
+        )
+    return warnings

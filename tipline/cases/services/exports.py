@@ -38,6 +38,7 @@ CSV_COLUMNS = [
     "outcome",
     "closed",
     "legal_hold",
+    "retaliation_reported",
 ]
 
 
@@ -96,6 +97,7 @@ def _row(report: Report) -> list[str]:
         report.outcome.code if report.outcome else "",
         when(report.closed_at),
         "yes" if report.legal_hold else "no",
+        timezone.localdate(report.retaliation_reported_at).isoformat() if report.retaliation_reported_at else "",
     ]
 
 

@@ -237,3 +237,111 @@ def test_every_role_against_every_console_action(
             assert response.status_code in {302, 403}, f"{role} {name}: {response.status_code}"
     wrong = {name: code for name, (ok, code) in outcomes.items() if ok != (role in STEPS[name].allowed)}
     assert wrong == {}, f"{role}: unexpected outcomes {wrong}"
+
+
+# ---- Rewards and commendations (tipline.rewards): every reward action against every role.
+
+
+def _rewardable(case: Case, org: Setup) -> None:
+    """The channel has a reward policy and the case is closed with a rewarded outcome."""
+    from tipline.register.models import Outcome
+    from tipline.rewards.models import RewardPolicy
+
+    policy, _ = RewardPolicy.objects.get_or_create(channel=org.channel, defaults={"causes": "Red Cross"})
+    substantiated = Outcome.objects.get(code="substantiated")
+    policy.eligible_outcomes.add(substantiated)
+    key = _key(org.supervisor)
+    workflow.acknowledge_report(report=case.report, by=org.supervisor, private_key=key)
+    workflow.close_report(report=case.report, by=org.supervisor, private_key=key, outcome=substantiated, reason="ok")
+
+
+def _proposed(case: Case, org: Setup) -> None:
+    from tipline.rewards import services as rewards
+
+    _rewardable(case, org)
+    org.reward_id = rewards.propose_reward(report=case.report, by=org.handler, amount=100, reason="x").pk  # type: ignore[attr-defined]
+
+
+def _approved(case: Case, org: Setup) -> None:
+    from tipline.accounts.models import StaffUser as Staff
+    from tipline.rewards import services as rewards
+    from tipline.rewards.models import Reward
+
+    _proposed(case, org)
+    rewards.approve_reward(reward=Reward.objects.get(pk=org.reward_id), by=Staff.objects.get(username="supervisor"))  # type: ignore[attr-defined]
+
+
+def _claimed(method: str) -> Callable[[Case, Setup], None]:
+    def prepare(case: Case, org: Setup) -> None:
+        from tipline.register import services as register_services
+        from tipline.rewards import services as rewards
+
+        _approved(case, org)
+        report, key = register_services.open_with_receipt(receipt_text=case.receipt, client_tag="matrix")
+        claim = rewards.claim_reward(
+            report=report,
+            report_key=key,
+            reward_id=org.reward_id,  # type: ignore[attr-defined]
+            method=method,
+            bank_details="IBAN X",
+            cause="Red Cross",
+            pin="123456",
+        )
+        org.claim_code = claim.claim_code  # type: ignore[attr-defined]
+
+    return prepare
+
+
+def _reward_path(suffix: str) -> Callable[[Case], str]:
+    def path(c: Case) -> str:
+        from tipline.rewards.models import Reward
+
+        return f"/console/rewards/{Reward.objects.get(report=c.report).pk}/{suffix}"
+
+    return path
+
+
+REWARD_DECIDERS = frozenset({"supervisor", "reward_officer"})
+REWARD_OFFICER = frozenset({"reward_officer"})
+STEPS.update(
+    {
+        "rewards_overview": Step("get", lambda c: "/console/rewards/", _nothing, REWARD_DECIDERS),
+        "reward_case": Step(
+            "get",
+            lambda c: f"/console/rewards/reports/{c.report.reference}/",
+            _nothing,
+            frozenset({"supervisor", "handler", "reward_officer"}),
+        ),
+        "reward_propose": Step(
+            "post",
+            lambda c: f"/console/rewards/reports/{c.report.reference}/propose/",
+            lambda c, o: {"amount": 100, "reason": "Useful"},
+            WORKERS,
+            _rewardable,
+        ),
+        "reward_approve": Step("post", _reward_path("approve/"), _nothing, REWARD_DECIDERS, _proposed),
+        "reward_refuse": Step(
+            "post", _reward_path("refuse/"), lambda c, o: {"reason": "No"}, REWARD_DECIDERS, _proposed
+        ),
+        "reward_detail": Step("get", _reward_path(""), _nothing, REWARD_DECIDERS, _proposed),
+        "reward_bank_details": Step("post", _reward_path("bank/"), _nothing, REWARD_OFFICER, _claimed("bank")),
+        "reward_pay": Step(
+            "post",
+            _reward_path("pay/"),
+            lambda c, o: {"reference": "TX", "paid_on": "2026-12-01"},
+            REWARD_OFFICER,
+            _claimed("donation"),
+        ),
+        "reward_cash_desk": Step(
+            "post",
+            lambda c: "/console/rewards/cash/",
+            lambda c, o: {"code": o.claim_code, "pin": "123456", "reference": "C1"},  # type: ignore[attr-defined]
+            REWARD_OFFICER,
+            _claimed("cash"),
+        ),
+        "reward_payouts": Step("get", lambda c: "/console/rewards/payouts.csv", _nothing, REWARD_OFFICER),
+        "commend": Step(
+            "post", lambda c: f"/console/rewards/reports/{c.report.reference}/commend/", _nothing, REWARD_DECIDERS
+        ),
+    }
+)

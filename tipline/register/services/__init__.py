@@ -18,6 +18,7 @@ from tipline.register.services.calls import (
     add_transcript,
     decide_transcript,
     list_transcripts,
+    report_retaliation,
     request_meeting,
 )
 from tipline.register.services.content import (
@@ -107,6 +108,7 @@ __all__ = [
     "record_recipient_change",
     "release_held",
     "report_attachments",
+    "report_retaliation",
     "request_meeting",
     "store_attachments",
     "store_source",

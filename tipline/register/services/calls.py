@@ -90,3 +90,22 @@ def request_meeting(*, report: Report, report_key: bytes) -> bool:
         Report.objects.filter(pk=report.pk).update(meeting_requested_at=timezone.now())
     report.refresh_from_db(fields=["meeting_requested_at"])
     return True
+
+
+def report_retaliation(*, report: Report, report_key: bytes, body: str) -> None:
+    """The reporter says they face retaliation: their words go to the handler as a message,
+    and the report is marked (shown prominently on the case, counted in the statistics)."""
+    text = body.strip()
+    with transaction.atomic():
+        locked = Report.objects.select_for_update().get(pk=report.pk)
+        if locked.is_purged:
+            raise ReportDestroyed
+        post_message(
+            report=report,
+            report_key=report_key,
+            body=_("I am facing retaliation for my report.") + ("\n\n" + text if text else ""),
+        )
+        now = timezone.now()
+        Report.objects.filter(pk=report.pk).update(retaliation_reported_at=now)
+        audit.record(action="report.retaliation_reported", report_ref=report.reference)
+    report.refresh_from_db(fields=["retaliation_reported_at"])

@@ -56,3 +56,21 @@ def test_a_pepper_kept_in_the_data_folder_is_warned_about_outside_the_demo(setti
     assert pepper_is_kept_apart_from_the_data() == []
     settings.TIPLINE_PEPPER_FILE = None  # from the environment  # type: ignore[attr-defined]
     assert pepper_is_kept_apart_from_the_data() == []
+
+
+def test_reward_keys_kept_in_the_data_folder_are_warned_about_outside_the_demo(
+    settings: object, tmp_path: Path
+) -> None:
+    from tipline.site.checks import reward_keys_are_kept_apart_from_the_data
+
+    settings.DATA_DIR = tmp_path  # type: ignore[attr-defined]
+    settings.TIPLINE_DEMO = False  # type: ignore[attr-defined]
+    settings.TIPLINE_REWARDS_KEY_FILE = tmp_path / "rewards_key"  # type: ignore[attr-defined]
+    settings.TIPLINE_SIGNING_KEY_FILE = tmp_path / "signing_key"  # type: ignore[attr-defined]
+    assert [w.id for w in reward_keys_are_kept_apart_from_the_data()] == ["tipline.W021", "tipline.W022"]
+    settings.TIPLINE_DEMO = True  # type: ignore[attr-defined]
+    assert reward_keys_are_kept_apart_from_the_data() == []
+    settings.TIPLINE_DEMO = False  # type: ignore[attr-defined]
+    settings.TIPLINE_REWARDS_KEY_FILE = None  # type: ignore[attr-defined]
+    settings.TIPLINE_SIGNING_KEY_FILE = tmp_path.parent / "elsewhere" / "signing_key"  # type: ignore[attr-defined]
+    assert reward_keys_are_kept_apart_from_the_data() == []

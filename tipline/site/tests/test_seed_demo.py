@@ -47,3 +47,14 @@ def test_a_demo_seeded_before_gets_the_new_channels() -> None:
     said = _seed()
     assert "added" in said
     assert set(Channel.objects.values_list("slug", flat=True)) == {"report", "email", "phone", "post"}
+
+
+@pytest.mark.django_db
+def test_the_demo_has_a_reward_officer_and_a_reward_policy_on_the_web_form() -> None:
+    said = _seed()
+    assert Role.REWARD_OFFICER in StaffUser.objects.get(username="rewards").roles
+    assert "rewards" in said
+    from tipline.rewards.models import RewardPolicy
+
+    policy = RewardPolicy.objects.get(channel__slug="report")
+    assert list(policy.eligible_outcomes.values_list("code", flat=True)) == ["substantiated"]

@@ -130,6 +130,26 @@ def _other_channels(handler: StaffUser) -> dict[str, str]:
     return {"calltaker": password}
 
 
+def _rewards(channel: Channel) -> dict[str, str]:
+    """A reward officer, and a reward policy on the web channel (substantiated reports)."""
+    from tipline.register.models import Outcome  # noqa: PLC0415 - only for the demo
+    from tipline.rewards.models import RewardPolicy  # noqa: PLC0415
+
+    password = _password()
+    accounts.create_staff(
+        username="rewards",
+        password=password,
+        roles=[Role.REWARD_OFFICER],
+        display_name="Demo reward officer",
+        validate=False,
+    )
+    policy = RewardPolicy.objects.create(
+        channel=channel, currency="EUR", causes="Transparency International\nRed Cross"
+    )
+    policy.eligible_outcomes.add(*Outcome.objects.filter(code="substantiated"))
+    return {"rewards": password}
+
+
 class Command(BaseCommand):
     help = (
         "Seed the demo the first time only: an organisation, a web form, mailbox, phone and post channels, "
@@ -183,6 +203,7 @@ class Command(BaseCommand):
             channel.recipients.add(handler)
             _questions(channel, files=True)
             passwords.update(_other_channels(handler))
+            passwords.update(_rewards(channel))
         self._show(passwords, "Demo seeded.")
 
     def _show(self, passwords: dict[str, str], done: str) -> None:
