@@ -49,7 +49,13 @@ def _staff(browser: Browser, deployment: Deployment, username: str) -> Page:
 
 
 def _reporter(browser: Browser, deployment: Deployment) -> BrowserContext:
-    return browser.new_context(base_url=deployment.server.url, java_script_enabled=False, accept_downloads=True)
+    """JavaScript off, on a 320 px wide screen."""
+    return browser.new_context(
+        base_url=deployment.server.url,
+        java_script_enabled=False,
+        accept_downloads=True,
+        viewport={"width": 320, "height": 900},
+    )
 
 
 def _send_report(browser: Browser, deployment: Deployment) -> str:
@@ -86,6 +92,7 @@ def _portal(context: BrowserContext, receipt: str) -> Page:
 def _claim_and_accept(page: Page, *, bank: str, alias: str) -> tuple[str, str, bytes, str]:
     """The reporter claims by bank transfer, accepts the commendation, downloads both documents."""
     reporter_sees_award = page.get_by_role("region", name="Awards").inner_text()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 320, "the rewards page scrolls sideways at 320 px"
     page.get_by_label("Bank transfer").check()
     page.get_by_label(re.compile("^Bank details")).fill(bank)
     page.get_by_role("button", name="Send my choice", exact=True).click()

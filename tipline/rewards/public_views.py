@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from tipline.rewards import services
@@ -11,6 +12,15 @@ from tipline.rewards.exceptions import InvalidStatement
 from tipline.rewards.forms import CodeForm, StatementForm
 
 MAX_UPLOAD = 4000
+# The statement's fields are signed in English; the page names them in the reader's language.
+FIELD_LABELS = {
+    "Organisation": _("Organisation"),
+    "Reference": _("Reference"),
+    "Channel": _("Channel"),
+    "Received": _("Received"),
+    "Acknowledged": _("Acknowledged"),
+    "Issued": _("Issued"),
+}
 
 
 @require_http_methods(["GET", "POST"])
@@ -45,7 +55,9 @@ def verify_proof(request: HttpRequest) -> HttpResponse:
             upload = form.cleaned_data.get("file")
             text = upload.read(MAX_UPLOAD + 1).decode("utf-8", "replace") if upload else form.cleaned_data["text"]
         try:
-            context["statement"] = services.verify_statement(text=text)
+            statement = services.verify_statement(text=text)
+            context["statement"] = statement
+            context["fields"] = [(FIELD_LABELS.get(name, name), value) for name, value in statement.fields.items()]
         except InvalidStatement as error:
             context["error"] = error.user_message()
             status = 400

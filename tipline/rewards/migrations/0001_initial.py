@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('register', '0009_retaliation'),
+        ('register', '0008_answers_by_email'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
