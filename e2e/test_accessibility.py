@@ -195,7 +195,8 @@ def test_the_public_channel_and_the_reporters_pages(context: BrowserContext, lan
     findings = Findings()
     page = _in_language(context, language)
     prefix = "" if language == "en" else f"/{language}"
-    _walk(page, [f"{prefix}/", f"{prefix}/how-to-report/", "/report/", "/portal/"], findings, "public")
+    starts = [f"{prefix}/", f"{prefix}/how-to-report/", "/report/", "/portal/"]
+    _walk(page, [*starts, "/commendations/verify/", "/commendations/honour/", "/proof/verify/"], findings, "public")
 
     # A refused send (the browser's own check switched off, as without JavaScript), then a
     # send that goes through, its receipt, and the portal that receipt opens.
@@ -242,6 +243,7 @@ STAFF_PAGES = {
     seed.SUPERVISOR: ["/console/"],
     seed.ADMIN: ["/console/", "/staff/account/"],
     seed.CALL_TAKER: ["/calls/"],
+    seed.REWARD_OFFICER: ["/console/rewards/"],
 }
 
 
