@@ -266,7 +266,7 @@ def test_the_staff_pages(
         starts = STAFF_PAGES[username]
     _sign_in(page, username, password, authenticator)
     _walk(page, starts, findings, username, within=tuple(starts))
-    assert len(findings.checked) >= 3, findings.checked
+    assert len(findings.checked) >= 2, findings.checked  # the log-in and at least the first page
     assert not findings.violations, findings.report()
 
 

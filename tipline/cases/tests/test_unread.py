@@ -162,7 +162,7 @@ def test_the_queue_counts_its_matches_up_to_a_bound(org: Setup, monkeypatch: pyt
         _submit(org)
     monkeypatch.setattr(selectors, "COUNT_LIMIT", 2)
     page = _staff("supervisor").get("/console/").content.decode()
-    assert "more than 2 match" in page
+    assert "more than 2 reports match" in page
 
 
 def test_an_uncleaned_file_is_downloaded_only_after_a_warning(org: Setup, tmp_path: Path) -> None:
