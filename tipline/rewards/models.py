@@ -7,6 +7,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from tipline.crypto import boxes
 from tipline.register.models import Channel, Outcome, Report
 
 
@@ -86,8 +87,9 @@ class Reward(models.Model):
     amount = models.PositiveIntegerField()
     currency = models.CharField(max_length=3)
     budget_year = models.PositiveIntegerField()
-    # Written by staff for staff: the form says to keep report details and names out of it.
-    reason = models.CharField(max_length=500)
+    # Written by staff for staff (the form says to keep report details and names out of it),
+    # and kept encrypted all the same under a key from TIPLINE_REWARDS_KEY: see ``reason``.
+    reason_ct = models.BinaryField(default=b"")
     outcome = models.ForeignKey(Outcome, on_delete=models.PROTECT, related_name="+")
     state = models.CharField(max_length=10, choices=State.choices, default=State.PROPOSED)
     proposed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
@@ -96,7 +98,7 @@ class Reward(models.Model):
     refused_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    refusal_reason = models.CharField(max_length=500, blank=True, default="")
+    refusal_reason_ct = models.BinaryField(default=b"")
     expires_at = models.DateTimeField(null=True, blank=True)
     # The reporter's claim.
     method = models.CharField(max_length=10, choices=PayoutMethod.choices, blank=True, default="")
@@ -144,6 +146,28 @@ class Reward(models.Model):
     @property
     def display_state(self) -> str:
         return str(_("Expired, not claimed in time")) if self.is_expired else self.get_state_display()
+
+    @property
+    def reason(self) -> str:
+        return open_reason(bytes(self.reason_ct), field=b"reason")
+
+    @property
+    def refusal_reason(self) -> str:
+        return open_reason(bytes(self.refusal_reason_ct), field=b"refusal")
+
+
+def _reason_key() -> bytes:
+    return boxes.derive_key(settings.TIPLINE_REWARDS_KEY[:64], purpose=b"tipline reward reason", subject=b"")
+
+
+def seal_reason(text: str, *, field: bytes) -> bytes:
+    """A reason staff wrote, encrypted at rest (``b""`` for none); ``field`` binds it to its column."""
+    text = text.strip()
+    return boxes.encrypt(_reason_key(), text.encode(), context=b"reward " + field) if text else b""
+
+
+def open_reason(ciphertext: bytes, *, field: bytes) -> str:
+    return boxes.decrypt(_reason_key(), ciphertext, context=b"reward " + field).decode() if ciphertext else ""
 
 
 class RewardApproval(models.Model):

@@ -18,7 +18,7 @@ def forget_reporter_data(*, report: Report) -> None:
     rewards = Reward.objects.filter(report=report)
     RewardSeal.objects.filter(reward__in=rewards).delete()
     ReporterCode.objects.filter(reward__in=rewards).delete()
-    rewards.update(bank_ct=None, reason="", refusal_reason="")
+    rewards.update(bank_ct=None, reason_ct=b"", refusal_reason_ct=b"")
     Commendation.objects.filter(report=report).update(code_ct=None)
 
 

@@ -21,7 +21,7 @@ from tipline.rewards.exceptions import (
     OwnProposal,
     WrongState,
 )
-from tipline.rewards.models import Reward, RewardApproval, RewardPolicy
+from tipline.rewards.models import Reward, RewardApproval, RewardPolicy, seal_reason
 from tipline.rewards.permissions import RewardAction, require
 
 _ENDED = [Reward.State.REFUSED, Reward.State.DECLINED]
@@ -85,7 +85,7 @@ def propose_reward(*, report: Report, by: StaffUser, amount: int, reason: str) -
                 amount=amount,
                 currency=policy.currency,
                 budget_year=now.year,
-                reason=reason.strip(),
+                reason_ct=seal_reason(reason, field=b"reason"),
                 outcome_id=report.outcome_id,
                 proposed_by=by,
                 proposed_at=now,
@@ -144,7 +144,7 @@ def refuse_reward(*, reward: Reward, by: StaffUser, reason: str) -> Reward:
         done = Reward.objects.filter(pk=reward.pk, state__in=[Reward.State.PROPOSED, Reward.State.APPROVED]).update(
             state=Reward.State.REFUSED,
             refused_by=by,
-            refusal_reason=reason.strip(),
+            refusal_reason_ct=seal_reason(reason, field=b"refusal"),
             decided_at=timezone.now(),
         )
         if done != 1:
