@@ -69,7 +69,9 @@ def unlocked(request: HttpRequest) -> tuple[Report, bytes]:
     :class:`ReportDestroyed` (the vault is then closed)."""
     secret = session_vault.get_secret(request, _REPORT_SECRET)
     seen = request.session.get(_SEEN, 0)
-    if secret is None or time.time() - seen > settings.TIPLINE_REPORTER_IDLE_SECONDS:
+    if secret is None:  # no report here: whatever else the vault keeps (a kept reply) stays
+        raise SessionExpired
+    if time.time() - seen > settings.TIPLINE_REPORTER_IDLE_SECONDS:
         session_vault.close_vault(request)
         raise SessionExpired
     report = Report.objects.filter(pk=int.from_bytes(secret[:8], "big")).select_related("channel").first()
