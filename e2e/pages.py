@@ -25,6 +25,11 @@ def _label(text: str) -> re.Pattern[str]:
     return re.compile(rf"^{re.escape(text)}:?$")
 
 
+def _question(text: str) -> re.Pattern[str]:
+    """A question's label, marked "(required)" or not."""
+    return re.compile(rf"^{re.escape(text)}( \(required\))?$")
+
+
 def _strong_after(page: Page, lead: str) -> Locator:
     """The emphasised value of a line such as "Status: <strong>Closed</strong>"."""
     return page.get_by_role("main").locator("p").filter(has_text=re.compile(rf"^{re.escape(lead)}")).locator("strong")
@@ -64,13 +69,13 @@ class ReportFormPage:
         expect(page.get_by_role("heading", level=1)).to_have_text(channel_name)
 
     def answer(self, question: str, text: str) -> None:
-        self.page.get_by_label(question, exact=True).fill(text)
+        self.page.get_by_label(_question(question)).fill(text)
 
     def choose(self, option: str) -> None:
         self.page.get_by_label(option, exact=True).check()
 
     def attach(self, question: str, *, name: str, content: bytes, mime_type: str) -> None:
-        self.page.get_by_label(question, exact=True).set_input_files(
+        self.page.get_by_label(_question(question)).set_input_files(
             {"name": name, "mimeType": mime_type, "buffer": content}
         )
 

@@ -100,7 +100,7 @@ def test_a_failed_send_keeps_its_files_for_the_retry(deployment: Deployment, bro
         assert page.evaluate("document.activeElement.id") == "error-summary-title", "the summary has the focus"
         assert form.problems() == [f"{seed.WHAT_LABEL}: This field is required."]
         assert form.kept_files() == [file_name]
-        expect(page.get_by_label(seed.WHERE_LABEL, exact=True)).to_have_value(where)
+        expect(page.locator("input[name=q_where]")).to_have_value(where)
         _no_sideways_scroll(page)
         leaks = find_leaks(_at_rest(deployment), {"camera": camera, "file name": file_name, "answer": where})
         assert not leaks, "\n".join(leaks)
