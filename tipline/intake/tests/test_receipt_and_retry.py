@@ -282,3 +282,24 @@ def test_abandoned_kept_files_are_purged_and_the_orphan_sweep_spares_fresh_ones(
 def test_a_junk_removal_is_ignored(org: Setup, client: Client, junk: str) -> None:
     response = client.post(URL, _answers(csrf_token(client, URL), q_what="", remove_kept=junk))
     assert response.status_code in {200, 400}
+
+
+# -- one header, and reporting first ------------------------------------------------------
+
+
+def test_the_home_page_opens_with_the_call_to_report_and_to_check_a_report(org: Setup, client: Client) -> None:
+    body = client.get("/").content.decode()
+    first = body.index('class="report-first"')
+    assert first < body.index('id="latest-title"')
+    section = body[first : body.index("</section>", first)]
+    assert "Report in confidence" in section
+    assert "Check your report" in section
+
+
+@pytest.mark.parametrize("path", ["/report/web/", "/portal/"])
+def test_reporter_pages_wear_the_public_header(org: Setup, client: Client, path: str) -> None:
+    body = client.get(path).content.decode()
+    assert 'class="site-header public-header"' in body
+    assert "How to report" in body
+    assert 'class="lang-switch lang-links"' in body
+    assert "Leave quickly" in body
