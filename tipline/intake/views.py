@@ -113,16 +113,29 @@ def _send(
     kept: list[kept_files.KeptFile],
 ) -> HttpResponse:
     files = [f for group in uploads.values() for f in group]
-    try:
-        submission = services.create_report(
+
+    def create(sealed: list[kept_files.KeptFile]) -> services.Submission:
+        return services.create_report(
             channel=channel,
             questionnaire=questionnaire,
             answers=form.answers(),
             files=files,
-            sealed_files=[k.sealed for k in kept],
+            sealed_files=[k.sealed for k in sealed],
             identity=form.cleaned_data.get("identity", ""),
             form_token=form.cleaned_data.get("form_token", ""),
         )
+
+    try:
+        try:
+            submission = create(kept)
+        except Exception:
+            # A copy of this page sent a moment earlier (a double click) took the kept files
+            # with it: this copy is stored without them, as the first one has them.
+            still = kept_files.list_kept(request=request, form_token=_posted_token(request))
+            if not kept or len(still) == len(kept):
+                raise
+            kept = still
+            submission = create(kept)
     except OSError as failure:  # nothing was stored: create_report writes all or nothing
         raise_if_no_room(failure)
         raise

@@ -303,3 +303,24 @@ def test_reporter_pages_wear_the_public_header(org: Setup, client: Client, path:
     assert "How to report" in body
     assert 'class="lang-switch lang-links"' in body
     assert "Leave quickly" in body
+
+
+def test_a_retry_sent_twice_stores_the_second_copy_without_the_files_the_first_took(
+    org: Setup, client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without JavaScript a double click sends the retry twice; the copy that comes second
+    finds the kept files gone with the first, and is stored without them (never a 500)."""
+    from tipline.register.services import submission
+
+    photo = SimpleUploadedFile("twice.jpg", jpeg_with_exif(), content_type="image/jpeg")
+    body = client.post(URL, _start(client, q_what="", f_files=photo)).content.decode()
+
+    def taken_by_the_first_copy(**kwargs: object) -> object:
+        KeptUpload.objects.all().delete()
+        raise FileNotFoundError
+
+    monkeypatch.setattr(submission, "adopt_sealed", taken_by_the_first_copy)
+    response = client.post(URL, _answers(csrf_token(client, URL), form_token=_form_token(body)))
+    assert response.status_code == 302
+    assert Report.objects.count() == 1
+    assert not Attachment.objects.exists()
