@@ -76,6 +76,9 @@ def submit(request: HttpRequest, slug: str) -> HttpResponse:
         file_counts=counts,
         identity_allowed=_identity_allowed(request),
     )
+    if removing is not None:
+        # Removing a kept file is not a send: the answers come back as typed, judged by nobody.
+        form.errors.clear()
     refusal = upload_refusal(request) or (_over_file_limits(uploads, kept) if posted else None)
     admitted = refusal is None and posted and removing is None and form.is_valid()
     if admitted and limits.admit(submission_policy(), client_tag=client_tag(request)) is None:
