@@ -327,3 +327,19 @@ def test_a_retry_sent_twice_stores_the_second_copy_without_the_files_the_first_t
     assert response.status_code == 302
     assert Report.objects.count() == 1
     assert not Attachment.objects.exists()
+
+
+def test_removing_a_kept_file_while_adding_too_many_is_refused_cleanly(
+    org: Setup, client: Client, settings: object
+) -> None:
+    settings.TIPLINE_MAX_FILES = 2  # type: ignore[attr-defined]
+    first = [SimpleUploadedFile(f"{n}.jpg", jpeg_with_exif(), content_type="image/jpeg") for n in ("a", "b")]
+    body = client.post(URL, _start(client, q_what="", f_files=first)).content.decode()
+    one = KeptUpload.objects.order_by("pk").first()
+    assert one is not None
+    more = [SimpleUploadedFile(f"{n}.jpg", jpeg_with_exif(), content_type="image/jpeg") for n in ("c", "d")]
+    data = _answers(csrf_token(client, URL), form_token=_form_token(body), remove_kept=str(one.pk), f_files=more)
+    response = client.post(URL, data)
+    assert response.status_code == 413
+    assert KeptUpload.objects.count() == 1
+    assert not Report.objects.exists()
