@@ -25,6 +25,11 @@ def _label(text: str) -> re.Pattern[str]:
     return re.compile(rf"^{re.escape(text)}:?$")
 
 
+def _question(text: str) -> re.Pattern[str]:
+    """A question's label, marked "(required)" or not."""
+    return re.compile(rf"^{re.escape(text)}( \(required\))?$")
+
+
 def _strong_after(page: Page, lead: str) -> Locator:
     """The emphasised value of a line such as "Status: <strong>Closed</strong>"."""
     return page.get_by_role("main").locator("p").filter(has_text=re.compile(rf"^{re.escape(lead)}")).locator("strong")
@@ -46,9 +51,11 @@ class HomePage:
         return self.page.get_by_role("navigation", name="Main").get_by_role("link", name=link, exact=True)
 
     def choose_report_form(self, channel_name: str) -> ReportFormPage:
-        """Main menu "Report", then the form's link in the list of ways to report."""
+        """Main menu "Report", then the form's link in the list of ways to report (with one
+        form open, "Report" leads straight to it)."""
         self._main_navigation("Report").click()
-        self.page.get_by_role("main").get_by_role("link", name=channel_name, exact=True).click()
+        if not urlsplit(self.page.url).path.startswith("/report/") or urlsplit(self.page.url).path == "/report/":
+            self.page.get_by_role("main").get_by_role("link", name=channel_name, exact=True).click()
         return ReportFormPage(self.page, channel_name)
 
     def go_to_check_your_report(self) -> ReceiptLoginPage:
@@ -62,13 +69,13 @@ class ReportFormPage:
         expect(page.get_by_role("heading", level=1)).to_have_text(channel_name)
 
     def answer(self, question: str, text: str) -> None:
-        self.page.get_by_label(question, exact=True).fill(text)
+        self.page.get_by_label(_question(question)).fill(text)
 
     def choose(self, option: str) -> None:
         self.page.get_by_label(option, exact=True).check()
 
     def attach(self, question: str, *, name: str, content: bytes, mime_type: str) -> None:
-        self.page.get_by_label(question, exact=True).set_input_files(
+        self.page.get_by_label(_question(question)).set_input_files(
             {"name": name, "mimeType": mime_type, "buffer": content}
         )
 
@@ -78,6 +85,23 @@ class ReportFormPage:
     def send(self) -> ReceiptPage:
         self.page.get_by_role("button", name="Send report", exact=True).click()
         return ReceiptPage(self.page)
+
+    def send_refused(self) -> ReportFormPage:
+        """A send the server refuses (an answer missing): the form comes back, problems first."""
+        self.page.get_by_role("button", name="Send report", exact=True).click()
+        expect(self.page.get_by_role("alert").filter(has_text="There is a problem")).to_be_visible()
+        return self
+
+    def problems(self) -> list[str]:
+        """The links of the error summary, in order."""
+        return self.page.get_by_role("alert").get_by_role("link").all_inner_texts()
+
+    def kept_files(self) -> list[str]:
+        """The files a refused send kept for this retry."""
+        return self.page.locator(".kept-files .file-name").all_inner_texts()
+
+    def remove_kept(self, name: str) -> None:
+        self.page.get_by_role("button", name=f"Remove {name}", exact=True).click()
 
 
 class ReceiptPage:
@@ -91,6 +115,11 @@ class ReceiptPage:
     def receipt_is_shown_after_reload(self) -> bool:
         self.page.reload()
         return self.page.locator("#receipt").count() > 0
+
+    def written_down(self) -> PortalPage:
+        """The way on: the reporter says the receipt is written down; it is not shown again."""
+        self.page.get_by_role("button", name="I have written down my receipt", exact=True).click()
+        return PortalPage(self.page)
 
 
 class ReceiptLoginPage:
@@ -122,7 +151,14 @@ class PortalPage:
         return _region(self.page, "Conversation").get_by_role("article").all_inner_texts()
 
     def status(self) -> str:
-        return _strong_after(self.page, "Status:").inner_text().strip()
+        return self.page.locator("#status-heading .status").inner_text().strip()
+
+    def reply_box(self) -> str:
+        return self.page.locator("textarea[name=body]").input_value()
+
+    def log_out(self) -> ReceiptLoginPage:
+        self.page.get_by_role("button", name="Log out", exact=True).first.click()
+        return ReceiptLoginPage(self.page)
 
     def outcome(self) -> str | None:
         """The outcome line, shown once the report is closed."""

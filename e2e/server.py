@@ -13,7 +13,7 @@ import sys
 import tempfile
 import time
 from contextlib import suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 from urllib.parse import urlsplit
@@ -105,6 +105,8 @@ class TiplineServer:
     log_path: Path
     database: Database
     process: subprocess.Popen[bytes] | None = None
+    # Settings of this server only (a short idle time for one journey), over the defaults below.
+    extra_environment: dict[str, str] = field(default_factory=dict)
 
     @property
     def url(self) -> str:
@@ -129,6 +131,7 @@ class TiplineServer:
             # The journeys' clients must never share a rate-limit bucket.
             TIPLINE_LIMIT_BUCKETS=str(2**40),
         )
+        environment.update(self.extra_environment)
         return environment
 
     def run_command(self, *argv: str, stdin: str | None = None) -> None:
@@ -269,9 +272,10 @@ def new_server(*, backend: str, database: Database, workdir: Path) -> TiplineSer
     )
 
 
-def second_server(first: TiplineServer) -> TiplineServer:
+def second_server(first: TiplineServer, *, extra_environment: dict[str, str] | None = None) -> TiplineServer:
     """Another machine of the same deployment: same database, attachment store and secrets
-    (the data folder), but a memory-backed folder and a process group of its own."""
+    (the data folder), but a memory-backed folder and a process group of its own, and
+    optionally settings of its own."""
     workdir = first.workdir / f"second-{secrets.token_hex(3)}"
     workdir.mkdir()
     return TiplineServer(
@@ -283,6 +287,7 @@ def second_server(first: TiplineServer) -> TiplineServer:
         clean_dir=Path(tempfile.mkdtemp(prefix="tipline-e2e-clean-", dir=MEMORY_FOLDER)),
         log_path=workdir / "server.log",
         database=first.database,
+        extra_environment=dict(extra_environment or {}),
     )
 
 

@@ -172,13 +172,21 @@ TIPLINE_CLEAN_MEMORY = env_size("TIPLINE_CLEAN_MEMORY", 1024**3)
 TIPLINE_CLEAN_CPU_SECONDS = env_int("TIPLINE_CLEAN_CPU_SECONDS", 120, minimum=1)
 TIPLINE_CLEAN_MAX_OUTPUT = env_size("TIPLINE_CLEAN_MAX_OUTPUT", 256 * 1024**2)
 TIPLINE_HELD_FILE_HOURS = env_int("TIPLINE_HELD_FILE_HOURS", 24, minimum=1)
+# The cleaned, encrypted files of a refused web-form send, kept for the retry (intake.KeptUpload).
+TIPLINE_KEPT_UPLOAD_HOURS = env_int("TIPLINE_KEPT_UPLOAD_HOURS", 2, minimum=1)
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_size("TIPLINE_MAX_FORM_SIZE", 1024**2)
 DATA_UPLOAD_MAX_NUMBER_FIELDS = env_int("TIPLINE_MAX_FORM_FIELDS", 400, minimum=10)
 DATA_UPLOAD_MAX_NUMBER_FILES = TIPLINE_MAX_FILES + 1
 FILE_UPLOAD_HANDLERS = ["tipline.register.uploads.MemoryBackedUploadHandler"]
 
 # Reporter sessions and receipt log-in.
-TIPLINE_REPORTER_IDLE_SECONDS = env_int("TIPLINE_REPORTER_IDLE_SECONDS", 15 * 60, minimum=60)
+TIPLINE_REPORTER_IDLE_SECONDS = env_int("TIPLINE_REPORTER_IDLE_SECONDS", 15 * 60, minimum=10)
+# A reply typed past the idle time is kept (sealed, in the session vault) for the next log-in this long.
+TIPLINE_KEPT_REPLY_HOURS = env_int("TIPLINE_KEPT_REPLY_HOURS", 2, minimum=1)
+# Where "Leave quickly" goes after logging the reporter out: an unrelated, everyday page.
+TIPLINE_QUICK_EXIT_URL = env_str("TIPLINE_QUICK_EXIT_URL", "https://www.wikipedia.org/")
+if not re.fullmatch(r"https?://[^\s\"'<>]+", TIPLINE_QUICK_EXIT_URL):
+    raise ImproperlyConfigured("TIPLINE_QUICK_EXIT_URL must be an http:// or https:// address")
 TIPLINE_STAFF_IDLE_SECONDS = env_int("TIPLINE_STAFF_IDLE_SECONDS", 30 * 60, minimum=60)
 # Staff log-in: this many wrong passwords or codes in a row lock the username for a while.
 TIPLINE_LOGIN_ATTEMPTS = env_int("TIPLINE_LOGIN_ATTEMPTS", 5, minimum=1)

@@ -14,4 +14,5 @@ urlpatterns = [
     path("portal/meeting/", views.request_meeting, name="meeting"),
     path("portal/files/<row_id:attachment_id>/", views.download, name="download"),
     path("portal/logout/", views.logout, name="logout"),
+    path("portal/leave/", views.leave, name="leave"),
 ]

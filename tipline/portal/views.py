@@ -16,12 +16,14 @@ from django.views.decorators.http import require_http_methods, require_POST
 from tipline import session_vault
 from tipline.downloads import attachment_response
 from tipline.limits import services as limits
+from tipline.portal import kept_reply
 from tipline.portal.forms import HeldFilesForm, ReceiptForm, ReplyForm, TranscriptForm
-from tipline.register import services
+from tipline.register import reporter_session, services
+from tipline.register.error_summary import summarise
 from tipline.register.errors import handles_reporter_errors, shows_upload_refusals, upload_refusal
 from tipline.register.exceptions import EmptyMessage, InvalidReceipt, TooManyReplies
 from tipline.register.models import Attachment, Report
-from tipline.register.reporter_session import reporter_required, unlock
+from tipline.register.reporter_session import forget_receipt, reporter_required, unlock
 from tipline.register.uploads import incoming_files, upload_limits
 from tipline.typed_request import client_tag
 
@@ -31,6 +33,8 @@ from tipline.typed_request import client_tag
 @reporter_required
 def decide_held(request: HttpRequest, report: Report, report_key: bytes) -> HttpResponse:
     del report_key
+    if request.POST.get("receipt_written"):  # the receipt page's way on: the receipt is not shown again
+        forget_receipt(request)
     held_ids = report.attachments.filter(state=Attachment.State.HELD).values_list("pk", flat=True)
     form = HeldFilesForm(request.POST, held_ids=held_ids)
     chosen = form.decisions() if form.is_valid() else {"send": [], "drop": []}
@@ -99,11 +103,17 @@ def login(request: HttpRequest) -> HttpResponse:
             )
         except InvalidReceipt as error:
             form.add_error("receipt", error.user_message())
-            return render(request, "portal/login.html", {"form": form}, status=error.status)
+            return render(request, "portal/login.html", _login_context(form), status=error.status)
+        kept = kept_reply.take_kept(request=request, report=report, report_key=report_key)
         unlock(request, report=report, report_key=report_key)
+        kept_reply.offer_draft(request=request, text=kept)
         return redirect("portal:report")
     status = 400 if request.method == "POST" else 200
-    return render(request, "portal/login.html", {"form": form}, status=status)
+    return render(request, "portal/login.html", _login_context(form), status=status)
+
+
+def _login_context(form: ReceiptForm) -> dict[str, object]:
+    return {"form": form, "problems": summarise(form) if form.is_bound else []}
 
 
 def reply_policy() -> limits.Policy:
@@ -119,9 +129,11 @@ def reply_policy() -> limits.Policy:
 @shows_upload_refusals
 @require_http_methods(["GET", "POST"])
 @handles_reporter_errors
+@kept_reply.keeps_reply_on_expiry
 @reporter_required
 def portal(request: HttpRequest, report: Report, report_key: bytes) -> HttpResponse:
-    form = ReplyForm(request.POST if request.method == "POST" else None)
+    draft = kept_reply.take_draft(request) if request.method == "GET" else ""
+    form = ReplyForm(request.POST if request.method == "POST" else None, initial={"body": draft})
     refusal = upload_refusal(request)
     grant = None
     if refusal is None and request.method == "POST" and form.is_valid():
@@ -155,6 +167,9 @@ def portal(request: HttpRequest, report: Report, report_key: bytes) -> HttpRespo
         "disclosures": services.list_disclosures(report=report, report_key=report_key, approved_only=True),
         "transcripts": services.list_transcripts(report=report, report_key=report_key),
         "form": form,
+        "problems": summarise(form) if form.is_bound else [],
+        "draft_restored": bool(draft),
+        "receipt_kept": reporter_session.kept_receipt(request) is not None,
         "idle_minutes": settings.TIPLINE_REPORTER_IDLE_SECONDS // 60,
         **upload_limits(),
     }
@@ -176,3 +191,15 @@ def logout(request: HttpRequest) -> HttpResponse:
     session_vault.close_vault(request)
     flash.info(request, _("You are logged out. Keep your receipt safe to come back."))
     return HttpResponseRedirect(reverse("portal:login"))
+
+
+@require_POST
+def leave(request: HttpRequest) -> HttpResponse:
+    """Leave quickly: log out (or drop whatever this browser's session held) and open an
+    unrelated page (``TIPLINE_QUICK_EXIT_URL``)."""
+    session_vault.close_vault(request)
+    # A page that moves on by itself (meta refresh, no JavaScript): the strict policy
+    # ("form-action 'self'") would stop a form's redirect to another site.
+    response = render(request, "portal/leave.html", {"url": settings.TIPLINE_QUICK_EXIT_URL})
+    response["Referrer-Policy"] = "no-referrer"
+    return response

@@ -140,7 +140,12 @@ class ReportForm(forms.Form):
         for question in self.file_questions:
             if question.get("required") and not self.file_counts.get(question["key"]):
                 self.add_error(
-                    None, _("Attach at least one file for “%(question)s”.") % {"question": question["label"]}
+                    None,
+                    forms.ValidationError(
+                        _("Attach at least one file for “%(question)s”."),
+                        code="file_required",
+                        params={"question": question["label"], "key": question["key"]},  # key: the summary's link
+                    ),
                 )
         return cleaned
 

@@ -25,6 +25,7 @@ from tipline.register.exceptions import ReportDestroyed, SessionExpired
 from tipline.register.models import Report
 
 _REPORT_SECRET = "report"
+_RECEIPT_SECRET = "receipt"
 _SEEN = "reporter_seen"
 
 
@@ -35,12 +36,42 @@ def unlock(request: HttpRequest, *, report: Report, report_key: bytes) -> None:
     request.session[_SEEN] = time.time()
 
 
+def keep_receipt(request: HttpRequest, *, receipt: str) -> None:
+    """Keep a new report's receipt in the session vault (encrypted under the cookie's key),
+    so a reload of the receipt page shows it again until the reporter confirms that they
+    wrote it down (:func:`forget_receipt`) or the session ends (idle time, log-out)."""
+    session_vault.put_secret(request, _RECEIPT_SECRET, receipt.encode())
+
+
+def kept_receipt(request: HttpRequest) -> str | None:
+    secret = session_vault.get_secret(request, _RECEIPT_SECRET)
+    return secret.decode() if secret else None
+
+
+def forget_receipt(request: HttpRequest) -> bool:
+    """The reporter wrote the receipt down: it is not shown again. Whether one was kept."""
+    return session_vault.pop_secret(request, _RECEIPT_SECRET) is not None
+
+
+def expired_key(request: HttpRequest) -> tuple[int, bytes] | None:
+    """The report id and key of a session that has just passed its idle time, still
+    readable with the reporter's cookie (before :func:`unlocked` closes the vault), so a
+    text the reporter was typing can be sealed for their next log-in; None otherwise."""
+    secret = session_vault.get_secret(request, _REPORT_SECRET)
+    seen = request.session.get(_SEEN, 0)
+    if secret is None or time.time() - seen <= settings.TIPLINE_REPORTER_IDLE_SECONDS:
+        return None
+    return int.from_bytes(secret[:8], "big"), secret[8:]
+
+
 def unlocked(request: HttpRequest) -> tuple[Report, bytes]:
     """The report and its key for this session; :class:`SessionExpired` or
     :class:`ReportDestroyed` (the vault is then closed)."""
     secret = session_vault.get_secret(request, _REPORT_SECRET)
     seen = request.session.get(_SEEN, 0)
-    if secret is None or time.time() - seen > settings.TIPLINE_REPORTER_IDLE_SECONDS:
+    if secret is None:  # no report here: whatever else the vault keeps (a kept reply) stays
+        raise SessionExpired
+    if time.time() - seen > settings.TIPLINE_REPORTER_IDLE_SECONDS:
         session_vault.close_vault(request)
         raise SessionExpired
     report = Report.objects.filter(pk=int.from_bytes(secret[:8], "big")).select_related("channel").first()

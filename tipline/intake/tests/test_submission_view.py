@@ -43,9 +43,14 @@ def test_a_newcomer_submits_and_gets_a_receipt_grouped_4_4_4_4(org: Setup, clien
     assert Report.objects.count() == 1
 
 
-def test_the_receipt_is_shown_only_once(org: Setup, client: Client) -> None:
+def test_the_receipt_is_shown_again_on_reload_until_the_reporter_confirms(org: Setup, client: Client) -> None:
     client.post(URL, _answers(csrf_token(client, URL)))
     receipt = _receipt_from(client)
+    assert _receipt_from(client) == receipt, "a reload shows it again"
+    token = csrf_token(client, "/receipt/")
+    confirmed = client.post("/receipt/", {"csrfmiddlewaretoken": token})
+    assert confirmed.status_code == 302
+    assert confirmed["Location"] == "/portal/report/"
     again = client.get("/receipt/").content.decode()
     assert receipt not in again
     assert receipt.replace(" ", "") not in again

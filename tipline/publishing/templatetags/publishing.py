@@ -8,10 +8,11 @@ from django import template
 from django.core.cache import cache
 from django.urls import reverse
 from django.utils import translation
+from django.utils.http import urlencode
 
 from tipline.publishing import languages
 from tipline.publishing.caching import page_version
-from tipline.publishing.models import OfficialProfile
+from tipline.publishing.models import Category, OfficialProfile
 
 register = template.Library()
 _BADGE_SECONDS = 60
@@ -85,3 +86,47 @@ def tel_uri(number: str) -> str:
     """``+44 (20) 7946-0000`` → ``tel:+442079460000``: a link phones can dial (RFC 3966)."""
     digits = "".join(character for character in number if "0" <= character <= "9")
     return f"tel:{'+' if number.strip().startswith('+') else ''}{digits}"
+
+
+@register.simple_tag(takes_context=True)
+def reporter_header(context: template.Context) -> dict[str, Any]:
+    """What the public header needs on pages outside the public channel (the report form,
+    the receipt, the portal), so a reporter sees the one header of the site everywhere.
+    The language comes from the visitor's choice there; links to other languages switch
+    it and come back to the same address."""
+    from tipline.publishing import pages  # noqa: PLC0415 - pages imports this module
+
+    request = context.get("request")
+    kept = getattr(request, "reporter_header", None)
+    if isinstance(kept, dict):  # the header's three blocks ask once per page
+        return kept
+    language = translation.get_language() or languages.default_language()
+    if language not in languages.public_languages():
+        language = languages.default_language()
+    path = request.path if request is not None else "/"
+    text = pages.profile_text(language)
+    links = {
+        "home": public_url("publishing:home", language=language),
+        "how_to_report": public_url("publishing:how_to_report", language=language),
+        "search": public_url("publishing:search", language=language),
+        "report": reverse("intake:channels"),
+        "portal": reverse("portal:login"),
+    }
+    categories = [
+        (category.name_in(language), public_url("publishing:category", language=language, slug=category.slug))
+        for category in Category.objects.prefetch_related("texts")
+    ]
+    language_links = [
+        {
+            "hreflang": languages.hreflang(code),
+            "name": translation.get_language_info(code)["name_local"],
+            "url": reverse("publishing:switch_language", args=[code]) + "?" + urlencode({"next": path}),
+            "current": code == language,
+        }
+        for code in languages.public_languages()
+    ]
+    header: dict[str, Any] = {"name": text.name if text else "", "links": links, "nav_categories": categories}
+    header["language_links"] = language_links
+    if request is not None:
+        request.reporter_header = header
+    return header

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import logging
 import unicodedata
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -30,6 +30,19 @@ class IncomingFile:
     path: Path
     name: str
     size: int
+
+
+@dataclass(frozen=True)
+class SealedFile:
+    """A reporter's file already cleaned and encrypted into the store under ``key`` before
+    its report existed (the file of a refused send, kept for the retry). Its blob and
+    description are bound to its blob name as an attachment's are."""
+
+    blob: str
+    meta_ct: bytes
+    size: int
+    held: bool
+    key: bytes
 
 
 @dataclass(frozen=True)
@@ -132,6 +145,25 @@ def store_attachments(
     return rows, written
 
 
+def adopt_sealed(*, sealed: SealedFile, report_key: bytes, written: list[str]) -> Attachment:
+    """Re-encrypt a sealed file under the report key into a new blob (streamed chunk by
+    chunk: the clear bytes exist only in memory, one chunk at a time); the unsaved row.
+    The sealed blob is left for its owner to delete once the report is committed."""
+    meta = boxes.decrypt(sealed.key, sealed.meta_ct, context=binding.file_meta(blob=sealed.blob))
+    store = blobstore.get_store()
+    clear = stream.decrypt_chunks(sealed.key, store.read(sealed.blob), context=binding.file_stream(blob=sealed.blob))
+    name = blobstore.new_blob_name()
+    written.append(name)
+    store.write(name, stream.encrypt_chunks(report_key, clear, context=binding.file_stream(blob=name)))
+    return Attachment(
+        blob=name,
+        meta_ct=boxes.encrypt(report_key, meta, context=binding.file_meta(blob=name)),
+        size=sealed.size,
+        state=Attachment.State.HELD if sealed.held else Attachment.State.SENT,
+        from_staff=False,
+    )
+
+
 def describe_attachment(*, attachment: Attachment, report_key: bytes) -> AttachmentInfo:
     meta = json.loads(
         boxes.decrypt(report_key, bytes(attachment.meta_ct), context=binding.file_meta(blob=attachment.blob))
@@ -183,12 +215,25 @@ def purge_stale_held(*, now: datetime | None = None) -> int:
     return len(stale)
 
 
+# Higher apps that keep blobs of their own (the web form's kept uploads) say which of a
+# set of names are theirs, so the sweep below leaves them alone.
+_BLOB_KEEPERS: list[Callable[[set[str]], set[str]]] = []
+
+
+def register_blob_keeper(keeper: Callable[[set[str]], set[str]]) -> None:
+    """Add a function that returns which of the given blob names its app still uses."""
+    if keeper not in _BLOB_KEEPERS:
+        _BLOB_KEEPERS.append(keeper)
+
+
 def sweep_orphan_blobs(*, min_age_seconds: int = 3600) -> int:
     """Delete blobs with no attachment row (left by a crash between write and commit)."""
     store = blobstore.get_store()
     names = set(store.names(older_than=min_age_seconds))
     known = set(Attachment.objects.filter(blob__in=names).values_list("blob", flat=True))
     known |= set(Report.objects.filter(source_blob__in=names).values_list("source_blob", flat=True))
+    for keeper in _BLOB_KEEPERS:
+        known |= keeper(names)
     orphans = names - known
     delete_blobs(names=orphans)
     return len(orphans)

@@ -33,7 +33,14 @@ from tipline.register.models.reports import new_reference
 from tipline.register.services.acknowledgement import apply_acknowledgement
 from tipline.register.services.calls import add_transcript
 from tipline.register.services.content import answers_ciphertext
-from tipline.register.services.files import IncomingFile, delete_blobs, store_attachments, store_source
+from tipline.register.services.files import (
+    IncomingFile,
+    SealedFile,
+    adopt_sealed,
+    delete_blobs,
+    store_attachments,
+    store_source,
+)
 from tipline.register.services.receipts import receipt_secrets
 
 log = logging.getLogger(__name__)
@@ -76,6 +83,7 @@ def create_report(
     questionnaire: QuestionnaireVersion,
     answers: dict[str, Any],
     files: Sequence[IncomingFile] = (),
+    sealed_files: Sequence[SealedFile] = (),
     identity: str = "",
     form_token: str = "",
     source: bytes | None = None,
@@ -91,6 +99,9 @@ def create_report(
     transaction, which writes every row or none. Files written to the store
     before a failed commit are deleted again. ``form_token`` is the random token of
     the form page: copies of one page (a double click) are linked once committed.
+    ``sealed_files`` were cleaned and encrypted earlier (a refused send's files kept for
+    the retry): they are re-encrypted under the report key and attached like ``files``;
+    their own blobs are the caller's to delete after the commit.
 
     Channels other than the web form may give the ``source`` as received (a mail),
     kept encrypted under the identity key because it names the sender (so an
@@ -115,6 +126,12 @@ def create_report(
     attachments, written, source_blob = _store_files(
         report_key=report_key, identity_key=identity_key, files=files, source=source
     )
+    try:
+        for sealed in sealed_files:
+            attachments.append(adopt_sealed(sealed=sealed, report_key=report_key, written=written))
+    except BaseException:
+        delete_blobs(names=written)
+        raise
     now = timezone.now()
     ack_due = deadlines.due_after_days(now, channel.ack_days)
     try:

@@ -15,7 +15,9 @@
     }
     form.setAttribute("data-sending", "yes");
     form.setAttribute("aria-busy", "true");
-    var button = form.querySelector("button[type=submit], button:not([type])");
+    /* The form's main button: the report form starts with a hidden default button (for Enter). */
+    var button = form.querySelector("button.primary[type=submit]") ||
+      form.querySelector("button[type=submit]:not(.visually-hidden), button:not([type])");
     var label = form.getAttribute("data-sending-label");
     if (button && label) {
       button.textContent = label;
