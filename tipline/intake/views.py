@@ -3,12 +3,15 @@ Every page works without JavaScript."""
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from tipline import session_vault
+from tipline.local_text import default_language
 from tipline.crypto.receipt import format_receipt
 from tipline.limits import services as limits
 from tipline.register import keyring, reporter_session, services
@@ -24,7 +27,10 @@ _RECEIPT_SECRET = "receipt"
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    channels = Channel.objects.filter(is_active=True, kind=ChannelKind.WEB)
+    channels = [
+        SimpleNamespace(slug=channel.slug, **channel.texts_in())  # in the reader's language
+        for channel in Channel.objects.filter(is_active=True, kind=ChannelKind.WEB)
+    ]
     return render(request, "intake/home.html", {"channels": channels})
 
 
@@ -79,7 +85,16 @@ def submit(request: HttpRequest, slug: str) -> HttpResponse:
         status = refusal.status
     else:
         status = 400 if request.method == "POST" else 200
-    context = {"channel": channel, "form": form, "file_questions": form.file_questions, **upload_limits()}
+    texts = channel.texts_in()  # its name, description and privacy notice in the reader's language
+    context = {
+        "channel": channel,
+        "texts": texts,
+        "untranslated": form.untranslated or any(text.is_fallback for text in texts.values()),
+        "fallback_language": default_language(),
+        "form": form,
+        "file_questions": form.file_questions,
+        **upload_limits(),
+    }
     return render(request, "intake/submit.html", context, status=status)
 
 

@@ -11,6 +11,7 @@ from tipline.publishing.models.content import (
     Image,
     Tag,
 )
+from tipline.publishing.models.revision_drafts import RevisionDraft, RevisionDraftState
 from tipline.publishing.models.official import OfficialProfile, ProfileText, PublicState
 from tipline.publishing.models.subscriptions import Frequency, Subscription, SubscriptionRequest
 
@@ -25,6 +26,8 @@ __all__ = [
     "OfficialProfile",
     "ProfileText",
     "PublicState",
+    "RevisionDraft",
+    "RevisionDraftState",
     "Subscription",
     "SubscriptionRequest",
     "Tag",

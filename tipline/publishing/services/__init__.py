@@ -19,6 +19,17 @@ from tipline.publishing.services.editorial import (
     update_article,
     writers_of,
 )
+from tipline.publishing.services.revision_drafts import (
+    RevisionWords,
+    approve_revision,
+    discard_revision,
+    open_revision_draft,
+    reject_revision,
+    return_revision,
+    start_revision,
+    submit_revision,
+    update_revision,
+)
 from tipline.publishing.services.media import ProfileWords, update_profile, upload_image
 from tipline.publishing.services.subscriptions import (
     confirm_subscription,
@@ -32,6 +43,15 @@ from tipline.publishing.services.subscriptions import (
 __all__ = [
     "ArticleContent",
     "ProfileWords",
+    "RevisionWords",
+    "approve_revision",
+    "discard_revision",
+    "open_revision_draft",
+    "reject_revision",
+    "return_revision",
+    "start_revision",
+    "submit_revision",
+    "update_revision",
     "archive_article",
     "check_can_publish",
     "confirm_subscription",

@@ -17,7 +17,7 @@ from tipline.register.models import Channel, ChannelKind
 
 CHANNEL_KEYS = {
     "slug", "kind", "kind_label", "name", "description", "form_url", "email_address", "postal_address",
-    "phone_number", "hours", "languages", "advice",
+    "phone_number", "hours", "languages", "advice", "translations",
 }  # fmt: skip
 DOCUMENT_KEYS = {"format", "language", "organisation", "page_url", "portal_url", "channels", "advice"}
 
