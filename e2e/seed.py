@@ -1,3 +1,4 @@
+# ruff: noqa: RUF001 - the journeys' Chinese texts: full-width punctuation
 """Seed a fresh Tipline database for the journeys; run as ``python -m e2e.seed`` in the server's environment.
 
 Reads ``{"password": ..., "channel_description": ..., "authenticator_keys": {username: hex}}``

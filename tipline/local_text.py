@@ -26,7 +26,7 @@ class LocalText(str):
 
     lang: str
 
-    def __new__(cls, text: str, lang: str = "") -> LocalText:  # noqa: PYI034 — str's own signature
+    def __new__(cls, text: str, lang: str = "") -> LocalText:
         instance = super().__new__(cls, text)
         instance.lang = lang if text else ""
         return instance

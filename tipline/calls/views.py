@@ -18,12 +18,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from tipline import session_vault
-from tipline.local_text import site_language
 from tipline.accounts.decorators import staff_required
 from tipline.accounts.models import Role, StaffUser
 from tipline.audit import services as audit
 from tipline.calls.forms import AddToReportForm, TakenReportForm
 from tipline.crypto.receipt import format_receipt
+from tipline.local_text import site_language
 from tipline.register import keyring
 from tipline.register import services as register
 from tipline.register.errors import raise_if_no_room, shows_upload_refusals, upload_refusal

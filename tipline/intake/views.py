@@ -11,9 +11,9 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from tipline import session_vault
-from tipline.local_text import default_language
 from tipline.crypto.receipt import format_receipt
 from tipline.limits import services as limits
+from tipline.local_text import default_language
 from tipline.register import keyring, reporter_session, services
 from tipline.register.errors import handles_reporter_errors, raise_if_no_room, shows_upload_refusals, upload_refusal
 from tipline.register.exceptions import ChannelClosed, TooManySubmissions

@@ -130,9 +130,7 @@ class EditConflict(PublishingError):
 
 class RevisionDraftOpen(PublishingError):
     status = 409
-    message = _(
-        "A new revision of this article is already being written or reviewed. Finish or discard it first."
-    )
+    message = _("A new revision of this article is already being written or reviewed. Finish or discard it first.")
 
 
 class NotTheRevisionWriter(PublishingError):

@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.db import models
 from django.contrib import admin, messages
 from django.contrib.admin.utils import flatten
 from django.http import HttpRequest
@@ -25,12 +26,14 @@ def translations_form(model: type[Channel] | type[Question]) -> type[forms.Model
     for language, language_name in other_languages():
         for field in model.TRANSLATED:
             model_field = model._meta.get_field(field)
+            assert isinstance(model_field, models.Field)  # noqa: S101 - a column of the model
             form_field = model_field.formfield(required=False)
+            assert form_field is not None  # noqa: S101 - text columns have form fields
             form_field.label = f"{model_field.verbose_name} ({language_name})"
             form_field.help_text = ""
             declared[_translation_name(field, language)] = form_field
 
-    def __init__(self: forms.ModelForm[Any], *args: Any, **kwargs: Any) -> None:
+    def init(self: forms.ModelForm[Any], *args: Any, **kwargs: Any) -> None:
         forms.ModelForm.__init__(self, *args, **kwargs)
         translations = self.instance.translations or {}
         for language, _language_name in other_languages():
@@ -49,7 +52,7 @@ def translations_form(model: type[Channel] | type[Question]) -> type[forms.Model
         return cleaned
 
     meta = type("Meta", (), {"model": model, "exclude": ["translations"]})
-    attrs = {**declared, "Meta": meta, "__init__": __init__, "clean": clean}
+    attrs = {**declared, "Meta": meta, "__init__": init, "clean": clean}
     return type(f"{model.__name__}TranslationsForm", (forms.ModelForm,), attrs)
 
 

@@ -31,7 +31,9 @@ def _text_field(question: dict[str, Any], *, long: bool) -> forms.Field:
 def _field_for(question: dict[str, Any]) -> forms.Field | None:
     kind = question["type"]
     # The value stored is the default language's choice; the label is in the reader's language.
-    choices = list(zip(question.get("choices", []), question.get("choice_labels") or question.get("choices", []), strict=False))
+    choices = list(
+        zip(question.get("choices", []), question.get("choice_labels") or question.get("choices", []), strict=False)
+    )
     field: forms.Field
     if kind == FieldType.SHORT_TEXT:
         field = _text_field(question, long=False)

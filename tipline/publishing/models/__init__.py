@@ -11,8 +11,8 @@ from tipline.publishing.models.content import (
     Image,
     Tag,
 )
-from tipline.publishing.models.revision_drafts import RevisionDraft, RevisionDraftState
 from tipline.publishing.models.official import OfficialProfile, ProfileText, PublicState
+from tipline.publishing.models.revision_drafts import RevisionDraft, RevisionDraftState
 from tipline.publishing.models.subscriptions import Frequency, Subscription, SubscriptionRequest
 
 __all__ = [

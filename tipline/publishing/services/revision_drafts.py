@@ -135,7 +135,9 @@ def submit_revision(*, draft: RevisionDraft, by: StaffUser) -> RevisionDraft:
     draft.submitted_at = timezone.now()
     draft.review_note = ""
     draft.save(update_fields=["state", "submitted_at", "review_note", "updated_at"])
-    audit.record(action="publishing.revision_submitted", actor=by, detail={"article": draft.article_id, "draft": draft.pk})
+    audit.record(
+        action="publishing.revision_submitted", actor=by, detail={"article": draft.article_id, "draft": draft.pk}
+    )
     return draft
 
 
@@ -146,7 +148,9 @@ def discard_revision(*, draft: RevisionDraft, by: StaffUser) -> RevisionDraft:
     _by_writer(draft, by)
     draft.state = RevisionDraftState.DISCARDED
     draft.save(update_fields=["state", "updated_at"])
-    audit.record(action="publishing.revision_discarded", actor=by, detail={"article": draft.article_id, "draft": draft.pk})
+    audit.record(
+        action="publishing.revision_discarded", actor=by, detail={"article": draft.article_id, "draft": draft.pk}
+    )
     return draft
 
 
@@ -158,7 +162,9 @@ def return_revision(*, draft: RevisionDraft, by: StaffUser, note: str = "") -> R
     draft.state = RevisionDraftState.DRAFT
     draft.review_note = note.strip()[:2000]
     draft.save(update_fields=["state", "review_note", "updated_at"])
-    audit.record(action="publishing.revision_returned", actor=by, detail={"article": draft.article_id, "draft": draft.pk})
+    audit.record(
+        action="publishing.revision_returned", actor=by, detail={"article": draft.article_id, "draft": draft.pk}
+    )
     return draft
 
 
@@ -172,7 +178,9 @@ def reject_revision(*, draft: RevisionDraft, by: StaffUser, note: str = "") -> R
     draft.decided_by = by
     draft.decided_at = timezone.now()
     draft.save(update_fields=["state", "review_note", "decided_by", "decided_at", "updated_at"])
-    audit.record(action="publishing.revision_rejected", actor=by, detail={"article": draft.article_id, "draft": draft.pk})
+    audit.record(
+        action="publishing.revision_rejected", actor=by, detail={"article": draft.article_id, "draft": draft.pk}
+    )
     return draft
 
 

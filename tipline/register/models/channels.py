@@ -217,6 +217,10 @@ class Channel(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.translations = clean_translations(self.translations, self.TRANSLATED)
+        super().save(*args, **kwargs)
+
     def clean(self) -> None:
         super().clean()
         if self.kind != ChannelKind.MAILBOX or not self.imap_url:
@@ -248,10 +252,6 @@ class Channel(models.Model):
         """Every text a reporter reads of this channel, in ``language``."""
         return {field: self.text_in(field, language) for field in self.TRANSLATED}
 
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        self.translations = clean_translations(self.translations, self.TRANSLATED)
-        super().save(*args, **kwargs)
-
     def current_questionnaire(self) -> QuestionnaireVersion | None:
         return self.questionnaire_versions.order_by("-number").first()
 
@@ -282,6 +282,10 @@ class Question(models.Model):
     def __str__(self) -> str:
         return self.label
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.translations = clean_translations(self.translations, self.TRANSLATED)
+        super().save(*args, **kwargs)
+
     def clean(self) -> None:
         super().clean()
         self.translations = clean_translations(self.translations, self.TRANSLATED)
@@ -296,10 +300,6 @@ class Question(models.Model):
                     code="choices_mismatch",
                     params={"language": language},
                 )
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        self.translations = clean_translations(self.translations, self.TRANSLATED)
-        super().save(*args, **kwargs)
 
     def as_schema(self) -> dict[str, Any]:
         schema: dict[str, Any] = {

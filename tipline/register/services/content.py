@@ -16,7 +16,6 @@ from tipline.crypto import boxes
 from tipline.register import binding
 from tipline.register.exceptions import EmptyMessage, ReportDestroyed
 from tipline.register.models import Attachment, DisclosureRequest, Message, Report
-from tipline.register.texts import localize_schema, shown_answer
 from tipline.register.services.files import (
     AttachmentInfo,
     IncomingFile,
@@ -24,6 +23,7 @@ from tipline.register.services.files import (
     describe_attachment,
     store_attachments,
 )
+from tipline.register.texts import localize_schema, shown_answer
 
 
 def answers_ciphertext(
@@ -34,9 +34,7 @@ def answers_ciphertext(
     return boxes.encrypt(report_key, data, context=binding.answers(reference=reference))
 
 
-def read_answers(
-    *, report: Report, report_key: bytes, language: str | None = None
-) -> list[tuple[dict[str, Any], Any]]:
+def read_answers(*, report: Report, report_key: bytes, language: str | None = None) -> list[tuple[dict[str, Any], Any]]:
     """The answers paired with the questions of the version they were given on, the
     questions and choices shown in ``language`` (the active one unless given)."""
     if report.answers_ct is None:

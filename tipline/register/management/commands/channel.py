@@ -40,7 +40,9 @@ def _settable() -> dict[str, models.Field[Any, Any]]:
 def _translated() -> dict[str, tuple[str, str]]:
     """``name:zh-hans`` and the like: a text in another site language, as (field, language)."""
     return {
-        f"{field}:{language}": (field, language) for language, _name in other_languages() for field in Channel.TRANSLATED
+        f"{field}:{language}": (field, language)
+        for language, _name in other_languages()
+        for field in Channel.TRANSLATED
     }
 
 

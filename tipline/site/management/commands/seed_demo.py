@@ -1,3 +1,4 @@
+# ruff: noqa: RUF001 - the demo's Chinese texts: full-width punctuation
 from __future__ import annotations
 
 import secrets
