@@ -3,9 +3,9 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.db import models
 from django.contrib import admin, messages
 from django.contrib.admin.utils import flatten
+from django.db import models
 from django.http import HttpRequest
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
