@@ -3,10 +3,12 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.utils import flatten
 from django.db import models
 from django.http import HttpRequest
+from django.utils.text import format_lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -23,13 +25,14 @@ def translations_form(model: type[Channel] | type[Question]) -> type[forms.Model
     """A model form with one field per translated text and other site language (``name_zh_hans``),
     kept in the record's ``translations``; an empty one means "not yet translated"."""
     declared: dict[str, Any] = {}
-    for language, language_name in other_languages():
+    lazy_names = dict(settings.LANGUAGES)  # labels in the admin's language, not the one at start
+    for language, _name in other_languages():
         for field in model.TRANSLATED:
             model_field = model._meta.get_field(field)
             assert isinstance(model_field, models.Field)  # noqa: S101 - a column of the model
             form_field = model_field.formfield(required=False)
             assert form_field is not None  # noqa: S101 - text columns have form fields
-            form_field.label = f"{model_field.verbose_name} ({language_name})"
+            form_field.label = format_lazy("{} ({})", model_field.verbose_name, lazy_names.get(language, language))
             form_field.help_text = ""
             declared[_translation_name(field, language)] = form_field
 
