@@ -207,3 +207,16 @@ def test_an_admin_writes_the_texts_per_language(db: None) -> None:
     version = channel.current_questionnaire()
     assert version is not None
     assert version.fields[0]["translations"] == {"zh-hans": {"label": "颜色", "choices": ["红", "蓝"]}}
+
+
+def test_the_portal_shows_the_questions_and_choices_in_the_readers_language(org: Setup, client: Client) -> None:
+    _translate(org.channel)
+    token = csrf_token(client, URL)
+    data = {"csrfmiddlewaretoken": token, "q_what": "现金", "q_kind": "Fraud", "q_evidence": ["Documents"]}
+    assert client.post(URL, data, **ZH).status_code == 302
+    client.get("/receipt/", **ZH)
+    portal = client.get("/portal/report/", **ZH).content.decode()
+    for text in ("发生了什么？", "类别", "欺诈", "文件"):
+        assert text in portal, text
+    assert '<span lang="en">Where?</span>' in portal
+    assert "Fraud" not in portal.split("<main", 1)[1]
