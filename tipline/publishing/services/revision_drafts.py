@@ -217,6 +217,8 @@ def approve_revision(*, draft: RevisionDraft, by: StaffUser) -> RevisionDraft:
         "who": by.get_username(),
     }
     revision = _add_revision(article, draft.author, note)
+    revision.approved_by = by
+    revision.save(update_fields=["approved_by"])
     draft.state = RevisionDraftState.APPROVED
     draft.decided_by = by
     draft.decided_at = timezone.now()

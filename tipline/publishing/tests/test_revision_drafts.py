@@ -54,6 +54,7 @@ def test_the_published_text_stays_until_another_editor_approves(editors: Editors
     assert (draft.state, draft.decided_by, draft.revision_number) == ("approved", editors.author, 2)
     revision = article.revisions.get(number=2)
     assert revision.editor == editors.reviewer
+    assert revision.approved_by == editors.author
     assert "approved by author" in revision.note
     entry = AuditEntry.objects.filter(action="publishing.revision_approved").get()
     assert entry.actor_id == editors.author.pk

@@ -157,7 +157,7 @@ def _detail(
         can_publish, publish_block = False, error.user_message()
     context = {
         "article": article,
-        "revisions": article.revisions.select_related("editor"),
+        "revisions": article.revisions.select_related("editor", "approved_by"),
         "review_form": review or ReviewForm(),
         "can_publish": can_publish,
         "publish_block": publish_block,
