@@ -1,3 +1,4 @@
+# ruff: noqa: RUF001 - the journeys' Chinese texts: full-width punctuation
 """Seed a fresh Tipline database for the journeys; run as ``python -m e2e.seed`` in the server's environment.
 
 Reads ``{"password": ..., "channel_description": ..., "authenticator_keys": {username: hex}}``
@@ -35,6 +36,18 @@ WHERE_LABEL = "Where did it happen?"
 KIND_LABEL = "What kind of wrongdoing is it?"
 KIND_CHOICES = ("Bribery or corruption", "Fraud or misuse of public money")
 FILES_LABEL = "Attach files"
+WHAT_HELP = "Who, what, where: the facts you are sure of first."
+
+# The main form in Simplified Chinese. The label of "where" and the channel's description
+# are left untranslated: a Chinese reader sees them in English, marked lang="en".
+CHANNEL_NAME_ZH = "举报违法违规行为"
+PRIVACY_NOTICE = "Only the integrity office's case team reads reports."
+PRIVACY_NOTICE_ZH = "举报只由廉政办公室的案件组阅读。"
+WHAT_LABEL_ZH = "发生了什么？"
+WHAT_HELP_ZH = "谁、做了什么、在哪里：先写您确定的事实。"
+KIND_LABEL_ZH = "这属于哪一类违法违规行为？"
+KIND_CHOICES_ZH = ("贿赂或腐败", "欺诈或挪用公款")
+FILES_LABEL_ZH = "附加文件"
 
 
 # Reports taken by phone or post: a call-taker enters them; a handler of their own receives
@@ -68,8 +81,9 @@ def give_authenticators(keys: dict[str, str]) -> None:
         give_authenticator(user, key_hex=key_hex)
 
 
-def add_published_questionnaire(channel: Channel) -> None:
-    """The questions the page objects look for, published as the channel's questionnaire."""
+def add_published_questionnaire(channel: Channel, *, chinese: bool = False) -> None:
+    """The questions the page objects look for, published as the channel's questionnaire
+    (with ``chinese``, in Simplified Chinese too, but for the label of "where")."""
     from tipline.register import services as register
     from tipline.register.models import FieldType, Question
 
@@ -79,6 +93,11 @@ def add_published_questionnaire(channel: Channel) -> None:
         ("kind", FieldType.SINGLE_CHOICE, KIND_LABEL, True, None, "\n".join(KIND_CHOICES)),
         ("evidence", FieldType.FILE, FILES_LABEL, False, None, ""),
     ]
+    chinese_texts = {
+        "what": {"label": WHAT_LABEL_ZH, "help_text": WHAT_HELP_ZH},
+        "kind": {"label": KIND_LABEL_ZH, "choices": "\n".join(KIND_CHOICES_ZH)},
+        "evidence": {"label": FILES_LABEL_ZH},
+    }
     Question.objects.bulk_create(
         Question(
             channel=channel,
@@ -86,9 +105,11 @@ def add_published_questionnaire(channel: Channel) -> None:
             key=key,
             field_type=kind,
             label=label,
+            help_text=WHAT_HELP if key == "what" else "",
             required=required,
             max_length=max_length,
             choices=choices,
+            translations={"zh-hans": chinese_texts[key]} if chinese and key in chinese_texts else {},
         )
         for order, (key, kind, label, required, max_length, choices) in enumerate(questions)
     )
@@ -112,9 +133,15 @@ def seed(*, password: str, channel_description: str, authenticator_keys: dict[st
         accounts.create_staff(username=SUPERVISOR, password=password, roles=[Role.SUPERVISOR], validate=False)
         handler = accounts.create_staff(username=HANDLER, password=password, roles=[Role.HANDLER], validate=False)
         accounts.create_staff(username=CASEWORKER, password=password, roles=[Role.HANDLER], validate=False)
-        channel = Channel.objects.create(slug=CHANNEL_SLUG, name=CHANNEL_NAME, description=channel_description)
+        channel = Channel.objects.create(
+            slug=CHANNEL_SLUG,
+            name=CHANNEL_NAME,
+            description=channel_description,
+            privacy_notice=PRIVACY_NOTICE,
+            translations={"zh-hans": {"name": CHANNEL_NAME_ZH, "privacy_notice": PRIVACY_NOTICE_ZH}},
+        )
         channel.recipients.add(handler)
-        add_published_questionnaire(channel)
+        add_published_questionnaire(channel, chinese=True)
         safety = Channel.objects.create(
             slug=SAFETY_CHANNEL_SLUG,
             name=SAFETY_CHANNEL_NAME,

@@ -8,10 +8,12 @@ the register provides the list when it starts and announces changes with
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 
 from django.dispatch import Signal
+
+from tipline.local_text import pick
 
 
 @dataclass(frozen=True)
@@ -32,6 +34,18 @@ class PublicChannel:
     kind_label: str = ""
     # The path of the web form for a web channel; empty for the others.
     form_path: str = ""
+    # ``name`` and ``description`` are in the default language; these are the others:
+    # {"zh-hans": {"name": "…", "description": "…"}} (a text not written is absent).
+    translations: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+
+    def in_language(self, language: str) -> PublicChannel:
+        """This channel with its name and description in ``language``, or the default
+        language's text marked as a fallback (:class:`~tipline.local_text.LocalText`)."""
+        return replace(
+            self,
+            name=pick(self.name, self.translations, "name", language),
+            description=pick(self.description, self.translations, "description", language),
+        )
 
 
 # Sent (without arguments) whenever what the directory lists may have changed.

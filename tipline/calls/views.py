@@ -9,6 +9,7 @@ the first field focused, every action a button. Works without JavaScript.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages as flash
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
@@ -22,6 +23,7 @@ from tipline.accounts.models import Role, StaffUser
 from tipline.audit import services as audit
 from tipline.calls.forms import AddToReportForm, TakenReportForm
 from tipline.crypto.receipt import format_receipt
+from tipline.local_text import site_language
 from tipline.register import keyring
 from tipline.register import services as register
 from tipline.register.errors import raise_if_no_room, shows_upload_refusals, upload_refusal
@@ -64,12 +66,14 @@ def take(request: HttpRequest, private_key: bytes | None, slug: str) -> HttpResp
         message = _("This channel has no questionnaire yet: an administrator publishes one in the admin.")
         return render(request, "calls/closed.html", {"channel": channel, "message": message}, status=409)
     files = incoming_files(request, "files")
+    language = _call_language(request)
     form = TakenReportForm(
         request.POST if request.method == "POST" else None,
         schema=[q for q in questionnaire.fields if q["type"] != FieldType.FILE],
         version=questionnaire.number,
         identity_allowed=keyring.identity_can_be_received(),
         kind=channel.kind,
+        language=language,
     )
     refusal = upload_refusal(request)
     if request.method == "POST" and refusal is None and form.is_valid():
@@ -94,8 +98,22 @@ def take(request: HttpRequest, private_key: bytes | None, slug: str) -> HttpResp
         form.is_valid()
         form.add_error(None, refusal.user_message())
     status = refusal.status if refusal else (400 if request.method == "POST" else 200)
-    context = {"channel": channel, "form": form, **upload_limits()}
+    context = {
+        "channel": channel,
+        "texts": channel.texts_in(language),
+        "form": form,
+        "call_language": language,
+        **upload_limits(),
+    }
     return render(request, "calls/take.html", context, status=status)
+
+
+def _call_language(request: HttpRequest) -> str:
+    """The language of the call when the call-taker chose one (the questions are then read
+    out in it), else the call-taker's own. An unknown choice is the call-taker's own."""
+    chosen = str(request.POST.get("call_language") or request.GET.get("call_language") or "")
+    codes = {code for code, _name in settings.LANGUAGES}
+    return chosen if chosen in codes else site_language(None)
 
 
 @require_GET

@@ -68,6 +68,12 @@ ACTION_LABELS: dict[str, Promise] = {
     "publishing.archived": _("Archived an article"),
     "publishing.restored": _("Restored an archived article"),
     "publishing.profile_changed": _("Changed the official profile"),
+    "publishing.revision_started": _("Started a new revision of a published article"),
+    "publishing.revision_submitted": _("Sent a new revision of a published article for review"),
+    "publishing.revision_returned": _("Sent a new revision back to its writer"),
+    "publishing.revision_rejected": _("Rejected a new revision of a published article"),
+    "publishing.revision_discarded": _("Discarded a new revision of a published article"),
+    "publishing.revision_approved": _("Approved a new revision: it replaced the published text"),
     # Background jobs
     "jobs.retried": _("Ran failed background jobs again"),
     # Rewards, commendations, proofs, retaliation (tipline.rewards)

@@ -4,6 +4,7 @@ Every page works without JavaScript."""
 from __future__ import annotations
 
 import logging
+from types import SimpleNamespace
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
@@ -14,6 +15,7 @@ from django.views.decorators.http import require_http_methods
 from tipline.crypto.receipt import format_receipt
 from tipline.intake import services as kept_files
 from tipline.limits import services as limits
+from tipline.local_text import default_language
 from tipline.register import keyring, reporter_session, services
 from tipline.register.error_summary import summarise
 from tipline.register.errors import handles_reporter_errors, raise_if_no_room, shows_upload_refusals, upload_refusal
@@ -36,7 +38,10 @@ log = logging.getLogger(__name__)
 
 def home(request: HttpRequest) -> HttpResponse:
     """The list of forms; with only one open, the reporter goes straight to it."""
-    channels = list(Channel.objects.filter(is_active=True, kind=ChannelKind.WEB))
+    channels = [
+        SimpleNamespace(slug=channel.slug, **channel.texts_in())  # in the reader's language
+        for channel in Channel.objects.filter(is_active=True, kind=ChannelKind.WEB)
+    ]
     if len(channels) == 1:
         return redirect("intake:submit", channels[0].slug)
     return render(request, "intake/home.html", {"channels": channels})
@@ -93,8 +98,12 @@ def submit(request: HttpRequest, slug: str) -> HttpResponse:
         status = 400 if posted and removing is None else 200
     if posted and refusal is None and any(uploads.values()):
         kept = _keep(request, form=form, token=token, uploads=uploads) or kept
+    texts = channel.texts_in()  # its name, description and privacy notice in the reader's language
     context = {
         "channel": channel,
+        "texts": texts,
+        "untranslated": form.untranslated or any(text.is_fallback for text in texts.values()),
+        "fallback_language": default_language(),
         "form": form,
         "file_rows": [
             {"question": q, "kept": [k for k in kept if k.question == q["key"]]} for q in form.file_questions

@@ -33,13 +33,15 @@ from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage
 from django.db import connection, transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from tipline.accounts.models import StaffUser
 from tipline.audit import services as audit
 from tipline.crypto.receipt import format_receipt
 from tipline.jobs import services as jobs
+from tipline.local_text import default_language, other_languages
 from tipline.mailbox import parsing
 from tipline.mailbox.imap import Mailbox, MailboxUnavailable
 from tipline.register import services as register
@@ -59,12 +61,57 @@ from tipline.register.uploads import UPLOAD_PREFIX
 
 log = logging.getLogger(__name__)
 
-# The questions a mail's report is shown with (its questionnaire, kept by the channel).
+# The questions a mail's report is shown with (its questionnaire, kept by the channel),
+# written in every site language the catalogue has them in.
 MAIL_QUESTIONS = (
-    ("subject", FieldType.SHORT_TEXT, "Subject"),
-    ("message", FieldType.LONG_TEXT, "Message"),
-    ("not_taken_in", FieldType.LONG_TEXT, "Not taken in (kept only in the original message)"),
+    ("subject", FieldType.SHORT_TEXT, gettext_noop("Subject")),
+    ("message", FieldType.LONG_TEXT, gettext_noop("Message")),
+    ("not_taken_in", FieldType.LONG_TEXT, gettext_noop("Not taken in (kept only in the original message)")),
 )
+
+
+def _mail_labels(label: str) -> tuple[str, dict[str, str]]:
+    """A mail question's label in the default language, and in each other site language
+    whose catalogue translates it (the others fall back, marked, to the default)."""
+    with translation.override(default_language()):
+        default = _(label)
+    others: dict[str, str] = {}
+    for language, _name in other_languages():
+        with translation.override(language):
+            text = _(label)
+        if text not in {label, default}:
+            others[language] = text
+    return default, others
+
+
+def _mail_questions_current(version: QuestionnaireVersion | None) -> bool:
+    """Whether the version has the mail questions, in every language it can have them in."""
+    if version is None:
+        return False
+    published = {q["key"]: q for q in version.fields}
+    for key, _type, label in MAIL_QUESTIONS:
+        if key not in published:
+            return False
+        _default, others = _mail_labels(label)
+        have = published[key].get("translations") or {}
+        if any("label" not in have.get(language, {}) for language in others):
+            return False
+    return True
+
+
+def _write_mail_questions(channel: Channel) -> None:
+    for order, (key, field_type, label) in enumerate(MAIL_QUESTIONS):
+        default, others = _mail_labels(label)
+        question = Question.objects.filter(channel=channel, key=key).first()
+        if question is None:
+            question = Question(channel=channel, key=key, order=order, field_type=field_type, label=default)
+        # A label an admin translated stays; a missing one is filled in from the catalogue.
+        translations = dict(question.translations or {})
+        for language, text in others.items():
+            if not translations.get(language, {}).get("label"):
+                translations[language] = {**translations.get(language, {}), "label": text}
+        question.translations = translations
+        question.save()
 
 
 class Result(enum.Enum):
@@ -99,19 +146,15 @@ def mail_questionnaire(*, channel: Channel) -> QuestionnaireVersion:
     """The channel's questionnaire for mail (subject, message, what was left out),
     published the first time it is needed."""
     version = channel.current_questionnaire()
-    keys = {key for key, _, _ in MAIL_QUESTIONS}
-    if version is not None and keys <= {q["key"] for q in version.fields}:
+    if version is not None and _mail_questions_current(version):
         return version
     with transaction.atomic():
         # Threads taking in the first mails of a channel publish it once, one after the other.
         channel = Channel.objects.select_for_update().get(pk=channel.pk)
         version = channel.current_questionnaire()
-        if version is not None and keys <= {q["key"] for q in version.fields}:
+        if version is not None and _mail_questions_current(version):
             return version
-        for order, (key, field_type, label) in enumerate(MAIL_QUESTIONS):
-            Question.objects.update_or_create(
-                channel=channel, key=key, defaults={"order": order, "field_type": field_type, "label": _(label)}
-            )
+        _write_mail_questions(channel)
         return register.publish_questionnaire(channel=channel)
 
 

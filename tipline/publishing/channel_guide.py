@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from tipline import channel_directory
 from tipline.accounts.models import Organisation
 from tipline.channel_directory import PublicChannel
+from tipline.local_text import default_language
 from tipline.publishing import languages, pages
 from tipline.publishing.templatetags.publishing import public_url
 
@@ -98,9 +99,10 @@ def advice_for(channel: PublicChannel) -> list[str]:
 class ChannelRow:
     """One channel on the page: its details, its form's link and its template."""
 
-    channel: PublicChannel
+    channel: PublicChannel  # its name and description in the page's language
     url: str
     advice: list[str]
+    written: PublicChannel | None = None  # as written: the default language, and the translations
 
     @property
     def templates(self) -> tuple[str, str]:
@@ -112,9 +114,10 @@ def channel_rows(request: HttpRequest, language: str) -> list[ChannelRow]:
     """The open channels, in the admin's order, as the page shows them."""
     return [
         ChannelRow(
-            channel=channel,
+            channel=channel.in_language(language),
             url=pages.report_link(request, language, channel.form_path) if channel.form_path else "",
             advice=advice_for(channel),
+            written=channel,
         )
         for channel in channel_directory.public_channels()
     ]
@@ -148,6 +151,18 @@ def _channel_entry(row: ChannelRow, root: str) -> dict[str, Any]:
         "hours": channel.hours,
         "languages": channel.languages,
         "advice": row.advice,
+        "translations": _translations(row.written or channel),
+    }
+
+
+def _translations(channel: PublicChannel) -> dict[str, dict[str, str]]:
+    """The name and description in every site language they are written in, by BCP 47 tag."""
+    texts = {default_language(): {"name": str(channel.name), "description": str(channel.description)}}
+    for language, translated in channel.translations.items():
+        texts[language] = {key: str(translated.get(key, "")) for key in ("name", "description")}
+    return {
+        languages.hreflang(language): {key: text for key, text in values.items() if text}
+        for language, values in texts.items()
     }
 
 

@@ -126,3 +126,28 @@ class EditConflict(PublishingError):
         "Someone saved this article after you opened it. Your changes were not saved: "
         "open it again, look at their revision, and redo your changes."
     )
+
+
+class RevisionDraftOpen(PublishingError):
+    status = 409
+    message = _("A new revision of this article is already being written or reviewed. Finish or discard it first.")
+
+
+class NotTheRevisionWriter(PublishingError):
+    status = 403
+    message = _("Only the editor who started this revision can change, send or discard it.")
+
+
+class OwnRevisionReview(PublishingError):
+    """Four eyes: the writer of a revision cannot approve, return or reject it."""
+
+    status = 403
+    message = _("You wrote this revision, so another editor must review it.")
+
+
+class ArticleChangedMeanwhile(PublishingError):
+    status = 409
+    message = _(
+        "The published article changed after this revision was started. Discard it and start a new one "
+        "from the article as it is now."
+    )

@@ -226,3 +226,53 @@ class ProfileForm(forms.Form):
             self.fields[f"contact_{suffix}"] = forms.CharField(
                 label=_("Contact (%s)") % name, widget=forms.Textarea(attrs={"rows": 4}), max_length=5000
             )
+
+
+class RevisionForm(forms.Form):
+    """The words of a new revision of a published article (the rest of the article stays)."""
+
+    title = forms.CharField(label=_("Title"), max_length=200)
+    summary = forms.CharField(label=_("Summary"), max_length=600, widget=forms.Textarea(attrs={"rows": 3}))
+    body = forms.CharField(
+        label=_("Text"),
+        max_length=100_000,
+        widget=forms.Textarea(attrs={"rows": 18}),
+        help_text=_(
+            "Markdown. Show an uploaded image with ![text alternative](image:NUMBER); the text alternative is required."
+        ),
+    )
+    note = forms.CharField(label=_("What changed and why (for the revision history)"), max_length=200, required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for key, label in CASE_FIELDS:
+            self.fields[f"case_{key}"] = forms.CharField(
+                label=label,
+                max_length=20_000,
+                required=False,
+                widget=forms.Textarea(attrs={"rows": 4}),
+                help_text=_("Markdown. Required for articles in a typical-cases category."),
+            )
+
+    def case_fields(self) -> dict[str, str]:
+        return {key: self.cleaned_data.get(f"case_{key}", "") for key, _label in CASE_FIELDS}
+
+    @property
+    def case_field_names(self) -> list[str]:
+        return [f"case_{key}" for key, _label in CASE_FIELDS]
+
+
+class RevisionActionForm(forms.Form):
+    """A step in a revision's review; the note goes to its writer."""
+
+    ACTIONS = [
+        ("submit", _("Send for review")),
+        ("discard", _("Discard")),
+        ("approve", _("Approve and publish")),
+        ("return", _("Send back to the writer")),
+        ("reject", _("Reject")),
+    ]
+    action = forms.ChoiceField(choices=ACTIONS, widget=forms.HiddenInput)
+    note = forms.CharField(
+        label=_("Note to the writer"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )

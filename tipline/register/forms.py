@@ -13,6 +13,7 @@ from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
 from tipline.register.models import FieldType
+from tipline.register.texts import has_fallback, localize_schema
 
 REPLACEMENT_CHARACTER = "\ufffd"
 
@@ -29,7 +30,10 @@ def _text_field(question: dict[str, Any], *, long: bool) -> forms.Field:
 
 def _field_for(question: dict[str, Any]) -> forms.Field | None:
     kind = question["type"]
-    choices = [(c, c) for c in question.get("choices", [])]
+    # The value stored is the default language's choice; the label is in the reader's language.
+    choices = list(
+        zip(question.get("choices", []), question.get("choice_labels") or question.get("choices", []), strict=False)
+    )
     field: forms.Field
     if kind == FieldType.SHORT_TEXT:
         field = _text_field(question, long=False)
@@ -87,13 +91,17 @@ class ReportForm(forms.Form):
         version: int,
         file_counts: dict[str, int] | None = None,
         identity_allowed: bool = True,
+        language: str | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
+        # The questions in the reader's language (the active one unless given).
+        schema = localize_schema(schema, language)
         self.initial.setdefault("version", version)
         self.initial.setdefault("form_token", secrets.token_urlsafe(FORM_TOKEN_BYTES))
         self.fields["form_token"].validators.clear()  # a foreign token (even with a NUL) is ignored in clean
         self.schema = schema
+        self.untranslated = has_fallback(schema)
         self.expected_version = version
         self.file_counts = file_counts or {}
         self.file_questions = [q for q in schema if q["type"] == FieldType.FILE]

@@ -31,6 +31,10 @@ def list_public_channels() -> list[channel_directory.PublicChannel]:
             languages=channel.languages,
             kind_label=str(channel.get_kind_display()),
             form_path=public_paths.path_of(channel),
+            translations={
+                language: {key: text for key, text in texts.items() if key in {"name", "description"}}
+                for language, texts in (channel.translations or {}).items()
+            },
         )
         for channel in Channel.objects.filter(is_active=True).order_by("order", "name")
     ]

@@ -160,3 +160,21 @@ def test_only_call_takers_use_the_screen(org: Setup) -> None:
     client = Client(enforce_csrf_checks=True)
     login_staff(client, "handler", PASSWORD)
     assert client.get("/calls/").status_code == 403
+
+
+def test_the_questions_are_read_in_the_language_of_the_call(org: Setup, desk: Client) -> None:
+    channel = _channel(org, ChannelKind.PHONE)
+    channel.translations = {"zh-hans": {"name": "电话举报"}}
+    channel.save()
+    channel.questions.filter(key="kind").update(translations={"zh-hans": {"label": "类别", "choices": "贿赂\n欺诈"}})
+    register.publish_questionnaire(channel=channel)
+    own = desk.get("/calls/new/phone/").content.decode()
+    assert "By phone" in own
+    assert "类别" not in own
+    chinese = desk.get("/calls/new/phone/?call_language=zh-hans").content.decode()
+    assert "电话举报" in chinese
+    assert "类别" in chinese
+    assert '<span lang="en">What happened?</span>' in chinese
+    assert 'name="call_language" value="zh-hans"' in chinese
+    odd = desk.get("/calls/new/phone/?call_language=xx").content.decode()  # unknown: the staff's own
+    assert "类别" not in odd

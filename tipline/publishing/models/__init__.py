@@ -12,6 +12,7 @@ from tipline.publishing.models.content import (
     Tag,
 )
 from tipline.publishing.models.official import OfficialProfile, ProfileText, PublicState
+from tipline.publishing.models.revision_drafts import RevisionDraft, RevisionDraftState
 from tipline.publishing.models.subscriptions import Frequency, Subscription, SubscriptionRequest
 
 __all__ = [
@@ -25,6 +26,8 @@ __all__ = [
     "OfficialProfile",
     "ProfileText",
     "PublicState",
+    "RevisionDraft",
+    "RevisionDraftState",
     "Subscription",
     "SubscriptionRequest",
     "Tag",

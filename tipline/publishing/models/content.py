@@ -242,6 +242,10 @@ class ArticleRevision(models.Model):
     body = models.TextField()
     case_fields = models.JSONField(default=dict)
     note = models.CharField(max_length=200, blank=True)
+    # A revision of a published article (RevisionDraft): the editor who approved it.
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     class Meta:
         ordering = ["-number"]

@@ -17,7 +17,7 @@ from tipline.register.models import Channel, ChannelKind
 
 CHANNEL_KEYS = {
     "slug", "kind", "kind_label", "name", "description", "form_url", "email_address", "postal_address",
-    "phone_number", "hours", "languages", "advice",
+    "phone_number", "hours", "languages", "advice", "translations",
 }  # fmt: skip
 DOCUMENT_KEYS = {"format", "language", "organisation", "page_url", "portal_url", "channels", "advice"}
 
@@ -226,3 +226,22 @@ def test_the_static_export_holds_the_json_with_links_to_the_live_site(channels: 
     assert document["page_url"] == "https://static.example.org/how-to-report/"
     web = next(channel for channel in document["channels"] if channel["slug"] == "web")
     assert web["form_url"].startswith("https://tips.example.org/language/en/")
+
+
+def test_a_channel_is_named_in_the_readers_language_with_a_marked_fallback(channels: Setup, client: Client) -> None:
+    hotline = Channel.objects.get(slug="hotline")
+    hotline.translations = {"zh-hans": {"name": "举报热线"}}
+    hotline.description = "Call us any weekday."
+    hotline.save()
+    chinese = client.get("/zh-hans/how-to-report/").content.decode()
+    assert "举报热线" in chinese
+    assert '<span lang="en">Call us any weekday.</span>' in chinese  # not translated: marked
+    assert "举报热线" not in client.get("/how-to-report/").content.decode()
+    document = json.loads(client.get("/zh-hans/how-to-report.json").content)
+    row = next(channel for channel in document["channels"] if channel["slug"] == "hotline")
+    assert row["name"] == "举报热线"
+    assert row["description"] == "Call us any weekday."
+    assert row["translations"] == {
+        "en": {"name": "Hotline", "description": "Call us any weekday."},
+        "zh-Hans": {"name": "举报热线"},
+    }

@@ -19,7 +19,7 @@ from tipline.accounts.models import Role, StaffUser
 from tipline.publishing import services
 from tipline.publishing.exceptions import PublishingError, SelfReviewForbidden
 from tipline.publishing.forms import ArticleForm, ReviewForm
-from tipline.publishing.models import Article, ArticleState
+from tipline.publishing.models import Article, ArticleState, RevisionDraft, RevisionDraftState
 from tipline.publishing.rendering import removed_markup
 from tipline.publishing.revisions import compare
 from tipline.publishing.services.editorial import latest_revision_number
@@ -54,8 +54,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     to_review = [
         a for a in articles.filter(state=ArticleState.IN_REVIEW) if me.pk not in services.writers_of(article=a)
     ]
+    revisions_to_review = RevisionDraft.objects.filter(state=RevisionDraftState.IN_REVIEW).exclude(author=me)
     context = {
         "to_review": to_review,
+        "revisions_to_review": revisions_to_review.select_related("article", "author"),
         "mine": articles.filter(Q(author=me) | Q(revisions__editor=me)).exclude(state=ArticleState.ARCHIVED).distinct(),
         "by_state": [(label, articles.filter(state=value)[:50]) for value, label in ArticleState.choices],
     }
@@ -155,11 +157,13 @@ def _detail(
         can_publish, publish_block = False, error.user_message()
     context = {
         "article": article,
-        "revisions": article.revisions.select_related("editor"),
+        "revisions": article.revisions.select_related("editor", "approved_by"),
         "review_form": review or ReviewForm(),
         "can_publish": can_publish,
         "publish_block": publish_block,
         "tags": article.tags.all(),
+        "open_revision": services.open_revision_draft(article=article),
+        "revision_drafts": article.revision_drafts.select_related("author", "decided_by"),
         # Shown after every save and beside the preview: raw HTML the page leaves out.
         "removed": removed_markup(article.body, *article.case_fields.values()),
     }

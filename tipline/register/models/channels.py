@@ -13,6 +13,8 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from tipline.local_text import LocalText, clean_translations, pick
+
 
 class FieldType(models.TextChoices):
     SHORT_TEXT = "short_text", _("Short text")
@@ -197,6 +199,9 @@ class Channel(models.Model):
     mail_reply = models.CharField(
         _("reply to the sender"), max_length=10, choices=MailReply.choices, default=MailReply.ACKNOWLEDGEMENT
     )
+    # The texts a reporter reads, in the site languages other than the default one (whose
+    # text is in the columns): {"zh-hans": {"name": "…", "description": "…", "privacy_notice": "…"}}.
+    translations = models.JSONField(_("translations"), default=dict, blank=True)
     mail_answers = models.BooleanField(
         _("handlers may answer by e-mail"),
         default=False,
@@ -211,6 +216,10 @@ class Channel(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.translations = clean_translations(self.translations, self.TRANSLATED)
+        super().save(*args, **kwargs)
 
     def clean(self) -> None:
         super().clean()
@@ -232,6 +241,17 @@ class Channel(models.Model):
         if errors:
             raise ValidationError(errors)
 
+    TRANSLATED = ("name", "description", "privacy_notice")
+
+    def text_in(self, field: str, language: str | None = None) -> LocalText:
+        """``name``, ``description`` or ``privacy_notice`` in ``language`` (the active one when
+        not given), or the default language's text marked as a fallback."""
+        return pick(getattr(self, field), self.translations, field, language)
+
+    def texts_in(self, language: str | None = None) -> dict[str, LocalText]:
+        """Every text a reporter reads of this channel, in ``language``."""
+        return {field: self.text_in(field, language) for field in self.TRANSLATED}
+
     def current_questionnaire(self) -> QuestionnaireVersion | None:
         return self.questionnaire_versions.order_by("-number").first()
 
@@ -248,6 +268,12 @@ class Question(models.Model):
     required = models.BooleanField(_("required"), default=False)
     max_length = models.PositiveIntegerField(_("maximum length"), null=True, blank=True)
     choices = models.TextField(_("choices"), blank=True, help_text=_("One choice per line."))
+    # The question in the other site languages: {"zh-hans": {"label": "…", "help_text": "…",
+    # "choices": "one per line, in the same order"}}. Answers keep the default language's
+    # choice, so what is stored never depends on the language the form was read in.
+    translations = models.JSONField(_("translations"), default=dict, blank=True)
+
+    TRANSLATED = ("label", "help_text", "choices")
 
     class Meta:
         ordering = ["order", "id"]
@@ -256,16 +282,52 @@ class Question(models.Model):
     def __str__(self) -> str:
         return self.label
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.translations = clean_translations(self.translations, self.TRANSLATED)
+        super().save(*args, **kwargs)
+
+    def clean(self) -> None:
+        super().clean()
+        self.translations = clean_translations(self.translations, self.TRANSLATED)
+        count = len(_lines(self.choices))
+        for language, texts in self.translations.items():
+            if "choices" in texts and len(_lines(texts["choices"])) != count:
+                raise ValidationError(
+                    _(
+                        "Give as many choices in %(language)s as in the default language, "
+                        "in the same order (one per line)."
+                    ),
+                    code="choices_mismatch",
+                    params={"language": language},
+                )
+
     def as_schema(self) -> dict[str, Any]:
-        return {
+        schema: dict[str, Any] = {
             "key": self.key,
             "type": self.field_type,
             "label": self.label,
             "help": self.help_text,
             "required": self.required,
             "max_length": self.max_length,
-            "choices": [c.strip() for c in self.choices.splitlines() if c.strip()],
+            "choices": _lines(self.choices),
         }
+        # Only when there are any, so that versions published before translations existed
+        # stay equal to an unchanged questionnaire (no new version for nothing).
+        translations = {
+            language: {
+                **({"label": texts["label"]} if "label" in texts else {}),
+                **({"help": texts["help_text"]} if "help_text" in texts else {}),
+                **({"choices": _lines(texts["choices"])} if "choices" in texts else {}),
+            }
+            for language, texts in clean_translations(self.translations, self.TRANSLATED).items()
+        }
+        if translations:
+            schema["translations"] = translations
+        return schema
+
+
+def _lines(text: str) -> list[str]:
+    return [line.strip() for line in text.splitlines() if line.strip()]
 
 
 class QuestionnaireVersion(models.Model):

@@ -23,6 +23,7 @@ from tipline.register.services.files import (
     describe_attachment,
     store_attachments,
 )
+from tipline.register.texts import localize_schema, shown_answer
 
 
 def answers_ciphertext(
@@ -33,8 +34,9 @@ def answers_ciphertext(
     return boxes.encrypt(report_key, data, context=binding.answers(reference=reference))
 
 
-def read_answers(*, report: Report, report_key: bytes) -> list[tuple[dict[str, Any], Any]]:
-    """The answers paired with the questions of the version they were given on."""
+def read_answers(*, report: Report, report_key: bytes, language: str | None = None) -> list[tuple[dict[str, Any], Any]]:
+    """The answers paired with the questions of the version they were given on, the
+    questions and choices shown in ``language`` (the active one unless given)."""
     if report.answers_ct is None:
         raise ReportDestroyed
     data = json.loads(
@@ -42,7 +44,11 @@ def read_answers(*, report: Report, report_key: bytes) -> list[tuple[dict[str, A
     )
     answers = data["answers"]
     schema = report.questionnaire.fields if report.questionnaire else []
-    return [(question, answers.get(question["key"])) for question in schema if question["type"] != "file"]
+    return [
+        (question, shown_answer(question, answers.get(question["key"])))
+        for question in localize_schema(schema, language)
+        if question["type"] != "file"
+    ]
 
 
 def read_reply_address(*, report: Report, report_key: bytes) -> str:

@@ -1,3 +1,4 @@
+# ruff: noqa: RUF001 - Chinese texts: full-width punctuation
 """The demo that ``make run`` serves: a web form, a mailbox, a phone and a post channel,
 and a call-taker whose screen works."""
 
@@ -10,7 +11,7 @@ from django.core.management import call_command
 from django.test import Client
 
 from tipline.accounts.models import Role, StaffUser
-from tipline.register.models import Channel, ChannelKind, QuestionnaireVersion
+from tipline.register.models import Channel, ChannelKind, Question, QuestionnaireVersion
 
 
 def _seed() -> str:
@@ -58,3 +59,26 @@ def test_the_demo_has_a_reward_officer_and_a_reward_policy_on_the_web_form() -> 
 
     policy = RewardPolicy.objects.get(channel__slug="report")
     assert list(policy.eligible_outcomes.values_list("code", flat=True)) == ["substantiated"]
+
+
+def test_the_demo_form_reads_in_chinese() -> None:
+    _seed()
+    page = Client().get("/report/report/", HTTP_ACCEPT_LANGUAGE="zh-Hans").content.decode()
+    for text in ("举报违法违规行为", "举报只由廉政办公室的案件组处理。", "发生了什么？", "贿赂或腐败", "可多选。"):
+        assert text in page, text
+    assert 'lang="en"' not in page.split("<main", 1)[1]  # everything of the demo is translated
+    chinese = Client().get("/zh-hans/how-to-report/").content.decode()
+    assert "电话举报" in chinese
+
+
+@pytest.mark.django_db
+def test_a_demo_seeded_before_languages_gets_its_chinese() -> None:
+    _seed()
+    Channel.objects.update(translations={})
+    Question.objects.update(translations={})
+    assert "Chinese" in _seed()
+    assert Channel.objects.get(slug="post").translations["zh-hans"]["name"] == "信件举报"
+    version = Channel.objects.get(slug="report").current_questionnaire()
+    assert version is not None
+    assert version.fields[0]["translations"]["zh-hans"]["label"] == "发生了什么？"
+    assert "nothing changed" in _seed()

@@ -16,6 +16,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import models, transaction
 
 from tipline.accounts.models import StaffUser
+from tipline.local_text import clean_translations, other_languages
 from tipline.register import services
 from tipline.register.models import Channel, ChannelKind
 
@@ -28,7 +29,28 @@ _NO_PASSWORD = (
 
 
 def _settable() -> dict[str, models.Field[Any, Any]]:
-    return {f.name: f for f in Channel._meta.concrete_fields if f.editable and not f.primary_key}
+    """The channel's own fields (its texts in other languages are FIELD:LANGUAGE, below)."""
+    return {
+        f.name: f
+        for f in Channel._meta.concrete_fields
+        if f.editable and not f.primary_key and f.name != "translations"
+    }
+
+
+def _translated() -> dict[str, tuple[str, str]]:
+    """``name:zh-hans`` and the like: a text in another site language, as (field, language)."""
+    return {
+        f"{field}:{language}": (field, language)
+        for language, _name in other_languages()
+        for field in Channel.TRANSLATED
+    }
+
+
+def _value(channel: Channel, name: str) -> Any:
+    if name in _translated():
+        field, language = _translated()[name]
+        return (channel.translations or {}).get(language, {}).get(field, "")
+    return getattr(channel, name)
 
 
 def _assignments(texts: Iterable[str]) -> dict[str, str]:
@@ -43,8 +65,11 @@ def _assignments(texts: Iterable[str]) -> dict[str, str]:
             raise CommandError(msg)
         if "password" in name and name not in fields:
             raise CommandError(_NO_PASSWORD)
-        if name not in fields:
-            msg = f"there is no field {name!r}; fields: {', '.join(sorted(fields))}"
+        if name not in fields and name not in _translated():
+            msg = (
+                f"there is no field {name!r}; fields: {', '.join(sorted(fields))}; "
+                f"texts in other languages: {', '.join(_translated())}"
+            )
             raise CommandError(msg)
         if name in values:
             msg = f"{name} is given twice"
@@ -74,6 +99,12 @@ def _apply(channel: Channel, values: dict[str, str]) -> None:
     fields = _settable()
     errors: dict[str, list[str]] = {}
     for name, text in values.items():
+        if name in _translated():  # an empty text clears the translation (the default language shows)
+            field, language = _translated()[name]
+            translations = {code: dict(texts) for code, texts in (channel.translations or {}).items()}
+            translations.setdefault(language, {})[field] = text.strip()
+            channel.translations = clean_translations(translations, Channel.TRANSLATED)
+            continue
         try:
             setattr(channel, name, _convert(fields[name], text))
         except ValidationError as error:
@@ -117,6 +148,7 @@ class Command(BaseCommand):
         "'tipline channel show SLUG'; 'tipline channel create --kind KIND --slug SLUG --name NAME "
         "[--set FIELD=VALUE …] [--recipient USERNAME …]'; 'tipline channel set SLUG FIELD=VALUE … "
         "[--add-recipient USERNAME …] [--remove-recipient USERNAME …]'. Yes/no fields take yes or no. "
+        "A text in another site language is FIELD:LANGUAGE=VALUE, e.g. name:zh-hans=… (empty: not translated). "
         "The IMAP password is never given here: set imap_password_env or imap_password_file."
     )
 
@@ -162,6 +194,10 @@ class Command(BaseCommand):
 
     def _show(self, channel: Channel, *, as_json: bool) -> None:
         details: dict[str, Any] = {name: getattr(channel, name) for name in _settable()}
+        if as_json:
+            details["translations"] = channel.translations or {}
+        else:
+            details.update({name: _value(channel, name) for name in _translated()})
         details["recipients"] = sorted(services.recipient_names(channel=channel))
         current = channel.current_questionnaire()
         details["questionnaire_version"] = current.number if current else None
@@ -201,11 +237,12 @@ class Command(BaseCommand):
             raise CommandError(msg)
         with transaction.atomic():
             channel = _channel(options["slug"], for_update=True)
-            before = {name: getattr(channel, name) for name in values}
+            before = {name: _value(channel, name) for name in values}
             _apply(channel, values)
-            changed = [name for name in values if getattr(channel, name) != before[name]]
+            changed = [name for name in values if _value(channel, name) != before[name]]
             if changed:
-                channel.save(update_fields=changed)
+                columns = {"translations" if name in _translated() else name for name in changed}
+                channel.save(update_fields=sorted(columns))
             recipients_before = services.recipient_names(channel=channel)
             channel.recipients.add(*_staff(add))
             channel.recipients.remove(*_staff(remove))

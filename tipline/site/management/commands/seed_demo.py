@@ -1,3 +1,4 @@
+# ruff: noqa: RUF001 - the demo's Chinese texts: full-width punctuation
 from __future__ import annotations
 
 import secrets
@@ -62,6 +63,59 @@ DEMO_QUESTIONS = [
     ),
 ]
 
+# The demo's questions in Simplified Chinese: label, help text, choices (in the same order).
+DEMO_QUESTIONS_ZH = {
+    "what": ("发生了什么？", "请描述您看到或知道的情况：谁、做了什么、在哪里。先写您确定的事实。", ""),
+    "where": ("在哪里发生？", "一个地点、办公室、部门或项目。", ""),
+    "when": ("什么时候发生或开始的？", "大概的日期也可以。", ""),
+    "kind": ("这属于哪一类违法违规行为？", "", "贿赂或腐败\n欺诈或挪用公款\n滥用职权\n利益冲突\n其他"),
+    "ongoing": ("现在是否仍在发生？", "", ""),
+    "evidence": ("有哪些证据？", "可多选。", "文件\n电子邮件或消息\n照片或录音录像\n证人\n据我所知没有"),
+    "reported_before": ("您以前是否向其他地方举报过此事？", "", ""),
+    "files": ("附加文件", "支持您举报内容的文件、照片或录音录像。", ""),
+}
+
+# The demo's channels in Simplified Chinese: name, description, privacy notice.
+DEMO_CHANNELS_ZH = {
+    "report": (
+        "举报违法违规行为",
+        "向我们反映腐败、欺诈或滥用职权问题。您可以匿名举报。",
+        "举报只由廉政办公室的案件组处理。",
+    ),
+    "email": (
+        "通过电子邮件举报",
+        "请写信给我们。您会收到一封附有回执号码的回信，可凭回执在网上跟进举报，无需再使用电子邮件。",
+        "",
+    ),
+    "phone": ("电话举报", "接线员会与您一起记录举报内容，并向您读出回执号码。", ""),
+    "post": ("信件举报", "寄信给我们；您无需署名，也无需写寄件人地址。", ""),
+}
+
+
+def channel_translations(slug: str) -> dict[str, dict[str, str]]:
+    name, description, notice = DEMO_CHANNELS_ZH[slug]
+    return {"zh-hans": {"name": name, "description": description, "privacy_notice": notice}}
+
+
+def question_translations(key: str) -> dict[str, dict[str, str]]:
+    label, help_text, choices = DEMO_QUESTIONS_ZH[key]
+    return {"zh-hans": {"label": label, "help_text": help_text, "choices": choices}}
+
+
+def translate_demo() -> bool:
+    """Give a demo seeded before texts had languages its Chinese; True if anything changed."""
+    changed = False
+    for channel in Channel.objects.filter(slug__in=DEMO_CHANNELS_ZH, translations={}):
+        channel.translations = channel_translations(channel.slug)
+        channel.save(update_fields=["translations"])
+        for question in channel.questions.filter(key__in=DEMO_QUESTIONS_ZH, translations={}):
+            question.translations = question_translations(question.key)
+            question.save(update_fields=["translations"])
+        if channel.questions.exists():
+            register.publish_questionnaire(channel=channel)
+        changed = True
+    return changed
+
 
 def _password() -> str:
     return "-".join(secrets.token_urlsafe(6) for _ in range(3))
@@ -80,6 +134,7 @@ def _questions(channel: Channel, *, files: bool) -> None:
                 required=required,
                 max_length=max_length,
                 choices=choices,
+                translations=question_translations(key),
             )
             for i, (key, kind, label, help_text, required, max_length, choices) in enumerate(DEMO_QUESTIONS)
             if files or kind != FieldType.FILE
@@ -100,6 +155,7 @@ def _other_channels(handler: StaffUser) -> dict[str, str]:
         mail_reply=MailReply.RECEIPT,
         languages="English, 中文",
         order=1,
+        translations=channel_translations("email"),
     )
     phone = Channel.objects.create(
         slug="phone",
@@ -110,6 +166,7 @@ def _other_channels(handler: StaffUser) -> dict[str, str]:
         hours="Monday to Friday, 9:00 to 17:00",
         languages="English, 中文",
         order=2,
+        translations=channel_translations("phone"),
     )
     post = Channel.objects.create(
         slug="post",
@@ -118,6 +175,7 @@ def _other_channels(handler: StaffUser) -> dict[str, str]:
         description="Send a letter; you need not give your name or a sender address.",
         postal_address="Demo Integrity Office\nPO Box 100\nLondon SW1A 1AA",
         order=3,
+        translations=channel_translations("post"),
     )
     for channel in (mailbox, phone, post):
         channel.recipients.add(handler)
@@ -167,6 +225,9 @@ class Command(BaseCommand):
                 with transaction.atomic():
                     self._show(_other_channels(handler), "Demo channels for e-mail, phone and post added.")
                 return
+            if translate_demo():
+                self.stdout.write("Demo channels and questions given their Simplified Chinese texts.")
+                return
             self.stdout.write("Demo data already present; nothing changed.")
             return
         passwords = {"admin": _password(), "supervisor": _password(), "handler": _password()}
@@ -199,6 +260,7 @@ class Command(BaseCommand):
                 name="Report wrongdoing",
                 description="Tell us about corruption, fraud or abuse of office. You can stay anonymous.",
                 privacy_notice="Reports are handled by the integrity office's case team only.",
+                translations=channel_translations("report"),
             )
             channel.recipients.add(handler)
             _questions(channel, files=True)
