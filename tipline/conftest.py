@@ -44,6 +44,11 @@ def _private_stores(tmp_path: Path, settings: object) -> Iterator[None]:
     cache.clear()
     yield
     cache.clear()
+    # A request in Chinese leaves Chinese active in this thread (Django's LocaleMiddleware
+    # activates per request and never deactivates); the next test starts in the default.
+    from django.utils import translation
+
+    translation.deactivate()
 
 
 @pytest.fixture

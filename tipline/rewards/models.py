@@ -157,7 +157,7 @@ class Reward(models.Model):
 
 
 def _reason_key() -> bytes:
-    return boxes.derive_key(settings.TIPLINE_REWARDS_KEY[:64], purpose=b"tipline reward reason", subject=b"")
+    return boxes.derive_key(settings.TIPLINE_REWARDS_KEY[:64], purpose=b"reward reason", subject=b"")
 
 
 def seal_reason(text: str, *, field: bytes) -> bytes:

@@ -151,7 +151,7 @@ def test_the_reference_search_finds_the_report_and_refuses_nonsense(org: Setup) 
     assert found.status_code == 200
     assert first.reference in page
     assert second.reference not in page
-    assert "1 match" in page
+    assert "1 report matches" in page
     bad = handler.get("/console/", {"reference": "<script>"})
     assert bad.status_code == 400
     assert "only letters and digits" in bad.content.decode()

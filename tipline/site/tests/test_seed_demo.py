@@ -61,6 +61,7 @@ def test_the_demo_has_a_reward_officer_and_a_reward_policy_on_the_web_form() -> 
     assert list(policy.eligible_outcomes.values_list("code", flat=True)) == ["substantiated"]
 
 
+@pytest.mark.django_db
 def test_the_demo_form_reads_in_chinese() -> None:
     _seed()
     page = Client().get("/report/report/", HTTP_ACCEPT_LANGUAGE="zh-Hans").content.decode()
