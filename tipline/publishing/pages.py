@@ -12,6 +12,7 @@ from django.conf import settings
 from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
+from django.urls import reverse
 from django.utils import translation
 from django.utils.encoding import iri_to_uri
 from django.utils.http import urlencode
@@ -147,6 +148,13 @@ def page_context(
             "atom": f"{feed_base}atom.xml",
             "rss": f"{feed_base}rss.xml",
             "json": f"{feed_base}feed.json",
+            # What protects reporters, checked by anyone: a signed proof of reporting, a
+            # commendation's code, and the roll of honour where the institution keeps one.
+            "check_proof": report_link(request, language, reverse("rewards:verify_proof")),
+            "check_commendation": report_link(request, language, reverse("rewards:verify")),
+            "honour": report_link(request, language, reverse("rewards:honour"))
+            if settings.TIPLINE_ROLL_OF_HONOUR
+            else "",
         },
         **extra,
     }
