@@ -30,6 +30,9 @@ SAFETY_CHANNEL_SLUG = "safety"
 SAFETY_CHANNEL_NAME = "Report a danger to health or safety"
 SAFETY_CHANNEL_DESCRIPTION = "Unsafe buildings, food, medicines or workplaces."
 SAFETY_ACKNOWLEDGEMENT = "We received your report about a danger to health or safety; a caseworker is looking into it."
+# A form only the accessibility check sends to (its reports reach supervisors only), so the
+# queues the journeys count never hold them.
+A11Y_CHANNEL_SLUG, A11Y_CHANNEL_NAME = "accessibility", "Report anything else"
 
 WHAT_LABEL = "What happened?"
 WHERE_LABEL = "Where did it happen?"
@@ -150,6 +153,7 @@ def seed(*, password: str, channel_description: str, authenticator_keys: dict[st
             order=1,
         )
         add_published_questionnaire(safety)
+        add_published_questionnaire(Channel.objects.create(slug=A11Y_CHANNEL_SLUG, name=A11Y_CHANNEL_NAME, order=9))
         accounts.create_staff(username=CALL_TAKER, password=password, roles=[Role.CALL_TAKER], validate=False)
         phone_handler = accounts.create_staff(
             username=PHONE_HANDLER, password=password, roles=[Role.HANDLER], validate=False

@@ -60,6 +60,7 @@ def test_a_chinese_reader_reads_the_form_in_chinese_with_javascript_off(
     try:
         assert form.heading() == seed.CHANNEL_NAME_ZH
         main = page.get_by_role("main")
+        main.locator(".privacy-summary details summary").click()  # the full notice, one click away
         expect(main.get_by_text(seed.PRIVACY_NOTICE_ZH)).to_be_visible()
         expect(page.get_by_label(_label(seed.WHAT_LABEL_ZH))).to_be_visible()
         expect(main.get_by_text(seed.WHAT_HELP_ZH)).to_be_visible()
