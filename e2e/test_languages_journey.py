@@ -32,6 +32,11 @@ def _label(text: str) -> re.Pattern[str]:
     return re.compile(rf"^{re.escape(text)}:?$")
 
 
+def _question(text: str) -> re.Pattern[str]:
+    """A question's label, marked as required (in the page's language) or not."""
+    return re.compile(rf"^{re.escape(text)}( \(.+\))?$")
+
+
 # ---------------------------------------------------------------- a Chinese reader (JavaScript off)
 
 
@@ -62,7 +67,7 @@ def test_a_chinese_reader_reads_the_form_in_chinese_with_javascript_off(
         main = page.get_by_role("main")
         main.locator(".privacy-summary details summary").click()  # the full notice, one click away
         expect(main.get_by_text(seed.PRIVACY_NOTICE_ZH)).to_be_visible()
-        expect(page.get_by_label(_label(seed.WHAT_LABEL_ZH))).to_be_visible()
+        expect(page.get_by_label(_question(seed.WHAT_LABEL_ZH))).to_be_visible()
         expect(main.get_by_text(seed.WHAT_HELP_ZH)).to_be_visible()
         expect(main.get_by_text(seed.KIND_LABEL_ZH)).to_be_visible()
         for option in seed.KIND_CHOICES_ZH:
