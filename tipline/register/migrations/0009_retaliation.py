@@ -15,4 +15,8 @@ class Migration(migrations.Migration):
             name='retaliation_reported_at',
             field=models.DateTimeField(blank=True, null=True),
         ),
+        migrations.AddIndex(
+            model_name='report',
+            index=models.Index(condition=models.Q(('purged_at__isnull', True), ('retaliation_reported_at__isnull', False)), fields=['retaliation_reported_at'], name='live_retaliation'),
+        ),
     ]

@@ -148,6 +148,12 @@ class Report(models.Model):
             models.Index(fields=["channel", "-created_at"], name="live_channel_created", condition=LIVE),
             models.Index(fields=["next_due_at"], name="live_next_due", condition=LIVE),
             models.Index(fields=["form_digest"], name="form_digest", condition=~models.Q(form_digest="")),
+            # Few reports, counted on every queue page: without it each count reads the table.
+            models.Index(
+                fields=["retaliation_reported_at"],
+                name="live_retaliation",
+                condition=LIVE & models.Q(retaliation_reported_at__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:
