@@ -89,7 +89,30 @@ class SubscribeForm(forms.Form):
         )
 
 
-class ArticleForm(forms.Form):
+class TypicalCaseFields(forms.Form):
+    """The typical-case fields (one Markdown text per part of a case), for the article form
+    and the form of a revision of a published article."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for key, label in CASE_FIELDS:
+            self.fields[f"case_{key}"] = forms.CharField(
+                label=label,
+                max_length=20_000,
+                required=False,
+                widget=forms.Textarea(attrs={"rows": 4}),
+                help_text=_("Markdown. Required for articles in a typical-cases category."),
+            )
+
+    def case_fields(self) -> dict[str, str]:
+        return {key: self.cleaned_data.get(f"case_{key}", "") for key, _label in CASE_FIELDS}
+
+    @property
+    def case_field_names(self) -> list[str]:
+        return [f"case_{key}" for key, _label in CASE_FIELDS]
+
+
+class ArticleForm(TypicalCaseFields):
     title = forms.CharField(label=_("Title"), max_length=200)
     slug = forms.CharField(
         label=_("Address name"),
@@ -142,24 +165,6 @@ class ArticleForm(forms.Form):
     )
     note = forms.CharField(label=_("What changed (for the revision history)"), max_length=200, required=False)
     base_revision = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        for key, label in CASE_FIELDS:
-            self.fields[f"case_{key}"] = forms.CharField(
-                label=label,
-                max_length=20_000,
-                required=False,
-                widget=forms.Textarea(attrs={"rows": 4}),
-                help_text=_("Markdown. Required for articles in a typical-cases category."),
-            )
-
-    def case_fields(self) -> dict[str, str]:
-        return {key: self.cleaned_data.get(f"case_{key}", "") for key, _label in CASE_FIELDS}
-
-    @property
-    def case_field_names(self) -> list[str]:
-        return [f"case_{key}" for key, _label in CASE_FIELDS]
 
 
 class ReviewForm(forms.Form):
@@ -228,7 +233,7 @@ class ProfileForm(forms.Form):
             )
 
 
-class RevisionForm(forms.Form):
+class RevisionForm(TypicalCaseFields):
     """The words of a new revision of a published article (the rest of the article stays)."""
 
     title = forms.CharField(label=_("Title"), max_length=200)
@@ -242,24 +247,6 @@ class RevisionForm(forms.Form):
         ),
     )
     note = forms.CharField(label=_("What changed and why (for the revision history)"), max_length=200, required=False)
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        for key, label in CASE_FIELDS:
-            self.fields[f"case_{key}"] = forms.CharField(
-                label=label,
-                max_length=20_000,
-                required=False,
-                widget=forms.Textarea(attrs={"rows": 4}),
-                help_text=_("Markdown. Required for articles in a typical-cases category."),
-            )
-
-    def case_fields(self) -> dict[str, str]:
-        return {key: self.cleaned_data.get(f"case_{key}", "") for key, _label in CASE_FIELDS}
-
-    @property
-    def case_field_names(self) -> list[str]:
-        return [f"case_{key}" for key, _label in CASE_FIELDS]
 
 
 class RevisionActionForm(forms.Form):
