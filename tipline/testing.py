@@ -46,6 +46,23 @@ class Mailbox:
             return [m for m in self.messages if address in str(m["To"])]
 
 
+def database_text() -> bytes:
+    """Every value of every table of the default database, as a dump would hold it."""
+    from django.db import connection  # noqa: PLC0415 - the journeys import this module without Django set up
+
+    found = []
+    with connection.cursor() as cursor:
+        for table in connection.introspection.table_names(cursor):
+            cursor.execute(f'SELECT * FROM "{table}"')  # noqa: S608 - table names from the schema
+            for row in cursor.fetchall():
+                for value in row:
+                    if isinstance(value, memoryview | bytes):
+                        found.append(bytes(value))
+                    elif value is not None:
+                        found.append(str(value).encode())
+    return b"\n".join(found)
+
+
 def text_of(message: EmailMessage) -> str:
     part = message.get_body(preferencelist=("plain",))
     if part is None:

@@ -91,29 +91,7 @@ def record(
 ) -> AuditEntry:
     """Append one entry. Serialised by a transaction-scoped lock on PostgreSQL
     and by SQLite's single writer; never logs report content."""
-    detail = detail or {}
-    with transaction.atomic():
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_PG_LOCK_KEY])
-        last = AuditEntry.objects.order_by("-seq").only("seq", "entry_hash").first()
-        seq = last.seq + 1 if last else 1
-        prev_hash = last.entry_hash if last else GENESIS
-        at = timezone.now()
-        actor_name = actor.get_username() if actor is not None else "system"
-        entry = AuditEntry(
-            seq=seq,
-            at=at,
-            actor=actor,
-            actor_name=actor_name,
-            action=action,
-            report_ref=report_ref,
-            detail=detail,
-            prev_hash=prev_hash,
-        )
-        entry.entry_hash = _hash_of(entry)
-        entry.entry_mac = entry_mac(entry.entry_hash)
-        entry.save()
+    [entry] = _append(action=action, actor=actor, report_refs=[report_ref], detail=detail or {})
     return entry
 
 
@@ -124,7 +102,11 @@ def record_many(
     (a page of reports read at once); returns how many were written."""
     if not report_refs:
         return 0
-    detail = detail or {}
+    return len(_append(action=action, actor=actor, report_refs=report_refs, detail=detail or {}))
+
+
+def _append(*, action: str, actor: Any | None, report_refs: list[str], detail: dict[str, Any]) -> list[AuditEntry]:
+    """Chain one entry per reference after the last one, under the lock, in one transaction."""
     with transaction.atomic():
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
@@ -150,8 +132,11 @@ def record_many(
             entry.entry_mac = entry_mac(entry.entry_hash)
             prev_hash = entry.entry_hash
             entries.append(entry)
-        AuditEntry.objects.bulk_create(entries)
-    return len(entries)
+        if len(entries) == 1:
+            entries[0].save()
+        else:
+            AuditEntry.objects.bulk_create(entries)
+    return entries
 
 
 def _hash_of(entry: AuditEntry) -> str:

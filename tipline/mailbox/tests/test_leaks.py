@@ -13,7 +13,6 @@ from urllib.parse import urlsplit
 import pytest
 from django.conf import settings
 from django.core import mail
-from django.db import connection
 from django.test import Client
 
 from tipline.accounts import services as accounts
@@ -24,25 +23,11 @@ from tipline.mailbox import services
 from tipline.mailbox.dovecot import Dovecot
 from tipline.register import services as register
 from tipline.register.models import Channel, ChannelKind, Report
+from tipline.testing import database_text
 
 
 def _marker(label: str) -> str:
     return f"{label}{secrets.token_hex(8)}"
-
-
-def _database_text() -> bytes:
-    """Every value of every table, as a dump would hold it."""
-    found = []
-    with connection.cursor() as cursor:
-        for table in connection.introspection.table_names(cursor):
-            cursor.execute(f'SELECT * FROM "{table}"')  # noqa: S608 - table names from the schema
-            for row in cursor.fetchall():
-                for value in row:
-                    if isinstance(value, memoryview | bytes):
-                        found.append(bytes(value))
-                    elif value is not None:
-                        found.append(str(value).encode())
-    return b"\n".join(found)
 
 
 def _store_bytes() -> bytes:
@@ -93,7 +78,7 @@ def test_mail_and_calls_leave_no_clear_text(
     assert Report.objects.count() == 2
 
     secrets_sent = [*markers.values(), markers["SENDER"].lower(), *call.values(), number]
-    database, store = _database_text(), _store_bytes()
+    database, store = database_text(), _store_bytes()
     assert b"Report by e-mail" in database or mail_channel.name.encode() in database, "the dump must be searchable"
     logs = "\n".join(record.getMessage() for record in caplog.records)
     for secret in secrets_sent:

@@ -13,7 +13,6 @@ from urllib.parse import urlsplit
 import pytest
 from django.conf import settings
 from django.core.management import call_command
-from django.db import connection
 from django.test import Client
 
 from tipline.accounts.testing import login_staff
@@ -21,20 +20,7 @@ from tipline.conftest import PASSWORD
 from tipline.rewards import services
 from tipline.rewards.models import Reward
 from tipline.rewards.tests.conftest import Rewards, portal_login, post
-
-
-def _database_text() -> bytes:
-    found = []
-    with connection.cursor() as cursor:
-        for table in connection.introspection.table_names(cursor):
-            cursor.execute(f'SELECT * FROM "{table}"')  # noqa: S608 - table names from the schema
-            for row in cursor.fetchall():
-                for value in row:
-                    if isinstance(value, memoryview | bytes):
-                        found.append(bytes(value))
-                    elif value is not None:
-                        found.append(str(value).encode())
-    return b"\n".join(found)
+from tipline.testing import database_text
 
 
 def _dump() -> bytes:
@@ -49,7 +35,7 @@ def _files() -> bytes:
 
 
 def _assert_nowhere(markers: list[str], caplog: pytest.LogCaptureFixture) -> None:
-    database, dump, files = _database_text(), _dump(), _files()
+    database, dump, files = database_text(), _dump(), _files()
     logs = "\n".join(record.getMessage() for record in caplog.records)
     assert b"reward" in database  # the scan reads the tables
     for marker in markers:
