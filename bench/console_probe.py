@@ -5,9 +5,10 @@
 every case of the plan, times:
 
 - the view alone: ``tipline.cases.views.queue`` past its log-in gate, called
-  with a ``RequestFactory`` request and a freshly loaded user (what the
-  middleware would hand it), measuring the selectors, the queries and the
-  template;
+  with a ``RequestFactory`` request, a freshly loaded user and the person's
+  unlocked private key (what the middleware and the session vault would hand
+  it), measuring the selectors, the decryption of the page's subjects, the
+  queries and the template;
 - the whole request in-process: Django's test ``Client`` through every
   middleware (session, vault, OTP, CSRF), without the HTTP server.
 
@@ -104,11 +105,19 @@ class Probe:
         from django.test import Client, RequestFactory  # noqa: PLC0415
         from django.test.utils import setup_test_environment, teardown_test_environment  # noqa: PLC0415
 
+        from tipline.accounts import services as accounts  # noqa: PLC0415
+        from tipline.accounts.models import StaffUser  # noqa: PLC0415
         from tipline.accounts.testing import login_staff  # noqa: PLC0415
         from tipline.cases import views  # noqa: PLC0415
 
         self.plan = plan
         self.factory = RequestFactory(HTTP_HOST=HOST)
+        # What the session vault hands the view: the person's unlocked private key, so that
+        # the view alone decrypts the page's subjects as the whole request does.
+        self.private_keys = {
+            role: accounts.unlock_private_key(user=StaffUser.objects.get(pk=login["pk"]), password=login["password"])
+            for role, login in plan["logins"].items()
+        }
         # The view past staff_required: handles_case_errors(queue)(request, private_key).
         self.view = views.queue.__wrapped__  # type: ignore[attr-defined]
         self.clients: dict[str, Any] = {}
@@ -121,7 +130,7 @@ class Probe:
         finally:
             teardown_test_environment()  # no template instrumentation while timing
 
-    def view_once(self, user_id: int, query: str) -> tuple[float, int]:
+    def view_once(self, role: str, user_id: int, query: str) -> tuple[float, int]:
         from django.contrib.messages.storage.fallback import FallbackStorage  # noqa: PLC0415
         from django.contrib.sessions.backends.db import SessionStore  # noqa: PLC0415
 
@@ -132,7 +141,7 @@ class Probe:
         request.session = SessionStore()
         request._messages = FallbackStorage(request)  # type: ignore[attr-defined]
         began = time.perf_counter()
-        response = self.view(request, None)
+        response = self.view(request, self.private_keys[role])
         elapsed = time.perf_counter() - began
         return elapsed, response.status_code
 
@@ -146,7 +155,7 @@ class Probe:
         user_id = int(self.plan["logins"][role]["pk"])
         queries = case["queries"]
         for i in range(warmup):
-            self.view_once(user_id, queries[i % len(queries)])
+            self.view_once(role, user_id, queries[i % len(queries)])
             self.request_once(role, queries[i % len(queries)])
         log = QueryLog()
         view_times: list[float] = []
@@ -155,7 +164,7 @@ class Probe:
         for i in range(repeat):
             query = queries[i % len(queries)]
             with log.timing():
-                seconds, status = self.view_once(user_id, query)
+                seconds, status = self.view_once(role, user_id, query)
             view_times.append(seconds)
             statuses.add(status)
             seconds, status = self.request_once(role, query)

@@ -8,9 +8,14 @@ filter values it can pick from, and what was stored.
 The reports look like five years of a busy tip line (volume growing over
 time): most are closed, a few thousand open, about a thousand past their
 deadline, most worked ones assigned to one of eight handlers, some labelled.
-Ciphertext columns hold random bytes of realistic sizes; every report has the
-key grants the app would have made (escrow, every supervisor, the channel's
-recipients, the assignee). Nothing is purged: the channels keep closed reports
+Every report has its own key and answers encrypted under it as the app
+encrypts them (a kind of wrongdoing, a text of a few hundred bytes to a few
+KB, the other questions), so the queue's subjects are really decrypted; it has
+the key grants the app would have made (escrow, every supervisor, the
+channel's recipients, the assignee), and the grants of the two staff members
+the benchmark logs in are the report key sealed to their public keys, as the
+app seals it. The other columns that hold ciphertext, and the grants of staff
+the benchmark never logs in, hold random bytes of realistic sizes. Nothing is purged: the channels keep closed reports
 for ten years, so all of them are live queue rows.
 """
 
@@ -87,9 +92,34 @@ def _age_days(rng: random.Random) -> float:
     return SPAN_DAYS * (u if rng.random() < 0.5 else 1 - math.sqrt(u))
 
 
-def _ciphertext_size(rng: random.Random) -> int:
-    """Answers of a few hundred bytes to a few KB (log-uniform), plus the secretbox overhead."""
-    return int(math.exp(rng.uniform(math.log(300), math.log(6000)))) + 40
+def _text_size(rng: random.Random) -> int:
+    """A description of a few hundred bytes to a few KB (log-uniform)."""
+    return int(math.exp(rng.uniform(math.log(300), math.log(6000))))
+
+
+WORDS = ("the", "of", "payment", "contract", "office", "invoice", "manager", "money", "cash", "tender", "supplier")
+
+
+def _answers(rng: random.Random, fields: list[dict[str, Any]]) -> dict[str, Any]:
+    """Answers to a questionnaire as a reporter gives them: every choice question answered,
+    one long text of realistic size, a place, a date and yes/no answers."""
+    answers: dict[str, Any] = {}
+    for field in fields:
+        kind = field["type"]
+        if kind == "single_choice":
+            answers[field["key"]] = rng.choice(field["choices"])
+        elif kind == "multiple_choice":
+            answers[field["key"]] = rng.sample(field["choices"], rng.randint(1, len(field["choices"])))
+        elif kind == "long_text":
+            size = _text_size(rng)
+            answers[field["key"]] = " ".join(rng.choice(WORDS) for _ in range(size // 6))[:size]
+        elif kind == "short_text":
+            answers[field["key"]] = f"Building {rng.randint(1, 40)}, floor {rng.randint(1, 9)}"
+        elif kind == "date":
+            answers[field["key"]] = f"20{rng.randint(21, 26)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
+        elif kind == "yes_no":
+            answers[field["key"]] = rng.choice(("yes", "no"))
+    return answers
 
 
 def _create_staff() -> tuple[dict[str, Staff], dict[str, int]]:
@@ -118,19 +148,23 @@ def _create_staff() -> tuple[dict[str, Staff], dict[str, int]]:
     return logins, ids
 
 
-def _create_channels(ids: dict[str, int]) -> dict[str, tuple[int, int | None, float, int]]:
-    """slug -> (channel id, questionnaire id, share, recipient id)."""
+def _create_channels(ids: dict[str, int]) -> dict[str, tuple[int, int, float, int]]:
+    """slug -> (channel id, questionnaire version id, share, recipient id). A channel of
+    the seed without a questionnaire of its own records its reports on the demo web
+    form's (the phone and mailbox channels' reports are entered on one in the app too)."""
     from tipline.register.models import Channel  # noqa: PLC0415
 
     Channel.objects.update(retention_days=3650)
-    out: dict[str, tuple[int, int | None, float, int]] = {}
+    web_form = Channel.objects.get(slug="report").current_questionnaire()
+    assert web_form is not None  # seed_demo gives the web channel its form
+    out: dict[str, tuple[int, int, float, int]] = {}
     for order, (slug, kind, name, share, recipient) in enumerate(CHANNELS):
         channel, _ = Channel.objects.get_or_create(
             slug=slug, defaults={"kind": kind, "name": name, "order": order, "retention_days": 3650}
         )
         channel.recipients.set([ids[recipient]])
-        questionnaire = channel.current_questionnaire()
-        out[slug] = (channel.pk, questionnaire.pk if questionnaire else None, share, ids[recipient])
+        questionnaire = channel.current_questionnaire() or web_form
+        out[slug] = (channel.pk, questionnaire.pk, share, ids[recipient])
     return out
 
 
@@ -140,14 +174,16 @@ class Plan:
 
     rng: random.Random
     now: datetime
-    channels: dict[str, tuple[int, int | None, float, int]]
+    channels: dict[str, tuple[int, int, float, int]]
     handlers: list[int]
     supervisors: list[int]
     outcomes: list[int]
     labels: list[int]
+    # The staff members the benchmark logs in: their grants are really sealed to them.
+    public_keys: dict[int, bytes]
 
 
-def _channel(plan: Plan) -> tuple[int, int | None, int]:
+def _channel(plan: Plan) -> tuple[int, int, int]:
     draw = plan.rng.random()
     for channel_id, questionnaire_id, share, recipient in plan.channels.values():
         if draw < share:
@@ -214,32 +250,50 @@ def _store(plan: Plan, rows: list[dict[str, Any]]) -> dict[str, int]:
     from django.db import connection, transaction  # noqa: PLC0415
     from django.utils import timezone  # noqa: PLC0415
 
-    from tipline.register.models import Report, ReportKeyGrant, new_reference  # noqa: PLC0415
+    from tipline.crypto import boxes  # noqa: PLC0415
+    from tipline.register.models import QuestionnaireVersion, Report, ReportKeyGrant, new_reference  # noqa: PLC0415
+    from tipline.register.services.content import answers_ciphertext  # noqa: PLC0415
 
     rng = plan.rng
+    versions = QuestionnaireVersion.objects.in_bulk({version for _, version, _, _ in plan.channels.values()})
     links_table = Report.labels.through._meta.db_table
     grants_table = ReportKeyGrant._meta.db_table
     granted_at = connection.ops.adapt_datetimefield_value(timezone.now())
     counts = {"reports": 0, "key_grants": 0, "label_links": 0}
     with transaction.atomic():
         for batch in _batches(rows):
-            reports = [
-                Report(
-                    reference=new_reference(),
-                    lookup_id=rng.randbytes(32),
-                    receipt_wrapped_key=rng.randbytes(72),
-                    answers_ct=rng.randbytes(_ciphertext_size(rng)),
-                    identity_ct=rng.randbytes(360) if rng.random() < 0.15 else None,
-                    **{k: v for k, v in row.items() if k != "recipient"},
+            keys = [boxes.new_key() for _ in batch]
+            reports = []
+            for row, key in zip(batch, keys, strict=True):
+                reference = new_reference()
+                version = versions[row["questionnaire_id"]]
+                answers = _answers(rng, version.fields)
+                reports.append(
+                    Report(
+                        reference=reference,
+                        lookup_id=rng.randbytes(32),
+                        receipt_wrapped_key=rng.randbytes(72),
+                        answers_ct=answers_ciphertext(
+                            reference=reference, questionnaire_number=version.number, answers=answers, report_key=key
+                        ),
+                        identity_ct=rng.randbytes(360) if rng.random() < 0.15 else None,
+                        **{k: v for k, v in row.items() if k != "recipient"},
+                    )
                 )
-                for row in batch
-            ]
             Report.objects.bulk_create(reports)
             grants: list[tuple[Any, ...]] = []
             links: list[tuple[int, int]] = []
-            for report, row in zip(reports, batch, strict=True):
+            for report, row, key in zip(reports, batch, keys, strict=True):
                 holders = [None, *sorted({*plan.supervisors, row["recipient"], row.get("assignee_id")} - {None})]
-                grants += [(report.pk, user, rng.randbytes(80), granted_at) for user in holders]
+                grants += [
+                    (
+                        report.pk,
+                        user,
+                        boxes.seal(plan.public_keys[user], key) if user in plan.public_keys else rng.randbytes(80),
+                        granted_at,
+                    )
+                    for user in holders
+                ]
                 draw = rng.random()
                 if draw < 0.20:
                     links += [(report.pk, label) for label in rng.sample(plan.labels, 2 if draw < 0.05 else 1)]
@@ -275,7 +329,7 @@ def _planner_statistics() -> str:
 def seed(count: int, seed_value: int) -> dict[str, Any]:
     from django.utils import timezone  # noqa: PLC0415
 
-    from tipline.accounts.models import Role, StaffUser  # noqa: PLC0415
+    from tipline.accounts.models import Role, StaffKey, StaffUser  # noqa: PLC0415
     from tipline.register.models import Label, Outcome, Report  # noqa: PLC0415
 
     began = time.perf_counter()
@@ -290,6 +344,12 @@ def seed(count: int, seed_value: int) -> dict[str, Any]:
         supervisors=sorted(StaffUser.objects.filter(role_grants__role=Role.SUPERVISOR).values_list("pk", flat=True)),
         outcomes=list(Outcome.objects.values_list("pk", flat=True)),
         labels=labels,
+        public_keys={
+            user_id: bytes(public_key)
+            for user_id, public_key in StaffKey.objects.filter(
+                user_id__in=[staff.pk for staff in logins.values()]
+            ).values_list("user_id", "public_key")
+        },
     )
     staff_seconds = time.perf_counter() - began
     rows = _reports(plan, count)

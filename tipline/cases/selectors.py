@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from typing import Any
 
+from django.core.exceptions import EmptyResultSet
+from django.db import connection
 from django.db.models import Exists, Max, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.functional import Promise
@@ -77,8 +79,23 @@ def _aware(day: date, end: bool) -> datetime:
         return (datetime.max if end else datetime.min).replace(tzinfo=UTC)
 
 
-def filter_queue(reports: ReportQuerySet, filters: dict[str, Any], *, user: StaffUser) -> ReportQuerySet:
-    """Apply the cleaned filters of the queue form."""
+def _with_label(reports: ReportQuerySet, label_id: int, *, counting: bool) -> ReportQuerySet:
+    links = Report.labels.through.objects
+    if counting:
+        # "id IN (the label's links)": SQLite loops over the label's few links and looks
+        # each report up (a correlated EXISTS walked the reports, a third of them to count
+        # past a thousand).
+        return reports.filter(pk__in=links.filter(label_id=label_id).values("report_id"))
+    # A page in date order: walking the date index with EXISTS finds its fifty rows
+    # without sorting every labelled report.
+    return reports.filter(Exists(links.filter(report_id=OuterRef("pk"), label_id=label_id)))
+
+
+def filter_queue(
+    reports: ReportQuerySet, filters: dict[str, Any], *, user: StaffUser, counting: bool = False
+) -> ReportQuerySet:
+    """Apply the cleaned filters of the queue form; ``counting``: the same reports, in the
+    form that counts them fastest (see :func:`bounded_count`)."""
     if reference := filters.get("reference"):
         reports = reports.filter(reference=reference)
     if status := filters.get("status"):
@@ -86,9 +103,7 @@ def filter_queue(reports: ReportQuerySet, filters: dict[str, Any], *, user: Staf
     if channel := filters.get("channel"):
         reports = reports.filter(channel=channel)
     if label := filters.get("label"):
-        # A semi-join, not a join: the planner can start from the label's few links.
-        labelled = Report.labels.through.objects.filter(report_id=OuterRef("pk"), label_id=label.pk)
-        reports = reports.filter(Exists(labelled))
+        reports = _with_label(reports, getattr(label, "pk", label), counting=counting)  # an id, or a label
     assignee = filters.get("assignee")
     if assignee == "me":
         reports = reports.filter(assignee=user)
@@ -123,10 +138,80 @@ def queue_rows(reports: ReportQuerySet) -> ReportQuerySet:
 COUNT_LIMIT = 1_000
 
 
-def bounded_count(reports: ReportQuerySet) -> tuple[int, bool]:
-    """How many reports match, counted up to :data:`COUNT_LIMIT`; True when there are more."""
-    found = reports.order_by()[: COUNT_LIMIT + 1].count()
+# What a queue page shows of a report (and what its marks and subject need): the other
+# columns are not read for a page, nor the channel's and assignee's other columns.
+PAGE_FIELDS = (
+    "reference",
+    "channel",
+    "questionnaire",
+    "assignee",
+    "status",
+    "created_at",
+    "next_due_at",
+    "acknowledged_at",
+)
+
+
+def page_rows(reports: ReportQuerySet) -> ReportQuerySet:
+    """A queue page's reports: the columns it shows. Their channel, assignee and labels
+    are named from :func:`row_names`, not read per row."""
+    return reports.only(*PAGE_FIELDS)
+
+
+@dataclass(frozen=True)
+class RowNames:
+    channels: dict[int, str]
+    staff: dict[int, str]
+    labels: dict[int, list[str]]  # by report, in the labels' order
+
+
+def row_names(rows: list[Report], *, channels: dict[int, str], staff: dict[int, str]) -> RowNames:
+    """The names a page shows: channels and assignees from those already read (the filter
+    form's choices; an assignee who is no longer an active handler is read), and the
+    labels of the page's reports in one query (Django's prefetch of a many-to-many
+    relation cost about 3 ms a page in managers and querysets made per row)."""
+    ids = [row.pk for row in rows]
+    missing = {row.assignee_id for row in rows} - set(staff) - {None}
+    if missing:
+        staff = staff | {user.pk: str(user) for user in StaffUser.objects.filter(pk__in=missing)}
+    labels: dict[int, list[str]] = {}
+    links = Report.labels.through.objects.filter(report_id__in=ids).order_by("label__name", "label_id")
+    for report_id, name in links.values_list("report_id", "label__name"):
+        labels.setdefault(report_id, []).append(name)
+    return RowNames(channels=channels, staff=staff, labels=labels)
+
+
+def _counts(*querysets: ReportQuerySet) -> list[int]:
+    """How many rows each queryset selects, in one query of one scalar subquery each: each
+    is planned as it would be alone, and the queue pays one round trip for all of them
+    rather than four (about 2 ms a page on PostgreSQL)."""
+    parts: list[str] = []
+    params: list[Any] = []
+    for number, queryset in enumerate(querysets):
+        try:
+            sql, part_params = queryset.values("pk").query.sql_with_params()
+        except EmptyResultSet:  # a queryset that can select nothing (``none()``)
+            parts.append("0")
+            continue
+        parts.append(f"(SELECT COUNT(*) FROM ({sql}) AS counted_{number})")  # noqa: S608  # Django's own SQL
+        params.extend(part_params)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {', '.join(parts)}", params)
+        return [int(n) for n in cursor.fetchone()]
+
+
+def _bounded(reports: ReportQuerySet) -> ReportQuerySet:
+    return reports.order_by()[: COUNT_LIMIT + 1]
+
+
+def _in_bounds(found: int) -> tuple[int, bool]:
     return min(found, COUNT_LIMIT), found > COUNT_LIMIT
+
+
+def bounded_count(reports: ReportQuerySet) -> tuple[int, bool]:
+    """How many reports match, counted up to :data:`COUNT_LIMIT`; True when there are more.
+    Give it ``filter_queue(…, counting=True)``."""
+    return _in_bounds(_counts(_bounded(reports))[0])
 
 
 @dataclass(frozen=True)
@@ -198,12 +283,24 @@ def mark_rows(rows: list[Report], *, user: StaffUser) -> dict[int, RowMarks]:
     return marks
 
 
-def queue_counts(reports: ReportQuerySet) -> QueueCounts:
-    return QueueCounts(
-        new=reports.filter(status=Report.Status.NEW).count(),
-        overdue=reports.overdue().count(),
-        retaliation=reports.filter(retaliation_reported_at__isnull=False).count(),
+def _count_parts(reports: ReportQuerySet) -> tuple[ReportQuerySet, ...]:
+    return (
+        reports.filter(status=Report.Status.NEW).order_by(),
+        reports.overdue().order_by(),
+        reports.filter(retaliation_reported_at__isnull=False).order_by(),
     )
+
+
+def queue_counts(reports: ReportQuerySet) -> QueueCounts:
+    """New, overdue and retaliation among the reports a person may see."""
+    return QueueCounts(*_counts(*_count_parts(reports)))
+
+
+def queue_tally(visible: ReportQuerySet, matching: ReportQuerySet) -> tuple[QueueCounts, int, bool]:
+    """:func:`queue_counts` of ``visible`` and :func:`bounded_count` of ``matching``, in one
+    query."""
+    new, overdue, retaliation, found = _counts(*_count_parts(visible), _bounded(matching))
+    return QueueCounts(new=new, overdue=overdue, retaliation=retaliation), *_in_bounds(found)
 
 
 @dataclass(frozen=True)

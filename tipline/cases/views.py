@@ -98,22 +98,26 @@ def queue(request: HttpRequest, private_key: bytes | None) -> HttpResponse:
     form = QueueFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
     matching = selectors.filter_queue(visible, filters, user=user)
-    page = selectors.page_of(selectors.queue_rows(matching), request.GET.get("page"), PAGE_SIZE)
+    page = selectors.page_of(selectors.page_rows(matching), request.GET.get("page"), PAGE_SIZE)
     marks = selectors.mark_rows(page.items, user=user)
     subjects = services.queue_subjects(reports=page.items, user=user, private_key=private_key)
+    names = selectors.row_names(page.items, channels=form.channel_names, staff=form.handler_names)
     query = request.GET.copy()
     query.pop("page", None)
-    total, more = selectors.bounded_count(matching)
+    counts, total, more = selectors.queue_tally(
+        visible, selectors.filter_queue(visible, filters, user=user, counting=True)
+    )
     return render(
         request,
         "cases/queue.html",
         {
             "page": page,
             "rows": [(report, marks[report.pk], subjects.get(report.pk, "")) for report in page.items],
+            "names": names,
             "total": total,
             "more": more,
             "form": form,
-            "counts": selectors.queue_counts(visible),
+            "counts": counts,
             "query": query.urlencode(),
             "can_export": allowed(user, Action.EXPORT_CSV),
             "can_audit": allowed(user, Action.VIEW_AUDIT),

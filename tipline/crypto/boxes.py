@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Hashable, Mapping
+from typing import TypeVar
+
 import nacl.encoding
 import nacl.exceptions
 import nacl.hash
@@ -11,6 +14,8 @@ from nacl import bindings as sodium
 from nacl.public import PrivateKey, PublicKey, SealedBox
 
 from tipline.crypto.errors import DecryptionFailed
+
+K = TypeVar("K", bound=Hashable)
 
 KEY_BYTES = nacl.secret.SecretBox.KEY_SIZE
 # A ciphertext bound to its place starts with this marker: the version of the format.
@@ -69,6 +74,22 @@ def derive_key(master: bytes, *, purpose: bytes, subject: bytes, size: int = KEY
 def seal(public_key: bytes, plaintext: bytes) -> bytes:
     """Anonymous public-key encryption (``crypto_box_seal``) to ``public_key``."""
     return bytes(SealedBox(PublicKey(public_key)).encrypt(plaintext))
+
+
+def unseal_each(private_key: bytes, ciphertexts: Mapping[K, bytes]) -> dict[K, bytes]:
+    """Open several sealed boxes with one private key (its public half computed once);
+    a box that does not open is left out."""
+    try:
+        opener = SealedBox(PrivateKey(private_key))
+    except (nacl.exceptions.CryptoError, nacl.exceptions.ValueError, TypeError) as exc:
+        raise DecryptionFailed from exc
+    opened = {}
+    for name, ciphertext in ciphertexts.items():
+        try:
+            opened[name] = bytes(opener.decrypt(ciphertext))
+        except (nacl.exceptions.CryptoError, nacl.exceptions.ValueError, TypeError):
+            continue
+    return opened
 
 
 def unseal(private_key: bytes, ciphertext: bytes) -> bytes:

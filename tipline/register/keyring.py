@@ -15,9 +15,9 @@ call; the keyring answers only whether a key is held and opens it.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import TypeVar
+from typing import Any, TypeVar
 
-from django.db.models import Exists, F, OuterRef
+from django.db.models import Exists, F, OuterRef, QuerySet
 
 from tipline.accounts.models import CASE_ROLES, Role, StaffKey, StaffUser
 from tipline.crypto import boxes
@@ -135,16 +135,20 @@ def open_report_key(*, report: Report, user: StaffUser, private_key: bytes) -> b
     return _unseal(ReportKeyGrant.objects.filter(report=report, user=user).first(), private_key)
 
 
-def open_report_keys(*, report_ids: list[int], user: StaffUser, private_key: bytes) -> dict[int, bytes]:
+def open_report_keys(
+    *, report_ids: list[int], user: StaffUser, private_key: bytes, excluded: QuerySet[Any] | None = None
+) -> dict[int, bytes]:
     """The keys of several reports sealed to ``user``, in one query (a page of the queue);
-    a report whose grant is missing or does not open is left out."""
-    keys = {}
-    for grant in ReportKeyGrant.objects.filter(report_id__in=report_ids, user=user).only("report_id", "sealed_key"):
-        try:
-            keys[grant.report_id] = boxes.unseal(private_key, bytes(grant.sealed_key))
-        except DecryptionFailed:
-            continue
-    return keys
+    a report whose grant is missing or does not open is left out, and so is one among the
+    report ids ``excluded`` selects (a subquery, part of the same query)."""
+    grants = ReportKeyGrant.objects.filter(report_id__in=report_ids, user=user)
+    if excluded is not None:
+        grants = grants.exclude(report_id__in=excluded)
+    sealed = {report_id: bytes(key) for report_id, key in grants.values_list("report_id", "sealed_key")}
+    try:
+        return boxes.unseal_each(private_key, sealed)
+    except DecryptionFailed:  # not a private key at all
+        return {}
 
 
 def open_report_key_with_escrow(*, report: Report, escrow_private_key: bytes) -> bytes:

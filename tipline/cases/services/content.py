@@ -26,6 +26,7 @@ from tipline.register import binding, keyring
 from tipline.register import services as register
 from tipline.register.exceptions import KeyNotHeld, ReportDestroyed
 from tipline.register.models import Attachment, QuestionnaireVersion, Report
+from tipline.register.texts import localize_schema
 
 log = logging.getLogger(__name__)
 
@@ -194,10 +195,11 @@ def queue_subjects(*, reports: list[Report], user: StaffUser, private_key: bytes
     the queue add nothing)."""
     if private_key is None or not reports or not may_read_content(user):
         return {}
-    ids = [report.pk for report in reports]
-    excluded = set(Exclusion.objects.filter(user=user, report_id__in=ids).values_list("report_id", flat=True))
     keys = keyring.open_report_keys(
-        report_ids=[i for i in ids if i not in excluded], user=user, private_key=private_key
+        report_ids=[report.pk for report in reports],
+        user=user,
+        private_key=private_key,
+        excluded=Exclusion.objects.filter(user=user).values("report_id"),
     )
     if not keys:
         return {}
@@ -208,11 +210,14 @@ def queue_subjects(*, reports: list[Report], user: StaffUser, private_key: bytes
     )
     # Each questionnaire version once, however many of the page's reports were answered on it.
     versions = QuestionnaireVersion.objects.in_bulk({report.questionnaire_id for report in sealed} - {None})
+    questions = {pk: localize_schema(version.fields) for pk, version in versions.items()}
     subjects = {}
     for report in sealed:
-        report.questionnaire = versions.get(report.questionnaire_id)
+        asked = questions.get(report.questionnaire_id, [])
         try:
-            subjects[report.pk] = _subject(register.read_answers(report=report, report_key=keys[report.pk]))
+            subjects[report.pk] = _subject(
+                register.read_answers(report=report, report_key=keys[report.pk], questions=asked)
+            )
         except (ReportDestroyed, DecryptionFailed, ValueError, KeyError):
             continue  # destroyed meanwhile, or unreadable: no subject rather than no queue
     references = {report.pk: report.reference for report in reports}

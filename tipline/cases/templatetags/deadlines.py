@@ -4,7 +4,7 @@ which deadline it is. A filter, not an included template: the queue renders fift
 from __future__ import annotations
 
 from django import template
-from django.utils.formats import date_format
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext, ngettext
@@ -29,7 +29,7 @@ def deadline_text(deadline: Deadline | None) -> SafeString:
     return format_html(
         '<span class="deadline{}" title="{}">{} · {}</span>',
         " overdue" if deadline.is_overdue else "",
-        date_format(deadline.due_at, "Y-m-d H:i", use_l10n=False),
+        timezone.localtime(deadline.due_at).strftime("%Y-%m-%d %H:%M"),
         left,
         deadline.kind,
     )

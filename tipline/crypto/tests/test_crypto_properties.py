@@ -89,6 +89,18 @@ def test_sealed_boxes_round_trip_and_refuse_tampering(plaintext: bytes, index: i
         boxes.unseal(keys.new_key_pair()[1], sealed)
 
 
+@given(st.lists(st.binary(min_size=1, max_size=64), min_size=1, max_size=5), st.integers(min_value=0))
+def test_several_sealed_boxes_open_at_once_and_a_bad_one_is_left_out(plaintexts: list[bytes], pick: int) -> None:
+    sealed = {n: boxes.seal(PUBLIC, text) for n, text in enumerate(plaintexts)}
+    assert boxes.unseal_each(PRIVATE, sealed) == dict(enumerate(plaintexts))
+    bad = pick % len(plaintexts)
+    sealed[bad] = _flip(sealed[bad], pick, 0)
+    assert boxes.unseal_each(PRIVATE, sealed) == {n: t for n, t in enumerate(plaintexts) if n != bad}
+    assert boxes.unseal_each(keys.new_key_pair()[1], sealed) == {}
+    with pytest.raises(DecryptionFailed):
+        boxes.unseal_each(b"short", sealed)
+
+
 _sizes = st.sampled_from([0, 1, stream.CHUNK_SIZE - 1, stream.CHUNK_SIZE, stream.CHUNK_SIZE + 1, 3 * stream.CHUNK_SIZE])
 
 

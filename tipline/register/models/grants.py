@@ -26,14 +26,20 @@ class ReportKeyGrant(models.Model):
     """The report key sealed to one staff member, or (user null) to the escrow key."""
 
     report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="key_grants")
+    # Indexed with the report in ``grant_user_report`` below.
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.CASCADE, related_name="report_grants"
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.CASCADE, related_name="report_grants", db_index=False
     )
     sealed_key = models.BinaryField()
     reasons = models.PositiveSmallIntegerField(default=0, db_default=0)  # GrantReason flags
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        indexes = [
+            # The reports one person holds keys to, from the index alone: the queue's counts
+            # for a handler join these with the reports matching a filter.
+            models.Index(fields=["user", "report"], name="grant_user_report"),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["report", "user"], name="unique_report_grant"),
             models.UniqueConstraint(

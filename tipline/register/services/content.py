@@ -34,19 +34,28 @@ def answers_ciphertext(
     return boxes.encrypt(report_key, data, context=binding.answers(reference=reference))
 
 
-def read_answers(*, report: Report, report_key: bytes, language: str | None = None) -> list[tuple[dict[str, Any], Any]]:
+def read_answers(
+    *,
+    report: Report,
+    report_key: bytes,
+    language: str | None = None,
+    questions: Sequence[dict[str, Any]] | None = None,
+) -> list[tuple[dict[str, Any], Any]]:
     """The answers paired with the questions of the version they were given on, the
-    questions and choices shown in ``language`` (the active one unless given)."""
+    questions and choices shown in ``language`` (the active one unless given).
+    ``questions``: that version's questions already localized (``localize_schema``), for a
+    list of reports answered on a few versions."""
     if report.answers_ct is None:
         raise ReportDestroyed
     data = json.loads(
         boxes.decrypt(report_key, bytes(report.answers_ct), context=binding.answers(reference=report.reference))
     )
     answers = data["answers"]
-    schema = report.questionnaire.fields if report.questionnaire else []
+    if questions is None:
+        questions = localize_schema(report.questionnaire.fields if report.questionnaire else [], language)
     return [
         (question, shown_answer(question, answers.get(question["key"])))
-        for question in localize_schema(schema, language)
+        for question in questions
         if question["type"] != "file"
     ]
 
