@@ -86,7 +86,7 @@ def _with_label(reports: ReportQuerySet, label_id: int, *, counting: bool) -> Re
         # each report up (a correlated EXISTS walked the reports, a third of them to count
         # past a thousand).
         return reports.filter(pk__in=links.filter(label_id=label_id).values("report_id"))
-    # A page in date order: walking the date index with EXISTS finds its fifty rows
+    # A page in date order: walking the date index with EXISTS finds its rows
     # without sorting every labelled report.
     return reports.filter(Exists(links.filter(report_id=OuterRef("pk"), label_id=label_id)))
 

@@ -1,5 +1,5 @@
 """The next deadline as the queue and the report page show it: days left (or overdue) and
-which deadline it is. A filter, not an included template: the queue renders fifty of them."""
+which deadline it is. A filter, not an included template: the queue renders one a row."""
 
 from __future__ import annotations
 

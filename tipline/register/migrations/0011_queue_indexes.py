@@ -31,4 +31,8 @@ class Migration(migrations.Migration):
             model_name='report',
             name='live_channel_created',
         ),
+        migrations.AddIndex(
+            model_name='report',
+            index=models.Index(condition=models.Q(('purged_at__isnull', True), ('assignee__isnull', True)), fields=['next_due_at'], name='live_unassigned_due'),
+        ),
     ]

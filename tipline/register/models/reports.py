@@ -149,6 +149,11 @@ class Report(models.Model):
             # keys to from this index alone (a hash join with their grants), not the table.
             models.Index(fields=["channel", "-created_at", "id"], name="live_channel_created_id", condition=LIVE),
             models.Index(fields=["next_due_at"], name="live_next_due", condition=LIVE),
+            # The supervisor's triage, reports nobody is assigned by next deadline: the few
+            # open ones among the many closed unassigned reports, in deadline order.
+            models.Index(
+                fields=["next_due_at"], name="live_unassigned_due", condition=LIVE & models.Q(assignee__isnull=True)
+            ),
             models.Index(fields=["form_digest"], name="form_digest", condition=~models.Q(form_digest="")),
             # Few reports, counted on every queue page: without it each count reads the table.
             models.Index(
