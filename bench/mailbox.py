@@ -85,7 +85,7 @@ class Settings:
     messages: int
     profile_messages: int
     probe_repeat: int
-    threads: int | None  # TIPLINE_MAIL_THREADS for the worker; None: the app's default (the cores)
+    threads: int | None  # TIPLINE_MAIL_THREADS for the worker; None: the app's default (the cores + 1)
 
 
 # ---------------------------------------------------------------- fixtures
@@ -689,7 +689,7 @@ def parse(argv: list[str]) -> Settings:
     parser.add_argument("--messages", type=int, default=None, help=f"mails to take in (default {MESSAGES:,})")
     parser.add_argument("--quick", action="store_true", help=f"{QUICK_MESSAGES} mails, fewer timings")
     parser.add_argument(
-        "--threads", type=int, help="TIPLINE_MAIL_THREADS for the worker (default: the app's, the cores)"
+        "--threads", type=int, help="TIPLINE_MAIL_THREADS for the worker (default: the app's, the cores + 1)"
     )
     options = parser.parse_args(argv)
     messages = options.messages or (QUICK_MESSAGES if options.quick else MESSAGES)
