@@ -45,7 +45,7 @@ from tipline.register.exceptions import EmptyMessage, ReportDestroyed
 from tipline.register.models import Attachment, DisclosureRequest, Report
 from tipline.register.uploads import incoming_files
 
-# About one screen of the dense queue (1280 × 800). Each row's subject is decrypted with
+# About one screen of the dense queue (1280 by 800). Each row's subject is decrypted with
 # the viewer's key (a public-key unsealing and an audit check): a page decrypts what a
 # person can see at once, not twice that.
 PAGE_SIZE = 25
