@@ -37,14 +37,18 @@ class QueueCounts:
     retaliation: int = 0
 
 
-def visible_reports(user: StaffUser) -> ReportQuerySet:
+def visible_reports(user: StaffUser, *, few: bool = False) -> ReportQuerySet:
     """Supervisors and admins see every report's metadata (minus exclusions); handlers
-    see the reports they hold a key to."""
+    see the reports they hold a key to. ``few``: the same reports, for a question that
+    looks at few of them (the queue's counts of new and overdue reports), with the key
+    checked row by row (see :func:`keyring.report_key_grant_of`)."""
     roles = roles_of(user)
     reports = Report.objects.live()
     if roles & {Role.SUPERVISOR, Role.ADMIN}:
         excluded = list(Exclusion.objects.filter(user=user).values_list("report_id", flat=True))
         return reports.exclude(pk__in=excluded) if excluded else reports
+    if Role.HANDLER in roles and few:
+        return reports.annotate(key_grant=keyring.report_key_grant_of(user=user)).filter(key_grant__isnull=False)
     if Role.HANDLER in roles:
         return reports.filter(keyring.report_key_held_by(user=user))
     return reports.none()
@@ -297,8 +301,8 @@ def queue_counts(reports: ReportQuerySet) -> QueueCounts:
 
 
 def queue_tally(visible: ReportQuerySet, matching: ReportQuerySet) -> tuple[QueueCounts, int, bool]:
-    """:func:`queue_counts` of ``visible`` and :func:`bounded_count` of ``matching``, in one
-    query."""
+    """:func:`queue_counts` of ``visible`` (give it ``visible_reports(…, few=True)``) and
+    :func:`bounded_count` of ``matching``, in one query."""
     new, overdue, retaliation, found = _counts(*_count_parts(visible), _bounded(matching))
     return QueueCounts(new=new, overdue=overdue, retaliation=retaliation), *_in_bounds(found)
 

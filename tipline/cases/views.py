@@ -108,7 +108,7 @@ def queue(request: HttpRequest, private_key: bytes | None) -> HttpResponse:
     query = request.GET.copy()
     query.pop("page", None)
     counts, total, more = selectors.queue_tally(
-        visible, selectors.filter_queue(visible, filters, user=user, counting=True)
+        selectors.visible_reports(user, few=True), selectors.filter_queue(visible, filters, user=user, counting=True)
     )
     return render(
         request,

@@ -14,7 +14,7 @@ from django.utils import timezone
 from tipline.accounts.models import Role
 from tipline.cases import selectors
 from tipline.cases.forms import PlainSelect, QueueFilterForm
-from tipline.cases.models import ReportSeen
+from tipline.cases.models import Exclusion, ReportSeen
 from tipline.cases.tests.test_unread import _row, _staff, _submit
 from tipline.conftest import Setup
 from tipline.register.models import Label, Message, Report
@@ -152,3 +152,17 @@ def test_past_the_limit_the_count_says_more(org: Setup, monkeypatch: pytest.Monk
     visible = selectors.visible_reports(org.supervisor)
     assert selectors.bounded_count(visible) == (2, True)
     assert selectors.queue_tally(visible, visible)[1:] == (2, True)
+
+
+def test_the_key_checked_row_by_row_gives_the_same_reports(org: Setup) -> None:
+    made = [_submit(org).report for _ in range(3)]
+    Exclusion.objects.create(report=made[0], user=org.supervisor)
+    for user in (org.supervisor, org.handler, org.other_handler, org.admin):
+        one_way = set(selectors.visible_reports(user).values_list("pk", flat=True))
+        other_way = set(selectors.visible_reports(user, few=True).values_list("pk", flat=True))
+        assert one_way == other_way, user
+        assert selectors.queue_counts(selectors.visible_reports(user, few=True)) == selectors.queue_counts(
+            selectors.visible_reports(user)
+        )
+    assert len(set(selectors.visible_reports(org.handler, few=True).values_list("pk", flat=True))) == 3
+    assert not selectors.visible_reports(org.other_handler, few=True).exists()
