@@ -23,7 +23,7 @@ from tipline.accounts.models import Role, StaffUser
 from tipline.audit import services as audit
 from tipline.calls.forms import AddToReportForm, TakenReportForm
 from tipline.crypto.receipt import format_receipt
-from tipline.local_text import site_language
+from tipline.local_text import LocalText, site_language
 from tipline.register import keyring
 from tipline.register import services as register
 from tipline.register.errors import raise_if_no_room, shows_upload_refusals, upload_refusal
@@ -46,11 +46,17 @@ def _channels() -> list[Channel]:
     return list(Channel.objects.filter(is_active=True, kind__in=STAFF_ENTERED_KINDS))
 
 
+def _named_channels() -> list[tuple[Channel, LocalText]]:
+    """The channels to choose from, each named in the call-taker's language (or the default
+    language's name, marked as such)."""
+    return [(channel, channel.text_in("name")) for channel in _channels()]
+
+
 @require_GET
 @staff_required
 def home(request: HttpRequest, private_key: bytes | None) -> HttpResponse:
     _call_taker(request)
-    return render(request, "calls/home.html", {"channels": _channels(), "add_form": AddToReportForm()})
+    return render(request, "calls/home.html", {"channels": _named_channels(), "add_form": AddToReportForm()})
 
 
 @shows_upload_refusals
@@ -159,5 +165,5 @@ def add(request: HttpRequest, private_key: bytes | None) -> HttpResponse:
             audit.record(action="message.taken_by_phone", actor=user, report_ref=report.reference)
             flash.success(request, _("The caller's message was added to their report."))
             return redirect("calls:home")
-    context = {"channels": _channels(), "add_form": form}
+    context = {"channels": _named_channels(), "add_form": form}
     return render(request, "calls/home.html", context, status=status)

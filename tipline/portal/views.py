@@ -61,6 +61,7 @@ def decide_held(request: HttpRequest, report: Report, report_key: bytes) -> Http
 
 @require_POST
 @handles_reporter_errors
+@kept_reply.keeps_correction_on_expiry
 @reporter_required
 def decide_transcript(request: HttpRequest, report: Report, report_key: bytes, transcript_id: int) -> HttpResponse:
     """The reporter confirms what was written down during their call or meeting, or corrects it."""
@@ -106,7 +107,7 @@ def login(request: HttpRequest) -> HttpResponse:
             return render(request, "portal/login.html", _login_context(form), status=error.status)
         kept = kept_reply.take_kept(request=request, report=report, report_key=report_key)
         unlock(request, report=report, report_key=report_key)
-        kept_reply.offer_draft(request=request, text=kept)
+        kept_reply.offer_draft(request=request, kept=kept)
         return redirect("portal:report")
     status = 400 if request.method == "POST" else 200
     return render(request, "portal/login.html", _login_context(form), status=status)
@@ -132,7 +133,9 @@ def reply_policy() -> limits.Policy:
 @kept_reply.keeps_reply_on_expiry
 @reporter_required
 def portal(request: HttpRequest, report: Report, report_key: bytes) -> HttpResponse:
-    draft = kept_reply.take_draft(request) if request.method == "GET" else ""
+    kept = kept_reply.take_draft(request) if request.method == "GET" else None
+    draft = kept.text if kept is not None and kept.place == kept_reply.REPLY else ""
+    corrections = {kept.place: kept.text} if kept is not None and kept.place != kept_reply.REPLY else {}
     form = ReplyForm(request.POST if request.method == "POST" else None, initial={"body": draft})
     refusal = upload_refusal(request)
     grant = None
@@ -165,7 +168,10 @@ def portal(request: HttpRequest, report: Report, report_key: bytes) -> HttpRespo
         "held": services.describe_held(report=report, report_key=report_key),
         "conversation": conversation,
         "disclosures": services.list_disclosures(report=report, report_key=report_key, approved_only=True),
-        "transcripts": services.list_transcripts(report=report, report_key=report_key),
+        "transcripts": [
+            (item, corrections.get(item.transcript.pk))
+            for item in services.list_transcripts(report=report, report_key=report_key)
+        ],
         "form": form,
         "problems": summarise(form) if form.is_bound else [],
         "draft_restored": bool(draft),

@@ -178,3 +178,14 @@ def test_the_questions_are_read_in_the_language_of_the_call(org: Setup, desk: Cl
     assert 'name="call_language" value="zh-hans"' in chinese
     odd = desk.get("/calls/new/phone/?call_language=xx").content.decode()  # unknown: the staff's own
     assert "类别" not in odd
+
+
+def test_the_channels_to_choose_from_are_named_in_the_call_taker_s_language(org: Setup, desk: Client) -> None:
+    channel = _channel(org, ChannelKind.PHONE)
+    channel.translations = {"zh-hans": {"name": "电话举报"}}
+    channel.save()
+    letters = _channel(org, ChannelKind.POST)  # no Chinese name: the default one, marked as English
+    assert "电话举报" not in desk.get("/calls/").content.decode()
+    chinese = desk.get("/calls/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "电话举报" in chinese
+    assert f'<span lang="en">{letters.name}</span>' in chinese

@@ -12,7 +12,7 @@ from django.test import Client
 
 from tipline.conftest import Setup, csrf_token
 from tipline.register import services
-from tipline.register.models import Report
+from tipline.register.models import Report, Transcript
 
 LOGIN = "/portal/"
 REPORT = "/portal/report/"
@@ -174,3 +174,57 @@ def test_a_wrong_receipt_gets_an_error_summary_and_title(org: Setup, client: Cli
     assert re.search(r"<title>Error: ", body)
     assert 'href="#id_receipt"' in body
     assert "novalidate" not in body
+
+
+def test_a_correction_of_the_transcript_sent_past_the_idle_time_is_back_in_its_box(
+    org: Setup, client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    version = org.channel.current_questionnaire()
+    assert version is not None
+    said = "The caller saw the manager take an envelope on Friday."
+    submission = services.create_report(
+        channel=org.channel, questionnaire=version, answers={"what": "By phone", "kind": "Fraud"}, transcript=said
+    )
+    transcript = Transcript.objects.get(report=submission.report)
+    _login(client, submission.receipt)
+    token = csrf_token(client, REPORT)
+    later = time.time() + 16 * 60
+    monkeypatch.setattr(time, "time", lambda: later)
+    corrected = "KEPTcorrection It was on Thursday, not Friday."
+    url = f"/portal/transcripts/{transcript.pk}/"
+    response = client.post(url, {"csrfmiddlewaretoken": token, "decision": "correct", "correction": corrected})
+    assert response["Location"] == LOGIN  # type: ignore[index]
+    assert "Your correction was not sent, but it is kept" in client.get(LOGIN).content.decode()
+    transcript.refresh_from_db()
+    assert transcript.state == Transcript.State.PENDING, "nothing was decided"
+    stored = b"".join(bytes(s.session_data, "utf-8") for s in Session.objects.all())
+    assert b"KEPTcorrection" not in stored
+    _login(client, submission.receipt)
+    body = client.get(REPORT).content.decode()
+    box = re.search(rf'<textarea name="correction" id="correction-{transcript.pk}"[^>]*>(.*?)</textarea>', body, re.S)
+    assert box
+    assert box.group(1).strip() == corrected
+    assert 'value="correct" checked' in body
+    assert _reply_box(client) == "", "the reply box stays empty"
+    again = client.get(REPORT).content.decode()
+    assert "KEPTcorrection" not in again, "offered once"
+
+
+def test_a_confirmation_past_the_idle_time_keeps_nothing(
+    org: Setup, client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    version = org.channel.current_questionnaire()
+    assert version is not None
+    submission = services.create_report(
+        channel=org.channel, questionnaire=version, answers={"what": "By phone", "kind": "Fraud"}, transcript="Said."
+    )
+    transcript = Transcript.objects.get(report=submission.report)
+    _login(client, submission.receipt)
+    token = csrf_token(client, REPORT)
+    later = time.time() + 16 * 60
+    monkeypatch.setattr(time, "time", lambda: later)
+    response = client.post(
+        f"/portal/transcripts/{transcript.pk}/", {"csrfmiddlewaretoken": token, "decision": "confirm"}
+    )
+    assert response.status_code == 302  # type: ignore[attr-defined]
+    assert "it is kept" not in client.get(LOGIN).content.decode()
