@@ -1,7 +1,7 @@
 """The queue's table body, written in Python rather than in the template language: a page
 holds rows of eight cells, and the template language took about 0.2 ms a row for them
-(11 ms for fifty, a fifth of the queue's time budget). The markup is the one the template wrote; the tests
-check it cell by cell."""
+(11 ms for fifty, a fifth of the queue's time budget). The markup is the one the template
+wrote; the tests check it cell by cell."""
 
 from __future__ import annotations
 
