@@ -40,6 +40,7 @@ from tipline.cases.models import ExclusionRequest
 from tipline.cases.permissions import Action, allowed, require
 from tipline.cases.services import alerts
 from tipline.downloads import attachment_response
+from tipline.refusals import renders_refusals
 from tipline.register import services as register
 from tipline.register.exceptions import EmptyMessage, ReportDestroyed
 from tipline.register.models import Attachment, DisclosureRequest, Report
@@ -69,21 +70,7 @@ def _staff(request: HttpRequest) -> StaffUser:
     return request.user
 
 
-def _refused(request: HttpRequest, error: CaseError) -> HttpResponse:
-    return render(request, "cases/no_access.html", {"message": error.user_message()}, status=error.status)
-
-
-def handles_case_errors(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
-    """A refused action is a page with a message and a 4xx status, never a 500."""
-
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        try:
-            return view(request, *args, **kwargs)
-        except CaseError as error:
-            return _refused(request, error)
-
-    return wrapper
+handles_case_errors = renders_refusals(CaseError, "cases/no_access.html")
 
 
 def _key(private_key: bytes | None) -> bytes:

@@ -6,34 +6,16 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest
 from django.http.response import HttpResponseBase
-from django.shortcuts import render
 from django.utils import translation
 from django.views.defaults import page_not_found
 
 from tipline.publishing import languages
 from tipline.publishing.exceptions import PublishingError
+from tipline.refusals import renders_refusals
 
-
-def error_response(
-    request: HttpRequest, error: PublishingError, template: str = "publishing/error.html"
-) -> HttpResponse:
-    response = render(request, template, {"message": error.user_message()}, status=error.status)
-    if error.status == 429:
-        response["Retry-After"] = "3600"
-    return response
-
-
-def handles_publishing_errors(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        try:
-            return view(request, *args, **kwargs)
-        except PublishingError as error:
-            return error_response(request, error)
-
-    return wrapper
+handles_publishing_errors = renders_refusals(PublishingError, "publishing/error.html")
 
 
 def in_address_language(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import errno
 from collections.abc import Callable
-from functools import wraps
 from typing import Any, TypeVar
 from urllib.parse import unquote_to_bytes
 
@@ -12,9 +11,8 @@ from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.http import HttpRequest, HttpResponse
 from django.http.multipartparser import MultiPartParserError
-from django.http.response import HttpResponseBase
-from django.shortcuts import render
 
+from tipline.refusals import refusal_page, renders_refusals
 from tipline.register.exceptions import (
     FormTooLarge,
     InvalidText,
@@ -24,12 +22,11 @@ from tipline.register.exceptions import (
     TooManyAttachments,
 )
 
+ERROR_PAGE = "register/error.html"
+
 
 def error_response(request: HttpRequest, error: ReporterError) -> HttpResponse:
-    response = render(request, "register/error.html", {"message": error.user_message()}, status=error.status)
-    if error.status == 429:
-        response["Retry-After"] = "3600"
-    return response
+    return refusal_page(request, error, ERROR_PAGE)
 
 
 _NO_ROOM = (errno.ENOSPC, errno.ENOMEM, errno.EDQUOT)
@@ -66,15 +63,7 @@ def read_post(request: HttpRequest) -> None:
         raise error
 
 
-def handles_reporter_errors(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        try:
-            return view(request, *args, **kwargs)
-        except ReporterError as error:
-            return error_response(request, error)
-
-    return wrapper
+handles_reporter_errors = renders_refusals(ReporterError, ERROR_PAGE)
 
 
 SHOWS_REFUSALS = "shows_upload_refusals"

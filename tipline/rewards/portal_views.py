@@ -3,20 +3,18 @@ the handler about retaliation. Every page works without JavaScript."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
 from django.contrib import messages as flash
 from django.http import HttpRequest, HttpResponse
-from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from tipline.refusals import renders_refusals
 from tipline.register import services as register
-from tipline.register.errors import handles_reporter_errors
+from tipline.register.errors import ERROR_PAGE, handles_reporter_errors
 from tipline.register.models import Report
 from tipline.register.reporter_session import reporter_required
 from tipline.rewards import services
@@ -28,15 +26,7 @@ from tipline.rewards.models import Commendation, Reward
 _SHOWN = [Reward.State.APPROVED, Reward.State.CLAIMED, Reward.State.PAID, Reward.State.DECLINED]
 
 
-def handles_reward_errors(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        try:
-            return view(request, *args, **kwargs)
-        except RewardError as error:
-            return render(request, "register/error.html", {"message": error.user_message()}, status=error.status)
-
-    return wrapper
+handles_reward_errors = renders_refusals(RewardError, ERROR_PAGE)
 
 
 def _page(request: HttpRequest, report: Report, report_key: bytes, **extra: Any) -> HttpResponse:

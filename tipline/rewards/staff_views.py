@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
 from django.contrib import messages as flash
@@ -18,6 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 from tipline.accounts.decorators import staff_required
 from tipline.accounts.models import StaffUser
 from tipline.audit import services as audit
+from tipline.refusals import renders_refusals
 from tipline.register.models import Report
 from tipline.rewards import services
 from tipline.rewards.exceptions import RewardError
@@ -31,17 +30,7 @@ def _staff(request: HttpRequest) -> StaffUser:
     return request.user
 
 
-def handles_reward_errors(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
-    """A refused action is a page with a message and a 4xx status, never a 500."""
-
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        try:
-            return view(request, *args, **kwargs)
-        except RewardError as error:
-            return render(request, "cases/no_access.html", {"message": error.user_message()}, status=error.status)
-
-    return wrapper
+handles_reward_errors = renders_refusals(RewardError, "cases/no_access.html")
 
 
 def _form_errors(request: HttpRequest, form: Any) -> HttpResponse:
