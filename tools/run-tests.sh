@@ -57,7 +57,17 @@ start_s3() {
 start_postgres
 start_s3
 failed=0
-run() { echo "==> $*"; "$@" || failed=1; }
+failures=()
+# Each suite's output goes to the terminal and to a log, so the end of the run can name what failed:
+# CI often shows only the last lines.
+run() {
+  echo "==> $*"
+  if ! "$@" 2>&1 | tee "$RUN/suite.log"; then
+    failed=1
+    failures+=("${TIPLINE_DATABASE_URL:+[PostgreSQL] }$*")
+    while IFS= read -r line; do failures+=("    $line"); done < <(grep -E '^(FAILED|ERROR) ' "$RUN/suite.log" | cut -c1-300)
+  fi
+}
 
 if [ "$mode" = all ]; then
   run "$BIN/python" -m pytest tipline -q -p no:cacheprovider
@@ -70,5 +80,10 @@ if [ "$mode" = all ]; then
   run "$BIN/mypy"
   run "$BIN/lint-imports"
 fi
-[ $failed -eq 0 ] && echo "All suites passed." || echo "Some suites FAILED." >&2
+if [ $failed -eq 0 ]; then
+  echo "All suites passed."
+else
+  echo "Some suites FAILED:" >&2
+  printf '  %s\n' "${failures[@]}" >&2
+fi
 exit $failed
