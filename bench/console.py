@@ -458,6 +458,7 @@ def summarise(
         "errors": errors,
         "database": database,
         "database_vendor": probe.get("database"),
+        "page_size": probe.get("page_size"),
     }
 
 
@@ -574,7 +575,7 @@ def main(argv: list[str]) -> int:
         **databases,
         "setup": {
             "reports": options.reports,
-            "page_size": 50,
+            "page_size": next((data["page_size"] for data in databases.values()), None),  # the app's
             "roles": list(ROLES),
             "postgresql_version": postgres_version,
             "sqlite": "WAL, synchronous=NORMAL (the app's settings)",

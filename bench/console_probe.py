@@ -186,8 +186,10 @@ def main(argv: list[str]) -> int:
     django.setup()
     from django.db import connection  # noqa: PLC0415
 
+    from tipline.cases.views import PAGE_SIZE  # noqa: PLC0415
+
     probe = Probe(plan)
-    out: dict[str, Any] = {"database": connection.vendor}
+    out: dict[str, Any] = {"database": connection.vendor, "page_size": PAGE_SIZE}
     for role in plan["logins"]:
         out[role] = {
             case["key"]: probe.case(role, case, int(case["repeat"]), int(plan["warmup"])) for case in plan["cases"]

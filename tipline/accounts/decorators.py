@@ -26,6 +26,10 @@ STAFF_SEEN = "staff_seen"
 _SEEN = STAFF_SEEN
 
 View = Callable[..., HttpResponseBase]
+# Activity is noted in the session at most this often (or a thirtieth of the idle limit,
+# if that is shorter): noting it on every request wrote the session row on every page.
+# A session may so end up to this much before the idle limit, never after it.
+SEEN_STEP_SECONDS = 60.0
 
 
 def _to(url_name: str, next_path: str) -> HttpResponseBase:
@@ -35,8 +39,11 @@ def _to(url_name: str, next_path: str) -> HttpResponseBase:
 def session_alive(request: HttpRequest) -> bool:
     """Logged in and not idle (and marked as seen); an idle session is ended here, with its vault."""
     seen = request.session.get(_SEEN, 0)
-    if request.user.is_authenticated and time.time() - seen <= settings.TIPLINE_STAFF_IDLE_SECONDS:
-        request.session[_SEEN] = time.time()
+    idle = settings.TIPLINE_STAFF_IDLE_SECONDS
+    now = time.time()
+    if request.user.is_authenticated and now - seen <= idle:
+        if now - seen >= min(SEEN_STEP_SECONDS, idle / 30):
+            request.session[_SEEN] = now
         return True
     if request.user.is_authenticated:
         auth_logout(request)

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from tipline.accounts.models import Role, StaffUser
@@ -86,6 +87,56 @@ class PlainSelect(forms.Select):
         )
 
 
+class _PlainInput:
+    """An ``<input>`` written in Python: the markup of Django's ``input.html``."""
+
+    def render(self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None) -> SafeString:
+        widget = self.get_context(name, value, attrs)["widget"]  # type: ignore[attr-defined]
+        shown = widget["value"]
+        return format_html(
+            '<input type="{}" name="{}"{}{}>',
+            widget["type"],
+            widget["name"],
+            format_html(' value="{}"', str(shown)) if shown is not None else "",
+            _attributes(widget["attrs"]),
+        )
+
+
+class PlainDateInput(_PlainInput, forms.DateInput):
+    pass
+
+
+class PlainCheckboxInput(_PlainInput, forms.CheckboxInput):
+    pass
+
+
+PLAIN_WIDGETS = (PlainSelect, PlainDateInput, PlainCheckboxInput)
+
+
+def field_group(field: forms.BoundField) -> SafeString:
+    """What ``field.as_field_group()`` writes (Django's ``field.html``), in Python for a field
+    with a plain widget, no help text and no error; any other field through Django's template.
+    The queue's filter form writes seven on every page (about 1.5 ms through templates)."""
+    form = field.form
+    if (
+        field.errors
+        or field.help_text
+        or field.use_fieldset
+        or not field.label
+        or not isinstance(field.field.widget, PLAIN_WIDGETS)
+        or field.field.label_suffix is not None
+        or getattr(form, "required_css_class", None)
+        or "id" in field.field.widget.attrs
+        or not field.auto_id
+    ):
+        return field.as_field_group()
+    label = str(field.label)
+    suffix = form.label_suffix if label[-1] not in gettext(":?.!") else ""
+    return format_html(
+        '<label for="{}">{}{}</label>\n\n\n\n{}', field.id_for_label, label, suffix or "", field.as_widget()
+    )
+
+
 class QueueFilterForm(forms.Form):
     reference = forms.CharField(
         label=_("Reference"),
@@ -104,12 +155,12 @@ class QueueFilterForm(forms.Form):
     )
     label = forms.TypedChoiceField(label=_("Label"), required=False, coerce=int, empty_value=None, widget=PlainSelect)
     assignee = forms.ChoiceField(label=_("Assigned to"), required=False, widget=PlainSelect)
-    overdue = forms.BooleanField(label=_("Overdue only"), required=False)
+    overdue = forms.BooleanField(label=_("Overdue only"), required=False, widget=PlainCheckboxInput)
     received_from = forms.DateField(
-        label=_("Received from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Received from"), required=False, widget=PlainDateInput(attrs={"type": "date"})
     )
     received_to = forms.DateField(
-        label=_("Received until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Received until"), required=False, widget=PlainDateInput(attrs={"type": "date"})
     )
     sort = forms.ChoiceField(
         label=_("Sort by"),

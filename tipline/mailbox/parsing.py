@@ -135,6 +135,8 @@ def _readable(text: str) -> str:
     """Text with any smuggled raw bytes (surrogate escapes) or control characters replaced."""
     text = text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
     text = text.replace("\r\n", "\n").replace("\r", "\n")  # mail arrives with CRLF line ends
+    if text.replace("\n", "").replace("\t", "").isprintable():  # the usual case, checked at C speed
+        return text.strip()
     return "".join(ch if ch.isprintable() or ch in "\n\t" else " " for ch in text).strip()
 
 

@@ -4,11 +4,13 @@ import re
 import time
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django_otp.plugins.otp_static.models import StaticToken
 
 from tipline.accounts import factor_secrets, services, two_factor
-from tipline.accounts.decorators import STAFF_SEEN
+from tipline.accounts.decorators import SEEN_STEP_SECONDS, STAFF_SEEN
 from tipline.accounts.models import Role
 from tipline.accounts.models import SealedTOTPDevice as TOTPDevice
 from tipline.accounts.testing import give_authenticator, login_staff, totp_code
@@ -209,6 +211,43 @@ def test_the_idle_limit_follows_the_setting(org: Setup, client: Client, settings
     session[STAFF_SEEN] = time.time() - 121
     session.save()
     assert client.get("/console/").status_code == 302
+
+
+def test_activity_is_noted_at_most_once_a_step_and_never_extends_past_the_limit(
+    org: Setup, client: Client, settings: object
+) -> None:
+    settings.TIPLINE_STAFF_IDLE_SECONDS = 1800  # type: ignore[attr-defined]
+    login_staff(client, "handler", PASSWORD)
+    session = client.session
+    session[STAFF_SEEN] = noted = time.time() - 10
+    session.save()
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/console/").status_code == 200
+    assert not [q for q in queries.captured_queries if "UPDATE" in q["sql"] and "django_session" in q["sql"]]
+    assert client.session[STAFF_SEEN] == noted, "a request within the step writes no session row"
+
+    session = client.session
+    session[STAFF_SEEN] = time.time() - SEEN_STEP_SECONDS - 1
+    session.save()
+    before = time.time()
+    assert client.get("/console/").status_code == 200
+    assert client.session[STAFF_SEEN] >= before, "a request after the step notes the activity"
+
+    session = client.session
+    session[STAFF_SEEN] = time.time() - 1800 - 1
+    session.save()
+    assert client.get("/console/").status_code == 302, "the limit still counts from the last noted activity"
+
+
+def test_a_short_idle_limit_notes_activity_in_a_thirtieth_of_it(org: Setup, client: Client, settings: object) -> None:
+    settings.TIPLINE_STAFF_IDLE_SECONDS = 60  # type: ignore[attr-defined]
+    login_staff(client, "handler", PASSWORD)
+    session = client.session
+    session[STAFF_SEEN] = time.time() - 3  # a thirtieth of 60 s is 2 s
+    session.save()
+    before = time.time()
+    assert client.get("/console/").status_code == 200
+    assert client.session[STAFF_SEEN] >= before
 
 
 def test_a_half_logged_in_session_also_times_out(org: Setup, client: Client) -> None:

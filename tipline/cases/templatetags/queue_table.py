@@ -14,11 +14,13 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 
+from tipline.cases.forms import field_group
 from tipline.cases.selectors import RowMarks, RowNames
 from tipline.cases.templatetags.deadlines import deadline_text
 from tipline.register.models import Report
 
 register = template.Library()
+register.filter("field_group", field_group)
 
 DASH = mark_safe('<span class="muted">—</span>')
 # Any string of letters and digits: the reference's place in the detail page's address.

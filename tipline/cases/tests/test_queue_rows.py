@@ -4,16 +4,23 @@ of the label filter (counting and paging) agreeing."""
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import re
 
 import pytest
 from django import forms
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from tipline.accounts.models import Role
 from tipline.cases import selectors
-from tipline.cases.forms import PlainSelect, QueueFilterForm
+from tipline.cases.forms import (
+    PlainCheckboxInput,
+    PlainDateInput,
+    PlainSelect,
+    QueueFilterForm,
+    field_group,
+)
 from tipline.cases.models import Exclusion, ReportSeen
 from tipline.cases.tests.test_unread import _row, _staff, _submit
 from tipline.conftest import Setup
@@ -93,6 +100,49 @@ def test_option_groups_fall_back_to_django_s_template() -> None:
     choices = [("Channels", [("1", "Web"), ("2", "Post")])]
     plain = PlainSelect(choices=choices).render("pick", "2")
     assert _normalised(plain) == _normalised(forms.Select(choices=choices).render("pick", "2"))
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {},
+        {"status": "new", "overdue": "on", "received_from": "2024-01-02", "received_to": "2024-02-29", "sort": "due"},
+        {"received_from": "not a date", "status": "nonsense", "assignee": "none"},
+        {"received_to": '"><script>', "label": "999999", "overdue": "off"},
+    ],
+)
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_the_filter_fields_are_written_as_django_s_field_template_writes_them(
+    org: Setup, data: dict[str, str], language: str
+) -> None:
+    Label.objects.create(name="Tips & <leads>")
+    with translation.override(language):
+        form = QueueFilterForm(data or None)
+        form.is_valid()
+        for field in form:
+            assert str(field_group(field)) == str(field.as_field_group()), field.name
+            plain, django = str(field.as_widget()), str(field.as_widget(widget=_django_widget(field)))
+            assert _normalised(plain) == _normalised(django), field.name  # a select's blank lines aside
+
+
+def _django_widget(field: forms.BoundField) -> forms.Widget:
+    """The same widget as Django's own class, rendering through its templates."""
+    plain = field.field.widget
+    django_class = {PlainSelect: forms.Select, PlainDateInput: forms.DateInput, PlainCheckboxInput: forms.CheckboxInput}
+    widget = copy.deepcopy(plain)
+    widget.__class__ = django_class.get(type(plain), type(plain))
+    return widget
+
+
+def test_a_field_with_help_text_or_a_template_widget_is_left_to_django() -> None:
+    class Other(forms.Form):
+        note = forms.CharField(label="Note", help_text="Say <why>", widget=PlainDateInput)
+        name = forms.CharField(label="Name?")
+
+    form = Other({"note": "", "name": "x"})
+    form.is_valid()
+    for field in form:
+        assert str(field_group(field)) == str(field.as_field_group())
 
 
 def test_the_label_filter_counts_what_it_lists(org: Setup) -> None:
