@@ -11,6 +11,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from tipline.accounts.models import Role, StaffUser
+from tipline.cases.markup import attributes, esc
 from tipline.cases.models import AlertPreference
 from tipline.register.models import Channel, Label, Outcome, Report, ReportLink
 
@@ -48,17 +49,6 @@ class IdMultipleChoiceField(forms.ModelMultipleChoiceField):  # type: ignore[typ
         return super().clean(value)
 
 
-def _attributes(attrs: dict[str, Any]) -> SafeString:
-    """Django's ``attrs.html``: `` name="value"``, a bare name for True, nothing for False."""
-    return mark_safe(  # noqa: S308  # every part went through format_html
-        "".join(
-            format_html(" {}", name) if value is True else format_html(' {}="{}"', name, value)
-            for name, value in attrs.items()
-            if value is not False
-        )
-    )
-
-
 class PlainSelect(forms.Select):
     """A ``<select>`` written in Python: the markup of Django's ``select.html`` (no option
     groups), without a template rendered for every option. The queue's filter form has
@@ -66,24 +56,17 @@ class PlainSelect(forms.Select):
 
     def render(self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None) -> SafeString:
         widget = self.get_context(name, value, attrs)["widget"]
-        options: list[SafeString] = []
+        options: list[str] = []
         for group_name, group_choices, _index in widget["optgroups"]:
             if group_name:  # not used by this widget's fields; Django's own template has them
                 return super().render(name, value, attrs, renderer)
             options.extend(
-                format_html(
-                    '\n  <option value="{}"{}>{}</option>',
-                    str(option["value"]),
-                    _attributes(option["attrs"]),
-                    option["label"],
-                )
+                f'\n  <option value="{esc(str(option["value"]))}"{attributes(option["attrs"])}>'
+                f"{esc(option['label'])}</option>"
                 for option in group_choices
             )
-        return format_html(
-            '<select name="{}"{}>{}\n</select>',
-            widget["name"],
-            _attributes(widget["attrs"]),
-            mark_safe("".join(options)),  # noqa: S308
+        return mark_safe(  # noqa: S308  # every value escaped
+            f'<select name="{esc(widget["name"])}"{attributes(widget["attrs"])}>{"".join(options)}\n</select>'
         )
 
 
@@ -93,12 +76,10 @@ class _PlainInput:
     def render(self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None) -> SafeString:
         widget = self.get_context(name, value, attrs)["widget"]  # type: ignore[attr-defined]
         shown = widget["value"]
-        return format_html(
-            '<input type="{}" name="{}"{}{}>',
-            widget["type"],
-            widget["name"],
-            format_html(' value="{}"', str(shown)) if shown is not None else "",
-            _attributes(widget["attrs"]),
+        value_attribute = f' value="{esc(str(shown))}"' if shown is not None else ""
+        return mark_safe(  # noqa: S308  # every value escaped
+            f'<input type="{esc(widget["type"])}" name="{esc(widget["name"])}"{value_attribute}'
+            f"{attributes(widget['attrs'])}>"
         )
 
 

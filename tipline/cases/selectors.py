@@ -42,16 +42,25 @@ def visible_reports(user: StaffUser, *, few: bool = False) -> ReportQuerySet:
     see the reports they hold a key to. ``few``: the same reports, for a question that
     looks at few of them (the queue's counts of new and overdue reports), with the key
     checked row by row (see :func:`keyring.report_key_grant_of`)."""
+    many, row_by_row = visible_both(user)
+    return row_by_row if few else many
+
+
+def visible_both(user: StaffUser) -> tuple[ReportQuerySet, ReportQuerySet]:
+    """:func:`visible_reports` and :func:`visible_reports` with ``few``, the person's roles
+    and exclusions read once for both (the queue uses both)."""
     roles = roles_of(user)
     reports = Report.objects.live()
     if roles & {Role.SUPERVISOR, Role.ADMIN}:
         excluded = list(Exclusion.objects.filter(user=user).values_list("report_id", flat=True))
-        return reports.exclude(pk__in=excluded) if excluded else reports
-    if Role.HANDLER in roles and few:
-        return reports.annotate(key_grant=keyring.report_key_grant_of(user=user)).filter(key_grant__isnull=False)
+        seen = reports.exclude(pk__in=excluded) if excluded else reports
+        return seen, seen
     if Role.HANDLER in roles:
-        return reports.filter(keyring.report_key_held_by(user=user))
-    return reports.none()
+        return (
+            reports.filter(keyring.report_key_held_by(user=user)),
+            reports.annotate(key_grant=keyring.report_key_grant_of(user=user)).filter(key_grant__isnull=False),
+        )
+    return reports.none(), reports.none()
 
 
 def audit_entries(*, user: StaffUser, reference: str | None = None) -> QuerySet[AuditEntry]:
@@ -90,7 +99,13 @@ def _with_label(reports: ReportQuerySet, label_id: int, *, counting: bool) -> Re
         # each report up (a correlated EXISTS walked the reports, a third of them to count
         # past a thousand).
         return reports.filter(pk__in=links.filter(label_id=label_id).values("report_id"))
-    # A page in date order: walking the date index with EXISTS finds its rows
+    if connection.vendor == "postgresql":
+        # A page in date order on PostgreSQL: the label's links hashed once, and the date
+        # index walked against that hash ("hashed SubPlan"). PostgreSQL turns a plain IN or
+        # EXISTS into a semi-join that looks the links index up for every report walked
+        # (4 ms instead of 2 for a handler); "OR id IS NULL", never true, keeps it a subplan.
+        return reports.filter(Q(pk__in=links.filter(label_id=label_id).values("report_id")) | Q(pk__isnull=True))
+    # A page in date order on SQLite: walking the date index with EXISTS finds its rows
     # without sorting every labelled report.
     return reports.filter(Exists(links.filter(report_id=OuterRef("pk"), label_id=label_id)))
 

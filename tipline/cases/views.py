@@ -84,7 +84,7 @@ def _key(private_key: bytes | None) -> bytes:
 def queue(request: HttpRequest, private_key: bytes | None) -> HttpResponse:
     user = _staff(request)
     require(user, Action.VIEW_QUEUE)
-    visible = selectors.visible_reports(user)
+    visible, visible_few = selectors.visible_both(user)
     form = QueueFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
     matching = selectors.filter_queue(visible, filters, user=user)
@@ -95,7 +95,7 @@ def queue(request: HttpRequest, private_key: bytes | None) -> HttpResponse:
     query = request.GET.copy()
     query.pop("page", None)
     counts, total, more = selectors.queue_tally(
-        selectors.visible_reports(user, few=True), selectors.filter_queue(visible, filters, user=user, counting=True)
+        visible_few, selectors.filter_queue(visible, filters, user=user, counting=True)
     )
     return render(
         request,

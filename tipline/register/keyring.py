@@ -15,7 +15,7 @@ call; the keyring answers only whether a key is held and opens it.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from django.db.models import Exists, F, OuterRef, QuerySet, Subquery
 
@@ -145,19 +145,25 @@ def open_report_key(*, report: Report, user: StaffUser, private_key: bytes) -> b
 
 
 def open_report_keys(
-    *, report_ids: list[int], user: StaffUser, private_key: bytes, excluded: QuerySet[Any] | None = None
-) -> dict[int, bytes]:
-    """The keys of several reports sealed to ``user``, in one query (a page of the queue);
-    a report whose grant is missing or does not open is left out, and so is one among the
-    report ids ``excluded`` selects (a subquery, part of the same query)."""
-    grants = ReportKeyGrant.objects.filter(report_id__in=report_ids, user=user)
-    if excluded is not None:
-        grants = grants.exclude(report_id__in=excluded)
-    sealed = {report_id: bytes(key) for report_id, key in grants.values_list("report_id", "sealed_key")}
+    *, reports: QuerySet[Report], user: StaffUser, private_key: bytes, fields: Iterable[str]
+) -> list[tuple[Report, bytes]]:
+    """Several reports (a page of the queue) with their keys sealed to ``user``, read in one
+    query with only ``fields`` of each report; a report whose grant is missing or does not
+    open is left out."""
+    rows = list(
+        reports.annotate(
+            sealed_report_key=Subquery(
+                ReportKeyGrant.objects.filter(report=OuterRef("pk"), user=user).values("sealed_key")[:1]
+            )
+        )
+        .filter(sealed_report_key__isnull=False)
+        .only(*fields)
+    )
     try:
-        return boxes.unseal_each(private_key, sealed)
+        keys = boxes.unseal_each(private_key, {row.pk: bytes(row.sealed_report_key) for row in rows})
     except DecryptionFailed:  # not a private key at all
-        return {}
+        return []
+    return [(row, keys[row.pk]) for row in rows if row.pk in keys]
 
 
 def open_report_key_with_escrow(*, report: Report, escrow_private_key: bytes) -> bytes:

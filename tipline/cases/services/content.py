@@ -195,29 +195,24 @@ def queue_subjects(*, reports: list[Report], user: StaffUser, private_key: bytes
     the queue add nothing)."""
     if private_key is None or not reports or not may_read_content(user):
         return {}
-    keys = keyring.open_report_keys(
-        report_ids=[report.pk for report in reports],
+    opened = keyring.open_report_keys(
+        reports=Report.objects.filter(pk__in=[report.pk for report in reports], purged_at__isnull=True).exclude(
+            pk__in=Exclusion.objects.filter(user=user).values("report_id")
+        ),
         user=user,
         private_key=private_key,
-        excluded=Exclusion.objects.filter(user=user).values("report_id"),
+        fields=("pk", "reference", "answers_ct", "questionnaire"),
     )
-    if not keys:
+    if not opened:
         return {}
-    sealed = list(
-        Report.objects.filter(pk__in=list(keys), purged_at__isnull=True).only(
-            "pk", "reference", "answers_ct", "questionnaire"
-        )
-    )
     # Each questionnaire version once, however many of the page's reports were answered on it.
-    versions = QuestionnaireVersion.objects.in_bulk({report.questionnaire_id for report in sealed} - {None})
+    versions = QuestionnaireVersion.objects.in_bulk({report.questionnaire_id for report, _ in opened} - {None})
     questions = {pk: localize_schema(version.fields) for pk, version in versions.items()}
     subjects = {}
-    for report in sealed:
+    for report, key in opened:
         asked = questions.get(report.questionnaire_id, [])
         try:
-            subjects[report.pk] = _subject(
-                register.read_answers(report=report, report_key=keys[report.pk], questions=asked)
-            )
+            subjects[report.pk] = _subject(register.read_answers(report=report, report_key=key, questions=asked))
         except (ReportDestroyed, DecryptionFailed, ValueError, KeyError):
             continue  # destroyed meanwhile, or unreadable: no subject rather than no queue
     references = {report.pk: report.reference for report in reports}

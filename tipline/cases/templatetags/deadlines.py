@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from django import template
 from django.utils import timezone
-from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext, ngettext
 
+from tipline.cases.markup import esc
 from tipline.cases.selectors import Deadline
 
 register = template.Library()
@@ -20,16 +20,14 @@ def deadline_text(deadline: Deadline | None) -> SafeString:
         return mark_safe('<span class="muted">—</span>')
     if deadline.days_left < 0:
         n = deadline.days_overdue
-        left = format_html("<strong>{}</strong>", ngettext("%(n)d day overdue", "%(n)d days overdue", n) % {"n": n})
+        left = f"<strong>{esc(ngettext('%(n)d day overdue', '%(n)d days overdue', n) % {'n': n})}</strong>"
     elif deadline.days_left == 0:
-        left = format_html("<strong>{}</strong>", gettext("due today"))
+        left = f"<strong>{esc(gettext('due today'))}</strong>"
     else:
         n = deadline.days_left
-        left = format_html("{}", ngettext("%(n)d day left", "%(n)d days left", n) % {"n": n})
-    return format_html(
-        '<span class="deadline{}" title="{}">{} · {}</span>',
-        " overdue" if deadline.is_overdue else "",
-        timezone.localtime(deadline.due_at).strftime("%Y-%m-%d %H:%M"),
-        left,
-        deadline.kind,
+        left = esc(ngettext("%(n)d day left", "%(n)d days left", n) % {"n": n})
+    due = timezone.localtime(deadline.due_at).strftime("%Y-%m-%d %H:%M")
+    overdue = " overdue" if deadline.is_overdue else ""
+    return mark_safe(  # noqa: S308  # every value escaped
+        f'<span class="deadline{overdue}" title="{due}">{left} · {esc(deadline.kind)}</span>'
     )
