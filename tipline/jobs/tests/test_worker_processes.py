@@ -29,6 +29,9 @@ import pytest
 from tipline.jobs.tests import handlers
 
 HANDLERS = "tipline.jobs.tests.handlers"
+# Seconds. Short, for a quick test; two seconds rather than one, so that a renewal (every
+# third of the lease) late by a loaded machine's scheduling does not let the other take over.
+LEASE = 2
 # One Django process per database migrates it, then enqueues jobs through the service on
 # request (a JSON line in, the new job ids out), so tests do not pay a start-up each time.
 AGENT = """
@@ -229,12 +232,12 @@ def test_two_workers_never_run_one_job_twice_even_when_one_stops_mid_flight(work
 
 
 def test_a_worker_killed_mid_job_loses_nothing_and_sends_nothing_twice(workers: Workers) -> None:
-    a, b = workers.start("--lease", "1"), workers.start("--lease", "1")
+    a, b = workers.start("--lease", str(LEASE)), workers.start("--lease", str(LEASE))
     workers.wait_until_started(a, b)
     [job_id] = workers.db.enqueue("jobstest.send_once", 1, {"stall": "after"})
     workers.wait_for(lambda: bool(handlers.lines("reached")), "a worker sent and stalled")
     [doomed] = [worker for worker in (a, b) if handlers.lines("reached") == [str(worker.pid)]]
-    time.sleep(2)  # two leases: the busy worker renews its lease, so the other keeps off
+    time.sleep(2 * LEASE)  # two leases: the busy worker renews its lease, so the other keeps off
     assert workers.db.states() == [(job_id, "running", 1)]
 
     doomed.process.send_signal(signal.SIGKILL)
