@@ -92,6 +92,9 @@ class PlainCheckboxInput(_PlainInput, forms.CheckboxInput):
 
 
 PLAIN_WIDGETS = (PlainSelect, PlainDateInput, PlainCheckboxInput)
+# The endings after which Django adds no label suffix; Django's catalogue translates them
+# (a variable, so that makemessages does not copy the text into ours).
+LABEL_ENDINGS = ":?.!"
 
 
 def field_group(field: forms.BoundField) -> SafeString:
@@ -112,7 +115,7 @@ def field_group(field: forms.BoundField) -> SafeString:
     ):
         return field.as_field_group()
     label = str(field.label)
-    suffix = form.label_suffix if label[-1] not in gettext(":?.!") else ""
+    suffix = form.label_suffix if label[-1] not in gettext(LABEL_ENDINGS) else ""
     return format_html(
         '<label for="{}">{}{}</label>\n\n\n\n{}', field.id_for_label, label, suffix or "", field.as_widget()
     )

@@ -18,11 +18,14 @@ register = template.Library()
 def deadline_text(deadline: Deadline | None) -> SafeString:
     if deadline is None:
         return mark_safe('<span class="muted">—</span>')
+    # The texts are translated outside the f-strings: makemessages does not read inside them.
     if deadline.days_left < 0:
         n = deadline.days_overdue
-        left = f"<strong>{esc(ngettext('%(n)d day overdue', '%(n)d days overdue', n) % {'n': n})}</strong>"
+        text = ngettext("%(n)d day overdue", "%(n)d days overdue", n) % {"n": n}
+        left = f"<strong>{esc(text)}</strong>"
     elif deadline.days_left == 0:
-        left = f"<strong>{esc(gettext('due today'))}</strong>"
+        text = gettext("due today")
+        left = f"<strong>{esc(text)}</strong>"
     else:
         n = deadline.days_left
         left = esc(ngettext("%(n)d day left", "%(n)d days left", n) % {"n": n})

@@ -37,8 +37,9 @@ def _labels(names: list[str]) -> str:
 def queue_body(rows: Iterable[tuple[Report, RowMarks, str]], names: RowNames) -> SafeString:
     """The ``<tr>`` of each (report, marks, subject) of a queue page."""
     detail = reverse("cases:detail", args=[PLACEHOLDER])
-    unread = f' <span class="mark mark-unread">{esc(gettext("unread"))}</span>'
-    replied = f' <span class="mark mark-replied">{esc(gettext("reporter replied"))}</span>'
+    unread_text, replied_text = gettext("unread"), gettext("reporter replied")  # outside f-strings: makemessages
+    unread = f' <span class="mark mark-unread">{esc(unread_text)}</span>'
+    replied = f' <span class="mark mark-replied">{esc(replied_text)}</span>'
     statuses = {value: esc(str(label)) for value, label in Report.Status.choices}
     html = []
     for report, mark, subject in rows:

@@ -36,7 +36,9 @@ def test_every_cell_of_a_row(org: Setup) -> None:
     org.channel.name = "Tips & <leads>"
     org.channel.save()
     report.labels.add(Label.objects.create(name="<b>press</b>"), Label.objects.create(name="urgent"))
-    due = timezone.now() + dt.timedelta(days=3, hours=1)
+    # Noon three days from today, whatever the time now: "3 days left" counts calendar days,
+    # so "now + 3 days and an hour" read 4 in the last hour of a day.
+    due = timezone.make_aware(dt.datetime.combine(timezone.localdate() + dt.timedelta(days=3), dt.time(12)))
     Report.objects.filter(pk=report.pk).update(
         status=Report.Status.IN_PROGRESS, assignee=org.handler, next_due_at=due, acknowledged_at=timezone.now()
     )
