@@ -1,0 +1,52 @@
+"""Reading a mail with headers parsed once per message gives what ``policy.default`` gives."""
+
+from __future__ import annotations
+
+import email.policy
+from email.headerregistry import HeaderRegistry
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from tipline.conftest import jpeg_with_exif
+from tipline.mailbox import parsing
+from tipline.mailbox.tests.test_ingest import _bad_mails, _mail
+
+HEADER_NAMES = ("subject", "from", "reply-to", "message-id", "content-type", "content-disposition", "x-other")
+
+
+@given(name=st.sampled_from(HEADER_NAMES), value=st.text(max_size=80))
+def test_a_remembered_header_is_the_header_parsed_afresh(name: str, value: str) -> None:
+    factory = parsing._ParsedHeaders()
+    try:
+        fresh = HeaderRegistry()(name, value)
+    except ValueError as error:  # a value the parser refuses is refused again, never remembered
+        for _attempt in range(2):
+            with pytest.raises(type(error)):
+                factory(name, value)
+        return
+    first, again = factory(name, value), factory(name, value)
+    assert again is first
+    assert type(first).__mro__[1:] == type(fresh).__mro__[1:]
+    assert str(first) == str(fresh)
+    assert [type(d) for d in first.defects] == [type(d) for d in fresh.defects]
+
+
+def _mails() -> dict[str, bytes]:
+    return {
+        **_bad_mails(),
+        "plain": _mail(),
+        "html only": _mail(body=None, html="<p>The <b>manager</b></p><p>takes cash</p>"),
+        "text and html": _mail(html="<p>The manager</p>"),
+        "photo": _mail(files=[("IMG_1.jpg", jpeg_with_exif(), "image/jpeg")]),
+        "reply-to": _mail(sender="Ana <ana@example.net>").replace(b"From:", b"Reply-To: Other <o@example.net>\nFrom:"),
+    }
+
+
+@pytest.mark.parametrize("kind", sorted(_mails()))
+def test_a_mail_reads_the_same_as_with_the_default_policy(kind: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    raw = _mails()[kind]
+    remembered = parsing.parse(raw), parsing.read_headers(raw)
+    monkeypatch.setattr(parsing, "_policy", lambda: email.policy.default)
+    assert (parsing.parse(raw), parsing.read_headers(raw)) == remembered
