@@ -72,12 +72,13 @@ def text_of(message: EmailMessage) -> str:
 
 
 @contextmanager
-def smtp_server() -> Iterator[tuple[Mailbox, int]]:
-    """A real SMTP server on 127.0.0.1 for as long as the block runs: its mailbox and port."""
+def smtp_server(mailbox: Mailbox | None = None, port: int | None = None) -> Iterator[tuple[Mailbox, int]]:
+    """A real SMTP server on 127.0.0.1 for as long as the block runs: its mailbox and port
+    (``mailbox`` and ``port`` given: a server started again where one stood)."""
     from aiosmtpd.controller import Controller  # noqa: PLC0415 - a test-only dependency
 
-    mailbox = Mailbox()
-    controller = Controller(mailbox, hostname="127.0.0.1", port=free_port())
+    mailbox = mailbox or Mailbox()
+    controller = Controller(mailbox, hostname="127.0.0.1", port=port or free_port())
     controller.start()
     try:
         yield mailbox, controller.port

@@ -124,17 +124,19 @@ class Mailbox:
                 return item[1]
         return None
 
-    def remove(self, uid: str) -> None:
-        """Move the message to the channel's done folder, or delete it (expunged at once)."""
-        imap, done = self._imap, self.channel.imap_done_folder
+    def remove(self, uids: list[str]) -> None:
+        """Move the messages to the channel's done folder, or delete them (expunged at once)."""
+        if not uids:
+            return
+        imap, done, chosen = self._imap, self.channel.imap_done_folder, ",".join(uids)
         if done and "MOVE" in self.capabilities:
-            self._ok(imap.uid("MOVE", uid, _quoted(done)))
+            self._ok(imap.uid("MOVE", chosen, _quoted(done)))
             return
         if done:
-            self._ok(imap.uid("COPY", uid, _quoted(done)))
-        self._ok(imap.uid("STORE", uid, "+FLAGS.SILENT", "(\\Deleted)"))
+            self._ok(imap.uid("COPY", chosen, _quoted(done)))
+        self._ok(imap.uid("STORE", chosen, "+FLAGS.SILENT", "(\\Deleted)"))
         if "UIDPLUS" in self.capabilities:
-            self._ok(imap.uid("EXPUNGE", uid))
+            self._ok(imap.uid("EXPUNGE", chosen))
         else:
             self._ok(imap.expunge())
 

@@ -54,7 +54,7 @@ class _ParsedHeaders:
         return header
 
 
-def _policy() -> email.policy.EmailPolicy:
+def _policy() -> email.policy.EmailPolicy[EmailMessage]:
     """``policy.default`` for one message, with its own memory of parsed headers."""
     return email.policy.default.clone(header_factory=_ParsedHeaders())
 

@@ -20,7 +20,9 @@ import hashlib
 import hmac
 import logging
 import os
+import smtplib
 import tempfile
+import threading
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
@@ -30,7 +32,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.mail import EmailMessage
+from django.core.mail import EmailMessage, get_connection
 from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -166,8 +168,60 @@ def source_digest(*, channel: Channel, raw: bytes, message_id: str) -> str:
     return hmac.new(settings.TIPLINE_PEPPER, data, hashlib.blake2b).hexdigest()[:64]
 
 
-def take_in(*, channel: Channel, raw: bytes) -> TakenIn:
-    """Store one received message as a report (or find the report it already is)."""
+class Replies:
+    """A poll's replies over one SMTP session: opened at the first reply, closed when the
+    poll ends, so that a batch of mail does not open a connection (and greet the server)
+    once a reply. Threads send one after the other on it. A session the server closed
+    since the last reply (an idle timeout) is opened again once for the reply that found
+    it closed: that reply had not been sent."""
+
+    def __init__(self) -> None:
+        self._backend = get_connection(fail_silently=False)
+        self._lock = threading.Lock()
+
+    def send(self, mail: EmailMessage) -> None:
+        with self._lock:
+            reused = getattr(self._backend, "connection", None) is not None  # an SMTP session is open
+            try:
+                self._send(mail)
+            except (smtplib.SMTPServerDisconnected, ConnectionError):
+                if not reused:
+                    raise
+                self._close()
+                self._send(mail)
+
+    def _send(self, mail: EmailMessage) -> None:
+        # Opened here (the backend's own send would close a session it opened itself);
+        # a server that cannot be reached costs this reply, not the poll.
+        self._backend.open()
+        self._backend.send_messages([mail])
+
+    def _close(self) -> None:
+        try:
+            self._backend.close()
+        except OSError:  # the session was gone already: nothing is lost
+            log.info("The mail server had already closed the session for replies")
+
+    def __enter__(self) -> Replies:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        with self._lock:
+            self._close()
+
+
+def take_in(
+    *,
+    channel: Channel,
+    raw: bytes,
+    questionnaire: QuestionnaireVersion | None = None,
+    replies: Replies | None = None,
+) -> TakenIn:
+    """Store one received message as a report (or find the report it already is).
+
+    A poll gives the channel's mail ``questionnaire``, looked up once for all its mail, and
+    its ``replies`` session; without them each is found, or opened, for this message alone.
+    """
     quarantine = ""
     if len(raw) > settings.TIPLINE_MAIL_MAX_BYTES:
         parsed, quarantine = _headers_only(raw), Quarantine.TOO_LARGE
@@ -181,7 +235,7 @@ def take_in(*, channel: Channel, raw: bytes) -> TakenIn:
     if Report.objects.filter(source_digest=digest).exists():
         return TakenIn(result=Result.ALREADY_TAKEN)
     answers = _answers(parsed, quarantine=quarantine)
-    questionnaire = mail_questionnaire(channel=channel)
+    questionnaire = questionnaire or mail_questionnaire(channel=channel)
     with _spooled(parsed.files if not quarantine else []) as files:
         try:
             submission = register.create_report(
@@ -197,7 +251,7 @@ def take_in(*, channel: Channel, raw: bytes) -> TakenIn:
             )
         except SourceAlreadyTaken:
             return TakenIn(result=Result.ALREADY_TAKEN)
-    _reply(channel=channel, parsed=parsed, receipt=submission.receipt)
+    _reply(channel=channel, parsed=parsed, receipt=submission.receipt, replies=replies)
     return TakenIn(result=Result.QUARANTINED if quarantine else Result.TAKEN, report=submission.report)
 
 
@@ -244,7 +298,7 @@ def _spooled(files: list[parsing.MailFile]) -> Iterator[list[register.IncomingFi
         yield incoming
 
 
-def _reply(*, channel: Channel, parsed: parsing.ParsedMail, receipt: str) -> None:
+def _reply(*, channel: Channel, parsed: parsing.ParsedMail, receipt: str, replies: Replies | None) -> None:
     """Answer the sender as the channel says, never to automatic mail (no loops)."""
     if channel.mail_reply == MailReply.NOTHING or parsed.automatic or not parsed.sender_address:
         return
@@ -277,10 +331,19 @@ def _reply(*, channel: Channel, parsed: parsing.ParsedMail, receipt: str) -> Non
         headers={"Auto-Submitted": "auto-replied"},
     )
     try:
-        mail.send()
+        if replies is None:
+            mail.send()
+        else:
+            replies.send(mail)
     except (OSError, ValueError):
         # The report is stored; the reply is lost (the receipt is never kept anywhere).
         log.warning("The reply to a mail of channel %s could not be sent", channel.slug)
+
+
+# Messages whose reports are committed are removed from the mailbox this many at a time
+# (one command for them all); a crash before that leaves them to the next poll, which
+# finds their reports and only removes them.
+REMOVE_TOGETHER = 10
 
 
 def poll(*, channel: Channel, threads: int | None = None) -> PollSummary:
@@ -288,44 +351,66 @@ def poll(*, channel: Channel, threads: int | None = None) -> PollSummary:
 
     Messages are fetched one by one on one connection and taken in by ``threads`` at
     once (each one's Argon2id derivation and cleaning run in parallel); each is removed
-    from the mailbox only after its report is committed.
+    from the mailbox only after its report is committed, with the others committed
+    before it. Their replies share one SMTP session.
     """
     summary = PollSummary()
     workers = threads or settings.TIPLINE_MAIL_THREADS
-    with Mailbox(channel) as box, ExitStack() as stack:
+    with Mailbox(channel) as box, Replies() as replies, ExitStack() as stack:
         pool = stack.enter_context(ThreadPoolExecutor(max_workers=workers)) if workers > 1 else None
+        questionnaire: QuestionnaireVersion | None = None
         waiting: list[tuple[str, Future[TakenIn]]] = []
+        stored: list[str] = []  # committed, not yet removed
         for uid in box.uids():
             raw = box.fetch(uid)
             if raw is None:
                 continue
-            waiting.append((uid, pool.submit(_take_in_thread, channel, raw) if pool else _done(channel, raw)))
+            questionnaire = questionnaire or mail_questionnaire(channel=channel)
+            intake = _Intake(channel=channel, questionnaire=questionnaire, replies=replies)
+            waiting.append((uid, pool.submit(_take_in_thread, intake, raw) if pool else _done(intake, raw)))
             while len(waiting) >= 2 * workers:
-                _finish(box, waiting.pop(0), summary, channel)
+                stored += _finish(waiting.pop(0), summary, channel)
+            if len(stored) >= REMOVE_TOGETHER:
+                box.remove(stored)
+                stored = []
         for item in waiting:
-            _finish(box, item, summary, channel)
+            stored += _finish(item, summary, channel)
+        box.remove(stored)
     return summary
 
 
-def _done(channel: Channel, raw: bytes) -> Future[TakenIn]:
+@dataclass(frozen=True)
+class _Intake:
+    """What a poll's messages share: the channel, its mail questionnaire and the replies' session."""
+
+    channel: Channel
+    questionnaire: QuestionnaireVersion
+    replies: Replies
+
+    def take_in(self, raw: bytes) -> TakenIn:
+        return take_in(channel=self.channel, raw=raw, questionnaire=self.questionnaire, replies=self.replies)
+
+
+def _done(intake: _Intake, raw: bytes) -> Future[TakenIn]:
     """Take one message in here, in this thread (one thread: no pool)."""
     future: Future[TakenIn] = Future()
     try:
-        future.set_result(take_in(channel=channel, raw=raw))
+        future.set_result(intake.take_in(raw))
     except Exception as error:
         future.set_exception(error)
     return future
 
 
-def _take_in_thread(channel: Channel, raw: bytes) -> TakenIn:
+def _take_in_thread(intake: _Intake, raw: bytes) -> TakenIn:
     try:
-        return take_in(channel=channel, raw=raw)
+        return intake.take_in(raw)
     finally:
         if not connection.in_atomic_block:
             connection.close()  # each thread has its own connection: never leave it open
 
 
-def _finish(box: Mailbox, item: tuple[str, Future[TakenIn]], summary: PollSummary, channel: Channel) -> None:
+def _finish(item: tuple[str, Future[TakenIn]], summary: PollSummary, channel: Channel) -> list[str]:
+    """The message's uid once its report is committed (to be removed), else nothing."""
     uid, future = item
     try:
         taken = future.result()
@@ -337,9 +422,9 @@ def _finish(box: Mailbox, item: tuple[str, Future[TakenIn]], summary: PollSummar
             channel.slug,
             jobs.describe_error(exc=error),
         )
-        return
+        return []
     summary.count(taken.result)
-    box.remove(uid)
+    return [uid]
 
 
 def poll_all() -> PollSummary:

@@ -35,11 +35,11 @@ def _supervisor_keys() -> list[tuple[int, bytes]]:
     return [(user_id, bytes(key)) for user_id, key in keys.values_list("user_id", "public_key")]
 
 
-def _reader_keys(channel: Channel) -> dict[int, tuple[bytes, GrantReason]]:
+def _reader_keys(channel: Channel, supervisors: list[tuple[int, bytes]]) -> dict[int, tuple[bytes, GrantReason]]:
     """user id → (public key, why) for every supervisor (who assign, so must hold the key)
     and the channel's recipients who may read reports."""
     readers: dict[int, tuple[bytes, GrantReason]] = {
-        user_id: (bytes(key), GrantReason.SUPERVISOR) for user_id, key in _supervisor_keys()
+        user_id: (key, GrantReason.SUPERVISOR) for user_id, key in supervisors
     }
     # A recipient without a case role (an editor, a call taker) is not given the key.
     recipients = StaffKey.objects.filter(
@@ -56,37 +56,34 @@ def identity_can_be_received() -> bool:
     return StaffKey.objects.filter(user__is_active=True, user__role_grants__role=Role.SUPERVISOR).exists()
 
 
-def seal_new_report_key(*, channel: Channel, report_key: bytes, escrow_public_key: bytes) -> list[ReportKeyGrant]:
-    """Seal a new report's key to the escrow key, every supervisor and the channel's readers.
+def seal_new_keys(
+    *, channel: Channel, report_key: bytes, escrow_public_key: bytes, identity_key: bytes = b""
+) -> tuple[list[ReportKeyGrant], list[IdentityKeyGrant]]:
+    """Seal a new report's key to the escrow key, every supervisor and the channel's
+    readers, and its reporter's identity key (if any) to every supervisor only.
 
     The rows are returned unsaved (sealing runs before the submission's transaction);
-    :func:`store_new_grants` writes them.
+    :func:`store_new_grants` writes them. Raises :class:`IdentityNotReceivable` when an
+    identity key is given and there is nobody to seal it to: an identity sealed to nobody
+    could never be read.
     """
-    grants = [
-        ReportKeyGrant(user=None, sealed_key=boxes.seal(escrow_public_key, report_key), reasons=GrantReason.ESCROW)
-    ]
-    grants += [
-        ReportKeyGrant(user_id=user_id, sealed_key=boxes.seal(public_key, report_key), reasons=reasons)
-        for user_id, (public_key, reasons) in _reader_keys(channel).items()
-    ]
-    return grants
-
-
-def seal_new_identity_key(*, identity_key: bytes) -> list[IdentityKeyGrant]:
-    """Seal a reporter's identity key to every supervisor (unsaved rows).
-
-    Raises :class:`IdentityNotReceivable` when there is nobody to seal it to: an
-    identity sealed to nobody could never be read.
-    """
-    grants = [
+    supervisors = _supervisor_keys()  # read once for both keys
+    identity_grants = [
         IdentityKeyGrant(
             user_id=user_id, sealed_key=boxes.seal(public_key, identity_key), reasons=GrantReason.SUPERVISOR
         )
-        for user_id, public_key in _supervisor_keys()
+        for user_id, public_key in (supervisors if identity_key else [])
     ]
-    if not grants:
+    if identity_key and not identity_grants:
         raise IdentityNotReceivable
-    return grants
+    report_grants = [
+        ReportKeyGrant(user=None, sealed_key=boxes.seal(escrow_public_key, report_key), reasons=GrantReason.ESCROW)
+    ]
+    report_grants += [
+        ReportKeyGrant(user_id=user_id, sealed_key=boxes.seal(public_key, report_key), reasons=reasons)
+        for user_id, (public_key, reasons) in _reader_keys(channel, supervisors).items()
+    ]
+    return report_grants, identity_grants
 
 
 def store_new_grants(

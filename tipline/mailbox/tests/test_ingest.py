@@ -233,7 +233,7 @@ def test_a_failed_removal_leaves_the_mail_and_makes_no_second_report(
 ) -> None:
     mailbox.deliver(_mail())
 
-    def refuse(self: object, uid: str) -> None:
+    def refuse(self: object, uids: list[str]) -> None:
         raise services.MailboxUnavailable("connection lost")
 
     with monkeypatch.context() as patch:
@@ -249,13 +249,43 @@ def test_a_failed_removal_leaves_the_mail_and_makes_no_second_report(
     assert len(mail.outbox) == 1, "the sender is answered once"
 
 
+def test_stored_mail_is_removed_in_batches_and_a_failed_batch_is_finished_by_the_next_poll(
+    org: Setup, mail_channel: Channel, mailbox: Dovecot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(services, "REMOVE_TOGETHER", 5)
+    for number in range(12):
+        mailbox.deliver(_mail(message_id=f"<batch{number}@example.net>", body=f"Report {number}"))
+    real_remove, calls = services.Mailbox.remove, []
+
+    def second_batch_fails(self: services.Mailbox, uids: list[str]) -> None:
+        calls.append(list(uids))
+        if len(calls) == 2:
+            raise services.MailboxUnavailable("connection lost")
+        real_remove(self, uids)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(services.Mailbox, "remove", second_batch_fails)
+        with pytest.raises(services.MailboxUnavailable):
+            services.poll(channel=mail_channel)
+    assert [len(uids) for uids in calls] == [5, 5], "removed five at a time, each after its reports were stored"
+    assert mailbox.count() == 7, "only the first batch was removed"
+    assert Report.objects.count() >= 10
+    again = services.poll(channel=mail_channel)
+    assert again.failed == 0
+    assert again.already_taken + again.taken == 7
+    assert Report.objects.count() == 12
+    assert mailbox.count() == 0
+    assert len(mail.outbox) == 12, "every sender answered once"
+
+
 def test_taken_in_mail_can_be_moved_to_a_folder(org: Setup, mail_channel: Channel, mailbox: Dovecot) -> None:
     Channel.objects.filter(pk=mail_channel.pk).update(imap_done_folder="Done")
     mail_channel.refresh_from_db()
-    mailbox.deliver(_mail())
+    for number in range(3):
+        mailbox.deliver(_mail(message_id=f"<done{number}@example.net>", body=f"Report {number}"))
     services.poll(channel=mail_channel)
     assert mailbox.count() == 0
-    assert mailbox.count("Done") == 1
+    assert mailbox.count("Done") == 3
 
 
 def test_a_held_mail_is_read_again_on_retry(

@@ -31,7 +31,7 @@ import django; django.setup()
 from tipline.mailbox import services
 from tipline.register.models import Channel
 if sys.argv[1] == "kill":
-    def die(self, uid):  # the report is committed; the worker dies before the mail is removed
+    def die(self, uids):  # the report is committed; the worker dies before the mail is removed
         os.kill(os.getpid(), signal.SIGKILL)
     services.Mailbox.remove = die
 summary = services.poll(channel=Channel.objects.get(slug="mail"), threads=1)

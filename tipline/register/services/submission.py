@@ -24,7 +24,6 @@ from tipline.register.exceptions import SourceAlreadyTaken
 from tipline.register.models import (
     Attachment,
     Channel,
-    IdentityKeyGrant,
     QuestionnaireVersion,
     Report,
     ReportLink,
@@ -119,9 +118,9 @@ def create_report(
     answers_ct = answers_ciphertext(
         reference=reference, questionnaire_number=questionnaire.number, answers=answers, report_key=report_key
     )
-    identity_ct, identity_grants, identity_key = _seal_identity(identity=identity, reference=reference)
-    key_grants = keyring.seal_new_report_key(
-        channel=channel, report_key=report_key, escrow_public_key=bytes(escrow_public_key)
+    identity_ct, identity_key = _encrypt_identity(identity=identity, reference=reference)
+    key_grants, identity_grants = keyring.seal_new_keys(
+        channel=channel, report_key=report_key, escrow_public_key=bytes(escrow_public_key), identity_key=identity_key
     )
     attachments, written, source_blob = _store_files(
         report_key=report_key, identity_key=identity_key, files=files, source=source
@@ -185,13 +184,13 @@ def create_report(
     return Submission(report=report, receipt=receipt, report_key=report_key, held=held)
 
 
-def _seal_identity(*, identity: str, reference: str) -> tuple[bytes | None, list[IdentityKeyGrant], bytes]:
-    """The identity encrypted under its own key, and that key sealed to the supervisors."""
+def _encrypt_identity(*, identity: str, reference: str) -> tuple[bytes | None, bytes]:
+    """The identity encrypted under a key of its own (sealed to the supervisors with the report key)."""
     if not identity.strip():
-        return None, [], b""
+        return None, b""
     identity_key = boxes.new_key()
-    identity_ct = boxes.encrypt(identity_key, identity.strip().encode(), context=binding.identity(reference=reference))
-    return identity_ct, keyring.seal_new_identity_key(identity_key=identity_key), identity_key
+    sealed = boxes.encrypt(identity_key, identity.strip().encode(), context=binding.identity(reference=reference))
+    return sealed, identity_key
 
 
 def _store_files(

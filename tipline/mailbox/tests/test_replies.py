@@ -1,0 +1,97 @@
+"""The replies of a poll go out over one SMTP session, to a real SMTP server (aiosmtpd)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from django.core.mail import EmailMessage
+
+from tipline.conftest import Setup
+from tipline.mailbox import services
+from tipline.mailbox.dovecot import Dovecot
+from tipline.mailbox.tests.test_ingest import _mail
+from tipline.register.models import Channel, Report
+from tipline.testing import Mailbox, free_port, smtp_server
+
+
+@dataclass
+class Sessions(Mailbox):
+    """A mailbox that notes the client end of the session each message came over."""
+
+    peers: list[tuple[str, int]] = field(default_factory=list)
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 - aiosmtpd's name
+        self.peers.append(session.peer)
+        return await super().handle_DATA(server, session, envelope)
+
+
+@pytest.fixture
+def smtp_port(settings: Any) -> Iterator[int]:
+    """The port the app sends to, with Django's SMTP backend (the tests' default is memory)."""
+    port = free_port()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = port
+    settings.EMAIL_USE_TLS = False
+    return port
+
+
+def _reply(number: int) -> EmailMessage:
+    return EmailMessage(subject=f"reply {number}", body="Received.", from_email="tips@example.org", to=["a@b.net"])
+
+
+def test_a_poll_answers_every_sender_over_one_session(
+    org: Setup, mail_channel: Channel, mailbox: Dovecot, smtp_port: int
+) -> None:
+    senders = [f"Sender {n} <sender{n}@example.net>" for n in range(4)]
+    for number, sender in enumerate(senders):
+        mailbox.deliver(_mail(sender=sender, message_id=f"<m{number}@example.net>"))
+    with smtp_server(Sessions(), port=smtp_port) as (server, _port):
+        summary = services.poll(channel=mail_channel)
+    assert (summary.taken, summary.failed) == (4, 0)
+    assert sorted(str(m["To"]) for m in server.messages) == sorted(f"sender{n}@example.net" for n in range(4))
+    assert all("Your receipt:" in str(m.get_body()) for m in server.messages)
+    assert isinstance(server, Sessions)
+    assert len(set(server.peers)) == 1, "one session for the whole poll"
+
+
+def test_a_session_the_server_dropped_is_opened_again(smtp_port: int) -> None:
+    received = Sessions()
+    with services.Replies() as replies:
+        with smtp_server(received, port=smtp_port):
+            replies.send(_reply(1))
+        with smtp_server(received, port=smtp_port):  # the server went away and came back
+            replies.send(_reply(2))
+            replies.send(_reply(3))
+    assert [str(m["Subject"]) for m in received.messages] == ["reply 1", "reply 2", "reply 3"]
+    assert len(set(received.peers)) == 2, "a new session after the old one was closed, then kept"
+
+
+def test_without_a_mail_server_the_mail_is_still_taken_in(
+    org: Setup, mail_channel: Channel, mailbox: Dovecot, smtp_port: int, caplog: pytest.LogCaptureFixture
+) -> None:
+    for number in range(3):
+        mailbox.deliver(_mail(message_id=f"<down{number}@example.net>", body=f"Report {number}"))
+    summary = services.poll(channel=mail_channel)  # nothing listens on the port
+    assert (summary.taken, summary.failed) == (3, 0)
+    assert Report.objects.filter(channel=mail_channel).count() == 3
+    assert mailbox.count() == 0
+    assert caplog.text.count("could not be sent") == 3
+    with smtp_server(Sessions(), port=smtp_port) as (server, _port):  # the server is back: replies go again
+        mailbox.deliver(_mail(message_id="<back@example.net>", body="After the outage"))
+        assert services.poll(channel=mail_channel).taken == 1
+    assert len(server.messages) == 1
+
+
+def test_a_refused_address_costs_only_its_own_reply(smtp_port: int) -> None:
+    received = Sessions()
+    with smtp_server(received, port=smtp_port), services.Replies() as replies:
+        replies.send(_reply(1))
+        with pytest.raises(ValueError):
+            replies.send(EmailMessage(subject="bad", body="x", from_email="tips@example.org", to=["a@b\nc"]))
+        replies.send(_reply(2))
+    assert [str(m["Subject"]) for m in received.messages] == ["reply 1", "reply 2"]
+    assert len(set(received.peers)) == 1
