@@ -20,11 +20,12 @@ import hashlib
 import hmac
 import logging
 import os
+import queue
 import smtplib
 import tempfile
 import threading
 from collections.abc import Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,7 +34,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage, get_connection
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -357,7 +358,7 @@ def poll(*, channel: Channel, threads: int | None = None) -> PollSummary:
     summary = PollSummary()
     workers = threads or settings.TIPLINE_MAIL_THREADS
     with Mailbox(channel) as box, Replies() as replies, ExitStack() as stack:
-        pool = stack.enter_context(ThreadPoolExecutor(max_workers=workers)) if workers > 1 else None
+        pool = stack.enter_context(_Threads(workers)) if workers > 1 else None
         questionnaire: QuestionnaireVersion | None = None
         waiting: list[tuple[str, Future[TakenIn]]] = []
         stored: list[str] = []  # committed, not yet removed
@@ -367,7 +368,7 @@ def poll(*, channel: Channel, threads: int | None = None) -> PollSummary:
                 continue
             questionnaire = questionnaire or mail_questionnaire(channel=channel)
             intake = _Intake(channel=channel, questionnaire=questionnaire, replies=replies)
-            waiting.append((uid, pool.submit(_take_in_thread, intake, raw) if pool else _done(intake, raw)))
+            waiting.append((uid, pool.submit(intake, raw) if pool else _done(intake, raw)))
             while len(waiting) >= 2 * workers:
                 stored += _finish(waiting.pop(0), summary, channel)
             if len(stored) >= REMOVE_TOGETHER:
@@ -401,12 +402,42 @@ def _done(intake: _Intake, raw: bytes) -> Future[TakenIn]:
     return future
 
 
-def _take_in_thread(intake: _Intake, raw: bytes) -> TakenIn:
-    try:
-        return intake.take_in(raw)
-    finally:
-        if not connection.in_atomic_block:
-            connection.close()  # each thread has its own connection: never leave it open
+class _Threads:
+    """``count`` threads taking in a poll's messages, each on one database connection of
+    its own for the whole poll (opening one a message would cost more than its queries),
+    closed when the thread ends; a connection a failure left unusable is closed at once."""
+
+    def __init__(self, count: int) -> None:
+        self._tasks: queue.SimpleQueue[tuple[Future[TakenIn], _Intake, bytes] | None] = queue.SimpleQueue()
+        self._threads = [threading.Thread(target=self._run, name=f"mail-intake-{n}") for n in range(count)]
+        for thread in self._threads:
+            thread.start()
+
+    def submit(self, intake: _Intake, raw: bytes) -> Future[TakenIn]:
+        future: Future[TakenIn] = Future()
+        self._tasks.put((future, intake, raw))
+        return future
+
+    def _run(self) -> None:
+        try:
+            while (task := self._tasks.get()) is not None:
+                future, intake, raw = task
+                try:
+                    future.set_result(intake.take_in(raw))
+                except BaseException as error:
+                    future.set_exception(error)
+                connection.close_if_unusable_or_obsolete()
+        finally:
+            connections.close_all()  # this thread's own: never left open
+
+    def __enter__(self) -> _Threads:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        for _thread in self._threads:
+            self._tasks.put(None)
+        for thread in self._threads:
+            thread.join()
 
 
 def _finish(item: tuple[str, Future[TakenIn]], summary: PollSummary, channel: Channel) -> list[str]:

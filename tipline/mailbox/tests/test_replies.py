@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
 from django.core.mail import EmailMessage
+from django.db import connection, connections
+from django.db.backends.base.base import BaseDatabaseWrapper
 
 from tipline.conftest import Setup
 from tipline.mailbox import services
@@ -95,3 +98,69 @@ def test_a_refused_address_costs_only_its_own_reply(smtp_port: int) -> None:
         replies.send(_reply(2))
     assert [str(m["Subject"]) for m in received.messages] == ["reply 1", "reply 2"]
     assert len(set(received.peers)) == 1
+
+
+class _Counted:
+    """Database connections opened and closed, by thread."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.opened: list[int] = []
+        self.closed: list[int] = []
+        wrapper_class = type(connections["default"])  # SQLite's own close() keeps a database in memory open
+        real_connect, real_close = wrapper_class.connect, wrapper_class.close
+
+        def connect(wrapper: BaseDatabaseWrapper) -> None:
+            self.opened.append(threading.get_ident())
+            real_connect(wrapper)
+
+        def close(wrapper: BaseDatabaseWrapper) -> None:
+            if wrapper.connection is not None:
+                self.closed.append(threading.get_ident())
+            real_close(wrapper)
+
+        monkeypatch.setattr(wrapper_class, "connect", connect)
+        monkeypatch.setattr(wrapper_class, "close", close)
+
+    def elsewhere(self, found: list[int]) -> list[int]:
+        return sorted(ident for ident in found if ident != threading.get_ident())
+
+
+@dataclass(frozen=True)
+class _Reading:
+    """An intake that only reads, or fails, in the thread that runs it."""
+
+    fail: bool = False
+
+    def take_in(self, raw: bytes) -> int:
+        if self.fail:
+            raise RuntimeError(raw.decode())
+        return Report.objects.count() + threading.get_ident() * 0 + len(raw)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_intake_threads_keep_one_connection_each_and_close_it_at_the_end(monkeypatch: pytest.MonkeyPatch) -> None:
+    counted = _Counted(monkeypatch)
+    with services._Threads(3) as threads:
+        futures = [threads.submit(_Reading(fail=n == 4), b"x" * n) for n in range(12)]  # type: ignore[arg-type]
+        results = [future.exception() or future.result() for future in futures]
+    assert [str(r) for r in results] == [str(n) for n in range(4)] + ["xxxx"] + [str(n) for n in range(5, 12)]
+    assert len(counted.elsewhere(counted.opened)) == len(set(counted.opened)) <= 3, "a connection a thread"
+    assert counted.elsewhere(counted.closed) == counted.elsewhere(counted.opened), "each closed when its thread ended"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_poll_taken_in_by_several_threads(
+    org: Setup, mail_channel: Channel, mailbox: Dovecot, settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if connection.vendor == "sqlite":
+        pytest.skip("the suite's SQLite database lives in memory, shared without waiting for its lock")
+    settings.TIPLINE_MAIL_THREADS = 3
+    for number in range(9):
+        mailbox.deliver(_mail(message_id=f"<thread{number}@example.net>", body=f"Report {number}"))
+    counted = _Counted(monkeypatch)
+    summary = services.poll(channel=mail_channel)
+    assert (summary.taken, summary.failed) == (9, 0)
+    assert mailbox.count() == 0
+    assert Report.objects.filter(channel=mail_channel).count() == 9
+    assert len(counted.elsewhere(counted.opened)) <= 3, "one connection a thread, not one a message"
+    assert counted.elsewhere(counted.closed) == counted.elsewhere(counted.opened)
