@@ -410,11 +410,17 @@ def _durable_commits() -> None:
 def _done(intake: _Intake, raw: bytes) -> Future[TakenIn]:
     """Take one message in here, in this thread (one thread: no pool)."""
     future: Future[TakenIn] = Future()
+    _take_in_to(future, intake, raw)
+    return future
+
+
+def _take_in_to(future: Future[TakenIn], intake: _Intake, raw: bytes) -> None:
+    """Take one message in, its result or failure kept in ``future`` for the poll (which
+    raises any failure but an ``Exception`` again when it reads the result)."""
     try:
         future.set_result(intake.take_in(raw))
-    except Exception as error:
+    except BaseException as error:  # a thread's future is always resolved: the poll waits on it
         future.set_exception(error)
-    return future
 
 
 class _Threads:
@@ -436,11 +442,7 @@ class _Threads:
     def _run(self) -> None:
         try:
             while (task := self._tasks.get()) is not None:
-                future, intake, raw = task
-                try:
-                    future.set_result(intake.take_in(raw))
-                except BaseException as error:
-                    future.set_exception(error)
+                _take_in_to(*task)
                 connection.close_if_unusable_or_obsolete()
         finally:
             connections.close_all()  # this thread's own: never left open
