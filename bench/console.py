@@ -578,7 +578,7 @@ def main(argv: list[str]) -> int:
             "page_size": next((data["page_size"] for data in databases.values()), None),  # the app's
             "roles": list(ROLES),
             "postgresql_version": postgres_version,
-            "sqlite": "WAL, synchronous=NORMAL (the app's settings)",
+            "sqlite": "WAL, synchronous=FULL (the app's settings)",
             "requests_per_case_and_role": {
                 "http_unfiltered": options.unfiltered_requests,
                 "http_filtered": options.filtered_requests,

@@ -389,22 +389,7 @@ class _Intake:
     replies: Replies
 
     def take_in(self, raw: bytes) -> TakenIn:
-        _durable_commits()
         return take_in(channel=self.channel, raw=raw, questionnaire=self.questionnaire, replies=self.replies)
-
-
-def _durable_commits() -> None:
-    """Make this thread's commits reach the disk before the poll removes their mail.
-
-    SQLite runs in WAL mode with ``synchronous=NORMAL``: a commit survives the process
-    dying at once, but reaches the disk only at the next checkpoint, so a power cut
-    could lose a report whose mail had already left the server. A connection that
-    takes mail in syncs every commit (``FULL``). PostgreSQL syncs at commit unless its
-    operator turned that off.
-    """
-    if connection.vendor == "sqlite" and not connection.in_atomic_block:  # in one, its outer commit decides
-        with connection.cursor() as cursor:
-            cursor.execute("PRAGMA synchronous=FULL")
 
 
 def _done(intake: _Intake, raw: bytes) -> Future[TakenIn]:

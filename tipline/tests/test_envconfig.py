@@ -87,6 +87,11 @@ def test_sqlite_overwrites_what_it_deletes() -> None:
     assert "PRAGMA secure_delete=ON;" in options["init_command"]  # type: ignore[index]
 
 
+def test_sqlite_syncs_every_commit() -> None:
+    options = envconfig.database_from_url("sqlite:////tmp/x.sqlite3")["OPTIONS"]
+    assert "PRAGMA synchronous=FULL;" in options["init_command"]  # type: ignore[index]
+
+
 def test_database_urls() -> None:
     sqlite = envconfig.database_from_url("sqlite:////srv/tipline/x.db")
     assert sqlite["NAME"] == "/srv/tipline/x.db"

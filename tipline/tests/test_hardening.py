@@ -65,6 +65,16 @@ def test_sqlite_overwrites_deleted_rows(db: None) -> None:
         assert cursor.fetchone()[0] == 1
 
 
+def test_sqlite_commits_reach_the_disk_before_they_return(db: None) -> None:
+    """A receipt is shown (and a mail removed from its server) only after the commit: with
+    WAL and ``synchronous=NORMAL`` that commit would wait for a checkpoint to reach the disk."""
+    if connection.vendor != "sqlite":
+        pytest.skip("a setting of SQLite's (PostgreSQL syncs every commit by default)")
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA synchronous")
+        assert cursor.fetchone()[0] == 2  # FULL
+
+
 def test_the_case_pdf_fetches_no_url(org: Setup, monkeypatch: pytest.MonkeyPatch) -> None:
     """A renderer that follows addresses would call out from inside the case's export."""
     from tipline.accounts.services import unlock_private_key

@@ -8,7 +8,6 @@ from email.message import EmailMessage
 
 import pytest
 from django.core import mail
-from django.db import connection
 
 from tipline.accounts import services as accounts
 from tipline.conftest import PASSWORD, Setup, jpeg_with_exif
@@ -337,24 +336,3 @@ def test_crlf_line_ends_are_plain_line_ends(org: Setup, mail_channel: Channel) -
     report = services.take_in(channel=mail_channel, raw=raw).report
     assert report is not None
     assert _answers(report, org)["message"] == "first line\nsecond line"
-
-
-@pytest.mark.django_db(transaction=True)
-def test_a_report_from_a_poll_is_on_disk_before_its_mail_leaves_the_server(
-    org: Setup, mail_channel: Channel, mailbox: Dovecot, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    if connection.vendor != "sqlite":
-        pytest.skip("PostgreSQL syncs every commit by default")
-    seen: list[int] = []
-    real_create = register.create_report
-
-    def watched(**kwargs: object) -> object:
-        with connection.cursor() as cursor:
-            cursor.execute("PRAGMA synchronous")
-            seen.append(cursor.fetchone()[0])
-        return real_create(**kwargs)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(register, "create_report", watched)
-    mailbox.deliver(_mail())
-    assert services.poll(channel=mail_channel).taken == 1
-    assert seen == [2], "synchronous=FULL: the commit is synced, not left to the next checkpoint"
