@@ -93,6 +93,7 @@ def take(request: HttpRequest, private_key: bytes | None, slug: str) -> HttpResp
                 form_token=form.cleaned_data.get("form_token", ""),
                 recording_consent=form.consent(),
                 transcript=form.cleaned_data.get("transcript", ""),
+                hold_uncleaned=False,  # the caller is not at the portal to decide about such a file
             )
         except OSError as failure:  # nothing was stored: create_report writes all or nothing
             raise_if_no_room(failure)

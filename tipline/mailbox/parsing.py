@@ -186,8 +186,15 @@ def _walk(part: Message, walk: _Walk, *, depth: int) -> None:
         return
     disposition = (part.get_content_disposition() or "").lower()
     name = _file_name(part)
-    if content_type == "text/plain" and disposition != "attachment" and not name:
+    if content_type.startswith("multipart/"):
+        # A multipart without a boundary: its parts cannot be told apart, so its text is
+        # read as it stands (the original keeps the rest).
         walk.bodies.append(_text(part))
+    elif content_type == "text/plain" and disposition != "attachment":
+        # Some mail programs name the text they send inline: it is still the text.
+        walk.bodies.append(
+            _("--- The text “%(name)s” ---") % {"name": name} + "\n" + _text(part) if name else _text(part)
+        )
     elif content_type == "text/html" and disposition != "attachment" and not name:
         walk.html_bodies.append(html_to_text(_text(part)))
     else:

@@ -249,6 +249,7 @@ def take_in(
                 source_digest=digest,
                 quarantine=quarantine,
                 reply_address=parsed.sender_address if _answers_by_email(channel, parsed) else "",
+                hold_uncleaned=False,  # nobody could decide about it: the handlers get it, marked
             )
         except SourceAlreadyTaken:
             return TakenIn(result=Result.ALREADY_TAKEN)
@@ -488,7 +489,9 @@ def retry_quarantined(*, report: Report, by: StaffUser, report_key: bytes, ident
         return False
     answers = _answers(parsed, quarantine="")
     with _spooled(parsed.files) as files:
-        attachments, written = register.store_attachments(report_key=report_key, files=files, from_staff=False)
+        attachments, written = register.store_attachments(
+            report_key=report_key, files=files, from_staff=False, hold_uncleaned=False
+        )
     try:
         with transaction.atomic():
             locked = Report.objects.select_for_update().get(pk=report.pk, purged_at__isnull=True)

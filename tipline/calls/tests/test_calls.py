@@ -3,10 +3,14 @@ caller's message added by receipt, without the call-taker ever reading the repor
 
 from __future__ import annotations
 
+import io
 import re
+import zipfile
+from datetime import timedelta
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from tipline.accounts import services as accounts
 from tipline.accounts.models import Role, StaffUser
@@ -15,6 +19,7 @@ from tipline.conftest import PASSWORD, Setup, jpeg_with_exif
 from tipline.register import keyring
 from tipline.register import services as register
 from tipline.register.models import (
+    Attachment,
     Channel,
     ChannelKind,
     Message,
@@ -131,6 +136,40 @@ def test_a_letter_is_entered_with_its_scan(org: Setup, desk: Client, tmp_path: o
     report = Report.objects.get()
     assert report.recording_consent is None
     assert report.attachments.count() == 1
+
+
+def _zip() -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("minutes.txt", "The minutes of the meeting.")
+    return buffer.getvalue()
+
+
+def test_a_file_that_cannot_be_cleaned_goes_to_the_handlers_marked(org: Setup, desk: Client) -> None:
+    """The caller is not at the portal to decide about it: it is not held (and swept unseen)."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    _channel(org, ChannelKind.POST)
+    archive = SimpleUploadedFile("minutes.zip", _zip(), content_type="application/zip")
+    response = _post(desk, "/calls/new/post/", {"q_what": "Minutes", "q_kind": "Fraud", "files": archive})
+    assert response.status_code == 302  # type: ignore[attr-defined]
+    report = Report.objects.get()
+    response = _post(desk, "/calls/add/", {"receipt": _receipt_of(desk), "body": "And these.", "files": archive})
+    assert response.status_code == 302  # type: ignore[attr-defined]
+    key = keyring.open_report_key(
+        report=report, user=org.handler, private_key=accounts.unlock_private_key(user=org.handler, password=PASSWORD)
+    )
+    rows = list(Attachment.objects.filter(report=report))
+    assert len(rows) == 2
+    assert {row.state for row in rows} == {Attachment.State.SENT}
+    assert [register.describe_attachment(attachment=row, report_key=key).cleaned for row in rows] == [False, False]
+    register.purge_stale_held(now=timezone.now() + timedelta(days=30))
+    assert Attachment.objects.filter(report=report).count() == 2
+
+
+def _receipt_of(desk: Client) -> str:
+    page = desk.get("/calls/receipt/").content.decode()
+    return "".join(re.findall(r"\b\d{4}\b", page)[:4])
 
 
 def test_a_caller_adds_to_their_report_without_the_call_taker_seeing_it(org: Setup, desk: Client) -> None:

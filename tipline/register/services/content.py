@@ -140,7 +140,11 @@ def post_message(
     if not body and not files:
         raise EmptyMessage
     from_staff = author is not None
-    attachments, written = store_attachments(report_key=report_key, files=files, from_staff=from_staff)
+    # Files a call-taker took with the caller's words go to the handlers at once: the caller
+    # is not at the portal to decide about one that could not be cleaned.
+    attachments, written = store_attachments(
+        report_key=report_key, files=files, from_staff=from_staff, hold_uncleaned=not taken_by_phone
+    )
     try:
         with transaction.atomic():
             # The report's row, as the purge locks it: a message never outlives its report.

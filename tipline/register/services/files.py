@@ -95,7 +95,7 @@ def read_source(*, report: Report, identity_key: bytes) -> bytes:
 
 
 def _prepare_attachment(
-    *, report_key: bytes, incoming: IncomingFile, from_staff: bool, written: list[str]
+    *, report_key: bytes, incoming: IncomingFile, from_staff: bool, hold_uncleaned: bool, written: list[str]
 ) -> Attachment:
     """Clean (reporter files), encrypt and store one file; return the unsaved row."""
     name = clean_filename(name=incoming.name)
@@ -110,7 +110,7 @@ def _prepare_attachment(
             blob = _encrypt_to_store(report_key, source)
     written.append(blob)
     meta = {"name": name, "size": size, "cleaned": outcome.path is not None, "rasterised": outcome.rasterised}
-    held = not from_staff and outcome.path is None
+    held = hold_uncleaned and not from_staff and outcome.path is None
     return Attachment(
         blob=blob,
         meta_ct=boxes.encrypt(report_key, json.dumps(meta).encode(), context=binding.file_meta(blob=blob)),
@@ -130,13 +130,21 @@ def delete_blobs(*, names: Iterable[str]) -> None:
 
 
 def store_attachments(
-    *, report_key: bytes, files: Sequence[IncomingFile], from_staff: bool
+    *, report_key: bytes, files: Sequence[IncomingFile], from_staff: bool, hold_uncleaned: bool = True
 ) -> tuple[list[Attachment], list[str]]:
-    """Encrypt every file into the store; on failure remove what was written."""
+    """Encrypt every file into the store; on failure remove what was written.
+
+    A reporter's file that could not be cleaned is held for the reporter's decision (in the
+    portal, while they send); with ``hold_uncleaned`` false (a mail, or a call-taker's
+    upload: nobody there to decide) it goes to the handlers at once, marked as not cleaned,
+    rather than wait for a decision that never comes and be swept away unseen.
+    """
     written: list[str] = []
     try:
         rows = [
-            _prepare_attachment(report_key=report_key, incoming=f, from_staff=from_staff, written=written)
+            _prepare_attachment(
+                report_key=report_key, incoming=f, from_staff=from_staff, hold_uncleaned=hold_uncleaned, written=written
+            )
             for f in files
         ]
     except BaseException:

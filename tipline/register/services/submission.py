@@ -91,6 +91,7 @@ def create_report(
     recording_consent: bool | None = None,
     transcript: str = "",
     reply_address: str = "",
+    hold_uncleaned: bool = True,
 ) -> Submission:
     """Encrypt and store a report; return its receipt only after the commit.
 
@@ -106,6 +107,8 @@ def create_report(
     kept encrypted under the identity key because it names the sender (so an
     ``identity`` is required with it), and its ``source_digest``: a second report
     with the same digest is refused by the database (:class:`SourceAlreadyTaken`).
+    ``hold_uncleaned`` false: a file that could not be cleaned is not held for the
+    reporter's decision (see :func:`store_attachments`).
     """
     if source is not None and not identity.strip():
         msg = "the source of a report names its sender: give the identity with it"
@@ -123,7 +126,7 @@ def create_report(
         channel=channel, report_key=report_key, escrow_public_key=bytes(escrow_public_key), identity_key=identity_key
     )
     attachments, written, source_blob = _store_files(
-        report_key=report_key, identity_key=identity_key, files=files, source=source
+        report_key=report_key, identity_key=identity_key, files=files, source=source, hold_uncleaned=hold_uncleaned
     )
     try:
         for sealed in sealed_files:
@@ -194,11 +197,18 @@ def _encrypt_identity(*, identity: str, reference: str) -> tuple[bytes | None, b
 
 
 def _store_files(
-    *, report_key: bytes, identity_key: bytes, files: Sequence[IncomingFile], source: bytes | None
+    *,
+    report_key: bytes,
+    identity_key: bytes,
+    files: Sequence[IncomingFile],
+    source: bytes | None,
+    hold_uncleaned: bool,
 ) -> tuple[list[Attachment], list[str], str]:
     """The files (cleaned, under the report key) and the source (under the identity key)
     written to the store: their rows, every blob written, and the source's blob."""
-    attachments, written = store_attachments(report_key=report_key, files=files, from_staff=False)
+    attachments, written = store_attachments(
+        report_key=report_key, files=files, from_staff=False, hold_uncleaned=hold_uncleaned
+    )
     if source is None:
         return attachments, written, ""
     try:
