@@ -8,7 +8,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from tipline.register.forms import ReportForm
+from tipline.register.forms import NoEchoTextInput, ReportForm
 from tipline.register.models import ChannelKind
 
 CONSENT_CHOICES = [("yes", _("Yes, the caller agreed to a recording")), ("no", _("No recording"))]
@@ -17,8 +17,10 @@ CONSENT_CHOICES = [("yes", _("Yes, the caller agreed to a recording")), ("no", _
 class TakenReportForm(ReportForm):
     """The channel's questionnaire, then what only a call-taker records."""
 
-    def __init__(self, *args: Any, kind: str, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, kind: str, has_files: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.kind = kind
+        self.has_files = has_files
         if "identity" in self.fields:
             self.fields["identity"].label = _("The reporter's name (only if they give it)")
             self.fields["identity"].help_text = _(
@@ -38,6 +40,11 @@ class TakenReportForm(ReportForm):
             widget=forms.Textarea(attrs={"rows": 8, "autocomplete": "off"}),
             help_text=_(
                 "Without a recording, write down what was said: the reporter is asked to confirm or correct it."
+            )
+            if kind != ChannelKind.POST
+            else _(
+                "What the letter says, or what you noted about it (how it came, what was with it). The writer "
+                "can read it in the portal once they have the receipt."
             ),
         )
         if kind == ChannelKind.PHONE:
@@ -49,10 +56,23 @@ class TakenReportForm(ReportForm):
                 help_text=_("Sealed with the identity: supervisors only. Never write the caller's number otherwise."),
             )
 
+        if not self.is_bound:  # keyboard first: the first question is where typing starts
+            first = next((field for field in self.visible_fields()), None)
+            if first is not None:
+                first.field.widget.attrs["autofocus"] = True
+
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
         if cleaned.get("callback", "").strip() and not self.identity_allowed:
             self.add_error("callback", _("Nobody can receive an identity just now; the number cannot be kept."))
+        if self.has_files and cleaned.get("recording_consent") == "no":
+            self.add_error(
+                "recording_consent",
+                _(
+                    "A recording is kept only with the reporter's yes. Choose “Yes” if they agreed, or store the "
+                    "report without the file and write the minutes instead."
+                ),
+            )
         return cleaned
 
     def identity_text(self) -> str:
@@ -71,7 +91,8 @@ class AddToReportForm(forms.Form):
     receipt = forms.CharField(
         label=_("The caller's receipt (16 digits)"),
         max_length=64,
-        widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "numeric", "spellcheck": "false"}),
+        # Never written back into the page (after a refused file, say), as in the portal.
+        widget=NoEchoTextInput(attrs={"autocomplete": "off", "inputmode": "numeric", "spellcheck": "false"}),
     )
     body = forms.CharField(
         label=_("What the caller says"),

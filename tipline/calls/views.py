@@ -26,8 +26,9 @@ from tipline.crypto.receipt import format_receipt
 from tipline.local_text import LocalText, site_language
 from tipline.register import keyring
 from tipline.register import services as register
+from tipline.register.error_summary import summarise
 from tipline.register.errors import raise_if_no_room, shows_upload_refusals, upload_refusal
-from tipline.register.exceptions import EmptyMessage, ReporterError
+from tipline.register.exceptions import EmptyMessage, InvalidReceipt, ReporterError
 from tipline.register.models import STAFF_ENTERED_KINDS, Channel, FieldType
 from tipline.register.uploads import incoming_files, upload_limits
 from tipline.typed_request import client_tag
@@ -79,6 +80,7 @@ def take(request: HttpRequest, private_key: bytes | None, slug: str) -> HttpResp
         version=questionnaire.number,
         identity_allowed=keyring.identity_can_be_received(),
         kind=channel.kind,
+        has_files=bool(files),
         language=language,
     )
     refusal = upload_refusal(request)
@@ -109,10 +111,22 @@ def take(request: HttpRequest, private_key: bytes | None, slug: str) -> HttpResp
         "channel": channel,
         "texts": channel.texts_in(language),
         "form": form,
+        "problems": summarise(form) if form.is_bound else [],
+        "files_sent": bool(request.FILES),
         "call_language": language,
         **upload_limits(),
     }
     return render(request, "calls/take.html", context, status=status)
+
+
+def _call_taker_message(error: ReporterError) -> str:
+    """A refusal as the call-taker needs it (the reporter's own wording speaks to the reporter)."""
+    if isinstance(error, InvalidReceipt):
+        return _(
+            "That receipt did not open a report. Read the 16 digits back to the caller and try again; if they "
+            "have lost the receipt, take a new report."
+        )
+    return error.user_message()
 
 
 def _call_language(request: HttpRequest) -> str:
@@ -134,12 +148,15 @@ def receipt(request: HttpRequest, private_key: bytes | None) -> HttpResponse:
 
 
 @shows_upload_refusals
-@require_http_methods(["POST"])
+@require_http_methods(["GET", "POST"])
 @staff_required
 def add(request: HttpRequest, private_key: bytes | None) -> HttpResponse:
     """A caller who calls again gives the receipt: their words are added to the report as
-    their message, and the call-taker sees nothing of the report."""
+    their message, and the call-taker sees nothing of the report. (Its address opened
+    again, after a refusal, leads back to the screen.)"""
     user = _call_taker(request)
+    if request.method == "GET":
+        return redirect("calls:home")
     form = AddToReportForm(request.POST)
     refusal = upload_refusal(request)
     status = 400
@@ -160,11 +177,11 @@ def add(request: HttpRequest, private_key: bytes | None) -> HttpResponse:
                 taken_by_phone=True,
             )
         except ReporterError as error:
-            form.add_error("body" if isinstance(error, EmptyMessage) else "receipt", error.user_message())
+            form.add_error("body" if isinstance(error, EmptyMessage) else "receipt", _call_taker_message(error))
             status = error.status
         else:
             audit.record(action="message.taken_by_phone", actor=user, report_ref=report.reference)
             flash.success(request, _("The caller's message was added to their report."))
             return redirect("calls:home")
-    context = {"channels": _named_channels(), "add_form": form}
+    context = {"channels": _named_channels(), "add_form": form, "problems": summarise(form)}
     return render(request, "calls/home.html", context, status=status)

@@ -8,13 +8,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-
-class NoEchoTextInput(forms.TextInput):
-    """A text box that never sends back what was typed in it: a wrong receipt is not
-    written into the page again (where a browser cache or a screenshot would keep it)."""
-
-    def format_value(self, value: Any) -> str | None:
-        return None
+from tipline.register.forms import NoEchoTextInput
 
 
 class ReceiptForm(forms.Form):

@@ -18,6 +18,15 @@ from tipline.register.texts import has_fallback, localize_schema
 REPLACEMENT_CHARACTER = "\ufffd"
 
 
+class NoEchoTextInput(forms.TextInput):
+    """A text box that never sends back what was typed in it: a wrong receipt, a code or
+    bank details are not written into the page again (where a browser cache or a
+    screenshot would keep them)."""
+
+    def format_value(self, value: Any) -> str | None:
+        return None
+
+
 class MultipleFileInput(forms.ClearableFileInput):
     allow_multiple_selected = True
 

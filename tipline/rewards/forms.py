@@ -7,14 +7,8 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from tipline.register.forms import NoEchoTextInput
 from tipline.rewards.models import PayoutMethod
-
-
-class NoEchoTextInput(forms.TextInput):
-    """Never sends typed secrets (bank details, codes, PINs) back into the page."""
-
-    def format_value(self, value: Any) -> str | None:
-        return None
 
 
 class ProposeForm(forms.Form):

@@ -120,6 +120,31 @@ def test_a_missing_answer_is_shown_with_an_error_summary(org: Setup, desk: Clien
     assert "<title>Error:" in html
     assert 'class="error-summary"' in html
     assert 'href="#id_q_what"' in html
+    assert 'href="#id_recording_consent_0"' in html, "a group of choices: the link goes to the first"
+    assert re.search(r'<h2 id="error-summary-title" tabindex="-1" autofocus>', html), "the summary takes the focus"
+    assert html.count('class="errorlist"') >= 2, "each field says what is wrong with it"
+    assert "Files must be chosen again" not in html, "no file was chosen"
+    assert not Report.objects.exists()
+
+
+def test_the_first_question_takes_the_focus(org: Setup, desk: Client) -> None:
+    _channel(org, ChannelKind.PHONE)
+    html = desk.get("/calls/new/phone/").content.decode()
+    assert html.count("autofocus") == 1
+    assert re.search(r'<(?:input|textarea)[^>]*name="q_what"[^>]*autofocus', html)
+
+
+def test_a_recording_is_kept_only_with_the_callers_yes(org: Setup, desk: Client) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    _channel(org, ChannelKind.PHONE)
+    recording = SimpleUploadedFile("call.jpg", jpeg_with_exif("x"), content_type="image/jpeg")
+    data = {"q_what": "Cash", "q_kind": "Fraud", "recording_consent": "no", "files": recording}
+    response = _post(desk, "/calls/new/phone/", data)
+    assert response.status_code == 400  # type: ignore[attr-defined]
+    html = response.content.decode()  # type: ignore[attr-defined]
+    assert "kept only with the reporter" in html
+    assert "Files must be chosen again" in html
     assert not Report.objects.exists()
 
 
@@ -169,7 +194,7 @@ def test_a_file_that_cannot_be_cleaned_goes_to_the_handlers_marked(org: Setup, d
 
 def _receipt_of(desk: Client) -> str:
     page = desk.get("/calls/receipt/").content.decode()
-    return "".join(re.findall(r"\b\d{4}\b", page)[:4])
+    return "".join(re.findall(r'<span class="receipt-group">(\d{4})</span>', page))
 
 
 def test_a_caller_adds_to_their_report_without_the_call_taker_seeing_it(org: Setup, desk: Client) -> None:
@@ -191,7 +216,12 @@ def test_a_caller_adds_to_their_report_without_the_call_taker_seeing_it(org: Set
 def test_a_wrong_receipt_adds_nothing(org: Setup, desk: Client) -> None:
     response = _post(desk, "/calls/add/", {"receipt": "1234 5678 9012 3456", "body": "More"})
     assert response.status_code == 403  # type: ignore[attr-defined]
-    assert "did not open a report" in response.content.decode()  # type: ignore[attr-defined]
+    html = response.content.decode()  # type: ignore[attr-defined]
+    assert "did not open a report" in html
+    assert "take a new report" in html, "told as the call-taker needs it"
+    assert "1234 5678 9012 3456" not in html, "the receipt is not written back into the page"
+    assert 'href="#id_receipt"' in html
+    assert desk.get("/calls/add/")["Location"] == "/calls/", "its address opened again leads back to the screen"
     assert not Message.objects.exists()
 
 
