@@ -72,7 +72,10 @@ class ParsedMail:
     sender_name: str = ""
     sender_address: str = ""
     message_id: str = ""
+    reply_to: str = ""  # where the sender asked for answers, when not their own address
     automatic: bool = False
+    # A delivery report (a bounce, a read receipt): it can quote a reply of ours, receipt and all.
+    delivery_report: bool = False
     files: list[MailFile] = field(default_factory=list)
     left_out: list[str] = field(default_factory=list)
 
@@ -81,7 +84,8 @@ class ParsedMail:
         """The sender as the reporter's identity (sealed; supervisors only)."""
         if not self.sender_address:
             return _("(no sender address)")
-        return f"{self.sender_name} <{self.sender_address}>" if self.sender_name else self.sender_address
+        sender = f"{self.sender_name} <{self.sender_address}>" if self.sender_name else self.sender_address
+        return f"{sender}\nReply-To: {self.reply_to}" if self.reply_to else sender
 
 
 @dataclass
@@ -127,20 +131,35 @@ def parse(raw: bytes) -> ParsedMail:
 def _read_envelope(message: Message, parsed: ParsedMail) -> None:
     parsed.subject = _clip(_header(message, "subject"), 500)
     parsed.message_id = _header(message, "message-id")[:500]
-    name, address = _sender(message)
+    # The writer is who the mail is from: a receipt goes there, never to a Reply-To (a shared
+    # or a list address would hand it to others), which is kept with the identity.
+    name, address = _sender(message, ("from", "sender"))
     parsed.sender_name, parsed.sender_address = name[:200], address[:254]
+    reply_to = _sender(message, ("reply-to",))[1][:254]
+    parsed.reply_to = reply_to if reply_to.lower() != address.lower() else ""
     auto = _header(message, "auto-submitted").lower()
     precedence = _header(message, "precedence").lower()
+    content_type = _content_type(message)
+    parsed.delivery_report = content_type == "multipart/report"
     parsed.automatic = (
         (auto not in {"", "no"})
         or precedence in {"bulk", "list", "junk"}
         or address.lower().startswith(("mailer-daemon@", "postmaster@"))
         or bool(_header(message, "list-id"))
+        or _header(message, "return-path").replace(" ", "") == "<>"  # RFC 3834: never answer a null sender
+        or parsed.delivery_report
     )
 
 
-def _sender(message: Message) -> tuple[str, str]:
-    for name in ("reply-to", "from", "sender"):
+def _content_type(message: Message) -> str:
+    try:
+        return message.get_content_type()
+    except Exception:
+        return ""
+
+
+def _sender(message: Message, headers: tuple[str, ...]) -> tuple[str, str]:
+    for name in headers:
         value = _header(message, name)
         if not value:
             continue

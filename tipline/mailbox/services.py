@@ -18,6 +18,7 @@ from __future__ import annotations
 import enum
 import hashlib
 import hmac
+import imaplib
 import logging
 import os
 import queue
@@ -34,6 +35,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage, get_connection
+from django.core.mail.message import sanitize_address
 from django.db import connection, connections, transaction
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -48,7 +50,7 @@ from tipline.local_text import default_language, other_languages
 from tipline.mailbox import parsing
 from tipline.mailbox.imap import Mailbox, MailboxUnavailable
 from tipline.register import services as register
-from tipline.register.exceptions import SourceAlreadyTaken
+from tipline.register.exceptions import NoLongerHeld, SourceAlreadyTaken
 from tipline.register.models import (
     Attachment,
     Channel,
@@ -195,7 +197,16 @@ class Replies:
         # Opened here (the backend's own send would close a session it opened itself);
         # a server that cannot be reached costs this reply, not the poll.
         self._backend.open()
-        self._backend.send_messages([mail])
+        session = getattr(self._backend, "connection", None)
+        if not isinstance(session, smtplib.SMTP):  # another backend (the tests' memory): as it sends
+            self._backend.send_messages([mail])
+            return
+        # An automatic reply goes with a null return path (MAIL FROM:<>, RFC 3834), so that
+        # no server answers it with a bounce: a bounce would come back into the mailbox
+        # quoting the receipt. The From header still names the channel's address.
+        encoding = mail.encoding or settings.DEFAULT_CHARSET
+        recipients = [sanitize_address(address, encoding) for address in mail.recipients()]
+        session.sendmail("", recipients, mail.message().as_bytes(linesep="\r\n"))
 
     def _close(self) -> None:
         try:
@@ -232,6 +243,9 @@ def take_in(
         except Exception:
             log.warning("A message of channel %s could not be read; it is kept in quarantine", channel.slug)
             parsed, quarantine = _headers_only(raw), Quarantine.UNREADABLE
+        else:
+            if parsed.delivery_report:  # its text and files stay in the original, for a supervisor
+                parsed, quarantine = _headers_only(raw), Quarantine.DELIVERY_REPORT
     digest = source_digest(channel=channel, raw=raw, message_id=parsed.message_id)
     if Report.objects.filter(source_digest=digest).exists():
         return TakenIn(result=Result.ALREADY_TAKEN)
@@ -334,7 +348,8 @@ def _reply(*, channel: Channel, parsed: parsing.ParsedMail, receipt: str, replie
     )
     try:
         if replies is None:
-            mail.send()
+            with Replies() as own:
+                own.send(mail)
         else:
             replies.send(mail)
     except (OSError, ValueError):
@@ -470,21 +485,33 @@ def poll_all() -> PollSummary:
         except (MailboxUnavailable, ValidationError) as error:
             log.warning("The mailbox of channel %s cannot be read: %s", channel.slug, error)
             continue
+        except (imaplib.IMAP4.error, OSError) as error:  # the connection broke during the poll
+            # The class only: a server's words could quote a message. The rest waits for the next poll.
+            log.warning("The mailbox of channel %s stopped answering: %s", channel.slug, type(error).__name__)
+            continue
         for name in ("taken", "quarantined", "already_taken", "failed"):
             setattr(total, name, getattr(total, name) + getattr(summary, name))
     return total
+
+
+def _readable_whole(raw: bytes) -> parsing.ParsedMail | None:
+    """The message read whole, or None: too large, unreadable, or a delivery report (whose
+    quoted reply may carry a receipt: it stays in the original)."""
+    if len(raw) > settings.TIPLINE_MAIL_MAX_BYTES:
+        return None
+    try:
+        parsed = parsing.parse(raw)
+    except Exception:
+        return None
+    return None if parsed.delivery_report else parsed
 
 
 def retry_quarantined(*, report: Report, by: StaffUser, report_key: bytes, identity_key: bytes) -> bool:
     """Read a held original again (a supervisor's action, audited); on success the report
     gets its text and files and leaves quarantine."""
     raw = register.read_source(report=report, identity_key=identity_key)
-    if len(raw) > settings.TIPLINE_MAIL_MAX_BYTES:
-        audit.record(action="report.quarantine_retry", actor=by, report_ref=report.reference, detail={"ok": False})
-        return False
-    try:
-        parsed = parsing.parse(raw)
-    except Exception:
+    parsed = _readable_whole(raw)
+    if parsed is None:
         audit.record(action="report.quarantine_retry", actor=by, report_ref=report.reference, detail={"ok": False})
         return False
     answers = _answers(parsed, quarantine="")
@@ -494,7 +521,9 @@ def retry_quarantined(*, report: Report, by: StaffUser, report_key: bytes, ident
         )
     try:
         with transaction.atomic():
-            locked = Report.objects.select_for_update().get(pk=report.pk, purged_at__isnull=True)
+            locked = Report.objects.select_for_update().filter(pk=report.pk, purged_at__isnull=True).first()
+            if locked is None or not locked.quarantine:  # a retry sent twice: the first one took it in
+                raise NoLongerHeld
             for row in attachments:
                 row.report = locked
             Attachment.objects.bulk_create(attachments)

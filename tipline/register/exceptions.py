@@ -144,6 +144,10 @@ class KeyNotHeld(Exception):
     callers turn it into their own refusal)."""
 
 
+class NoLongerHeld(Exception):
+    """A held report was taken in, discarded or purged meanwhile (a second retry, say)."""
+
+
 class SourceAlreadyTaken(Exception):
     """What a channel received was already taken in as a report (the same source digest):
     the channel removes it from where it waits, and makes no second report."""

@@ -12,7 +12,7 @@ from tipline.cases.services import retention
 from tipline.cases.services.content import report_key_for
 from tipline.register import keyring, quarantine
 from tipline.register import services as register
-from tipline.register.exceptions import KeyNotHeld
+from tipline.register.exceptions import KeyNotHeld, NoLongerHeld
 from tipline.register.models import Report
 
 
@@ -26,7 +26,10 @@ def retry_held(*, report: Report, by: StaffUser, private_key: bytes) -> bool:
         identity_key = keyring.open_identity_key(report=report, user=by, private_key=private_key)
     except KeyNotHeld:
         raise NoAccess from None
-    return quarantine.retry(report=report, by=by, report_key=report_key, identity_key=identity_key)
+    try:
+        return quarantine.retry(report=report, by=by, report_key=report_key, identity_key=identity_key)
+    except NoLongerHeld:
+        raise InvalidTransition from None
 
 
 def read_original(*, report: Report, by: StaffUser, private_key: bytes) -> bytes:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import imaplib
 import io
 import zipfile
 from datetime import timedelta
@@ -17,6 +18,7 @@ from tipline.mailbox import services
 from tipline.mailbox.dovecot import Dovecot
 from tipline.register import keyring
 from tipline.register import services as register
+from tipline.register.exceptions import NoLongerHeld
 from tipline.register.models import Attachment, Channel, ChannelKind, MailReply, Quarantine, Report
 
 
@@ -115,6 +117,58 @@ def test_automatic_mail_gets_no_reply(org: Setup, mail_channel: Channel, mailbox
     mailbox.deliver(raw)
     assert services.poll(channel=mail_channel).taken == 1
     assert mail.outbox == []
+
+
+def test_mail_from_a_null_sender_gets_no_reply(org: Setup, mail_channel: Channel) -> None:
+    """RFC 3834: a message whose return path is empty is never answered."""
+    raw = _mail().replace(b"Subject:", b"Return-Path: <>\nSubject:", 1)
+    assert services.take_in(channel=mail_channel, raw=raw).result is services.Result.TAKEN
+    assert mail.outbox == []
+
+
+def _bounce(quoted: str) -> bytes:
+    """A delivery status notification quoting the reply it bounces, as a mail server sends it."""
+    return (
+        "Return-Path: <>\nFrom: Mail Delivery System <mailer-daemon@example.net>\nTo: tips@example.org\n"
+        "Subject: Undelivered Mail Returned to Sender\nMessage-ID: <bounce@example.net>\nMIME-Version: 1.0\n"
+        'Content-Type: multipart/report; report-type=delivery-status; boundary="b"\n\n'
+        "--b\nContent-Type: text/plain\n\nThis is the mail system. Your message could not be delivered.\n"
+        "--b\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; mx.example.net\n\n"
+        "Final-Recipient: rfc822; typo@example.nt\nAction: failed\nStatus: 5.1.2\n"
+        "--b\nContent-Type: message/rfc822\n\nFrom: tips@example.org\nTo: typo@example.nt\n"
+        f"Subject: Your report was received\n\n{quoted}\n--b--\n"
+    ).encode()
+
+
+def test_a_bounce_quoting_a_receipt_is_held_unread(org: Setup, mail_channel: Channel) -> None:
+    """The recipients of the channel must not read another report's receipt in it."""
+    raw = _bounce("Your receipt: 1234 5678 9012 3456")
+    taken = services.take_in(channel=mail_channel, raw=raw)
+    assert taken.result is services.Result.QUARANTINED
+    assert taken.report is not None
+    assert taken.report.quarantine == Quarantine.DELIVERY_REPORT
+    answers = _answers(taken.report, org)
+    assert "1234" not in str(answers)
+    assert answers["subject"] == "Undelivered Mail Returned to Sender"
+    assert not Attachment.objects.filter(report=taken.report).exists()
+    assert mail.outbox == [], "a bounce is never answered"
+    assert b"1234 5678 9012 3456" in _supervisor_view(taken.report, org)[1], "the original is kept, sealed"
+    private = accounts.unlock_private_key(user=org.supervisor, password=PASSWORD)
+    report_key = keyring.open_report_key(report=taken.report, user=org.supervisor, private_key=private)
+    identity_key = keyring.open_identity_key(report=taken.report, user=org.supervisor, private_key=private)
+    assert not services.retry_quarantined(
+        report=taken.report, by=org.supervisor, report_key=report_key, identity_key=identity_key
+    ), "a retry does not take its text in either"
+
+
+def test_the_receipt_goes_to_the_writer_not_to_a_reply_to(org: Setup, mail_channel: Channel) -> None:
+    raw = _mail().replace(b"Subject:", b"Reply-To: team@lists.example.net\nSubject:", 1)
+    report = services.take_in(channel=mail_channel, raw=raw).report
+    assert report is not None
+    [reply] = mail.outbox
+    assert reply.to == ["ana@example.net"]
+    identity, _original = _supervisor_view(report, org)
+    assert identity == "Ana Teller <ana@example.net>\nReply-To: team@lists.example.net"
 
 
 def test_an_html_only_mail_is_read_as_text(org: Setup, mail_channel: Channel, mailbox: Dovecot) -> None:
@@ -298,7 +352,8 @@ def test_a_held_mail_is_read_again_on_retry(
 
     with monkeypatch.context() as patch:
         patch.setattr(services.parsing, "parse", unreadable)
-        assert services.take_in(channel=mail_channel, raw=_mail()).result is services.Result.QUARANTINED
+        raw = _mail(files=[("photo.jpg", jpeg_with_exif("RetryCamMarker"), "image/jpeg")])
+        assert services.take_in(channel=mail_channel, raw=raw).result is services.Result.QUARANTINED
     report = Report.objects.get()
     assert report.quarantine == Quarantine.UNREADABLE
     private = accounts.unlock_private_key(user=org.supervisor, password=PASSWORD)
@@ -307,9 +362,15 @@ def test_a_held_mail_is_read_again_on_retry(
     assert services.retry_quarantined(
         report=report, by=org.supervisor, report_key=report_key, identity_key=identity_key
     )
+    stale = Report.objects.get(pk=report.pk)
     report.refresh_from_db()
     assert report.quarantine == ""
     assert _answers(report, org)["message"] == "The manager takes cash for permits."
+    assert Attachment.objects.filter(report=report).count() == 1
+    stale.quarantine = Quarantine.UNREADABLE  # a second retry sent from the same page
+    with pytest.raises(NoLongerHeld):
+        services.retry_quarantined(report=stale, by=org.supervisor, report_key=report_key, identity_key=identity_key)
+    assert Attachment.objects.filter(report=report).count() == 1, "the file is not attached twice"
 
 
 @pytest.mark.parametrize("allowed", [True, False])
@@ -329,6 +390,32 @@ def test_the_address_for_answers_by_email_is_kept_only_where_allowed(
 def test_a_channel_with_a_broken_server_address_does_not_stop_the_others(org: Setup, mail_channel: Channel) -> None:
     Channel.objects.create(slug="broken", kind=ChannelKind.MAILBOX, name="Broken", imap_url="imap://10.0.0.1:143")
     assert services.poll_all().failed == 0
+
+
+@pytest.mark.parametrize("failure", [imaplib.IMAP4.abort("socket error: EOF"), ConnectionResetError()])
+def test_a_mailbox_that_stops_answering_does_not_stop_the_others(
+    org: Setup,
+    mail_channel: Channel,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+    failure: Exception,
+) -> None:
+    Channel.objects.create(
+        slug="second", kind=ChannelKind.MAILBOX, name="Second", imap_url="imaps://mail.example.org", imap_user="x"
+    )
+    polled: list[str] = []
+
+    def poll(*, channel: Channel) -> services.PollSummary:
+        polled.append(channel.slug)
+        if len(polled) == 1:
+            raise failure
+        return services.PollSummary(taken=1)
+
+    monkeypatch.setattr(services, "poll", poll)
+    assert services.poll_all().taken == 1
+    assert len(polled) == 2
+    assert "stopped answering" in caplog.text
+    assert "EOF" not in caplog.text, "the class only, never the server's words"
 
 
 def test_crlf_line_ends_are_plain_line_ends(org: Setup, mail_channel: Channel) -> None:

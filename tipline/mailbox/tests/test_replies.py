@@ -25,9 +25,11 @@ class Sessions(Mailbox):
     """A mailbox that notes the client end of the session each message came over."""
 
     peers: list[tuple[str, int]] = field(default_factory=list)
+    return_paths: list[str] = field(default_factory=list)
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 - aiosmtpd's name
         self.peers.append(session.peer)
+        self.return_paths.append(envelope.mail_from)
         return await super().handle_DATA(server, session, envelope)
 
 
@@ -59,6 +61,8 @@ def test_a_poll_answers_every_sender_over_one_session(
     assert all("Your receipt:" in str(m.get_body()) for m in server.messages)
     assert isinstance(server, Sessions)
     assert len(set(server.peers)) == 1, "one session for the whole poll"
+    assert server.return_paths == ["<>"] * 4, "MAIL FROM:<>: a reply never bounces back with its receipt"
+    assert {str(m["From"]) for m in server.messages} == {"tips@example.org"}
 
 
 def test_a_session_the_server_dropped_is_opened_again(smtp_port: int) -> None:

@@ -70,6 +70,14 @@ def imap_server(url: str) -> ImapServer:
         port = parts.port
     except ValueError:
         raise ValidationError(_("This is not a valid server address.")) from None
+    if "@" in parts.netloc or parts.query or parts.fragment:
+        # The address is stored and shown in clear: an account or password in it would be too.
+        raise ValidationError(
+            _(
+                "Give only the server here, without an account, a password or anything after it: the account "
+                "has a field of its own, and the password is read from the environment or a file."
+            )
+        )
     if parts.scheme not in _IMAP_SCHEMES or not parts.hostname or parts.path not in {"", "/"}:
         raise ValidationError(
             _("Use imaps://host:993, imap+starttls://host:143 or, on this machine, imap://127.0.0.1:143.")

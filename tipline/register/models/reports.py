@@ -75,6 +75,13 @@ class Quarantine(models.TextChoices):
 
     TOO_LARGE = "too_large", _("The message is larger than the limit; only the original was kept.")
     UNREADABLE = "unreadable", _("The message could not be read; only the original was kept.")
+    DELIVERY_REPORT = (
+        "delivery",
+        _(
+            "An automatic delivery report (a bounce), not a report: it can quote a reply that carried a receipt, so "
+            "only the original was kept."
+        ),
+    )
 
 
 class Report(models.Model):

@@ -76,6 +76,23 @@ def test_a_new_channel_is_on_the_public_list_at_once(org: Setup) -> None:
             ["--set=imap_url=imap://mail.example.org:143", "--set=imap_user=tips", "--set=imap_password_env=X"],
             "imap_url",
         ),
+        # An account or password in the address would be stored and shown in clear.
+        (
+            [
+                "--set=imap_url=imaps://tips:S3cret@mail.example.org",
+                "--set=imap_user=tips",
+                "--set=imap_password_env=X",
+            ],
+            "imap_url",
+        ),
+        (
+            [
+                "--set=imap_url=imaps://mail.example.org/?password=S3cret",
+                "--set=imap_user=t",
+                "--set=imap_password_env=X",
+            ],
+            "imap_url",
+        ),
         ([*MAILBOX, "--set=imap_password_file=/run/secret"], "imap_password_env"),
         ([*MAILBOX[:2], "--set=imap_password_file=relative/file"], "imap_password_file"),
         ([*MAILBOX, "--set=mail_reply=sometimes"], "mail_reply"),
