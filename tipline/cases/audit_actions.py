@@ -91,6 +91,9 @@ ACTION_LABELS: dict[str, Promise] = {
     "commendation.declined": _("The reporter declined the commendation"),
     "proof.issued": _("The reporter downloaded a signed proof of reporting"),
     "report.retaliation_reported": _("The reporter said they face retaliation"),
+    "report.meeting_requested": _("The reporter asked to meet in person"),
+    "channel.created": _("Created a channel from the command line"),
+    "channel.changed": _("Changed a channel from the command line"),
 }
 
 

@@ -4,9 +4,13 @@ to meet in person."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from django.test import Client
+from django.utils import timezone
 
 from tipline.accounts.testing import login_staff
+from tipline.audit.models import AuditEntry
 from tipline.conftest import PASSWORD, Setup, csrf_token
 from tipline.register import services
 from tipline.register.models import Message, Report, Transcript
@@ -55,6 +59,13 @@ def test_the_reporter_corrects_the_transcript_and_both_texts_are_kept(org: Setup
     assert SAID in detail
     assert corrected in detail
     assert "Corrected by the reporter" in detail
+    # The time of the call is shown to the hour, as a reporter's messages are.
+    called = datetime(2026, 12, 1, 14, 37, tzinfo=UTC)
+    Transcript.objects.filter(pk=transcript.pk).update(created_at=called)
+    detail = staff.get(f"/console/reports/{report.reference}/").content.decode()
+    local = timezone.localtime(called)
+    assert local.strftime("%Y-%m-%d %H:00") in detail
+    assert local.strftime("%H:%M") not in detail
 
 
 def test_the_reporter_confirms_the_transcript(org: Setup, client: Client) -> None:
@@ -86,7 +97,29 @@ def test_the_reporter_asks_to_meet_once(org: Setup, client: Client) -> None:
     report.refresh_from_db()
     assert report.meeting_requested_at is not None
     assert Message.objects.filter(report=report, from_staff=False).count() == 1
+    assert AuditEntry.objects.filter(action="report.meeting_requested", report_ref=report.reference).count() == 1
     staff = Client(enforce_csrf_checks=True)
     login_staff(staff, "handler", PASSWORD)
     detail = staff.get(f"/console/reports/{report.reference}/").content.decode()
     assert "asked to meet in person" in detail
+    # The handler proposes a time and a place: the request is answered, and may be made again.
+    services.post_message(
+        report=report, report_key=_handler_key(report), body="Tuesday at 10, room 4.", author=org.handler
+    )
+    report.refresh_from_db()
+    assert report.meeting_requested_at is None
+    assert "asked to meet in person" not in staff.get(f"/console/reports/{report.reference}/").content.decode()
+    assert _post(client, "/portal/meeting/", {}).status_code == 302  # type: ignore[attr-defined]
+    report.refresh_from_db()
+    assert report.meeting_requested_at is not None
+    assert Message.objects.filter(report=report, from_staff=False).count() == 2
+
+
+def _handler_key(report: Report) -> bytes:
+    from tipline.accounts import services as accounts  # noqa: PLC0415
+    from tipline.accounts.models import StaffUser  # noqa: PLC0415
+    from tipline.register import keyring  # noqa: PLC0415
+
+    handler = StaffUser.objects.get(username="handler")
+    private = accounts.unlock_private_key(user=handler, password=PASSWORD)
+    return keyring.open_report_key(report=report, user=handler, private_key=private)

@@ -77,7 +77,8 @@ def decide_transcript(*, report: Report, report_key: bytes, transcript_id: int, 
 
 def request_meeting(*, report: Report, report_key: bytes) -> bool:
     """The reporter asks to meet in person; the handler answers in the conversation with a
-    time and place. False when a request is already open (also for two at once)."""
+    time and place (the request stays open until a handler writes; then the reporter may
+    ask again). False when a request is already open (also for two at once)."""
     with transaction.atomic():
         locked = Report.objects.select_for_update().get(pk=report.pk)
         if locked.meeting_requested_at is not None or locked.is_purged:
@@ -88,6 +89,7 @@ def request_meeting(*, report: Report, report_key: bytes) -> bool:
             body=_("I would like to meet in person. Please propose a time and a place."),
         )
         Report.objects.filter(pk=report.pk).update(meeting_requested_at=timezone.now())
+        audit.record(action="report.meeting_requested", report_ref=report.reference)
     report.refresh_from_db(fields=["meeting_requested_at"])
     return True
 

@@ -156,7 +156,10 @@ def post_message(
             for row in attachments:
                 row.report, row.message = report, message
             Attachment.objects.bulk_create(attachments)
-            Report.objects.filter(pk=report.pk).update(last_activity_at=timezone.now())
+            changes: dict[str, object] = {"last_activity_at": timezone.now()}
+            if from_staff:  # a handler's answer answers an open request to meet, too
+                changes["meeting_requested_at"] = None
+            Report.objects.filter(pk=report.pk).update(**changes)
             if from_staff:
                 audit.record(
                     action="message.sent", actor=author, report_ref=report.reference, detail={"files": len(attachments)}

@@ -59,6 +59,7 @@ def test_a_mailbox_channel_is_created_with_its_questionnaire_published(org: Setu
     assert channel.imap_folder == "INBOX"
     assert channel.current_questionnaire() is not None
     assert not AuditEntry.objects.filter(action="channel.recipients_changed").exists()
+    assert AuditEntry.objects.get(action="channel.created").detail == {"channel": "mail", "kind": "mailbox"}
 
 
 def test_a_new_channel_is_on_the_public_list_at_once(org: Setup) -> None:
@@ -139,7 +140,10 @@ def test_set_changes_only_what_is_given(org: Setup) -> None:
     assert "Changed channel web: hours, is_active." in out
     channel = Channel.objects.get(slug="web")
     assert (channel.hours, channel.is_active, channel.name) == ("Always", False, "Web tips")
+    entry = AuditEntry.objects.get(action="channel.changed")
+    assert entry.detail == {"channel": "web", "fields": ["hours", "is_active"]}, "which fields, not their values"
     assert "nothing changed" in run("set", "web", "hours=Always")
+    assert AuditEntry.objects.filter(action="channel.changed").count() == 1, "nothing changed: nothing audited"
 
 
 def test_set_refuses_bad_input_and_keeps_the_channel(org: Setup) -> None:

@@ -16,6 +16,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import models, transaction
 
 from tipline.accounts.models import StaffUser
+from tipline.audit import services as audit
 from tipline.local_text import clean_translations, other_languages
 from tipline.register import services
 from tipline.register.models import Channel, ChannelKind
@@ -215,6 +216,7 @@ class Command(BaseCommand):
         recipients = _staff(options["add"])
         with transaction.atomic():
             channel.save()
+            audit.record(action="channel.created", detail={"channel": channel.slug, "kind": channel.kind})
             channel.recipients.add(*recipients)
             services.record_recipient_change(channel=channel, before=frozenset(), by=None)
             # A mailbox channel's questionnaire is published now; the mailbox adds its
@@ -243,6 +245,8 @@ class Command(BaseCommand):
             if changed:
                 columns = {"translations" if name in _translated() else name for name in changed}
                 channel.save(update_fields=sorted(columns))
+                # Which fields, never their values (a mailbox account, an address for answers).
+                audit.record(action="channel.changed", detail={"channel": channel.slug, "fields": sorted(changed)})
             recipients_before = services.recipient_names(channel=channel)
             channel.recipients.add(*_staff(add))
             channel.recipients.remove(*_staff(remove))
