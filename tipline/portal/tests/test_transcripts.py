@@ -116,9 +116,9 @@ def test_the_reporter_asks_to_meet_once(org: Setup, client: Client) -> None:
 
 
 def _handler_key(report: Report) -> bytes:
-    from tipline.accounts import services as accounts  # noqa: PLC0415
-    from tipline.accounts.models import StaffUser  # noqa: PLC0415
-    from tipline.register import keyring  # noqa: PLC0415
+    from tipline.accounts import services as accounts
+    from tipline.accounts.models import StaffUser
+    from tipline.register import keyring
 
     handler = StaffUser.objects.get(username="handler")
     private = accounts.unlock_private_key(user=handler, password=PASSWORD)
