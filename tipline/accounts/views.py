@@ -57,6 +57,7 @@ from tipline.accounts.forms import (
     PasswordChangeForm,
     RestoreAccessForm,
 )
+from tipline.accounts.landing import landing
 from tipline.accounts.models import Organisation, Role, StaffUser
 from tipline.audit import services as audit
 from tipline.typed_request import client_tag
@@ -81,14 +82,7 @@ def _next(request: HttpRequest) -> str:
 
 
 def _landing(user: object) -> str:
-    """Where staff land after log-in: the console, the call-taker's screen for someone
-    whose only work is taking calls, or the rewards for someone whose only work is rewards."""
-    roles: frozenset[str] = getattr(user, "roles", frozenset())
-    if Role.CALL_TAKER in roles and not roles & {Role.ADMIN, Role.SUPERVISOR, Role.HANDLER}:
-        return "calls:home"
-    if Role.REWARD_OFFICER in roles and not roles & {Role.ADMIN, Role.SUPERVISOR, Role.HANDLER}:
-        return "rewards:overview"
-    return "cases:queue"
+    return landing(user).url_name
 
 
 def _with_next(url_name: str, request: HttpRequest) -> HttpResponse:
