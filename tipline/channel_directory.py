@@ -16,6 +16,10 @@ from django.dispatch import Signal
 from tipline.local_text import pick
 
 
+# The texts of a channel written per site language.
+PUBLIC_TEXTS = ("name", "description", "hours", "postal_address")
+
+
 @dataclass(frozen=True)
 class PublicChannel:
     """One open channel as the public sees it: no recipients, no deadlines, no reports."""
@@ -34,18 +38,19 @@ class PublicChannel:
     kind_label: str = ""
     # The path of the web form for a web channel; empty for the others.
     form_path: str = ""
-    # ``name`` and ``description`` are in the default language; these are the others:
-    # {"zh-hans": {"name": "…", "description": "…"}} (a text not written is absent).
+    # The texts of :data:`PUBLIC_TEXTS` above are in the default language; these are the
+    # others: {"zh-hans": {"name": "…", "hours": "…"}} (a text not written is absent).
     translations: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 
     def in_language(self, language: str) -> PublicChannel:
-        """This channel with its name and description in ``language``, or the default
-        language's text marked as a fallback (:class:`~tipline.local_text.LocalText`)."""
-        return replace(
-            self,
-            name=pick(self.name, self.translations, "name", language),
-            description=pick(self.description, self.translations, "description", language),
-        )
+        """This channel with its texts in ``language``, or the default language's text
+        marked as a fallback (:class:`~tipline.local_text.LocalText`); an empty text stays empty."""
+        texts = {
+            name: pick(getattr(self, name), self.translations, name, language)
+            for name in PUBLIC_TEXTS
+            if getattr(self, name)
+        }
+        return replace(self, **texts)
 
 
 # Sent (without arguments) whenever what the directory lists may have changed.

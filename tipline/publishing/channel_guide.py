@@ -156,10 +156,11 @@ def _channel_entry(row: ChannelRow, root: str) -> dict[str, Any]:
 
 
 def _translations(channel: PublicChannel) -> dict[str, dict[str, str]]:
-    """The name and description in every site language they are written in, by BCP 47 tag."""
-    texts = {default_language(): {"name": str(channel.name), "description": str(channel.description)}}
+    """The name, description, hours and postal address in every site language they are
+    written in, by BCP 47 tag."""
+    texts = {default_language(): {key: str(getattr(channel, key)) for key in channel_directory.PUBLIC_TEXTS}}
     for language, translated in channel.translations.items():
-        texts[language] = {key: str(translated.get(key, "")) for key in ("name", "description")}
+        texts[language] = {key: str(translated.get(key, "")) for key in channel_directory.PUBLIC_TEXTS}
     return {
         languages.hreflang(language): {key: text for key, text in values.items() if text}
         for language, values in texts.items()

@@ -32,7 +32,7 @@ def list_public_channels() -> list[channel_directory.PublicChannel]:
             kind_label=str(channel.get_kind_display()),
             form_path=public_paths.path_of(channel),
             translations={
-                language: {key: text for key, text in texts.items() if key in {"name", "description"}}
+                language: {key: text for key, text in texts.items() if key in channel_directory.PUBLIC_TEXTS}
                 for language, texts in (channel.translations or {}).items()
             },
         )

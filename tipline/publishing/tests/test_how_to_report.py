@@ -242,6 +242,26 @@ def test_a_channel_is_named_in_the_readers_language_with_a_marked_fallback(chann
     assert row["name"] == "举报热线"
     assert row["description"] == "Call us any weekday."
     assert row["translations"] == {
-        "en": {"name": "Hotline", "description": "Call us any weekday."},
+        "en": {"name": "Hotline", "description": "Call us any weekday.", "hours": "Weekdays, 9:00 to 17:00"},
         "zh-Hans": {"name": "举报热线"},
     }
+
+
+def test_the_hours_and_the_address_are_shown_in_the_readers_language(channels: Setup, client: Client) -> None:
+    hotline = Channel.objects.get(slug="hotline")
+    hotline.translations = {"zh-hans": {"hours": "工作日 9:00 至 17:00"}}
+    hotline.save()
+    letters = Channel.objects.get(slug="letters")
+    letters.translations = {"zh-hans": {"postal_address": "廉政办公室\n邮政信箱 12"}}
+    letters.save()
+    chinese = client.get("/zh-hans/how-to-report/").content.decode()
+    assert "工作日 9:00 至 17:00" in chinese
+    assert "邮政信箱 12" in chinese
+    english = client.get("/how-to-report/").content.decode()
+    assert "工作日" not in english
+    assert "Weekdays, 9:00 to 17:00" in english
+    document = json.loads(client.get("/zh-hans/how-to-report.json").content)
+    rows = {channel["slug"]: channel for channel in document["channels"]}
+    assert rows["hotline"]["hours"] == "工作日 9:00 至 17:00"
+    assert rows["letters"]["postal_address"] == "廉政办公室\n邮政信箱 12"
+    assert rows["hotline"]["translations"]["zh-Hans"] == {"hours": "工作日 9:00 至 17:00"}

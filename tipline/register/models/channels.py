@@ -249,11 +249,13 @@ class Channel(models.Model):
         if errors:
             raise ValidationError(errors)
 
-    TRANSLATED = ("name", "description", "privacy_notice")
+    # The hours and the postal address are written per language too ("Monday to Friday" is
+    # not read the same everywhere; an address may have a form in each script).
+    TRANSLATED = ("name", "description", "privacy_notice", "hours", "postal_address")
 
     def text_in(self, field: str, language: str | None = None) -> LocalText:
-        """``name``, ``description`` or ``privacy_notice`` in ``language`` (the active one when
-        not given), or the default language's text marked as a fallback."""
+        """A text of :attr:`TRANSLATED` in ``language`` (the active one when not given), or the
+        default language's text marked as a fallback."""
         return pick(getattr(self, field), self.translations, field, language)
 
     def texts_in(self, language: str | None = None) -> dict[str, LocalText]:

@@ -29,15 +29,28 @@ def test_the_demo_has_every_kind_of_channel_and_a_call_taker() -> None:
         "email": ChannelKind.MAILBOX,
         "phone": ChannelKind.PHONE,
         "post": ChannelKind.POST,
+        "meeting": ChannelKind.MEETING,
     }
+    assert Channel.objects.get(slug="meeting").current_questionnaire() is not None
     assert Channel.objects.get(slug="phone").current_questionnaire() is not None
     assert Role.CALL_TAKER in StaffUser.objects.get(username="calltaker").roles
     assert "calltaker" in said
     page = Client().get("/how-to-report/").content.decode()
     for text in ("tips@integrity.example", "+44 20 7946 0000", "PO Box 100"):
         assert text in page
+    assert "Meet us in person" in page
+    assert 'href="/calls/new/meeting/"' in _calls_home()
     assert "nothing changed" in _seed()
 
+
+def _calls_home() -> str:
+    from tipline.accounts import services as accounts  # noqa: PLC0415
+    from tipline.accounts.testing import login_staff  # noqa: PLC0415
+
+    accounts.create_staff(username="desk", password="a long pass phrase 42", roles=[Role.CALL_TAKER], validate=False)
+    client = Client(enforce_csrf_checks=True)
+    login_staff(client, "desk", "a long pass phrase 42")
+    return client.get("/calls/").content.decode()
 
 @pytest.mark.django_db
 def test_a_demo_seeded_before_gets_the_new_channels() -> None:
@@ -47,7 +60,17 @@ def test_a_demo_seeded_before_gets_the_new_channels() -> None:
     StaffUser.objects.filter(username="calltaker").delete()
     said = _seed()
     assert "added" in said
-    assert set(Channel.objects.values_list("slug", flat=True)) == {"report", "email", "phone", "post"}
+    assert set(Channel.objects.values_list("slug", flat=True)) == {"report", "email", "phone", "post", "meeting"}
+
+
+@pytest.mark.django_db
+def test_a_demo_seeded_before_meetings_gets_its_meeting_channel() -> None:
+    _seed()
+    QuestionnaireVersion.objects.filter(channel__slug="meeting").delete()
+    Channel.objects.filter(slug="meeting").delete()
+    assert "meetings in person added" in _seed()
+    assert Channel.objects.get(slug="meeting").kind == ChannelKind.MEETING
+    assert "nothing changed" in _seed()
 
 
 @pytest.mark.django_db
@@ -70,6 +93,9 @@ def test_the_demo_form_reads_in_chinese() -> None:
     assert 'lang="en"' not in page.split("<main", 1)[1]  # everything of the demo is translated
     chinese = Client().get("/zh-hans/how-to-report/").content.decode()
     assert "电话举报" in chinese
+    assert "当面举报" in chinese
+    assert "周一至周五 9:00 至 17:00" in chinese
+    assert "Monday to Friday" not in chinese.split("<main", 1)[1]
 
 
 @pytest.mark.django_db

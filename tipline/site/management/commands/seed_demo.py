@@ -89,12 +89,21 @@ DEMO_CHANNELS_ZH = {
     ),
     "phone": ("电话举报", "接线员会与您一起记录举报内容，并向您读出回执号码。", ""),
     "post": ("信件举报", "寄信给我们；您无需署名，也无需写寄件人地址。", ""),
+    "meeting": (
+        "当面举报",
+        "您可以要求与我们当面会谈：打电话预约，或在举报后通过回执登录网上门户提出。会谈在私密的房间进行，您可以选择时间。",
+        "",
+    ),
 }
+DEMO_HOURS_ZH = "周一至周五 9:00 至 17:00"
 
 
 def channel_translations(slug: str) -> dict[str, dict[str, str]]:
     name, description, notice = DEMO_CHANNELS_ZH[slug]
-    return {"zh-hans": {"name": name, "description": description, "privacy_notice": notice}}
+    texts = {"name": name, "description": description, "privacy_notice": notice}
+    if slug in {"phone", "meeting"}:
+        texts["hours"] = DEMO_HOURS_ZH
+    return {"zh-hans": texts}
 
 
 def question_translations(key: str) -> dict[str, dict[str, str]]:
@@ -174,6 +183,7 @@ def _other_channels(handler: StaffUser) -> dict[str, str]:
         name="Report by post",
         description="Send a letter; you need not give your name or a sender address.",
         postal_address="Demo Integrity Office\nPO Box 100\nLondon SW1A 1AA",
+        languages="English, 中文",
         order=3,
         translations=channel_translations("post"),
     )
@@ -181,11 +191,33 @@ def _other_channels(handler: StaffUser) -> dict[str, str]:
         channel.recipients.add(handler)
     _questions(phone, files=False)
     _questions(post, files=False)
+    _meeting_channel(handler)
     password = _password()
     accounts.create_staff(
         username="calltaker", password=password, roles=[Role.CALL_TAKER], display_name="Demo call-taker", validate=False
     )
     return {"calltaker": password}
+
+
+def _meeting_channel(handler: StaffUser) -> Channel:
+    """Art. 9(2): a meeting in person on request, entered by a call-taker like a call."""
+    meeting = Channel.objects.create(
+        slug="meeting",
+        kind=ChannelKind.MEETING,
+        name="Meet us in person",
+        description=(
+            "Ask for a meeting: call us, or ask in the portal with your receipt once you have reported. "
+            "We meet you in a private room, at a time you choose."
+        ),
+        phone_number="+44 20 7946 0000",
+        hours="Monday to Friday, 9:00 to 17:00",
+        languages="English, 中文",
+        order=4,
+        translations=channel_translations("meeting"),
+    )
+    meeting.recipients.add(handler)
+    _questions(meeting, files=False)
+    return meeting
 
 
 def _rewards(channel: Channel) -> dict[str, str]:
@@ -225,6 +257,11 @@ class Command(BaseCommand):
                 with transaction.atomic():
                     self._show(_other_channels(handler), "Demo channels for e-mail, phone and post added.")
                 return
+            if handler is not None and not Channel.objects.filter(kind=ChannelKind.MEETING).exists():
+                with transaction.atomic():
+                    _meeting_channel(handler)
+                self.stdout.write("Demo channel for meetings in person added.")
+                return
             if translate_demo():
                 self.stdout.write("Demo channels and questions given their Simplified Chinese texts.")
                 return
@@ -258,6 +295,7 @@ class Command(BaseCommand):
             channel = Channel.objects.create(
                 slug="report",
                 name="Report wrongdoing",
+                languages="English, 中文",
                 description="Tell us about corruption, fraud or abuse of office. You can stay anonymous.",
                 privacy_notice="Reports are handled by the integrity office's case team only.",
                 translations=channel_translations("report"),
