@@ -15,7 +15,6 @@ from django.dispatch import Signal
 
 from tipline.local_text import pick
 
-
 # The texts of a channel written per site language.
 PUBLIC_TEXTS = ("name", "description", "hours", "postal_address")
 

@@ -44,13 +44,14 @@ def test_the_demo_has_every_kind_of_channel_and_a_call_taker() -> None:
 
 
 def _calls_home() -> str:
-    from tipline.accounts import services as accounts  # noqa: PLC0415
-    from tipline.accounts.testing import login_staff  # noqa: PLC0415
+    from tipline.accounts import services as accounts
+    from tipline.accounts.testing import login_staff
 
     accounts.create_staff(username="desk", password="a long pass phrase 42", roles=[Role.CALL_TAKER], validate=False)
     client = Client(enforce_csrf_checks=True)
     login_staff(client, "desk", "a long pass phrase 42")
     return client.get("/calls/").content.decode()
+
 
 @pytest.mark.django_db
 def test_a_demo_seeded_before_gets_the_new_channels() -> None:
