@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from django.dispatch import Signal
 
@@ -44,7 +45,7 @@ class PublicChannel:
     def in_language(self, language: str) -> PublicChannel:
         """This channel with its texts in ``language``, or the default language's text
         marked as a fallback (:class:`~tipline.local_text.LocalText`); an empty text stays empty."""
-        texts = {
+        texts: dict[str, Any] = {
             name: pick(getattr(self, name), self.translations, name, language)
             for name in PUBLIC_TEXTS
             if getattr(self, name)
