@@ -29,11 +29,12 @@ from tipline.register import services as register
 from tipline.register.error_summary import summarise
 from tipline.register.errors import raise_if_no_room, shows_upload_refusals, upload_refusal
 from tipline.register.exceptions import EmptyMessage, InvalidReceipt, ReporterError
-from tipline.register.models import STAFF_ENTERED_KINDS, Channel, FieldType
+from tipline.register.models import STAFF_ENTERED_KINDS, Channel, ChannelKind, FieldType
 from tipline.register.uploads import incoming_files, upload_limits
 from tipline.typed_request import client_tag
 
 _RECEIPT_SECRET = "call-receipt"
+_RECEIPT_KIND = "call-receipt-kind"
 
 
 def _call_taker(request: HttpRequest) -> StaffUser:
@@ -102,6 +103,7 @@ def take(request: HttpRequest, private_key: bytes | None, slug: str) -> HttpResp
             raise
         audit.record(action="report.taken_by_phone", actor=user, report_ref=submission.report.reference)
         session_vault.put_secret(request, _RECEIPT_SECRET, submission.receipt.encode())
+        request.session[_RECEIPT_KIND] = channel.kind  # a letter's receipt is not read out
         return redirect("calls:receipt")
     if refusal is not None:
         form.is_valid()
@@ -143,8 +145,9 @@ def receipt(request: HttpRequest, private_key: bytes | None) -> HttpResponse:
     """The receipt, once: read it out to the caller in groups of four digits."""
     _call_taker(request)
     secret = session_vault.pop_secret(request, _RECEIPT_SECRET)
+    kind = request.session.pop(_RECEIPT_KIND, "")
     groups = format_receipt(secret.decode()).split() if secret else []
-    return render(request, "calls/receipt.html", {"groups": groups})
+    return render(request, "calls/receipt.html", {"groups": groups, "letter": kind == ChannelKind.POST})
 
 
 @shows_upload_refusals

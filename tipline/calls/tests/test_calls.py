@@ -161,6 +161,10 @@ def test_a_letter_is_entered_with_its_scan(org: Setup, desk: Client, tmp_path: o
     report = Report.objects.get()
     assert report.recording_consent is None
     assert report.attachments.count() == 1
+    shown = desk.get("/calls/receipt/").content.decode()
+    assert len(re.findall(r'<span class="receipt-group">\d{4}</span>', shown)) == 4
+    assert "sealed envelope" in shown, "a letter's receipt is posted, if asked for, not read out"
+    assert "Read the receipt out" not in shown
 
 
 def _zip() -> bytes:
