@@ -158,6 +158,9 @@ TIPLINE_MAX_ANSWER_CHARS = env_int("TIPLINE_MAX_ANSWER_CHARS", 20000, minimum=10
 # message, and how many messages are taken in at once (each costs an Argon2id and cleaning).
 TIPLINE_MAIL_POLL_SECONDS = env_int("TIPLINE_MAIL_POLL_SECONDS", 60, minimum=1)
 TIPLINE_MAIL_MAX_BYTES = env_size("TIPLINE_MAIL_MAX_BYTES", 25 * 1024 * 1024)
+# A message larger than this is not downloaded at all (the worker holds a message in memory
+# while it is taken in): it stays in the mailbox, and a held report says so from its headers.
+TIPLINE_MAIL_FETCH_MAX_BYTES = max(env_size("TIPLINE_MAIL_FETCH_MAX_BYTES", 100 * 1024 * 1024), TIPLINE_MAIL_MAX_BYTES)
 TIPLINE_MAIL_MAX_PARTS = env_int("TIPLINE_MAIL_MAX_PARTS", 200, minimum=1)
 TIPLINE_MAIL_MAX_FILES = env_int("TIPLINE_MAIL_MAX_FILES", 20, minimum=0)
 # One more than the cores: while the others run Argon2id (at most one a core), one parses,

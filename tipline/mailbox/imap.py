@@ -20,6 +20,7 @@ from tipline.register.models.channels import imap_server
 TIMEOUT_SECONDS = 60
 _UID = re.compile(rb"UID (\d+)")
 _SIZE = re.compile(rb"RFC822\.SIZE (\d+)")
+_UID = re.compile(rb"UID (\d+)")
 
 
 class MailboxUnavailable(Exception):
@@ -109,14 +110,29 @@ class Mailbox:
             return []
         return [uid.decode() for uid in (data[0] or b"").split()]
 
-    def size(self, uid: str) -> int:
-        status, data = self._imap.uid("FETCH", uid, "(RFC822.SIZE)")
-        match = _SIZE.search(data[0] if data and isinstance(data[0], bytes) else b"") if status == "OK" else None
-        return int(match.group(1)) if match else 0
+    def sizes(self) -> dict[str, int]:
+        """The size of every message in the folder (one command for them all), by uid."""
+        status, data = self._imap.uid("FETCH", "1:*", "(RFC822.SIZE)")
+        found: dict[str, int] = {}
+        for item in data if status == "OK" else []:
+            line = item[0] if isinstance(item, tuple) else item
+            if not isinstance(line, bytes):
+                continue
+            uid, size = _UID.search(line), _SIZE.search(line)
+            if uid and size:
+                found[uid.group(1).decode()] = int(size.group(1))
+        return found
+
+    def fetch_headers(self, uid: str) -> bytes | None:
+        """Only the message's headers, without marking it seen; None if it is gone."""
+        return self._fetched(uid, "(BODY.PEEK[HEADER])")
 
     def fetch(self, uid: str) -> bytes | None:
         """The whole message as received, without marking it seen; None if it is gone."""
-        status, data = self._imap.uid("FETCH", uid, "(BODY.PEEK[])")
+        return self._fetched(uid, "(BODY.PEEK[])")
+
+    def _fetched(self, uid: str, what: str) -> bytes | None:
+        status, data = self._imap.uid("FETCH", uid, what)
         if status != "OK":
             return None
         for item in data:

@@ -28,7 +28,7 @@ import threading
 from collections.abc import Iterator
 from concurrent.futures import Future
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -228,14 +228,19 @@ def take_in(
     raw: bytes,
     questionnaire: QuestionnaireVersion | None = None,
     replies: Replies | None = None,
+    left_in_mailbox: bool = False,
 ) -> TakenIn:
     """Store one received message as a report (or find the report it already is).
 
     A poll gives the channel's mail ``questionnaire``, looked up once for all its mail, and
     its ``replies`` session; without them each is found, or opened, for this message alone.
+    ``left_in_mailbox``: ``raw`` is only the headers of a message too large to fetch, which
+    stays in the mailbox; the report is held and says so.
     """
     quarantine = ""
-    if len(raw) > settings.TIPLINE_MAIL_MAX_BYTES:
+    if left_in_mailbox:
+        parsed, quarantine = _headers_only(raw), Quarantine.LEFT_IN_MAILBOX
+    elif len(raw) > settings.TIPLINE_MAIL_MAX_BYTES:
         parsed, quarantine = _headers_only(raw), Quarantine.TOO_LARGE
     else:
         try:
@@ -378,12 +383,19 @@ def poll(*, channel: Channel, threads: int | None = None) -> PollSummary:
         questionnaire: QuestionnaireVersion | None = None
         waiting: list[tuple[str, Future[TakenIn]]] = []
         stored: list[str] = []  # committed, not yet removed
+        sizes = box.sizes()
         for uid in box.uids():
+            questionnaire = questionnaire or mail_questionnaire(channel=channel)
+            intake = _Intake(channel=channel, questionnaire=questionnaire, replies=replies)
+            if sizes.get(uid, 0) > settings.TIPLINE_MAIL_FETCH_MAX_BYTES:
+                # Never downloaded, never removed: a held report from its headers (once) says so.
+                head = box.fetch_headers(uid)
+                if head is not None:
+                    _finish((uid, _done(replace(intake, left_in_mailbox=True), head)), summary, channel)
+                continue
             raw = box.fetch(uid)
             if raw is None:
                 continue
-            questionnaire = questionnaire or mail_questionnaire(channel=channel)
-            intake = _Intake(channel=channel, questionnaire=questionnaire, replies=replies)
             waiting.append((uid, pool.submit(intake, raw) if pool else _done(intake, raw)))
             while len(waiting) >= 2 * workers:
                 stored += _finish(waiting.pop(0), summary, channel)
@@ -403,9 +415,16 @@ class _Intake:
     channel: Channel
     questionnaire: QuestionnaireVersion
     replies: Replies
+    left_in_mailbox: bool = False
 
     def take_in(self, raw: bytes) -> TakenIn:
-        return take_in(channel=self.channel, raw=raw, questionnaire=self.questionnaire, replies=self.replies)
+        return take_in(
+            channel=self.channel,
+            raw=raw,
+            questionnaire=self.questionnaire,
+            replies=self.replies,
+            left_in_mailbox=self.left_in_mailbox,
+        )
 
 
 def _done(intake: _Intake, raw: bytes) -> Future[TakenIn]:
@@ -510,7 +529,8 @@ def retry_quarantined(*, report: Report, by: StaffUser, report_key: bytes, ident
     """Read a held original again (a supervisor's action, audited); on success the report
     gets its text and files and leaves quarantine."""
     raw = register.read_source(report=report, identity_key=identity_key)
-    parsed = _readable_whole(raw)
+    # Only the headers of a message left in the mailbox were kept: there is nothing more to read.
+    parsed = None if report.quarantine == Quarantine.LEFT_IN_MAILBOX else _readable_whole(raw)
     if parsed is None:
         audit.record(action="report.quarantine_retry", actor=by, report_ref=report.reference, detail={"ok": False})
         return False

@@ -273,6 +273,37 @@ def test_bad_mail_never_stops_the_loop(org: Setup, mail_channel: Channel, mailbo
     assert "The text before the boundary breaks" in str(_answers(by_subject["broken"], org)["message"])
 
 
+def test_a_message_too_large_to_fetch_stays_in_the_mailbox_and_is_reported_once(
+    org: Setup, mail_channel: Channel, mailbox: Dovecot, settings: object
+) -> None:
+    settings.TIPLINE_MAIL_MAX_BYTES = 64 * 1024  # type: ignore[attr-defined]
+    settings.TIPLINE_MAIL_FETCH_MAX_BYTES = 256 * 1024  # type: ignore[attr-defined]
+    huge = _mail(subject="huge", files=[("film.bin", b"x" * (400 * 1024), "application/octet-stream")])
+    mailbox.deliver(huge)
+    mailbox.deliver(_mail(subject="small", message_id="<small@example.net>"))
+    first = services.poll(channel=mail_channel)
+    assert (first.taken, first.quarantined, first.failed) == (1, 1, 0)
+    assert mailbox.count() == 1, "the large message is never downloaded, so never removed"
+    held = Report.objects.get(quarantine=Quarantine.LEFT_IN_MAILBOX)
+    answers = _answers(held, org)
+    assert answers["subject"] == "huge"
+    assert "left in the mailbox" in str(answers["not_taken_in"])
+    identity, kept = _supervisor_view(held, org)
+    assert identity == "Ana Teller <ana@example.net>"
+    assert b"Subject: huge" in kept
+    assert b"x" * 1000 not in kept, "only the headers were fetched"
+    second = services.poll(channel=mail_channel)
+    assert (second.taken, second.quarantined, second.already_taken) == (0, 0, 1)
+    assert Report.objects.count() == 2, "reported once, however often it is polled"
+    assert mailbox.count() == 1
+    private = accounts.unlock_private_key(user=org.supervisor, password=PASSWORD)
+    report_key = keyring.open_report_key(report=held, user=org.supervisor, private_key=private)
+    identity_key = keyring.open_identity_key(report=held, user=org.supervisor, private_key=private)
+    assert not services.retry_quarantined(
+        report=held, by=org.supervisor, report_key=report_key, identity_key=identity_key
+    ), "nothing more to read"
+
+
 def test_the_same_mail_is_one_report_even_when_taken_in_twice(org: Setup, mail_channel: Channel) -> None:
     raw = _mail()
     first = services.take_in(channel=mail_channel, raw=raw)

@@ -75,6 +75,13 @@ class Quarantine(models.TextChoices):
 
     TOO_LARGE = "too_large", _("The message is larger than the limit; only the original was kept.")
     UNREADABLE = "unreadable", _("The message could not be read; only the original was kept.")
+    LEFT_IN_MAILBOX = (
+        "left_in_mailbox",
+        _(
+            "The message is too large to be fetched at all: it was left in the mailbox, and only its headers "
+            "were kept. Fetch it with a mail program."
+        ),
+    )
     DELIVERY_REPORT = (
         "delivery",
         _(
