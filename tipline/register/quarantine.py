@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import Protocol
 
 from tipline.accounts.models import StaffUser
-from tipline.register.models import Report
+from tipline.register.models import Quarantine, Report
 
 
 class Retry(Protocol):
@@ -28,8 +28,18 @@ def on_retry(kind: str, handler: Retry) -> None:
     _retries[kind] = handler
 
 
+# Held for what reading again cannot change: a delivery report (its quoted reply may carry
+# a receipt) and a message left in the mailbox (only its headers were kept).
+NOT_RETRIED = frozenset({Quarantine.DELIVERY_REPORT, Quarantine.LEFT_IN_MAILBOX})
+
+
 def can_retry(report: Report) -> bool:
-    return bool(report.quarantine) and bool(report.source_blob) and report.channel.kind in _retries
+    return (
+        bool(report.quarantine)
+        and report.quarantine not in NOT_RETRIED
+        and bool(report.source_blob)
+        and report.channel.kind in _retries
+    )
 
 
 def retry(*, report: Report, by: StaffUser, report_key: bytes, identity_key: bytes) -> bool:

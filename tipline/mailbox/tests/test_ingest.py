@@ -16,7 +16,7 @@ from tipline.accounts import services as accounts
 from tipline.conftest import PASSWORD, Setup, jpeg_with_exif
 from tipline.mailbox import services
 from tipline.mailbox.dovecot import Dovecot
-from tipline.register import keyring
+from tipline.register import keyring, quarantine
 from tipline.register import services as register
 from tipline.register.exceptions import NoLongerHeld
 from tipline.register.models import Attachment, Channel, ChannelKind, MailReply, Quarantine, Report
@@ -153,6 +153,7 @@ def test_a_bounce_quoting_a_receipt_is_held_unread(org: Setup, mail_channel: Cha
     assert not Attachment.objects.filter(report=taken.report).exists()
     assert mail.outbox == [], "a bounce is never answered"
     assert b"1234 5678 9012 3456" in _supervisor_view(taken.report, org)[1], "the original is kept, sealed"
+    assert not quarantine.can_retry(taken.report), "the console offers no retry"
     private = accounts.unlock_private_key(user=org.supervisor, password=PASSWORD)
     report_key = keyring.open_report_key(report=taken.report, user=org.supervisor, private_key=private)
     identity_key = keyring.open_identity_key(report=taken.report, user=org.supervisor, private_key=private)
@@ -292,6 +293,7 @@ def test_a_message_too_large_to_fetch_stays_in_the_mailbox_and_is_reported_once(
     assert identity == "Ana Teller <ana@example.net>"
     assert b"Subject: huge" in kept
     assert b"x" * 1000 not in kept, "only the headers were fetched"
+    assert not quarantine.can_retry(held), "the console offers no retry"
     second = services.poll(channel=mail_channel)
     assert (second.taken, second.quarantined, second.already_taken) == (0, 0, 1)
     assert Report.objects.count() == 2, "reported once, however often it is polled"

@@ -39,9 +39,10 @@ def test_mail_and_calls_leave_no_clear_text(
     org: Setup, mail_channel: Channel, mailbox: Dovecot, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.DEBUG)
-    markers = {name: _marker(name) for name in ("SUBJECT", "BODY", "SENDER", "FILENAME", "FILETEXT")}
+    markers = {name: _marker(name) for name in ("SUBJECT", "BODY", "SENDER", "REPLYTO", "FILENAME", "FILETEXT")}
     message = EmailMessage()
     message["From"] = f"Reporter <{markers['SENDER'].lower()}@example.net>"
+    message["Reply-To"] = f"{markers['REPLYTO'].lower()}@example.net"
     message["Subject"] = f"About {markers['SUBJECT']}"
     message["Message-ID"] = "<leak@example.net>"
     message.set_content(f"I saw {markers['BODY']} at the depot.")
@@ -77,7 +78,7 @@ def test_mail_and_calls_leave_no_clear_text(
     assert response.status_code == 302
     assert Report.objects.count() == 2
 
-    secrets_sent = [*markers.values(), markers["SENDER"].lower(), *call.values(), number]
+    secrets_sent = [*markers.values(), markers["SENDER"].lower(), markers["REPLYTO"].lower(), *call.values(), number]
     database, store = database_text(), _store_bytes()
     assert b"Report by e-mail" in database or mail_channel.name.encode() in database, "the dump must be searchable"
     logs = "\n".join(record.getMessage() for record in caplog.records)
