@@ -111,8 +111,14 @@ class Mailbox:
         return [uid.decode() for uid in (data[0] or b"").split()]
 
     def sizes(self) -> dict[str, int]:
-        """The size of every message in the folder (one command for them all), by uid."""
-        status, data = self._imap.uid("FETCH", "1:*", "(RFC822.SIZE)")
+        """The size of every message in the folder (one command for them all), by uid; a
+        server that will not tell gives none (each message is then fetched as it comes)."""
+        try:
+            status, data = self._imap.uid("FETCH", "1:*", "(RFC822.SIZE)")
+        except imaplib.IMAP4.abort:
+            raise
+        except imaplib.IMAP4.error:
+            return {}
         found: dict[str, int] = {}
         for item in data if status == "OK" else []:
             line = item[0] if isinstance(item, tuple) else item

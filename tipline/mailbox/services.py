@@ -383,8 +383,9 @@ def poll(*, channel: Channel, threads: int | None = None) -> PollSummary:
         questionnaire: QuestionnaireVersion | None = None
         waiting: list[tuple[str, Future[TakenIn]]] = []
         stored: list[str] = []  # committed, not yet removed
-        sizes = box.sizes()
-        for uid in box.uids():
+        uids = box.uids()
+        sizes = box.sizes() if uids else {}
+        for uid in uids:
             questionnaire = questionnaire or mail_questionnaire(channel=channel)
             intake = _Intake(channel=channel, questionnaire=questionnaire, replies=replies)
             if sizes.get(uid, 0) > settings.TIPLINE_MAIL_FETCH_MAX_BYTES:
