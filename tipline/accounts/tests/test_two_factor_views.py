@@ -165,7 +165,7 @@ def _token(client: Client, url: str) -> str:
 def test_editors_need_no_second_step_but_may_enrol(org: Setup, client: Client) -> None:
     services.create_staff(username="editor", password=PASSWORD, roles=[Role.EDITOR])
     response = password_step(client, "editor")
-    assert response["Location"] == "/console/"
+    assert response["Location"] == "/editor/", "an editor lands on their own work"
     account = client.get("/staff/account/")
     assert account.status_code == 200
     assert "/staff/two-factor/set-up/" in account.content.decode()
