@@ -5,55 +5,30 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("register", "0006_calls_and_meetings"),
+        ('register', '0006_calls_and_meetings'),
     ]
 
     operations = [
         migrations.AddField(
-            model_name="channel",
-            name="languages",
-            field=models.CharField(
-                blank=True,
-                help_text="The languages people can use with this channel, e.g. English, 中文.",
-                max_length=200,
-                verbose_name="languages",
-            ),
+            model_name='channel',
+            name='languages',
+            field=models.CharField(blank=True, help_text='The languages people can use with this channel, e.g. English, 中文.', max_length=200, verbose_name='languages'),
         ),
         migrations.AlterField(
-            model_name="channel",
-            name="hours",
-            field=models.CharField(
-                blank=True,
-                help_text="Phone and meeting channels: when someone answers, e.g. Monday to Friday, 9:00 to 17:00.",
-                max_length=200,
-                verbose_name="opening hours",
-            ),
+            model_name='channel',
+            name='hours',
+            field=models.CharField(blank=True, help_text='Phone and meeting channels: when someone answers, e.g. Monday to Friday, 9:00 to 17:00.', max_length=200, verbose_name='opening hours'),
         ),
         migrations.AlterField(
-            model_name="channel",
-            name="phone_number",
-            field=models.CharField(
-                blank=True,
-                help_text="Phone and meeting channels: the number as people dial it, with the country code, e.g. +44 20 7946 0000.",
-                max_length=40,
-                validators=[
-                    django.core.validators.RegexValidator(
-                        "^\\+?(?:[ ()./-]*[0-9]){3,}[ ()./-]*$",
-                        "Enter a phone number: digits, with an optional + in front, spaces, dashes, dots or brackets.",
-                    )
-                ],
-                verbose_name="phone number",
-            ),
+            model_name='channel',
+            name='phone_number',
+            field=models.CharField(blank=True, help_text='Phone and meeting channels: the number as people dial it, with the country code, e.g. +44 20 7946 0000.', max_length=40, validators=[django.core.validators.RegexValidator('^\\+?(?:[ ()./-]*[0-9]){3,}[ ()./-]*$', 'Enter a phone number: digits, with an optional + in front, spaces, dashes, dots or brackets.')], verbose_name='phone number'),
         ),
         migrations.AlterField(
-            model_name="channel",
-            name="postal_address",
-            field=models.TextField(
-                blank=True,
-                help_text="Post channels (and any channel that takes letters): where people send them, one line per line.",
-                max_length=500,
-                verbose_name="postal address",
-            ),
+            model_name='channel',
+            name='postal_address',
+            field=models.TextField(blank=True, help_text='Post channels (and any channel that takes letters): where people send them, one line per line.', max_length=500, verbose_name='postal address'),
         ),
     ]

@@ -4,23 +4,20 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("register", "0007_channel_languages"),
+        ('register', '0007_channel_languages'),
     ]
 
     operations = [
         migrations.AddField(
-            model_name="channel",
-            name="mail_answers",
-            field=models.BooleanField(
-                default=False,
-                help_text="The sender's address is then also readable by the handlers of the report (not only by supervisors), and their answers travel by e-mail, which is not confidential. Off: answers only in the portal.",
-                verbose_name="handlers may answer by e-mail",
-            ),
+            model_name='channel',
+            name='mail_answers',
+            field=models.BooleanField(default=False, help_text="The sender's address is then also readable by the handlers of the report (not only by supervisors), and their answers travel by e-mail, which is not confidential. Off: answers only in the portal.", verbose_name='handlers may answer by e-mail'),
         ),
         migrations.AddField(
-            model_name="report",
-            name="reply_address_ct",
+            model_name='report',
+            name='reply_address_ct',
             field=models.BinaryField(null=True),
         ),
     ]

@@ -4,22 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("register", "0008_answers_by_email"),
+        ('register', '0008_answers_by_email'),
     ]
 
     operations = [
         migrations.AddField(
-            model_name="report",
-            name="retaliation_reported_at",
+            model_name='report',
+            name='retaliation_reported_at',
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddIndex(
-            model_name="report",
-            index=models.Index(
-                condition=models.Q(("purged_at__isnull", True), ("retaliation_reported_at__isnull", False)),
-                fields=["retaliation_reported_at"],
-                name="live_retaliation",
-            ),
+            model_name='report',
+            index=models.Index(condition=models.Q(('purged_at__isnull', True), ('retaliation_reported_at__isnull', False)), fields=['retaliation_reported_at'], name='live_retaliation'),
         ),
     ]

@@ -9,19 +9,20 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
         ("register", "0009_retaliation"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name="channel",
-            name="translations",
-            field=models.JSONField(blank=True, default=dict, verbose_name="translations"),
+            model_name='channel',
+            name='translations',
+            field=models.JSONField(blank=True, default=dict, verbose_name='translations'),
         ),
         migrations.AddField(
-            model_name="question",
-            name="translations",
-            field=models.JSONField(blank=True, default=dict, verbose_name="translations"),
+            model_name='question',
+            name='translations',
+            field=models.JSONField(blank=True, default=dict, verbose_name='translations'),
         ),
     ]

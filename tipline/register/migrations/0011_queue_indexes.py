@@ -6,46 +6,33 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("register", "0010_text_per_language"),
+        ('register', '0010_text_per_language'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     # The new indexes are made before the ones they replace are dropped.
     operations = [
         migrations.AddIndex(
-            model_name="reportkeygrant",
-            index=models.Index(fields=["user", "report"], name="grant_user_report"),
+            model_name='reportkeygrant',
+            index=models.Index(fields=['user', 'report'], name='grant_user_report'),
         ),
         migrations.AlterField(
-            model_name="reportkeygrant",
-            name="user",
-            field=models.ForeignKey(
-                db_index=False,
-                null=True,
-                on_delete=django.db.models.deletion.CASCADE,
-                related_name="report_grants",
-                to=settings.AUTH_USER_MODEL,
-            ),
+            model_name='reportkeygrant',
+            name='user',
+            field=models.ForeignKey(db_index=False, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='report_grants', to=settings.AUTH_USER_MODEL),
         ),
         migrations.AddIndex(
-            model_name="report",
-            index=models.Index(
-                condition=models.Q(("purged_at__isnull", True)),
-                fields=["channel", "-created_at", "id"],
-                name="live_channel_created_id",
-            ),
+            model_name='report',
+            index=models.Index(condition=models.Q(('purged_at__isnull', True)), fields=['channel', '-created_at', 'id'], name='live_channel_created_id'),
         ),
         migrations.RemoveIndex(
-            model_name="report",
-            name="live_channel_created",
+            model_name='report',
+            name='live_channel_created',
         ),
         migrations.AddIndex(
-            model_name="report",
-            index=models.Index(
-                condition=models.Q(("purged_at__isnull", True), ("assignee__isnull", True)),
-                fields=["next_due_at"],
-                name="live_unassigned_due",
-            ),
+            model_name='report',
+            index=models.Index(condition=models.Q(('purged_at__isnull', True), ('assignee__isnull', True)), fields=['next_due_at'], name='live_unassigned_due'),
         ),
     ]
