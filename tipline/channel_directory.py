@@ -44,11 +44,9 @@ class PublicChannel:
 
     def in_language(self, language: str) -> PublicChannel:
         """This channel with its texts in ``language``, or the default language's text
-        marked as a fallback (:class:`~tipline.local_text.LocalText`); an empty text stays empty."""
+        marked as a fallback (:class:`~tipline.local_text.LocalText`)."""
         texts: dict[str, Any] = {
-            name: pick(getattr(self, name), self.translations, name, language)
-            for name in PUBLIC_TEXTS
-            if getattr(self, name)
+            name: pick(getattr(self, name), self.translations, name, language) for name in PUBLIC_TEXTS
         }
         return replace(self, **texts)
 
