@@ -176,7 +176,8 @@ class QueueFilterForm(forms.Form):
         assert isinstance(assignee, forms.ChoiceField)  # noqa: S101
         # What the queue's rows name too: read once for the choices and the rows.
         self.handler_names = {handler.pk: str(handler) for handler in handlers}
-        self.channel_names = dict(Channel.objects.values_list("pk", "name"))
+        # Each named in the staff member's language where the channel has its name in it.
+        self.channel_names = {channel.pk: str(channel) for channel in Channel.objects.only("name", "translations")}
         assignee.choices = [("", _("Anyone")), ("me", _("Me")), ("none", _("Nobody"))] + [
             (str(pk), name) for pk, name in self.handler_names.items()
         ]

@@ -223,7 +223,8 @@ class Channel(models.Model):
         ordering = ["order", "name"]
 
     def __str__(self) -> str:
-        return self.name
+        """The name in the active language (staff pages, the admin), or the default one."""
+        return str(self.text_in("name"))
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         self.translations = clean_translations(self.translations, self.TRANSLATED)
