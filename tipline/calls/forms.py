@@ -19,7 +19,6 @@ class TakenReportForm(ReportForm):
 
     def __init__(self, *args: Any, kind: str, has_files: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.kind = kind
         self.has_files = has_files
         if "identity" in self.fields:
             self.fields["identity"].label = _("The reporter's name (only if they give it)")

@@ -380,14 +380,13 @@ def poll(*, channel: Channel, threads: int | None = None) -> PollSummary:
     workers = threads or settings.TIPLINE_MAIL_THREADS
     with Mailbox(channel) as box, Replies() as replies, ExitStack() as stack:
         pool = stack.enter_context(_Threads(workers)) if workers > 1 else None
-        questionnaire: QuestionnaireVersion | None = None
         waiting: list[tuple[str, Future[TakenIn]]] = []
         stored: list[str] = []  # committed, not yet removed
         uids = box.uids()
-        sizes = box.sizes() if uids else {}
+        if uids:  # what every message of the poll shares, looked up once
+            sizes = box.sizes()
+            intake = _Intake(channel=channel, questionnaire=mail_questionnaire(channel=channel), replies=replies)
         for uid in uids:
-            questionnaire = questionnaire or mail_questionnaire(channel=channel)
-            intake = _Intake(channel=channel, questionnaire=questionnaire, replies=replies)
             if sizes.get(uid, 0) > settings.TIPLINE_MAIL_FETCH_MAX_BYTES:
                 # Never downloaded, never removed: a held report from its headers (once) says so.
                 head = box.fetch_headers(uid)

@@ -21,7 +21,8 @@ def test_a_remembered_header_is_the_header_parsed_afresh(name: str, value: str) 
     factory = parsing._ParsedHeaders()
     try:
         fresh = HeaderRegistry()(name, value)
-    except ValueError as error:  # a value the parser refuses is refused again, never remembered
+    # A value the parser refuses (as ValueError, or IndexError for "0@") is refused again, never remembered.
+    except (ValueError, IndexError) as error:
         for _attempt in range(2):
             with pytest.raises(type(error)):
                 factory(name, value)
@@ -31,6 +32,16 @@ def test_a_remembered_header_is_the_header_parsed_afresh(name: str, value: str) 
     assert type(first).__mro__[1:] == type(fresh).__mro__[1:]
     assert str(first) == str(fresh)
     assert [type(d) for d in first.defects] == [type(d) for d in fresh.defects]
+
+
+def test_an_address_the_standard_library_cannot_parse_leaves_no_sender() -> None:
+    parsed = parsing.parse(b"From: 0@\nReply-To: 0@\nSubject: broken sender\n\nThe text.\n")
+    assert (parsed.sender_address, parsed.reply_to, parsed.subject, parsed.body) == (
+        "",
+        "",
+        "broken sender",
+        "The text.",
+    )
 
 
 def _mails() -> dict[str, bytes]:
