@@ -20,7 +20,6 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from tipline import channel_directory
-from tipline.accounts.models import Organisation
 from tipline.channel_directory import PublicChannel
 from tipline.local_text import default_language
 from tipline.publishing import languages, pages
@@ -128,14 +127,6 @@ def _absolute(root: str, link: str) -> str:
     return link if not link or urlsplit(link).scheme else iri_to_uri(f"{root}{link}")
 
 
-def _organisation_name(language: str) -> str:
-    profile = pages.profile_text(language)
-    if profile is not None:
-        return profile.name
-    organisation = Organisation.objects.only("name").filter(pk=1).first()
-    return organisation.name if organisation else ""
-
-
 def _channel_entry(row: ChannelRow, root: str) -> dict[str, Any]:
     channel = row.channel
     return {
@@ -173,7 +164,7 @@ def directory_document(request: HttpRequest, language: str) -> dict[str, Any]:
     return {
         "format": FORMAT_VERSION,
         "language": languages.hreflang(language),
-        "organisation": _organisation_name(language),
+        "organisation": pages.organisation_name(language),
         "page_url": _absolute(root, public_url("publishing:how_to_report", language=language)),
         "portal_url": _absolute(root, pages.report_link(request, language, "/portal/")),
         "channels": [_channel_entry(row, root) for row in channel_rows(request, language)],

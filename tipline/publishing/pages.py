@@ -17,6 +17,7 @@ from django.utils import translation
 from django.utils.encoding import iri_to_uri
 from django.utils.http import urlencode
 
+from tipline.accounts.models import Organisation
 from tipline.publishing import languages
 from tipline.publishing.models import Category, OfficialProfile, ProfileText
 from tipline.publishing.templatetags.publishing import public_url
@@ -95,6 +96,16 @@ def paginate(items: QuerySet[Any], number: int) -> Page[Any]:
 def profile_text(language: str) -> ProfileText | None:
     profile = OfficialProfile.objects.select_related("logo").prefetch_related("texts").filter(pk=1).first()
     return profile.text_for(language) if profile else None
+
+
+def organisation_name(language: str) -> str:
+    """The organisation's name in ``language``: its public profile's name there (or in the
+    default language), else the account's name, which has one language only."""
+    profile = profile_text(language)
+    if profile is not None and profile.name:
+        return profile.name
+    organisation = Organisation.objects.only("name").filter(pk=1).first()
+    return organisation.name if organisation else ""
 
 
 def page_context(

@@ -16,16 +16,20 @@ class SiteConfig(AppConfig):
     label = "site"
 
     def ready(self) -> None:
-        from django.db.models.signals import post_save  # noqa: PLC0415
+        from django.db.models.signals import post_delete, post_save  # noqa: PLC0415
 
         from tipline.accounts.models import Organisation  # noqa: PLC0415 - models are ready only now
+        from tipline.publishing.models import OfficialProfile, ProfileText  # noqa: PLC0415
         from tipline.site import checks  # noqa: F401, PLC0415 - registers the system checks
 
         _limit_derivations()
-        post_save.connect(_organisation_saved, sender=Organisation, dispatch_uid="site-organisation-saved")
+        # The site's name is the profile's name in the page's language, else the organisation's.
+        for model in (Organisation, OfficialProfile, ProfileText):
+            for event, signal in (("saved", post_save), ("deleted", post_delete)):
+                signal.connect(_name_changed, sender=model, dispatch_uid=f"site-name-{model.__name__}-{event}")
 
 
-def _organisation_saved(sender: type[Any], **kwargs: Any) -> None:
+def _name_changed(sender: type[Any], **kwargs: Any) -> None:
     from tipline.site.context_processors import forget_site_name  # noqa: PLC0415
 
     del sender, kwargs
