@@ -13,9 +13,22 @@ from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
+from django.contrib.auth.hashers import Argon2PasswordHasher
+
 # The memory-backed folder the app cleans uploads in and keeps its client-limits table in
 # by default (TIPLINE_CLEAN_DIR); tests, journeys and the bench put their own files there.
 MEMORY_FOLDER = Path("/dev/shm")  # noqa: S108 - memory-backed on purpose
+
+
+class TokenCostArgon2PasswordHasher(Argon2PasswordHasher):
+    """Argon2id at the least cost, for the unit tests only: they set and check staff
+    passwords thousands of times, each costing about 0.3 s of the machine at Django's cost.
+    Its hashes are ordinary Argon2id hashes (the cost is written in each), and a test pins
+    the app's own hasher in settings."""
+
+    time_cost = 1
+    memory_cost = 8  # KiB, Argon2's least for one lane
+    parallelism = 1
 
 
 def free_port() -> int:

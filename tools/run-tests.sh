@@ -54,6 +54,10 @@ start_s3() {
   export TIPLINE_TEST_DOVECOT=required
 }
 
+# The unit suites spread over the machine's cores (pytest-xdist); TIPLINE_TEST_WORKERS=0 runs them in one process.
+workers="-n ${TIPLINE_TEST_WORKERS:-$(nproc)}"
+[ "${TIPLINE_TEST_WORKERS:-}" = 0 ] && workers=""
+
 start_postgres
 start_s3
 failed=0
@@ -62,17 +66,20 @@ failures=()
 # CI often shows only the last lines.
 run() {
   echo "==> $*"
+  local started=$SECONDS
   if ! "$@" 2>&1 | tee "$RUN/suite.log"; then
     failed=1
     failures+=("${TIPLINE_DATABASE_URL:+[PostgreSQL] }$*")
     while IFS= read -r line; do failures+=("    $line"); done < <(grep -E '^(FAILED|ERROR) ' "$RUN/suite.log" | cut -c1-300)
   fi
+  echo "<== $((SECONDS - started)) s"
 }
 
 if [ "$mode" = all ]; then
-  run "$BIN/python" -m pytest tipline -q -p no:cacheprovider
-  TIPLINE_DATABASE_URL="$TIPLINE_TEST_PG_URL" run "$BIN/python" -m pytest tipline -q -p no:cacheprovider
+  run "$BIN/python" -m pytest tipline -q -p no:cacheprovider $workers
+  TIPLINE_DATABASE_URL="$TIPLINE_TEST_PG_URL" run "$BIN/python" -m pytest tipline -q -p no:cacheprovider $workers
 fi
+# The journeys run in one process: they keep both cores busy already (Chromium, the servers).
 run "$BIN/python" -m pytest e2e -q -p no:cacheprovider
 if [ "$mode" = all ]; then
   run "$BIN/ruff" check tipline e2e bench testenv.py

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import contextlib
+import importlib
 import socket
 import sys
 import threading
 
 import pytest
+from argon2 import extract_parameters
+from django.contrib.auth.hashers import Argon2PasswordHasher, get_hasher
 from django.db import connection
 from django.test import Client, RequestFactory
 
@@ -107,3 +110,13 @@ def test_the_case_pdf_fetches_no_url(org: Setup, monkeypatch: pytest.MonkeyPatch
     waiter.join()
     listener.close()
     assert connections == []
+
+
+def test_staff_passwords_are_hashed_with_argon2id_at_django_s_cost() -> None:
+    """The unit tests hash passwords at a token cost (tipline.conftest); the app does not."""
+    app_settings = importlib.import_module("tipline.settings")
+    assert app_settings.PASSWORD_HASHERS == ["django.contrib.auth.hashers.Argon2PasswordHasher"]
+    test_hash = get_hasher("argon2").encode("secret", "saltsaltsalt")
+    assert Argon2PasswordHasher().verify("secret", test_hash)  # the test hashes are ordinary Argon2id
+    parameters = extract_parameters(Argon2PasswordHasher().encode("secret", "saltsaltsalt").removeprefix("argon2"))
+    assert (parameters.time_cost, parameters.memory_cost, parameters.parallelism) == (2, 102400, 8)
