@@ -54,8 +54,10 @@ start_s3() {
   export TIPLINE_TEST_DOVECOT=required
 }
 
-# The unit suites spread over the machine's cores (pytest-xdist); TIPLINE_TEST_WORKERS=0 runs them in one process.
-workers="-n ${TIPLINE_TEST_WORKERS:-$(nproc)}"
+# The unit suites spread over the machine's cores, four processes at most by default (each has
+# its own test databases, Dovecot and connections); TIPLINE_TEST_WORKERS=0 runs them in one process.
+cores=$(nproc)
+workers="-n ${TIPLINE_TEST_WORKERS:-$((cores < 4 ? cores : 4))}"
 [ "${TIPLINE_TEST_WORKERS:-}" = 0 ] && workers=""
 
 start_postgres
