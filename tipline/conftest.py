@@ -36,7 +36,7 @@ def _private_stores(tmp_path: Path, settings: object) -> Iterator[None]:
     settings.TIPLINE_STORAGE_URL = f"file://{tmp_path / 'attachments'}"  # type: ignore[attr-defined]
     # So many buckets that the tests' few clients never share one (tipline.limits).
     settings.TIPLINE_LIMIT_BUCKETS = 2**40  # type: ignore[attr-defined]
-    # Staff passwords at a token cost (the app's hasher is pinned by test_settings).
+    # Staff passwords at a token cost (tests/test_hardening.py pins the app's own hasher).
     settings.PASSWORD_HASHERS = ["tipline.testing.TokenCostArgon2PasswordHasher"]  # type: ignore[attr-defined]
     # Unit tests render templates without running collectstatic.
     settings.STORAGES = {  # type: ignore[attr-defined]
