@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.core.cache import cache
 from django.test import Client
 
 from tipline.accounts import services as accounts
@@ -26,7 +25,6 @@ def _brand(page: str) -> str:
 
 
 def test_staff_pages_name_the_organisation_in_their_language(db: None, client: Client) -> None:
-    cache.clear()
     accounts.create_organisation(name="Integrity Office")
     _profile(en="Integrity Office of the City", **{"zh-hans": "城市廉政办公室"})
     assert "Integrity Office of the City" in _brand(client.get("/staff/login/").content.decode())
@@ -36,7 +34,6 @@ def test_staff_pages_name_the_organisation_in_their_language(db: None, client: C
 def test_a_language_the_profile_lacks_shows_the_default_one_and_without_a_profile_the_account_s(
     db: None, client: Client
 ) -> None:
-    cache.clear()
     accounts.create_organisation(name="Integrity Office")
     assert "Integrity Office" in _brand(client.get("/staff/login/", **ZH).content.decode())
     _profile(en="Integrity Office of the City")  # the signal forgets the name remembered a moment ago
@@ -44,7 +41,6 @@ def test_a_language_the_profile_lacks_shows_the_default_one_and_without_a_profil
 
 
 def test_a_renamed_profile_or_organisation_shows_at_once_in_this_process(db: None, client: Client) -> None:
-    cache.clear()
     accounts.create_organisation(name="Integrity Office")
     profile = _profile(**{"zh-hans": "城市廉政办公室"})
     assert "城市廉政办公室" in _brand(client.get("/staff/login/", **ZH).content.decode())
