@@ -70,6 +70,9 @@ FILE_BYTES = 1024 * 1024
 FILE_NAME = "IMG_20260115_093012.jpg"
 RECEIPTS_TO_COLLECT = 4
 NOISY = 0.1  # share of the cores used by other processes beyond which figures are flagged
+# One derivation after the measured phase against one before it: outside these bounds the
+# machine's speed changed under the run (other guests on the host), and the figures are flagged.
+DRIFT_BOUNDS = (1 / 1.15, 1.15)
 
 T = TypeVar("T")
 QUIET = sysstat.QuietGate()
@@ -524,9 +527,13 @@ def bracket_kdf(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]
     slows down during the run moves the limit no more than it moves the load.
     """
     samples = before["serial"]["cpu_samples_ms"] + after["serial"]["cpu_samples_ms"]
+    drift = statistics.median(after["serial"]["cpu_samples_ms"]) / statistics.median(before["serial"]["cpu_samples_ms"])
     return {
         "cost": before["cost"],
         "seconds": round(statistics.median(samples) / 1000, 4),
+        # After ÷ before: 1.0 on a machine whose speed held during the run.
+        "drift_after_vs_before": round(drift, 3),
+        "drifted": not DRIFT_BOUNDS[0] <= drift <= DRIFT_BOUNDS[1],
         "serial": {
             "cpu_median_ms": round(statistics.median(samples), 2),
             "cpu_min_ms": min(samples),
@@ -604,6 +611,16 @@ def cpu_ratio_estimate(kdf: dict[str, Any], cases: dict[str, Any]) -> float | No
 # ---------------------------------------------------------------- report
 
 
+def drift_warning(kdf: dict[str, Any]) -> str | None:
+    """A warning when the derivation's time moved during the run (``bracket_kdf``), else None."""
+    if not kdf["drifted"]:
+        return None
+    return (
+        f"WARNING: one Argon2id took {kdf['drift_after_vs_before']:.2f} times as long after the measured "
+        "phase as before it: the machine's speed changed under the run, so the ratios are unreliable. Run again."
+    )
+
+
 def print_profile(name: str, profile: dict[str, Any]) -> None:
     cores = os.cpu_count() or 1
     print(
@@ -657,6 +674,8 @@ def print_profile(name: str, profile: dict[str, Any]) -> None:
             f"WARNING: other processes used up to {profile['max_foreign_cpu_fraction']:.0%} of the cores "
             "during a phase: rates and latencies are lower than on a quiet machine."
         )
+    if warning := drift_warning(profile["argon2"]):
+        print(warning)
     check = profile["stored_check"]
     print(
         f"Stored: {check['reports_stored']}/{check['reports_acknowledged']} reports, "

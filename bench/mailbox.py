@@ -53,7 +53,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import results, sysstat
-from bench.intake import bracket_kdf, make_jpeg
+from bench.intake import bracket_kdf, drift_warning, make_jpeg
 from bench.mailbox_probe import HANDLER_PASSWORD_VARIABLE
 from bench.processes import Service, run_json_module, stop_group
 from bench.server import AppServer, tipline_command
@@ -682,6 +682,8 @@ def print_summary(output: dict[str, Any]) -> None:
     )
     if cpu["foreign_cpu_fraction"] > NOISY:
         print(f"WARNING: other processes used {cpu['foreign_cpu_fraction']:.0%} of the cores during the ingest.")
+    if warning := drift_warning(output["argon2"]):
+        print(warning)
 
 
 def parse(argv: list[str]) -> Settings:
