@@ -109,7 +109,11 @@ def test_automatic_acknowledgement_on_receipt(org: Setup) -> None:
     org.channel.save()
     submission = _submit(org)
     report = Report.objects.get(pk=submission.report.pk)
-    assert [m.body for m in register.list_messages(report=report, report_key=submission.report_key)] == ["We have it."]
+    (message,) = register.list_messages(report=report, report_key=submission.report_key)
+    assert message.body == "We have it."
+    # The organisation's message, never shown as the reporter's own words (nor counted as one).
+    assert message.message.from_staff
+    assert message.message.author is None
     # The reporter is told, but the report stays new until a person opens it, and its next
     # deadline is still the acknowledgement one (days away, not the feedback in months).
     assert report.status == Report.Status.NEW

@@ -44,7 +44,13 @@ def apply_acknowledgement(*, report: Report, report_key: bytes, now: datetime, a
     report.save(
         update_fields=["status", "acknowledged_at", "feedback_due_at", "next_due_at", "last_activity_at", "updated_at"]
     )
-    return add_message(report=report, report_key=report_key, body=acknowledgement_message(report=report), author=author)
+    return add_message(
+        report=report,
+        report_key=report_key,
+        body=acknowledgement_message(report=report),
+        author=author,
+        automatic=author is None,
+    )
 
 
 def is_waiting_for_a_person(report: Report) -> bool:

@@ -106,11 +106,25 @@ def read_message(*, report: Report, message: Message, report_key: bytes) -> str:
 
 
 def add_message(
-    *, report: Report, report_key: bytes, body: str, author: StaffUser | None, taken_by_phone: bool = False
+    *,
+    report: Report,
+    report_key: bytes,
+    body: str,
+    author: StaffUser | None,
+    taken_by_phone: bool = False,
+    automatic: bool = False,
 ) -> Message:
-    """Insert a message row and seal its body bound to it (the caller's transaction)."""
+    """Insert a message row and seal its body bound to it (the caller's transaction).
+
+    ``automatic``: the organisation's own message with no person as its author (an
+    acknowledgement sent on receipt): from the staff's side, never the reporter's.
+    """
     message = Message.objects.create(
-        report=report, from_staff=author is not None, author=author, body_ct=b"", taken_by_phone=taken_by_phone
+        report=report,
+        from_staff=author is not None or automatic,
+        author=author,
+        body_ct=b"",
+        taken_by_phone=taken_by_phone,
     )
     place = binding.message(reference=report.reference, message_id=message.pk, from_staff=message.from_staff)
     binding.seal_into(message, field="body_ct", key=report_key, plaintext=body.encode(), place=place)
