@@ -203,6 +203,9 @@ TIPLINE_RECEIPT_WINDOW_SECONDS = env_int("TIPLINE_RECEIPT_WINDOW_SECONDS", 3600,
 # A client past its own allowance goes on only while the overflow, shared by all such
 # clients, lasts: a reporter behind the same address as an abuser is still served.
 TIPLINE_RECEIPT_OVERFLOW = env_int("TIPLINE_RECEIPT_OVERFLOW", 200, minimum=0)
+# Receipts a call-taker enters for callers that open no report, per call-taker per receipt
+# window (a right one is not counted); past it the call-taker waits, or a colleague helps.
+TIPLINE_CALL_RECEIPT_FAILURES = env_int("TIPLINE_CALL_RECEIPT_FAILURES", 10, minimum=1)
 TIPLINE_SUBMISSIONS_PER_CLIENT = env_int("TIPLINE_SUBMISSIONS_PER_CLIENT", 10, minimum=1)
 TIPLINE_SUBMISSIONS_OVERFLOW = env_int("TIPLINE_SUBMISSIONS_OVERFLOW", 100, minimum=0)
 TIPLINE_REPLIES_PER_CLIENT = env_int("TIPLINE_REPLIES_PER_CLIENT", 30, minimum=1)

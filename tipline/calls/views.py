@@ -28,10 +28,9 @@ from tipline.register import keyring
 from tipline.register import services as register
 from tipline.register.error_summary import summarise
 from tipline.register.errors import raise_if_no_room, shows_upload_refusals, upload_refusal
-from tipline.register.exceptions import EmptyMessage, InvalidReceipt, ReporterError
+from tipline.register.exceptions import EmptyMessage, InvalidReceipt, ReporterError, TooManyReceiptAttempts
 from tipline.register.models import STAFF_ENTERED_KINDS, Channel, ChannelKind, FieldType
 from tipline.register.uploads import incoming_files, upload_limits
-from tipline.typed_request import client_tag
 
 _RECEIPT_SECRET = "call-receipt"
 _RECEIPT_KIND = "call-receipt-kind"
@@ -128,6 +127,11 @@ def _call_taker_message(error: ReporterError) -> str:
             "That receipt did not open a report. Read the 16 digits back to the caller and try again; if they "
             "have lost the receipt, take a new report."
         )
+    if isinstance(error, TooManyReceiptAttempts):
+        return _(
+            "You have entered too many receipts that opened no report in the last hour, so no more are tried "
+            "for you just now. Ask a colleague to take the call, or take a new report."
+        )
     return error.user_message()
 
 
@@ -170,7 +174,12 @@ def add(request: HttpRequest, private_key: bytes | None) -> HttpResponse:
     elif form.is_valid():
         try:
             report, report_key = register.open_with_receipt(
-                receipt_text=form.cleaned_data["receipt"], client_tag=client_tag(request)
+                receipt_text=form.cleaned_data["receipt"],
+                # The call-taker's own allowance (the callers are not at this address), which
+                # only receipts that open nothing use up; each of those is in the audit trail.
+                client_tag=f"call-taker-{user.pk}",
+                policy=register.call_receipt_policy(),
+                failures_only=True,
             )
             register.post_message(
                 report=report,
@@ -180,6 +189,8 @@ def add(request: HttpRequest, private_key: bytes | None) -> HttpResponse:
                 taken_by_phone=True,
             )
         except ReporterError as error:
+            if isinstance(error, InvalidReceipt):
+                audit.record(action="receipt.failed_by_phone", actor=user)
             form.add_error("body" if isinstance(error, EmptyMessage) else "receipt", _call_taker_message(error))
             status = error.status
         else:

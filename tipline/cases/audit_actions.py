@@ -39,6 +39,7 @@ ACTION_LABELS: dict[str, Promise] = {
     "report.quarantine_retry": _("Read a held original again"),
     "report.taken_by_phone": _("Took a report by phone, post or in a meeting"),
     "message.taken_by_phone": _("Took down a caller's message"),
+    "receipt.failed_by_phone": _("Entered a caller's receipt that opened no report"),
     "transcript.confirmed": _("The reporter confirmed the transcript"),
     "transcript.corrected": _("The reporter corrected the transcript"),
     # Identity disclosure

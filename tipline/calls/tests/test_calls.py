@@ -229,6 +229,40 @@ def test_a_wrong_receipt_adds_nothing(org: Setup, desk: Client) -> None:
     assert not Message.objects.exists()
 
 
+def test_a_call_taker_has_an_allowance_of_their_own_that_only_wrong_receipts_use(
+    org: Setup, desk: Client, call_taker: StaffUser, settings: object
+) -> None:
+    from tipline.audit.models import AuditEntry
+
+    settings.TIPLINE_RECEIPT_ATTEMPTS = 1  # type: ignore[attr-defined]  # the reporters' allowance: beside the point
+    settings.TIPLINE_RECEIPT_OVERFLOW = 0  # type: ignore[attr-defined]
+    settings.TIPLINE_CALL_RECEIPT_FAILURES = 2  # type: ignore[attr-defined]
+    version = org.channel.current_questionnaire()
+    assert version is not None
+    submission = register.create_report(channel=org.channel, questionnaire=version, answers={"what": "x"})
+    for number in range(3):  # right receipts, from one desk: never refused, never counted
+        response = _post(desk, "/calls/add/", {"receipt": submission.receipt, "body": f"Call {number}"})
+        assert response.status_code == 302  # type: ignore[attr-defined]
+    for _wrong in range(2):
+        response = _post(desk, "/calls/add/", {"receipt": "1234 5678 9012 3456", "body": "More"})
+        assert response.status_code == 403  # type: ignore[attr-defined]
+    failed = AuditEntry.objects.filter(action="receipt.failed_by_phone")
+    assert failed.count() == 2, "each receipt that opened nothing is in the audit trail"
+    assert {entry.actor_id for entry in failed} == {call_taker.pk}
+    assert {entry.report_ref for entry in failed} == {""}
+    response = _post(desk, "/calls/add/", {"receipt": submission.receipt, "body": "Once more"})
+    assert response.status_code == 429  # type: ignore[attr-defined]
+    html = response.content.decode()  # type: ignore[attr-defined]
+    assert "too many receipts that opened no report" in html
+    assert "Ask a colleague" in html, "told as the call-taker needs it, not in the reporter's words"
+    assert Message.objects.filter(report=submission.report).count() == 3
+    colleague = accounts.create_staff(username="second-desk", password=PASSWORD, roles=[Role.CALL_TAKER])
+    other = Client(enforce_csrf_checks=True)
+    login_staff(other, colleague.username, PASSWORD)
+    response = _post(other, "/calls/add/", {"receipt": submission.receipt, "body": "From the next desk"})
+    assert response.status_code == 302, "a colleague's allowance is their own"  # type: ignore[attr-defined]
+
+
 def test_only_call_takers_use_the_screen(org: Setup) -> None:
     client = Client(enforce_csrf_checks=True)
     login_staff(client, "handler", PASSWORD)

@@ -54,7 +54,12 @@ from tipline.register.services.files import (
     sweep_orphan_blobs,
 )
 from tipline.register.services.housekeeping import Tidied, tidy_up
-from tipline.register.services.receipts import RECEIPT_SCOPE, open_with_receipt, receipt_secrets
+from tipline.register.services.receipts import (
+    RECEIPT_SCOPE,
+    call_receipt_policy,
+    open_with_receipt,
+    receipt_secrets,
+)
 from tipline.register.services.submission import (
     COPIES_WINDOW,
     Submission,
@@ -100,6 +105,7 @@ __all__ = [
     "list_messages",
     "list_transcripts",
     "mark_read_by_reporter",
+    "call_receipt_policy",
     "open_with_receipt",
     "post_message",
     "publish_questionnaire",

@@ -36,14 +36,40 @@ def receipt_policy() -> limits.Policy:
     )
 
 
-def open_with_receipt(*, receipt_text: str, client_tag: str) -> tuple[Report, bytes]:
+CALL_RECEIPT_SCOPE = "call-receipt-failures"
+
+
+def call_receipt_policy() -> limits.Policy:
+    """Receipts a call-taker enters that open nothing: their own allowance, no overflow."""
+    return limits.Policy(
+        scope=CALL_RECEIPT_SCOPE,
+        per_client=settings.TIPLINE_CALL_RECEIPT_FAILURES,
+        overflow=0,
+        window=settings.TIPLINE_RECEIPT_WINDOW_SECONDS,
+    )
+
+
+def open_with_receipt(
+    *, receipt_text: str, client_tag: str, policy: limits.Policy | None = None, failures_only: bool = False
+) -> tuple[Report, bytes]:
     """Find and unlock a report with its receipt: one Argon2id, one generic failure.
 
     Every attempt, right or wrong, is counted before its derivation (attempts sent all at
     once are limited too) against the client's allowance and then the shared overflow
-    (:mod:`tipline.limits`): :class:`TooManyReceiptAttempts` once both are spent."""
-    if limits.admit(receipt_policy(), client_tag=client_tag) is None:
+    (:mod:`tipline.limits`): :class:`TooManyReceiptAttempts` once both are spent.
+    ``policy``: another allowance than the reporters' (a call-taker's own); with
+    ``failures_only`` a receipt that opens its report is given back, so only wrong ones
+    use it up."""
+    grant = limits.admit(policy or receipt_policy(), client_tag=client_tag)
+    if grant is None:
         raise TooManyReceiptAttempts
+    opened = _open(receipt_text)
+    if failures_only:
+        limits.give_back(grant)
+    return opened
+
+
+def _open(receipt_text: str) -> tuple[Report, bytes]:
     try:
         receipt = receipts.normalise_receipt(receipt_text)
     except MalformedReceipt:
