@@ -12,26 +12,53 @@ from tipline.register.forms import NoEchoTextInput, ReportForm
 from tipline.register.models import ChannelKind
 
 CONSENT_CHOICES = [("yes", _("Yes, the caller agreed to a recording")), ("no", _("No recording"))]
+READ_BACK_CHOICES = [
+    ("portal", _("Not read back: the reporter checks it in the portal with the receipt")),
+    ("confirmed", _("Read back to the reporter, who confirmed it")),
+]
+SPOKEN_KINDS = frozenset({ChannelKind.PHONE, ChannelKind.MEETING})
+
+
+def _consent_field(*, required: bool) -> forms.ChoiceField:
+    return forms.ChoiceField(
+        label=_("Did the reporter agree to a recording?"),
+        choices=CONSENT_CHOICES,
+        widget=forms.RadioSelect,
+        required=required,
+        help_text=_("Ask before you record. Without a yes, write a transcript or minutes instead."),
+    )
+
+
+def _refuse_recording_without_yes(form: forms.Form, has_recording: bool, consent: object) -> None:
+    if has_recording and consent != "yes":
+        form.add_error(
+            "recording_consent",
+            _(
+                "A recording is kept only with the reporter's yes. Choose “Yes” if they agreed, or send it "
+                "without the recording and write the minutes instead."
+            ),
+        )
 
 
 class TakenReportForm(ReportForm):
-    """The channel's questionnaire, then what only a call-taker records."""
+    """The channel's questionnaire, then what only a call-taker records.
 
-    def __init__(self, *args: Any, kind: str, has_files: bool = False, **kwargs: Any) -> None:
+    A call or meeting is documented (art. 18): by a recording, with the reporter's yes, or
+    else by the call-taker's transcript or minutes, which the reporter confirms: read back
+    there and then, or later in the portal.
+    """
+
+    def __init__(self, *args: Any, kind: str, has_recording: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.has_files = has_files
+        self.kind = kind
+        self.has_recording = has_recording
         if "identity" in self.fields:
             self.fields["identity"].label = _("The reporter's name (only if they give it)")
             self.fields["identity"].help_text = _(
                 "Encrypted separately; a handler sees it only after a supervisor approves a written request."
             )
-        if kind in {ChannelKind.PHONE, ChannelKind.MEETING}:
-            self.fields["recording_consent"] = forms.ChoiceField(
-                label=_("Did the reporter agree to a recording?"),
-                choices=CONSENT_CHOICES,
-                widget=forms.RadioSelect,
-                help_text=_("Ask before you record. Without a yes, write a transcript or minutes instead."),
-            )
+        if kind in SPOKEN_KINDS:
+            self.fields["recording_consent"] = _consent_field(required=True)
         self.fields["transcript"] = forms.CharField(
             label=_("Transcript or minutes") if kind != ChannelKind.POST else _("Notes on the letter"),
             required=False,
@@ -46,6 +73,15 @@ class TakenReportForm(ReportForm):
                 "can read it in the portal once they have the receipt."
             ),
         )
+        if kind in SPOKEN_KINDS:
+            self.fields["read_back"] = forms.ChoiceField(
+                label=_("Was the transcript or minutes read back to the reporter?"),
+                choices=READ_BACK_CHOICES,
+                initial="portal",
+                required=False,  # not said: the reporter checks it in the portal
+                widget=forms.RadioSelect,
+                help_text=_("If they corrected something while you read, change the text above before you store it."),
+            )
         if kind == ChannelKind.PHONE:
             self.fields["callback"] = forms.CharField(
                 label=_("Number to call back (only if the caller asks to be called back)"),
@@ -64,15 +100,21 @@ class TakenReportForm(ReportForm):
         cleaned = super().clean()
         if cleaned.get("callback", "").strip() and not self.identity_allowed:
             self.add_error("callback", _("Nobody can receive an identity just now; the number cannot be kept."))
-        if self.has_files and cleaned.get("recording_consent") == "no":
-            self.add_error(
-                "recording_consent",
-                _(
-                    "A recording is kept only with the reporter's yes. Choose “Yes” if they agreed, or store the "
-                    "report without the file and write the minutes instead."
-                ),
-            )
+        if self.kind in SPOKEN_KINDS:
+            _refuse_recording_without_yes(self, self.has_recording, cleaned.get("recording_consent"))
+            if not self.has_recording and not str(cleaned.get("transcript") or "").strip():
+                self.add_error(
+                    "transcript",
+                    _(
+                        "Without a recording, write down what the reporter said: the transcript or minutes are "
+                        "how the report is documented, and the reporter is asked to confirm them."
+                    ),
+                )
         return cleaned
+
+    def read_back_confirmed(self) -> bool:
+        """The transcript was read back during the call and the reporter confirmed it."""
+        return self.cleaned_data.get("read_back") == "confirmed"
 
     def identity_text(self) -> str:
         """The name and the number to call back, sealed together as the reporter's identity."""
@@ -87,6 +129,8 @@ class TakenReportForm(ReportForm):
 
 
 class AddToReportForm(forms.Form):
+    """A caller's words added to their report by receipt, with a recording only on their yes."""
+
     receipt = forms.CharField(
         label=_("The caller's receipt (16 digits)"),
         max_length=64,
@@ -99,3 +143,17 @@ class AddToReportForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 8, "autocomplete": "off"}),
         help_text=_("Added to the report as the caller's message. You will not see anything else in the report."),
     )
+    recording_consent = _consent_field(required=False)
+
+    def __init__(self, *args: Any, has_recording: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.has_recording = has_recording
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        _refuse_recording_without_yes(self, self.has_recording, cleaned.get("recording_consent"))
+        return cleaned
+
+    def consent(self) -> bool | None:
+        value = self.cleaned_data.get("recording_consent")
+        return None if not value else value == "yes"

@@ -21,7 +21,7 @@ from tipline import session_vault
 from tipline.accounts.decorators import staff_required
 from tipline.accounts.models import Role, StaffUser
 from tipline.audit import services as audit
-from tipline.calls.forms import AddToReportForm, TakenReportForm
+from tipline.calls.forms import SPOKEN_KINDS, AddToReportForm, TakenReportForm
 from tipline.crypto.receipt import format_receipt
 from tipline.local_text import LocalText, site_language
 from tipline.register import keyring
@@ -72,7 +72,10 @@ def take(request: HttpRequest, private_key: bytes | None, slug: str) -> HttpResp
     if questionnaire is None:
         message = _("This channel has no questionnaire yet: an administrator publishes one in the admin.")
         return render(request, "calls/closed.html", {"channel": channel, "message": message}, status=409)
-    files = incoming_files(request, "files")
+    # A call or meeting may be recorded (only on the reporter's yes); a letter's scan and the
+    # papers handed over in a meeting are documents, kept without that question.
+    recording = incoming_files(request, "recording") if channel.kind in SPOKEN_KINDS else []
+    documents = incoming_files(request, "files") if channel.kind != ChannelKind.PHONE else []
     language = _call_language(request)
     form = TakenReportForm(
         request.POST if request.method == "POST" else None,
@@ -80,7 +83,7 @@ def take(request: HttpRequest, private_key: bytes | None, slug: str) -> HttpResp
         version=questionnaire.number,
         identity_allowed=keyring.identity_can_be_received(),
         kind=channel.kind,
-        has_files=bool(files),
+        has_recording=bool(recording),
         language=language,
     )
     refusal = upload_refusal(request)
@@ -90,11 +93,12 @@ def take(request: HttpRequest, private_key: bytes | None, slug: str) -> HttpResp
                 channel=channel,
                 questionnaire=questionnaire,
                 answers=form.answers(),
-                files=files,
+                files=[*recording, *documents],
                 identity=form.identity_text(),
                 form_token=form.cleaned_data.get("form_token", ""),
                 recording_consent=form.consent(),
                 transcript=form.cleaned_data.get("transcript", ""),
+                transcript_read_back=form.read_back_confirmed(),
                 hold_uncleaned=False,  # the caller is not at the portal to decide about such a file
             )
         except OSError as failure:  # nothing was stored: create_report writes all or nothing
@@ -164,7 +168,8 @@ def add(request: HttpRequest, private_key: bytes | None) -> HttpResponse:
     user = _call_taker(request)
     if request.method == "GET":
         return redirect("calls:home")
-    form = AddToReportForm(request.POST)
+    recording = incoming_files(request, "recording")
+    form = AddToReportForm(request.POST, has_recording=bool(recording))
     refusal = upload_refusal(request)
     status = 400
     if refusal is not None:
@@ -185,8 +190,9 @@ def add(request: HttpRequest, private_key: bytes | None) -> HttpResponse:
                 report=report,
                 report_key=report_key,
                 body=form.cleaned_data["body"],
-                files=incoming_files(request, "files"),
+                files=[*recording, *incoming_files(request, "files")],
                 taken_by_phone=True,
+                recording_consent=form.consent(),
             )
         except ReporterError as error:
             if isinstance(error, InvalidReceipt):

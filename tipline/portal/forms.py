@@ -65,8 +65,28 @@ class TranscriptForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 6, "autocomplete": "off"}),
     )
 
+    def __init__(self, *args: Any, original: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.original = original.strip()
+
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
-        if cleaned.get("decision") == "correct" and not str(cleaned.get("correction", "")).strip():
+        decision, correction = cleaned.get("decision"), str(cleaned.get("correction") or "").strip()
+        if decision == "correct" and not correction:
             self.add_error("correction", _("Write the right text, or choose that it is right."))
+        elif decision == "correct" and _same(correction, self.original):
+            self.add_error(
+                "correction", _("The text is as it was written down: change it, or choose “Yes, it is right”.")
+            )
+        elif decision == "confirm" and correction and not _same(correction, self.original):
+            # The box starts with the text written down: a changed box is a correction.
+            self.add_error(
+                "decision",
+                _("You changed the text: choose “No, here is the right text” to send your correction."),
+            )
         return cleaned
+
+
+def _same(first: str, second: str) -> bool:
+    """The same text, whatever the line ends and the spaces around it (a browser sends CRLF)."""
+    return first.replace("\r\n", "\n").strip() == second.replace("\r\n", "\n").strip()

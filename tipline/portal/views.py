@@ -3,6 +3,8 @@ decide on held files. Every page works without JavaScript."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 from django.conf import settings
 from django.contrib import messages as flash
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -19,10 +21,10 @@ from tipline.limits import services as limits
 from tipline.portal import kept_reply
 from tipline.portal.forms import HeldFilesForm, ReceiptForm, ReplyForm, TranscriptForm
 from tipline.register import reporter_session, services
-from tipline.register.error_summary import summarise
+from tipline.register.error_summary import Problem, summarise
 from tipline.register.errors import handles_reporter_errors, shows_upload_refusals, upload_refusal
-from tipline.register.exceptions import EmptyMessage, InvalidReceipt, TooManyReplies
-from tipline.register.models import Attachment, Report
+from tipline.register.exceptions import EmptyMessage, InvalidReceipt, NotInReport, TooManyReplies, TranscriptDecided
+from tipline.register.models import Attachment, Report, Transcript
 from tipline.register.reporter_session import forget_receipt, reporter_required, unlock
 from tipline.register.uploads import incoming_files, upload_limits
 from tipline.typed_request import client_tag
@@ -64,11 +66,25 @@ def decide_held(request: HttpRequest, report: Report, report_key: bytes) -> Http
 @kept_reply.keeps_correction_on_expiry
 @reporter_required
 def decide_transcript(request: HttpRequest, report: Report, report_key: bytes, transcript_id: int) -> HttpResponse:
-    """The reporter confirms what was written down during their call or meeting, or corrects it."""
-    form = TranscriptForm(request.POST)
+    """The reporter confirms what was written down during their call or meeting, or corrects it.
+    An answer that cannot be taken comes back on the page with what was typed, and says why."""
+    views = {item.transcript.pk: item for item in services.list_transcripts(report=report, report_key=report_key)}
+    item = views.get(transcript_id)
+    if item is None:
+        raise NotInReport
+    if item.transcript.state != Transcript.State.PENDING:
+        raise TranscriptDecided
+    form = TranscriptForm(request.POST, original=item.text, auto_id=f"%s-{transcript_id}")
     if not form.is_valid():
-        flash.error(request, _("Choose whether the text is right, and write your correction if it is not."))
-        return redirect("portal:report")
+        typed = {
+            transcript_id: TranscriptAnswer(
+                text=str(request.POST.get("correction", "")),
+                decision=str(request.POST.get("decision", "")),
+                problems=summarise(form),
+            )
+        }
+        context = _portal_context(request, report=report, report_key=report_key, form=ReplyForm(), transcripts=typed)
+        return render(request, "portal/portal.html", context, status=400)
     correction = form.cleaned_data["correction"] if form.cleaned_data["decision"] == "correct" else ""
     services.decide_transcript(report=report, report_key=report_key, transcript_id=transcript_id, correction=correction)
     flash.success(
@@ -159,9 +175,35 @@ def portal(request: HttpRequest, report: Report, report_key: bytes) -> HttpRespo
         else:
             flash.success(request, _("Your message was sent."))
             return redirect("portal:report")
+    kept_corrections = {place: TranscriptAnswer(text=text, restored=True) for place, text in corrections.items()}
+    context = _portal_context(request, report=report, report_key=report_key, form=form, transcripts=kept_corrections)
+    context["draft_restored"] = bool(draft)
+    status = refusal.status if refusal is not None else 400 if form.errors else 200
+    return render(request, "portal/portal.html", context, status=status)
+
+
+@dataclass(frozen=True)
+class TranscriptAnswer:
+    """What the reporter typed for one transcript: kept across a log-out, or refused."""
+
+    text: str
+    restored: bool = False
+    decision: str = ""
+    problems: list[Problem] = field(default_factory=list)
+
+
+def _portal_context(
+    request: HttpRequest,
+    *,
+    report: Report,
+    report_key: bytes,
+    form: ReplyForm,
+    transcripts: dict[int, TranscriptAnswer],
+) -> dict[str, object]:
+    """The report page: what the reporter sent, the conversation (now read), and the forms."""
     conversation = services.list_messages(report=report, report_key=report_key)
     services.mark_read_by_reporter(report=report)
-    context = {
+    return {
         "report": report,
         "answers": services.read_answers(report=report, report_key=report_key),
         "attachments": services.report_attachments(report=report, report_key=report_key),
@@ -169,18 +211,16 @@ def portal(request: HttpRequest, report: Report, report_key: bytes) -> HttpRespo
         "conversation": conversation,
         "disclosures": services.list_disclosures(report=report, report_key=report_key, approved_only=True),
         "transcripts": [
-            (item, corrections.get(item.transcript.pk))
+            (item, transcripts.get(item.transcript.pk))
             for item in services.list_transcripts(report=report, report_key=report_key)
         ],
         "form": form,
         "problems": summarise(form) if form.is_bound else [],
-        "draft_restored": bool(draft),
+        "draft_restored": False,
         "receipt_kept": reporter_session.kept_receipt(request) is not None,
         "idle_minutes": settings.TIPLINE_REPORTER_IDLE_SECONDS // 60,
         **upload_limits(),
     }
-    status = refusal.status if refusal is not None else 400 if form.errors else 200
-    return render(request, "portal/portal.html", context, status=status)
 
 
 @reporter_required

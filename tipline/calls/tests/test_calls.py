@@ -105,11 +105,43 @@ def test_a_call_is_taken_and_the_receipt_read_back_once(org: Setup, desk: Client
 
 def test_no_number_is_kept_unless_the_caller_asks(org: Setup, desk: Client) -> None:
     _channel(org, ChannelKind.PHONE)
-    response = _post(desk, "/calls/new/phone/", {"q_what": "x", "q_kind": "Fraud", "recording_consent": "yes"})
+    data = {"q_what": "x", "q_kind": "Fraud", "recording_consent": "yes", "transcript": "Said x."}
+    response = _post(desk, "/calls/new/phone/", data)
     assert response.status_code == 302  # type: ignore[attr-defined]
     report = Report.objects.get()
     assert report.identity_ct is None
     assert report.recording_consent is True
+
+
+@pytest.mark.parametrize("kind", [ChannelKind.PHONE, ChannelKind.MEETING])
+def test_without_a_recording_the_minutes_are_required(org: Setup, desk: Client, kind: str) -> None:
+    """Art. 18: a call or meeting is documented by a recording or by minutes the reporter checks."""
+    _channel(org, kind)
+    for consent in ("yes", "no"):
+        data = {"q_what": "x", "q_kind": "Fraud", "recording_consent": consent, "transcript": "  "}
+        response = _post(desk, f"/calls/new/{kind}/", data)
+        assert response.status_code == 400  # type: ignore[attr-defined]
+        html = response.content.decode()  # type: ignore[attr-defined]
+        assert "Without a recording, write down what the reporter said" in html
+        assert 'href="#id_transcript"' in html
+    assert not Report.objects.exists()
+
+
+def test_minutes_read_back_during_the_call_are_stored_as_confirmed(org: Setup, desk: Client) -> None:
+    _channel(org, ChannelKind.PHONE)
+    page = desk.get("/calls/new/phone/").content.decode()
+    assert re.search(r'<input type="radio" name="read_back" value="portal"[^>]*checked', page), "the portal by default"
+    data = {
+        "q_what": "x",
+        "q_kind": "Fraud",
+        "recording_consent": "no",
+        "transcript": "The caller saw the envelope.",
+        "read_back": "confirmed",
+    }
+    assert _post(desk, "/calls/new/phone/", data).status_code == 302  # type: ignore[attr-defined]
+    transcript = Transcript.objects.get()
+    assert transcript.state == Transcript.State.READ_BACK
+    assert transcript.decided_at is not None
 
 
 def test_a_missing_answer_is_shown_with_an_error_summary(org: Setup, desk: Client) -> None:
@@ -139,13 +171,40 @@ def test_a_recording_is_kept_only_with_the_callers_yes(org: Setup, desk: Client)
 
     _channel(org, ChannelKind.PHONE)
     recording = SimpleUploadedFile("call.jpg", jpeg_with_exif("x"), content_type="image/jpeg")
-    data = {"q_what": "Cash", "q_kind": "Fraud", "recording_consent": "no", "files": recording}
+    data = {"q_what": "Cash", "q_kind": "Fraud", "recording_consent": "no", "recording": recording}
     response = _post(desk, "/calls/new/phone/", data)
     assert response.status_code == 400  # type: ignore[attr-defined]
     html = response.content.decode()  # type: ignore[attr-defined]
     assert "kept only with the reporter" in html
     assert "Files must be chosen again" in html
     assert not Report.objects.exists()
+    recording.seek(0)
+    data = {"q_what": "Cash", "q_kind": "Fraud", "recording_consent": "yes", "recording": recording}
+    assert _post(desk, "/calls/new/phone/", data).status_code == 302, "with a yes, no minutes are needed"  # type: ignore[attr-defined]
+    report = Report.objects.get()
+    assert report.recording_consent is True
+    assert report.attachments.count() == 1
+    assert not Transcript.objects.exists()
+
+
+def test_papers_handed_over_in_a_meeting_need_no_consent_to_a_recording(org: Setup, desk: Client) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    _channel(org, ChannelKind.MEETING)
+    page = desk.get("/calls/new/meeting/").content.decode()
+    assert 'name="recording"' in page
+    assert "Papers handed over" in page
+    papers = SimpleUploadedFile("papers.jpg", jpeg_with_exif("x"), content_type="image/jpeg")
+    data = {"q_what": "x", "q_kind": "Fraud", "recording_consent": "no", "transcript": "Minutes.", "files": papers}
+    assert _post(desk, "/calls/new/meeting/", data).status_code == 302  # type: ignore[attr-defined]
+    report = Report.objects.get()
+    assert report.recording_consent is False
+    assert report.attachments.count() == 1
+    assert (
+        'name="files"' not in desk.get("/calls/new/phone/").content.decode()
+        if Channel.objects.filter(slug="phone").exists()
+        else True
+    )
 
 
 def test_a_letter_is_entered_with_its_scan(org: Setup, desk: Client, tmp_path: object) -> None:
@@ -215,6 +274,36 @@ def test_a_caller_adds_to_their_report_without_the_call_taker_seeing_it(org: Set
     message = Message.objects.get(report=submission.report)
     assert message.taken_by_phone
     assert not message.from_staff
+
+
+def test_a_recording_of_a_later_call_is_kept_only_with_the_callers_yes(org: Setup, desk: Client) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    version = org.channel.current_questionnaire()
+    assert version is not None
+    submission = register.create_report(channel=org.channel, questionnaire=version, answers={"what": "x"})
+    recording = SimpleUploadedFile("call.jpg", jpeg_with_exif("x"), content_type="image/jpeg")
+    for consent in ("", "no"):
+        recording.seek(0)
+        data = {"receipt": submission.receipt, "body": "More.", "recording": recording, "recording_consent": consent}
+        response = _post(desk, "/calls/add/", data)
+        assert response.status_code == 400  # type: ignore[attr-defined]
+        assert "kept only with the reporter" in response.content.decode()  # type: ignore[attr-defined]
+    assert not Message.objects.exists()
+    recording.seek(0)
+    data = {"receipt": submission.receipt, "body": "More.", "recording": recording, "recording_consent": "yes"}
+    assert _post(desk, "/calls/add/", data).status_code == 302  # type: ignore[attr-defined]
+    message = Message.objects.get()
+    assert message.recording_consent is True
+    assert message.attachments.count() == 1
+    data = {"receipt": submission.receipt, "body": "No recording this time.", "recording_consent": "no"}
+    assert _post(desk, "/calls/add/", data).status_code == 302  # type: ignore[attr-defined]
+    assert Message.objects.order_by("pk").last().recording_consent is False  # type: ignore[union-attr]
+    staff = Client(enforce_csrf_checks=True)
+    login_staff(staff, "handler", PASSWORD)
+    detail = staff.get(f"/console/reports/{submission.report.reference}/").content.decode()
+    assert "taken down by phone; the reporter agreed to a recording" in detail
+    assert "taken down by phone; the reporter did not agree to a recording" in detail
 
 
 def test_a_wrong_receipt_adds_nothing(org: Setup, desk: Client) -> None:

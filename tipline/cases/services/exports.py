@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from django.http import StreamingHttpResponse
@@ -19,9 +20,10 @@ from tipline.accounts.models import StaffUser
 from tipline.audit import services as audit
 from tipline.audit.models import AuditEntry
 from tipline.cases import selectors
-from tipline.cases.permissions import Action, require
+from tipline.cases.permissions import Action, allowed, require
 from tipline.cases.services import disclosure
 from tipline.cases.services.content import list_notes, open_case
+from tipline.register import services as register
 from tipline.register.models import Report
 
 CSV_COLUMNS = [
@@ -41,9 +43,40 @@ CSV_COLUMNS = [
     "retaliation_reported",
 ]
 
+# Done by a call-taker while a caller was on the line (or a letter or a meeting was taken
+# down): the time of the call and who was on shift can point at the caller.
+CALL_INTAKE_ACTIONS = frozenset({"report.taken_by_phone", "message.taken_by_phone"})
+
+
+@dataclass(frozen=True)
+class TrailLine:
+    """An audit entry as the console shows it to the person exporting."""
+
+    entry: AuditEntry
+    to_the_hour: bool  # a reporter-side time: shown as the console shows a reporter's times
+    call_taker_withheld: bool  # "Call-taker" instead of the name
+
+
+def case_trail(*, report: Report, by: StaffUser) -> list[TrailLine]:
+    """The report's audit trail for ``by``. Those who read the console's audit trail get
+    it as that page shows it; anyone else gets the reporter-side entries to the hour and
+    without the call-taker's name (DESIGN: times that could identify a caller are rounded)."""
+    entries = selectors.audit_entries(user=by, reference=report.reference).order_by("seq")
+    if allowed(by, Action.VIEW_AUDIT, report):
+        return [TrailLine(entry=entry, to_the_hour=False, call_taker_withheld=False) for entry in entries]
+    lines = []
+    for entry in entries:
+        intake = entry.action in CALL_INTAKE_ACTIONS
+        # No staff actor: the reporter's own doing (confirmed a transcript, asked to meet,
+        # claimed a reward, sent the form twice, ...).
+        reporter_side = intake or entry.actor_id is None
+        lines.append(TrailLine(entry=entry, to_the_hour=reporter_side, call_taker_withheld=intake))
+    return lines
+
 
 def render_case_pdf(*, report: Report, by: StaffUser, private_key: bytes) -> bytes:
-    """The case with answers, messages, notes, list of attachments and audit trail."""
+    """The case with answers, messages, notes, transcripts, list of attachments and audit
+    trail, each time and name as the console's pages show them to ``by``."""
     from weasyprint import HTML, URLFetcher  # noqa: PLC0415 - heavy import, only for this export
 
     require(by, Action.EXPORT_PDF, report)
@@ -53,8 +86,9 @@ def render_case_pdf(*, report: Report, by: StaffUser, private_key: bytes) -> byt
         {
             "case": content,
             "notes": list_notes(report=report, report_key=content.report_key),
+            "transcripts": register.list_transcripts(report=report, report_key=content.report_key),
             "disclosures": disclosure.disclosures(report=report, report_key=content.report_key),
-            "trail": AuditEntry.objects.filter(report_ref=report.reference).select_related("actor").order_by("seq"),
+            "trail": case_trail(report=report, by=by),
             "exported_by": by,
             "exported_at": timezone.now(),
         },

@@ -2,12 +2,23 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import UTC, datetime
+
+from django.utils import timezone
 
 from tipline.accounts import services as accounts
+from tipline.accounts.models import Role, StaffUser
+from tipline.audit import services as audit
 from tipline.audit.models import AuditEntry
 from tipline.cases.services import exports, workflow
 from tipline.conftest import PASSWORD, Setup
 from tipline.register import services as register
+from tipline.register.models import Channel, ChannelKind, Message, Report, Transcript
+
+# The moment of the call, to the second (not on the hour, so rounding shows).
+CALLED = datetime(2025, 3, 4, 14, 37, 52, tzinfo=UTC)
+SAID = "The caller saw the depot manager take an envelope on Friday."
+CORRECTED = "It was on Thursday, not Friday."
 
 
 def _report(org: Setup) -> register.Submission:
@@ -18,6 +29,100 @@ def _report(org: Setup) -> register.Submission:
         questionnaire=version,
         answers={"what": "Ghost employees on the payroll 许可证", "kind": "Fraud"},
     )
+
+
+def _pdf_text(pdf: bytes) -> str:
+    """The PDF's words, with line breaks (a narrow table cell wraps) read as spaces."""
+    from pypdf import PdfReader
+
+    return " ".join(" ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages).split())
+
+
+def _taken_by_phone(org: Setup) -> Report:
+    """A report a call-taker took during a call, a message they took down on a later call,
+    the transcript the reporter then corrected, and a request to meet: all at ``CALLED``."""
+    call_taker = accounts.create_staff(username="nightdesk", password=PASSWORD, roles=[Role.CALL_TAKER])
+    channel = Channel.objects.create(slug="phone", name="Hotline", kind=ChannelKind.PHONE)
+    channel.recipients.add(org.handler)
+    for question in org.channel.questions.all():
+        question.pk, question.channel = None, channel
+        question.save()
+    version = register.publish_questionnaire(channel=channel)
+    submission = register.create_report(
+        channel=channel,
+        questionnaire=version,
+        answers={"what": "Cash for permits at the depot", "kind": "Bribery"},
+        recording_consent=False,
+        transcript=SAID,
+    )
+    report = submission.report
+    audit.record(action="report.taken_by_phone", actor=call_taker, report_ref=report.reference)
+    _, report_key = register.open_with_receipt(receipt_text=submission.receipt, client_tag="test")
+    register.post_message(report=report, report_key=report_key, body="I have the permit numbers.", taken_by_phone=True)
+    audit.record(action="message.taken_by_phone", actor=call_taker, report_ref=report.reference)
+    transcript = Transcript.objects.get(report=report)
+    register.decide_transcript(report=report, report_key=report_key, transcript_id=transcript.pk, correction=CORRECTED)
+    assert register.request_meeting(report=report, report_key=report_key)
+    AuditEntry.objects.filter(report_ref=report.reference).update(at=CALLED)
+    Transcript.objects.filter(report=report).update(created_at=CALLED)
+    Message.objects.filter(report=report).update(created_at=CALLED)
+    return report
+
+
+def _export(report: Report, by: StaffUser) -> str:
+    key = accounts.unlock_private_key(user=by, password=PASSWORD)
+    return _pdf_text(exports.render_case_pdf(report=report, by=by, private_key=key))
+
+
+def test_a_handler_s_pdf_of_a_call_shows_its_time_to_the_hour_and_no_call_taker(org: Setup) -> None:
+    report = _taken_by_phone(org)
+    text = _export(report, org.handler)
+    local = timezone.localtime(CALLED)
+    assert local.strftime("%Y-%m-%d %H:00") in text
+    assert local.strftime("%Y-%m-%d %H:%M") not in text, "not the minute of the call"
+    assert local.strftime("%H:%M:%S") not in text, "not its second"
+    assert "nightdesk" not in text, "the call-taker on shift is not named"
+    assert "Call-taker" in text
+    assert "report.taken_by_phone" in text
+    assert "message.taken_by_phone" in text
+    assert "transcript.corrected" in text
+
+
+def test_a_handler_s_pdf_of_a_call_holds_the_transcript_the_correction_and_the_consent(org: Setup) -> None:
+    report = _taken_by_phone(org)
+    text = _export(report, org.handler)
+    assert "Transcripts and minutes" in text
+    assert SAID in text
+    assert "Corrected by the reporter" in text
+    assert "The reporter's correction" in text
+    assert CORRECTED in text
+    assert "Recording: the reporter did not agree to a recording" in text
+    assert "Reporter (taken down by phone)" in text
+    assert "I have the permit numbers." in text
+
+
+def test_a_transcript_in_any_state_shows_its_state(org: Setup) -> None:
+    report = _taken_by_phone(org)
+    Transcript.objects.filter(report=report).update(state=Transcript.State.PENDING, correction_ct=None)
+    text = _export(report, org.handler)
+    assert "Waiting for the reporter to check it" in text
+    assert "The reporter's correction" not in text
+
+
+def test_a_report_without_a_recording_question_says_nothing_of_one(org: Setup) -> None:
+    text = _export(_report(org).report, org.handler)
+    assert "Recording" not in text
+    assert "Transcripts and minutes" not in text
+
+
+def test_a_supervisor_s_pdf_shows_the_trail_as_the_console_s_audit_trail_shows_it(org: Setup) -> None:
+    report = _taken_by_phone(org)
+    text = _export(report, org.supervisor)
+    local = timezone.localtime(CALLED)
+    assert local.strftime("%Y-%m-%d %H:%M:%S") in text
+    assert "nightdesk" in text
+    # The transcript itself is shown as on the case page, to the hour, to everyone.
+    assert f"{local.strftime('%Y-%m-%d %H:00')} · Corrected by the reporter" in text
 
 
 def test_the_case_pdf_holds_the_answers_notes_and_trail_and_is_audited(org: Setup) -> None:

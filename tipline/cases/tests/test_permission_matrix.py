@@ -167,7 +167,7 @@ STEPS.update(
         "take_call": Step(
             "post",
             lambda c: "/calls/new/phone/",
-            lambda c, o: {"q_what": "By phone", "q_kind": "Fraud", "recording_consent": "no"},
+            lambda c, o: {"q_what": "By phone", "q_kind": "Fraud", "recording_consent": "no", "transcript": "Minutes"},
             CALL_TAKER,
             _phone_channel,
         ),

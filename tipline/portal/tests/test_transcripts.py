@@ -4,6 +4,8 @@ to meet in person."""
 
 from __future__ import annotations
 
+import html
+import re
 from datetime import UTC, datetime
 
 from django.test import Client
@@ -44,7 +46,9 @@ def test_the_reporter_corrects_the_transcript_and_both_texts_are_kept(org: Setup
     assert SAID in page
     transcript = Transcript.objects.get(report=report)
     url = f"/portal/transcripts/{transcript.pk}/"
-    assert _post(client, url, {"decision": "correct"}).status_code == 302  # type: ignore[attr-defined]
+    refused = _post(client, url, {"decision": "correct", "correction": " "})
+    assert refused.status_code == 400  # type: ignore[attr-defined]
+    assert "Write the right text" in refused.content.decode()  # type: ignore[attr-defined]
     transcript.refresh_from_db()
     assert transcript.state == Transcript.State.PENDING, "a correction without text changes nothing"
     corrected = "It was on Thursday, not Friday."
@@ -123,3 +127,63 @@ def _handler_key(report: Report) -> bytes:
     handler = StaffUser.objects.get(username="handler")
     private = accounts.unlock_private_key(user=handler, password=PASSWORD)
     return keyring.open_report_key(report=report, user=handler, private_key=private)
+
+
+def _box(page: str, transcript: Transcript) -> str:
+    found = re.search(rf'<textarea name="correction" id="correction-{transcript.pk}"[^>]*>(.*?)</textarea>', page, re.S)
+    assert found
+    return html.unescape(found.group(1))
+
+
+def test_an_answer_that_cannot_be_taken_comes_back_with_what_was_typed(org: Setup, client: Client) -> None:
+    report, receipt = _taken_by_phone(org)
+    _logged_in(client, receipt)
+    transcript = Transcript.objects.get(report=report)
+    url = f"/portal/transcripts/{transcript.pk}/"
+    edited = SAID.replace("Friday", "Thursday")
+    cases = [
+        # "Right" chosen, but the text was changed: that is a correction, not a yes.
+        ({"decision": "confirm", "correction": edited}, "You changed the text", f"#decision-{transcript.pk}_0"),
+        # "Not right" chosen, but the text is as written down (line ends as a browser sends them).
+        (
+            {"decision": "correct", "correction": SAID + "\r\n"},
+            "as it was written down",
+            f"#correction-{transcript.pk}",
+        ),
+        # Longer than a correction may be: refused, and the text is not lost.
+        ({"decision": "correct", "correction": "x" * 20001}, "at most 20000", f"#correction-{transcript.pk}"),
+        ({"correction": edited}, "This field is required", f"#decision-{transcript.pk}_0"),
+    ]
+    for data, reason, anchor in cases:
+        response = _post(client, url, data)
+        assert response.status_code == 400, data  # type: ignore[attr-defined]
+        page = response.content.decode()  # type: ignore[attr-defined]
+        assert reason in page
+        assert f'href="{anchor}"' in page, "the summary links to the field"
+        assert "There is a problem: your answer was not sent yet" in page
+        assert _box(page, transcript).strip() == data["correction"].strip(), "what was typed is back in its box"
+        transcript.refresh_from_db()
+        assert transcript.state == Transcript.State.PENDING
+    assert 'maxlength="20000"' in client.get("/portal/report/").content.decode()
+    confirmed = _post(client, url, {"decision": "confirm", "correction": SAID + "\r\n"})
+    assert confirmed.status_code == 302  # type: ignore[attr-defined]
+    transcript.refresh_from_db()
+    assert transcript.state == Transcript.State.CONFIRMED
+    assert _post(client, "/portal/transcripts/999999/", {"decision": "confirm"}).status_code == 404  # type: ignore[attr-defined]
+
+
+def test_a_transcript_read_back_during_the_call_is_shown_as_confirmed(org: Setup, client: Client) -> None:
+    version = org.channel.current_questionnaire()
+    assert version is not None
+    submission = services.create_report(
+        channel=org.channel, questionnaire=version, answers={"what": "x"}, transcript=SAID, transcript_read_back=True
+    )
+    transcript = Transcript.objects.get(report=submission.report)
+    assert transcript.state == Transcript.State.READ_BACK
+    assert transcript.decided_at is not None
+    _logged_in(client, submission.receipt)
+    page = client.get("/portal/report/").content.decode()
+    assert "Read back to the reporter, who confirmed it" in page
+    assert 'name="decision"' not in page, "nothing left to decide"
+    again = _post(client, f"/portal/transcripts/{transcript.pk}/", {"decision": "correct", "correction": "Other"})
+    assert again.status_code == 409  # type: ignore[attr-defined]

@@ -200,6 +200,9 @@ class Message(models.Model):
     read_by_reporter = models.BooleanField(default=False)
     # The reporter's words, taken down by a call-taker during a call (not staff's own).
     taken_by_phone = models.BooleanField(default=False, db_default=False)
+    # Taken by phone or in a meeting: whether the caller agreed to a recording of this call
+    # (None: not asked, e.g. a letter, or a message the reporter wrote themselves).
+    recording_consent = models.BooleanField(null=True, blank=True)
 
     class Meta:
         ordering = ["created_at", "id"]
@@ -267,6 +270,8 @@ class Transcript(models.Model):
         PENDING = "pending", _("Waiting for the reporter to check it")
         CONFIRMED = "confirmed", _("Confirmed by the reporter")
         CORRECTED = "corrected", _("Corrected by the reporter")
+        # Read back during the call or meeting, and confirmed there (art. 18(2) and (4)).
+        READ_BACK = "read_back", _("Read back to the reporter, who confirmed it")
 
     report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="transcripts")
     text_ct = models.BinaryField()

@@ -25,13 +25,19 @@ class TranscriptView:
     correction: str
 
 
-def add_transcript(*, report: Report, report_key: bytes, text: str) -> Transcript:
-    """The call-taker's transcript or minutes, waiting for the reporter to check them."""
+def add_transcript(*, report: Report, report_key: bytes, text: str, read_back: bool = False) -> Transcript:
+    """The call-taker's transcript or minutes, waiting for the reporter to check them; or,
+    ``read_back``, read back to the reporter during the call, who confirmed them there."""
     text = text.strip()
     if not text:
         raise EmptyMessage
     with transaction.atomic():
-        transcript = Transcript.objects.create(report=report, text_ct=b"")
+        transcript = Transcript.objects.create(
+            report=report,
+            text_ct=b"",
+            state=Transcript.State.READ_BACK if read_back else Transcript.State.PENDING,
+            decided_at=timezone.now() if read_back else None,
+        )
         place = binding.transcript(reference=report.reference, transcript_id=transcript.pk)
         binding.seal_into(transcript, field="text_ct", key=report_key, plaintext=text.encode(), place=place)
     return transcript

@@ -113,6 +113,7 @@ def add_message(
     author: StaffUser | None,
     taken_by_phone: bool = False,
     automatic: bool = False,
+    recording_consent: bool | None = None,
 ) -> Message:
     """Insert a message row and seal its body bound to it (the caller's transaction).
 
@@ -125,6 +126,7 @@ def add_message(
         author=author,
         body_ct=b"",
         taken_by_phone=taken_by_phone,
+        recording_consent=recording_consent,
     )
     place = binding.message(reference=report.reference, message_id=message.pk, from_staff=message.from_staff)
     binding.seal_into(message, field="body_ct", key=report_key, plaintext=body.encode(), place=place)
@@ -147,9 +149,11 @@ def post_message(
     files: Sequence[IncomingFile] = (),
     author: StaffUser | None = None,
     taken_by_phone: bool = False,
+    recording_consent: bool | None = None,
 ) -> Message:
     """Add a message (from staff when ``author`` is given, else from the reporter), with files.
-    ``taken_by_phone``: the reporter's words, taken down by a call-taker during a call."""
+    ``taken_by_phone``: the reporter's words, taken down by a call-taker during a call, and
+    ``recording_consent`` the caller's yes or no to a recording of that call."""
     body = body.strip()
     if not body and not files:
         raise EmptyMessage
@@ -165,7 +169,12 @@ def post_message(
             if not Report.objects.select_for_update().filter(pk=report.pk, purged_at__isnull=True).exists():
                 raise ReportDestroyed
             message = add_message(
-                report=report, report_key=report_key, body=body, author=author, taken_by_phone=taken_by_phone
+                report=report,
+                report_key=report_key,
+                body=body,
+                author=author,
+                taken_by_phone=taken_by_phone,
+                recording_consent=recording_consent,
             )
             for row in attachments:
                 row.report, row.message = report, message

@@ -90,6 +90,7 @@ def create_report(
     quarantine: str = "",
     recording_consent: bool | None = None,
     transcript: str = "",
+    transcript_read_back: bool = False,
     reply_address: str = "",
     hold_uncleaned: bool = True,
 ) -> Submission:
@@ -167,7 +168,7 @@ def create_report(
                 attachment.report = report
             keyring.store_new_grants(report=report, report_grants=key_grants, identity_grants=identity_grants)
             if transcript.strip():
-                add_transcript(report=report, report_key=report_key, text=transcript)
+                add_transcript(report=report, report_key=report_key, text=transcript, read_back=transcript_read_back)
             Attachment.objects.bulk_create(attachments)
             if channel.auto_acknowledge:
                 apply_acknowledgement(report=report, report_key=report_key, now=now, author=None)
