@@ -102,3 +102,7 @@ def action_label(code: str) -> str:
     """The name of an action code in the current language, or the code itself when unknown."""
     label = ACTION_LABELS.get(code)
     return str(label) if label is not None else code
+
+# Done by a call-taker while a caller was on the line (or a letter or a meeting was taken
+# down): the time of the call and who was on shift can point at the caller.
+CALL_INTAKE_ACTIONS = frozenset({"report.taken_by_phone", "message.taken_by_phone"})

@@ -20,7 +20,8 @@ from tipline.accounts.models import StaffUser
 from tipline.audit import services as audit
 from tipline.audit.models import AuditEntry
 from tipline.cases import selectors
-from tipline.cases.permissions import Action, allowed, require
+from tipline.cases.audit_actions import CALL_INTAKE_ACTIONS
+from tipline.cases.permissions import Action, require
 from tipline.cases.services import disclosure
 from tipline.cases.services.content import list_notes, open_case
 from tipline.register import services as register
@@ -43,11 +44,6 @@ CSV_COLUMNS = [
     "retaliation_reported",
 ]
 
-# Done by a call-taker while a caller was on the line (or a letter or a meeting was taken
-# down): the time of the call and who was on shift can point at the caller.
-CALL_INTAKE_ACTIONS = frozenset({"report.taken_by_phone", "message.taken_by_phone"})
-
-
 @dataclass(frozen=True)
 class TrailLine:
     """An audit entry as the console shows it to the person exporting."""
@@ -58,14 +54,12 @@ class TrailLine:
 
 
 def case_trail(*, report: Report, by: StaffUser) -> list[TrailLine]:
-    """The report's audit trail for ``by``. Those who read the console's audit trail get
-    it as that page shows it; anyone else gets the reporter-side entries to the hour and
-    without the call-taker's name (DESIGN: times that could identify a caller are rounded)."""
-    entries = selectors.audit_entries(user=by, reference=report.reference).order_by("seq")
-    if allowed(by, Action.VIEW_AUDIT, report):
-        return [TrailLine(entry=entry, to_the_hour=False, call_taker_withheld=False) for entry in entries]
+    """The report's audit trail as ``by`` may read it, for a document that leaves Tipline
+    (a referral): whoever exports it, the reporter-side entries are shown to the hour and
+    without the call-taker's name, as the case page shows them (DESIGN: times that could
+    identify a caller are rounded). The exact trail stays on the console's audit page."""
     lines = []
-    for entry in entries:
+    for entry in selectors.audit_entries(user=by, reference=report.reference).order_by("seq"):
         intake = entry.action in CALL_INTAKE_ACTIONS
         # No staff actor: the reporter's own doing (confirmed a transcript, asked to meet,
         # claimed a reward, sent the form twice, ...).
