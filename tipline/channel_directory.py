@@ -19,6 +19,17 @@ from tipline.local_text import pick
 # The texts of a channel written per site language.
 PUBLIC_TEXTS = ("name", "description", "hours", "postal_address")
 
+# What tells a reader how to reach a channel of each kind; one of them is enough (a
+# meeting may say where and how to ask for one in its description).
+REACHED_BY: dict[str, tuple[str, ...]] = {
+    "web": ("form_path",),
+    "mailbox": ("email_address", "postal_address"),
+    "phone": ("phone_number",),
+    "post": ("postal_address",),
+    "meeting": ("phone_number", "email_address", "postal_address", "description"),
+}
+_ANY_CONTACT = ("form_path", "email_address", "phone_number", "postal_address")
+
 
 @dataclass(frozen=True)
 class PublicChannel:
@@ -42,6 +53,11 @@ class PublicChannel:
     # others: {"zh-hans": {"name": "…", "hours": "…"}} (a text not written is absent).
     translations: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 
+    @property
+    def can_be_reached(self) -> bool:
+        """Whether the directory tells a reader how to reach it (:data:`REACHED_BY`)."""
+        return any(getattr(self, name) for name in REACHED_BY.get(self.kind, _ANY_CONTACT))
+
     def in_language(self, language: str) -> PublicChannel:
         """This channel with its texts in ``language``, or the default language's text
         marked as a fallback (:class:`~tipline.local_text.LocalText`)."""
@@ -63,5 +79,8 @@ def provide(provider: Callable[[], list[PublicChannel]]) -> None:
 
 
 def public_channels() -> list[PublicChannel]:
-    """Every channel open for reports, in the order the admin chose; none before a provider is set."""
-    return _provider[0]() if _provider else []
+    """Every channel open for reports that a reader can reach, in the order the admin chose;
+    none before a provider is set. A channel without its number or address is left out of
+    the page and of its JSON copy alike, rather than listed with nothing to reach it by."""
+    channels = _provider[0]() if _provider else []
+    return [channel for channel in channels if channel.can_be_reached]

@@ -148,7 +148,8 @@ class ChannelAdmin(admin.ModelAdmin[Channel]):
                     {
                         "fields": fields,
                         "description": gettext(
-                            "The name, description and privacy notice for readers in this language. "
+                            "The name, description, privacy notice, opening hours and postal address for readers "
+                            "in this language. "
                             "Left empty, the default language's text is shown, marked as not yet translated."
                         ),
                     },

@@ -7,17 +7,23 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import Exists, OuterRef, Q
 from django.db.models.signals import post_delete, post_save
 
 from tipline import channel_directory
 from tipline.accounts import hooks
 from tipline.register import keyring, public_paths, uploads
-from tipline.register.models import Channel
+from tipline.register.models import Channel, ChannelKind, QuestionnaireVersion
 
 
 def list_public_channels() -> list[channel_directory.PublicChannel]:
-    """The open channels as the public directory shows them (no report data, no recipients,
-    no mailbox settings), with the kind named in the active language."""
+    """The open channels that can take reports, as the public directory shows them (no
+    report data, no recipients, no mailbox settings), with the kind named in the active
+    language. A channel without a published questionnaire is left out: its form would
+    answer 404 and the call-taker's screen would refuse the call (a mailbox publishes its
+    own with the first mail)."""
+    published = Exists(QuestionnaireVersion.objects.filter(channel=OuterRef("pk")))
+    ready = Channel.objects.filter(Q(kind=ChannelKind.MAILBOX) | published, is_active=True)
     return [
         channel_directory.PublicChannel(
             slug=channel.slug,
@@ -36,7 +42,7 @@ def list_public_channels() -> list[channel_directory.PublicChannel]:
                 for language, texts in (channel.translations or {}).items()
             },
         )
-        for channel in Channel.objects.filter(is_active=True).order_by("order", "name")
+        for channel in ready.order_by("order", "name")
     ]
 
 
@@ -51,3 +57,5 @@ def connect() -> None:
     channel_directory.provide(list_public_channels)
     post_save.connect(_channel_changed, sender=Channel, dispatch_uid="register-channel-saved")
     post_delete.connect(_channel_changed, sender=Channel, dispatch_uid="register-channel-deleted")
+    # A channel's first questionnaire puts it on the directory.
+    post_save.connect(_channel_changed, sender=QuestionnaireVersion, dispatch_uid="register-questionnaire-saved")

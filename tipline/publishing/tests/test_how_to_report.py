@@ -13,6 +13,7 @@ from django.test import Client
 
 from tipline.conftest import Setup
 from tipline.publishing.export import export_site
+from tipline.register import services as register
 from tipline.register.models import Channel, ChannelKind
 
 CHANNEL_KEYS = {
@@ -59,6 +60,8 @@ def channels(org: Setup) -> Setup:
         languages="English, Français",
     )
     Channel.objects.create(slug="closed", name="Old hotline", kind=ChannelKind.PHONE, is_active=False)
+    for channel in Channel.objects.exclude(kind=ChannelKind.MAILBOX):  # as the admin and the command do
+        register.publish_questionnaire(channel=channel)
     return org
 
 
@@ -124,6 +127,60 @@ def test_each_way_in_has_its_own_advice_on_reporting_safely(channels: Setup, cli
     assert "call from a phone that is not linked to you" in _row(html, "channel-phone")
     assert "sender&#x27;s address" in _row(html, "channel-post")
     assert "not from work" in _row(html, "channel-meeting")
+
+
+def _listed(client: Client, url: str = "/how-to-report/") -> tuple[str, list[str]]:
+    """The page's text and the slugs its JSON copy lists."""
+    html = client.get(url).content.decode()
+    return html, [
+        channel["slug"]
+        for channel in _document(client, url.replace("/how-to-report/", "/how-to-report.json"))["channels"]
+    ]
+
+
+def test_a_channel_without_a_published_questionnaire_is_not_listed(org: Setup, client: Client) -> None:
+    Channel.objects.create(slug="online", name="Second form", kind=ChannelKind.WEB)
+    Channel.objects.create(slug="hotline", name="Hotline", kind=ChannelKind.PHONE, phone_number="+44 20 7946 0000")
+    Channel.objects.create(slug="mail", name="Mailbox", kind=ChannelKind.MAILBOX, email_address="a@example.org")
+    html, slugs = _listed(client)
+    assert slugs == ["mail", "web"]  # a mailbox publishes its questionnaire with the first mail
+    assert "Second form" not in html
+    assert "Hotline" not in html
+    register.publish_questionnaire(channel=Channel.objects.get(slug="online"))
+    html, slugs = _listed(client)
+    assert "online" in slugs
+    assert "Second form" in html
+    assert client.get("/report/online/").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("kind", "details"),
+    [
+        (ChannelKind.PHONE, {"hours": "Weekdays", "postal_address": "PO Box 12"}),
+        (ChannelKind.POST, {"email_address": "a@example.org", "phone_number": "+44 20 7946 0000"}),
+        (ChannelKind.MAILBOX, {"phone_number": "+44 20 7946 0000", "description": "Write to us."}),
+        (ChannelKind.MEETING, {"hours": "Weekdays", "languages": "English"}),
+    ],
+)
+def test_a_channel_with_no_way_to_reach_it_is_left_out_of_the_page_and_the_json(
+    org: Setup, client: Client, kind: str, details: dict[str, str]
+) -> None:
+    channel = Channel.objects.create(slug="unreachable", name="Nowhere to reach", kind=kind, **details)
+    register.publish_questionnaire(channel=channel)
+    for url in ("/how-to-report/", "/zh-hans/how-to-report/"):
+        html, slugs = _listed(client, url)
+        assert slugs == ["web"]
+        assert "Nowhere to reach" not in html
+
+
+def test_a_meeting_that_says_only_in_its_description_how_to_ask_is_listed(org: Setup, client: Client) -> None:
+    channel = Channel.objects.create(
+        slug="meet", name="Meet us", kind=ChannelKind.MEETING, description="Ask at the front desk of any office."
+    )
+    register.publish_questionnaire(channel=channel)
+    html, slugs = _listed(client)
+    assert "meet" in slugs
+    assert "Ask at the front desk of any office." in _row(html, "channel-meeting")
 
 
 def test_a_mailbox_for_letters_only_gets_the_advice_for_letters(org: Setup, client: Client) -> None:
@@ -210,8 +267,8 @@ def test_the_json_is_cached_like_the_page_and_follows_changes(channels: Setup, c
     assert cached.content == first.content
     assert cached["Content-Type"] == "application/json; charset=utf-8"
     assert cached["Access-Control-Allow-Origin"] == "*"
-    Channel.objects.filter(slug="hotline").get().delete()
-    assert "hotline" not in client.get("/how-to-report.json").content.decode()
+    Channel.objects.filter(slug="mail").get().delete()  # one with no questionnaire yet: deletable
+    assert "tips@office.example.gov" not in client.get("/how-to-report.json").content.decode()
 
 
 def test_with_no_open_channel_the_json_is_an_empty_list(db: None, client: Client) -> None:
@@ -265,3 +322,12 @@ def test_the_hours_and_the_address_are_shown_in_the_readers_language(channels: S
     assert rows["hotline"]["hours"] == "工作日 9:00 至 17:00"
     assert rows["letters"]["postal_address"] == "廉政办公室\n邮政信箱 12"
     assert rows["hotline"]["translations"]["zh-Hans"] == {"hours": "工作日 9:00 至 17:00"}
+
+
+def test_an_untranslated_address_is_marked_with_its_language(channels: Setup, client: Client) -> None:
+    chinese = client.get("/zh-hans/how-to-report/").content.decode()
+    letters = '<address><span lang="en">Integrity Office<br>PO Box 12</span></address>'
+    assert letters in _row(chinese, "channel-post")
+    assert '<address><span lang="en">1 Main Street</span></address>' in _row(chinese, "channel-meeting")
+    english = client.get("/how-to-report/").content.decode()
+    assert "<address>Integrity Office<br>PO Box 12</address>" in _row(english, "channel-post")

@@ -15,6 +15,7 @@ from tipline.conftest import PASSWORD, Setup, csrf_token
 from tipline.publishing import services
 from tipline.publishing.models import ArticleState
 from tipline.publishing.tests.conftest import CASE, Editors, category, content, publish
+from tipline.register import services as register
 from tipline.register.models import Channel, ChannelKind
 
 
@@ -223,10 +224,14 @@ def test_the_badge_is_also_on_the_report_pages(site: dict[str, str], client: Cli
 
 
 def test_how_to_report_lists_every_open_channel_with_its_own_row(site: dict[str, str], client: Client) -> None:
-    Channel.objects.create(slug="online", name="Online form", kind=ChannelKind.WEB, description="Write to us.")
-    Channel.objects.create(slug="post", name="Confidential mailbox", kind=ChannelKind.MAILBOX)
-    Channel.objects.create(slug="hotline", name="Hotline", kind=ChannelKind.PHONE)
+    online = Channel.objects.create(slug="online", name="Online form", kind=ChannelKind.WEB, description="Write to us.")
+    Channel.objects.create(slug="post", name="Confidential mailbox", kind=ChannelKind.MAILBOX, email_address="a@b.org")
+    hotline = Channel.objects.create(
+        slug="hotline", name="Hotline", kind=ChannelKind.PHONE, phone_number="+44 20 7946 0000"
+    )
     Channel.objects.create(slug="closed", name="Old form", kind=ChannelKind.WEB, is_active=False)
+    for channel in (online, hotline):  # as the admin and tipline channel do
+        register.publish_questionnaire(channel=channel)
     html, page = _page(client, "/how-to-report/")
     assert "channel-web" in html
     assert "channel-mailbox" in html
@@ -261,25 +266,28 @@ def test_how_to_report_gives_the_address_of_a_mailbox_channel(site: dict[str, st
 
 
 def test_how_to_report_gives_the_number_and_hours_of_a_phone_channel(site: dict[str, str], client: Client) -> None:
-    Channel.objects.create(
+    hotline = Channel.objects.create(
         slug="hotline",
         name="Hotline",
         kind=ChannelKind.PHONE,
         phone_number="+44 (20) 7946-0000",
         hours="Monday to Friday, 9:00 to 17:00",
     )
+    register.publish_questionnaire(channel=hotline)
     html, _ = _page(client, "/zh-hans/how-to-report/")
     row = _row(html, "channel-phone")
     assert '<a href="tel:+442079460000">+44 (20) 7946-0000</a>' in row
     assert "Monday to Friday, 9:00 to 17:00" in row
 
 
-def test_a_mailbox_or_phone_channel_without_details_says_so(site: dict[str, str], client: Client) -> None:
+def test_a_mailbox_or_phone_channel_without_details_is_not_listed(site: dict[str, str], client: Client) -> None:
     Channel.objects.create(slug="post", name="Confidential mailbox", kind=ChannelKind.MAILBOX)
-    Channel.objects.create(slug="hotline", name="Hotline", kind=ChannelKind.PHONE)
+    register.publish_questionnaire(
+        channel=Channel.objects.create(slug="hotline", name="Hotline", kind=ChannelKind.PHONE)
+    )
     html, page = _page(client, "/how-to-report/")
-    assert "not published yet" in _row(html, "channel-mailbox")
-    assert "not published yet" in _row(html, "channel-phone")
+    assert "Confidential mailbox" not in html
+    assert "Hotline" not in html
     assert not [link for link in page.links if link.startswith(("mailto:", "tel:"))]
 
 
@@ -329,7 +337,7 @@ def test_an_admin_sets_a_phone_channels_details_that_the_public_page_shows(org: 
 
 def test_a_new_channel_appears_at_once_on_the_cached_page(site: dict[str, str], client: Client) -> None:
     assert "Brand-new form" not in client.get("/how-to-report/").content.decode()
-    Channel.objects.create(slug="new", name="Brand-new form")
+    register.publish_questionnaire(channel=Channel.objects.create(slug="new", name="Brand-new form"))
     assert "Brand-new form" in client.get("/how-to-report/").content.decode()
 
 

@@ -47,7 +47,7 @@ def test_a_phone_channel_is_created_with_its_details_and_recipients(org: Setup) 
     assert set(channel.recipients.values_list("username", flat=True)) == {"handler", "other"}
     entry = AuditEntry.objects.get(action="channel.recipients_changed")
     assert entry.detail == {"channel": "hotline", "added": ["handler", "other"], "removed": []}
-    assert channel.current_questionnaire() is None  # questionnaires are left to the admin
+    assert channel.current_questionnaire() is not None  # the call-taker's screen opens at once
 
 
 def test_a_mailbox_channel_is_created_with_its_questionnaire_published(org: Setup) -> None:
@@ -60,6 +60,19 @@ def test_a_mailbox_channel_is_created_with_its_questionnaire_published(org: Setu
     assert channel.current_questionnaire() is not None
     assert not AuditEntry.objects.filter(action="channel.recipients_changed").exists()
     assert AuditEntry.objects.get(action="channel.created").detail == {"channel": "mail", "kind": "mailbox"}
+
+
+def test_a_new_web_channel_has_a_form_that_opens(org: Setup) -> None:
+    run("create", "--kind", "web", "--slug", "online", "--name", "Online form")
+    assert Client().get("/report/online/").status_code == 200
+    listed = json.loads(Client().get("/how-to-report.json").content)
+    assert "online" in [channel["slug"] for channel in listed["channels"]]
+
+
+@pytest.mark.parametrize("kind", ["post", "meeting"])
+def test_a_channel_taken_by_staff_has_its_questionnaire_published(org: Setup, kind: str) -> None:
+    run("create", "--kind", kind, "--slug", "other", "--name", "Other", "--set", "postal_address=PO Box 12")
+    assert Channel.objects.get(slug="other").current_questionnaire() is not None
 
 
 def test_a_new_channel_is_on_the_public_list_at_once(org: Setup) -> None:
@@ -126,6 +139,78 @@ def test_a_taken_slug_or_an_unknown_kind_is_refused(org: Setup) -> None:
     assert "slug:" in refused("create", "--kind", "web", "--slug", "web", "--name", "Again")
     assert "invalid choice" in refused("create", "--kind", "pigeon", "--slug", "birds", "--name", "Birds")
     assert Channel.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["--set", "postal_address=" + "x" * 501], "postal_address: Ensure this value has at most 500 characters"),
+        (["--set", "hours=" + "x" * 201], "hours: Ensure this value has at most 200 characters"),
+        (["--set", "hours:zh-hans=" + "时" * 201], "hours:zh-hans: Ensure this value has at most 200 characters"),
+        (["--set", "name:zh-hans=" + "名" * 201], "name:zh-hans: Ensure this value has at most 200 characters"),
+        (
+            ["--set", "postal_address:zh-hans=" + "址" * 501],
+            "postal_address:zh-hans: Ensure this value has at most 500",
+        ),
+        (["--set", "email_address=not an address"], "email_address: Enter a valid email address"),
+        (["--set", "order=-1"], "order: Ensure this value is greater than or equal to 0"),
+    ],
+)
+def test_a_value_the_admin_refuses_is_refused(org: Setup, args: list[str], says: str) -> None:
+    assert says in refused("create", "--kind", "post", "--slug", "letters", "--name", "Letters", *args)
+    assert not Channel.objects.filter(slug="letters").exists()
+    assert says in refused("set", "web", *[arg for arg in args if arg != "--set"])
+    assert Channel.objects.get(slug="web").translations == {}
+
+
+def test_a_name_longer_than_the_admin_allows_is_refused(org: Setup) -> None:
+    assert "name: Ensure this value has at most 200" in refused(
+        "create", "--kind", "post", "--slug", "letters", "--name", "x" * 201
+    )
+    assert not Channel.objects.filter(slug="letters").exists()
+
+
+@pytest.mark.parametrize(
+    ("word", "option"),
+    [("slug=other", "--slug"), ("kind=mailbox", "--kind"), ("name=Other", "--name")],
+)
+def test_create_takes_the_slug_kind_and_name_only_from_their_options(org: Setup, word: str, option: str) -> None:
+    message = refused("create", "--kind", "web", "--slug", "aa", "--name", "AA", "--set", word)
+    assert f"give it with {option}" in message
+    assert Channel.objects.count() == 1
+
+
+def test_create_if_missing_leaves_an_existing_channel_as_it_is(org: Setup) -> None:
+    given = ["create", "--if-missing", "--kind", "phone", "--slug", "hotline", "--name", "Hotline"]
+    first = run(*given, "--set", "phone_number=+44 20 7946 0000", "--recipient", "handler")
+    assert "Created channel hotline (phone)" in first
+    entries = AuditEntry.objects.count()
+    again = run(*given, "--set", "phone_number=+44 20 7946 0000", "--recipient", "handler")
+    assert "Channel hotline (phone) already exists: left as it is." in again
+    assert "differ" not in again
+    assert AuditEntry.objects.count() == entries, "nothing written"
+    changed = run(*given, "--set", "phone_number=+44 20 7946 0001", "--set", "hours=Always", "--recipient", "other")
+    assert "already exists: left as it is" in changed
+    assert "differs from what was given: phone_number, hours, recipients" in changed
+    channel = Channel.objects.get(slug="hotline")
+    assert (channel.phone_number, channel.hours) == ("+44 20 7946 0000", "")
+    assert list(channel.recipients.values_list("username", flat=True)) == ["handler"]
+    assert channel.questionnaire_versions.count() == 1
+
+
+def test_create_if_missing_refuses_another_kind_or_a_bad_value(org: Setup) -> None:
+    message = refused("create", "--if-missing", "--kind", "mailbox", "--slug", "web", "--name", "Web tips")
+    assert "channel web exists and is a web channel, not mailbox" in message
+    assert "hours: Ensure this value" in refused(
+        "create", "--if-missing", "--kind", "web", "--slug", "web", "--name", "Web tips", "--set", "hours=" + "x" * 201
+    )
+    assert "no staff member called nobody" in refused(
+        "create", "--if-missing", "--kind", "web", "--slug", "web", "--name", "Web tips", "--recipient", "nobody"
+    )
+    with pytest.raises(CommandError) as error:
+        run("create", "--if-missing", "--kind", "post", "--slug", "web", "--name", "Web tips")
+    assert error.value.returncode == 1
+    assert Channel.objects.get(slug="web").kind == ChannelKind.WEB
 
 
 @pytest.mark.parametrize("word", ["imap_password=hunter2", "password=hunter2", "imap_password_env=hunter2", "hunter2"])

@@ -1,8 +1,10 @@
 """``tipline channel``: list, show, create and change channels, for automated deployments.
 
-Every change goes through the model's ``full_clean``, so the rules of the admin apply
-(``Channel.clean`` checks a mailbox's IMAP settings). The IMAP password is never taken
-or shown: a channel names only the environment variable or the file that holds it.
+Every value goes through the admin's form field for it (lengths, choices, numbers; a
+translation through the admin's field for that language), then the whole channel through
+the model's ``full_clean`` (``Channel.clean`` checks a mailbox's IMAP settings), so what
+the admin refuses is refused here. The IMAP password is never taken or shown: a channel
+names only the environment variable or the file that holds it.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
+from django import forms
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import models, transaction
@@ -19,10 +22,13 @@ from tipline.accounts.models import StaffUser
 from tipline.audit import services as audit
 from tipline.local_text import clean_translations, other_languages
 from tipline.register import services
+from tipline.register.admin import ChannelAdmin, translation_fields
 from tipline.register.models import Channel, ChannelKind
 
 _TRUE = frozenset({"1", "true", "yes", "on"})
 _FALSE = frozenset({"0", "false", "no", "off"})
+# On create these come from their own options, never from --set.
+_OPTIONS = {"slug": "--slug", "kind": "--kind", "name": "--name"}
 _NO_PASSWORD = (
     "an IMAP password is never stored or taken: set imap_password_env (the name of the worker's "
     "environment variable that holds it) or imap_password_file (the path of a file that holds it)"
@@ -45,6 +51,16 @@ def _translated() -> dict[str, tuple[str, str]]:
         for language, _name in other_languages()
         for field in Channel.TRANSLATED
     }
+
+
+def _admin_fields() -> dict[str, forms.Field]:
+    """The admin's form field for each name the command takes (``hours``, ``hours:zh-hans``)."""
+    form_fields = ChannelAdmin.form.base_fields
+    fields = {name: form_fields[name] for name in _settable()}
+    for language, _name in other_languages():
+        for field, form_name in zip(Channel.TRANSLATED, translation_fields(Channel, language), strict=True):
+            fields[f"{field}:{language}"] = form_fields[form_name]
+    return fields
 
 
 def _value(channel: Channel, name: str) -> Any:
@@ -79,14 +95,14 @@ def _assignments(texts: Iterable[str]) -> dict[str, str]:
     return values
 
 
-def _convert(field: models.Field[Any, Any], text: str) -> Any:
-    if isinstance(field, models.BooleanField):
+def _convert(field: forms.Field, text: str) -> Any:
+    """The value as the admin's form would take it (surrounding spaces dropped)."""
+    if isinstance(field, forms.BooleanField):  # the form takes any word but "false" as yes
         word = text.strip().lower()
         if word not in _TRUE | _FALSE:
             raise ValidationError("give yes or no (true/false, 1/0, on/off)")
         return word in _TRUE
-    # Like the admin's form: surrounding spaces are dropped.
-    return field.to_python(text.strip())
+    return field.clean(text.strip())
 
 
 def _problems(error: ValidationError) -> str:
@@ -97,19 +113,21 @@ def _problems(error: ValidationError) -> str:
 
 def _apply(channel: Channel, values: dict[str, str]) -> None:
     """Set the values on the channel and check it as the admin does; nothing is saved."""
-    fields = _settable()
+    fields = _admin_fields()
     errors: dict[str, list[str]] = {}
     for name, text in values.items():
+        try:
+            value = _convert(fields[name], text)
+        except ValidationError as error:
+            errors[name] = error.messages
+            continue
         if name in _translated():  # an empty text clears the translation (the default language shows)
             field, language = _translated()[name]
             translations = {code: dict(texts) for code, texts in (channel.translations or {}).items()}
-            translations.setdefault(language, {})[field] = text.strip()
+            translations.setdefault(language, {})[field] = str(value or "")
             channel.translations = clean_translations(translations, Channel.TRANSLATED)
-            continue
-        try:
-            setattr(channel, name, _convert(fields[name], text))
-        except ValidationError as error:
-            errors[name] = error.messages
+        else:
+            setattr(channel, name, value)
     if errors:
         raise CommandError(_problems(ValidationError(errors)))
     try:
@@ -147,7 +165,7 @@ class Command(BaseCommand):
     help = (
         "Channels from the command line, with the admin's checks. 'tipline channel list'; "
         "'tipline channel show SLUG'; 'tipline channel create --kind KIND --slug SLUG --name NAME "
-        "[--set FIELD=VALUE …] [--recipient USERNAME …]'; 'tipline channel set SLUG FIELD=VALUE … "
+        "[--set FIELD=VALUE …] [--recipient USERNAME …] [--if-missing]'; 'tipline channel set SLUG FIELD=VALUE … "
         "[--add-recipient USERNAME …] [--remove-recipient USERNAME …]'. Yes/no fields take yes or no. "
         "A text in another site language is FIELD:LANGUAGE=VALUE, e.g. name:zh-hans=… (empty: not translated). "
         "The IMAP password is never given here: set imap_password_env or imap_password_file."
@@ -166,6 +184,11 @@ class Command(BaseCommand):
         create.add_argument("--name", required=True)
         create.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE", dest="assignments")
         create.add_argument("--recipient", action="append", default=[], metavar="USERNAME", dest="add")
+        create.add_argument(
+            "--if-missing",
+            action="store_true",
+            help="if the slug is taken by a channel of this kind, leave that channel as it is and exit 0",
+        )
         change = actions.add_parser("set", help="change a channel")
         change.add_argument("slug")
         change.add_argument("assignments", nargs="*", metavar="FIELD=VALUE")
@@ -211,22 +234,53 @@ class Command(BaseCommand):
 
     def _create(self, options: dict[str, Any]) -> None:
         values = _assignments(options["assignments"])
-        channel = Channel(kind=options["kind"], slug=options["slug"], name=options["name"])
-        _apply(channel, values)
+        for name in values.keys() & _OPTIONS.keys():
+            msg = f"{name} is not given with --set when creating a channel: give it with {_OPTIONS[name]}"
+            raise CommandError(msg)
+        values = {"name": options["name"], **values}  # the name is checked like any other value
         recipients = _staff(options["add"])
+        existing = Channel.objects.filter(slug=options["slug"]).first()
+        if existing is not None and options["if_missing"]:
+            self._leave(existing, kind=options["kind"], values=values, recipients=recipients)
+            return
+        channel = Channel(kind=options["kind"], slug=options["slug"])
+        _apply(channel, values)
         with transaction.atomic():
             channel.save()
             audit.record(action="channel.created", detail={"channel": channel.slug, "kind": channel.kind})
             channel.recipients.add(*recipients)
             services.record_recipient_change(channel=channel, before=frozenset(), by=None)
-            # A mailbox channel's questionnaire is published now; the mailbox adds its
-            # questions to it when the first mail comes in.
-            version = services.publish_questionnaire(channel=channel) if channel.kind == ChannelKind.MAILBOX else None
+            # As the admin does on save: the form and the call-taker's screen open at once
+            # (a mailbox adds its questions to it when the first mail comes in).
+            services.publish_questionnaire(channel=channel)
         self.stdout.write(self.style.SUCCESS(f"Created channel {channel.slug} ({channel.kind})."))
-        if version is None:
-            self.stdout.write("No questionnaire is published yet: add its questions and save it in the admin.")
-        if channel.kind == ChannelKind.MAILBOX and not channel.imap_url:
-            self.stdout.write("Its mailbox is not read until imap_url is set.")
+        if channel.kind == ChannelKind.MAILBOX:
+            if not channel.imap_url:
+                self.stdout.write("Its mailbox is not read until imap_url is set.")
+        else:
+            self.stdout.write(
+                "Its questionnaire has no questions yet: write them in the admin, where saving publishes them."
+            )
+
+    def _leave(self, channel: Channel, *, kind: str, values: dict[str, str], recipients: list[StaffUser]) -> None:
+        """``create --if-missing`` for a slug that is taken: check what was given, change nothing."""
+        if channel.kind != kind:
+            msg = (
+                f"channel {channel.slug} exists and is a {channel.kind} channel, not {kind}; nothing was changed "
+                f"('tipline channel set {channel.slug} kind=…' changes its kind)"
+            )
+            raise CommandError(msg)
+        before = {name: _value(channel, name) for name in values}
+        _apply(channel, values)  # refuses what create would refuse; the channel is not saved
+        differ = [name for name in values if _value(channel, name) != before[name]]
+        wanted = {user.username for user in recipients}
+        if wanted and wanted != services.recipient_names(channel=channel):
+            differ.append("recipients")
+        self.stdout.write(f"Channel {channel.slug} ({channel.kind}) already exists: left as it is.")
+        if differ:
+            self.stdout.write(
+                f"It differs from what was given: {', '.join(differ)} ('tipline channel set' changes it)."
+            )
 
     def _set(self, options: dict[str, Any]) -> None:
         values = _assignments(options["assignments"])
