@@ -7,7 +7,10 @@ password is read from the worker's environment or a file, never from the databas
 
 from __future__ import annotations
 
+import base64
+import contextlib
 import imaplib
+import logging
 import os
 import re
 import ssl
@@ -17,10 +20,11 @@ from types import TracebackType
 from tipline.register.models import Channel
 from tipline.register.models.channels import imap_server
 
+log = logging.getLogger(__name__)
+
 TIMEOUT_SECONDS = 60
 _UID = re.compile(rb"UID (\d+)")
 _SIZE = re.compile(rb"RFC822\.SIZE (\d+)")
-_UID = re.compile(rb"UID (\d+)")
 
 
 class MailboxUnavailable(Exception):
@@ -35,14 +39,50 @@ def password_of(channel: Channel) -> str:
             raise MailboxUnavailable(msg)
         return value
     try:
-        return Path(channel.imap_password_file).read_text().strip()
+        return Path(channel.imap_password_file).read_bytes().decode("utf-8").strip()
     except OSError as error:
         msg = f"the password file {channel.imap_password_file} cannot be read ({error.strerror})"
         raise MailboxUnavailable(msg) from None
+    except UnicodeDecodeError:
+        msg = f"the password file {channel.imap_password_file} is not UTF-8 text"
+        raise MailboxUnavailable(msg) from None
+
+
+def folder_name(folder: str) -> str:
+    """A folder's name as IMAP writes it: modified UTF-7 (RFC 3501, 5.1.3), so that
+    "Eingänge" is "Eing&AOQ-nge"; printable ASCII stays as it is, "&" becomes "&-"."""
+    out: list[str] = []
+    run: list[str] = []
+
+    def end_run() -> None:
+        if run:
+            encoded = base64.b64encode("".join(run).encode("utf-16-be")).decode("ascii")
+            out.append("&" + encoded.rstrip("=").replace("/", ",") + "-")
+            run.clear()
+
+    for character in folder:
+        if " " <= character <= "~":
+            end_run()
+            out.append("&-" if character == "&" else character)
+        else:
+            run.append(character)
+    end_run()
+    return "".join(out)
 
 
 def _quoted(folder: str) -> str:
-    return '"' + folder.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    name = folder_name(folder)
+    return '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _log_in(connection: imaplib.IMAP4, user: str, password: str) -> None:
+    """LOGIN, which takes ASCII only; a name or password with other characters goes as UTF-8
+    in AUTHENTICATE PLAIN (RFC 4616), which the server must offer."""
+    if user.isascii() and password.isascii():
+        connection.login(user, password)
+        return
+    credentials = b"\0" + user.encode() + b"\0" + password.encode()
+    connection.authenticate("PLAIN", lambda _challenge: credentials)
 
 
 class Mailbox:
@@ -66,7 +106,7 @@ class Mailbox:
                 if server.security == "starttls":
                     connection.starttls(ssl_context=context)
             self.connection = connection
-            connection.login(self.channel.imap_user, password_of(self.channel))
+            _log_in(connection, self.channel.imap_user, password_of(self.channel))
             status, _ = connection.select(_quoted(self.channel.imap_folder or "INBOX"))
             if status != "OK":
                 msg = f"the folder {self.channel.imap_folder} cannot be opened"
@@ -88,12 +128,10 @@ class Mailbox:
         connection, self.connection = self.connection, None
         if connection is None:
             return
-        try:
-            if connection.state == "SELECTED":
-                connection.close()  # expunges what was marked deleted
+        # LOGOUT, never CLOSE: CLOSE would expunge every message marked deleted, also
+        # those another mail program marked and Tipline never took in.
+        with contextlib.suppress(OSError, imaplib.IMAP4.error):
             connection.logout()
-        except (OSError, imaplib.IMAP4.error):
-            pass
 
     @property
     def _imap(self) -> imaplib.IMAP4:
@@ -159,8 +197,23 @@ class Mailbox:
         self._ok(imap.uid("STORE", chosen, "+FLAGS.SILENT", "(\\Deleted)"))
         if "UIDPLUS" in self.capabilities:
             self._ok(imap.uid("EXPUNGE", chosen))
+        elif set(self._marked_deleted()) <= set(uids):
+            self._ok(imap.expunge())  # removes every message marked deleted: here, only these
         else:
-            self._ok(imap.expunge())
+            # Another mail program marked messages deleted: a plain EXPUNGE would remove them too.
+            # These stay marked; the next poll finds their reports and tries again.
+            log.warning(
+                "Channel %s: other messages in the mailbox are marked deleted and the server has no UIDPLUS; "
+                "Tipline leaves its own marked until they can be expunged alone",
+                self.channel.slug,
+            )
+
+    def _marked_deleted(self) -> list[str]:
+        status, data = self._imap.uid("SEARCH", "DELETED")
+        if status != "OK":
+            msg = f"the server refused: {data!r}"
+            raise MailboxUnavailable(msg)
+        return [uid.decode() for uid in (data[0] or b"").split()]
 
     @staticmethod
     def _ok(result: tuple[str, object]) -> None:

@@ -245,6 +245,9 @@ def take_in(
     else:
         try:
             parsed = parsing.parse(raw)
+        except parsing.HeaderTooLong:
+            log.warning("A message of channel %s has a header too long to read; it is kept in quarantine", channel.slug)
+            parsed, quarantine = _headers_only(raw), Quarantine.HEADER_TOO_LONG
         except Exception:
             log.warning("A message of channel %s could not be read; it is kept in quarantine", channel.slug)
             parsed, quarantine = _headers_only(raw), Quarantine.UNREADABLE
@@ -254,26 +257,54 @@ def take_in(
     digest = source_digest(channel=channel, raw=raw, message_id=parsed.message_id)
     if Report.objects.filter(source_digest=digest).exists():
         return TakenIn(result=Result.ALREADY_TAKEN)
-    answers = _answers(parsed, quarantine=quarantine)
     questionnaire = questionnaire or mail_questionnaire(channel=channel)
-    with _spooled(parsed.files if not quarantine else []) as files:
+    try:
+        submission = _store(channel, raw, parsed, digest=digest, quarantine=quarantine, questionnaire=questionnaire)
+    except SourceAlreadyTaken:
+        return TakenIn(result=Result.ALREADY_TAKEN)
+    except Exception as error:
+        if quarantine:
+            raise  # not even the original alone could be stored: it stays in the mailbox
+        # Something in the message made storing it fail (a file no reader could open, say):
+        # held with its original rather than tried again at every poll. The class and place
+        # only: an exception's message can quote the mail.
+        log.warning(
+            "A message of channel %s could not be stored (%s); it is kept in quarantine",
+            channel.slug,
+            jobs.describe_error(exc=error),
+        )
+        parsed, quarantine = replace(parsed, body="", files=[], left_out=[]), Quarantine.NOT_STORED
         try:
-            submission = register.create_report(
-                channel=channel,
-                questionnaire=questionnaire,
-                answers=answers,
-                files=files,
-                identity=parsed.identity,
-                source=raw,
-                source_digest=digest,
-                quarantine=quarantine,
-                reply_address=parsed.sender_address if _answers_by_email(channel, parsed) else "",
-                hold_uncleaned=False,  # nobody could decide about it: the handlers get it, marked
-            )
+            submission = _store(channel, raw, parsed, digest=digest, quarantine=quarantine, questionnaire=questionnaire)
         except SourceAlreadyTaken:
             return TakenIn(result=Result.ALREADY_TAKEN)
     _reply(channel=channel, parsed=parsed, receipt=submission.receipt, replies=replies)
     return TakenIn(result=Result.QUARANTINED if quarantine else Result.TAKEN, report=submission.report)
+
+
+def _store(
+    channel: Channel,
+    raw: bytes,
+    parsed: parsing.ParsedMail,
+    *,
+    digest: str,
+    quarantine: str,
+    questionnaire: QuestionnaireVersion,
+) -> register.Submission:
+    """The report of one message, with its original kept (raises :class:`SourceAlreadyTaken`)."""
+    with _spooled(parsed.files if not quarantine else []) as files:
+        return register.create_report(
+            channel=channel,
+            questionnaire=questionnaire,
+            answers=_answers(parsed, quarantine=quarantine),
+            files=files,
+            identity=parsed.identity,
+            source=raw,
+            source_digest=digest,
+            quarantine=quarantine,
+            reply_address=parsed.sender_address if _answers_by_email(channel, parsed) else "",
+            hold_uncleaned=False,  # nobody could decide about it: the handlers get it, marked
+        )
 
 
 def _answers_by_email(channel: Channel, parsed: parsing.ParsedMail) -> bool:
@@ -507,6 +538,9 @@ def poll_all() -> PollSummary:
         except (imaplib.IMAP4.error, OSError) as error:  # the connection broke during the poll
             # The class only: a server's words could quote a message. The rest waits for the next poll.
             log.warning("The mailbox of channel %s stopped answering: %s", channel.slug, type(error).__name__)
+            continue
+        except Exception as error:  # whatever it was, the other channels are still read
+            log.error("The mailbox of channel %s could not be read (%s)", channel.slug, jobs.describe_error(exc=error))
             continue
         for name in ("taken", "quarantined", "already_taken", "failed"):
             setattr(total, name, getattr(total, name) + getattr(summary, name))

@@ -15,9 +15,11 @@ content and is held, as before.
 from __future__ import annotations
 
 import codecs
+import lzma
 import re
 import struct
 import zipfile
+import zlib
 from pathlib import Path
 
 _HEAD = 64 * 1024
@@ -159,8 +161,17 @@ def _zip_kind(path: Path) -> str | None:
                 if member.file_size > 100:
                     return _ZIP
                 return _ODF.get(archive.read(member).decode("ascii").strip(), _ZIP)
-    except (zipfile.BadZipFile, OSError, ValueError, RuntimeError, NotImplementedError, EOFError):
-        return None  # damaged: nothing to clean it as
+    except (
+        zipfile.BadZipFile,
+        OSError,
+        ValueError,
+        RuntimeError,
+        NotImplementedError,
+        EOFError,
+        zlib.error,
+        lzma.LZMAError,
+    ):
+        return None  # damaged (a member's compressed data too): nothing to clean it as
     if "[Content_Types].xml" in names:
         for main_part, extension in _OOXML.items():
             if main_part in names:

@@ -9,11 +9,13 @@ from hypothesis import strategies as st
 
 from tipline.mailbox.parsing import _readable
 
+KEPT = "\n\t\u200c\u200d\u200e\u200f\u00ad"  # joiners, marks of direction, soft hyphen
+
 
 def _by_character(text: str) -> str:
     text = text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    return "".join(ch if ch.isprintable() or ch in "\n\t" else " " for ch in text).strip()
+    return "".join(ch if ch.isprintable() or ch in KEPT else " " for ch in text).strip()
 
 
 def test_control_characters_and_invisible_marks_become_spaces() -> None:

@@ -82,6 +82,20 @@ class Quarantine(models.TextChoices):
             "were kept. Fetch it with a mail program."
         ),
     )
+    HEADER_TOO_LONG = (
+        "header",
+        _(
+            "A header that says how the message is built is too long to be read safely; only the original was "
+            "kept."
+        ),
+    )
+    NOT_STORED = (
+        "not_stored",
+        _(
+            "The message was read but could not be stored with its text and files (a file no reader could open, "
+            "say); only the original was kept. Read it again, or download it."
+        ),
+    )
     DELIVERY_REPORT = (
         "delivery",
         _(
