@@ -103,6 +103,7 @@ def action_label(code: str) -> str:
     label = ACTION_LABELS.get(code)
     return str(label) if label is not None else code
 
+
 # Done by a call-taker while a caller was on the line (or a letter or a meeting was taken
 # down): the time of the call and who was on shift can point at the caller.
 CALL_INTAKE_ACTIONS = frozenset({"report.taken_by_phone", "message.taken_by_phone"})

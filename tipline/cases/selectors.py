@@ -19,7 +19,7 @@ from tipline.cases.exceptions import NoAccess
 from tipline.cases.models import Exclusion, ReportSeen
 from tipline.cases.permissions import roles_of
 from tipline.register import keyring
-from tipline.register.models import Message, Report, ReportQuerySet
+from tipline.register.models import Channel, ChannelKind, Message, Report, ReportQuerySet
 
 SORTS = {
     "newest": ("-created_at",),
@@ -44,6 +44,19 @@ def visible_reports(user: StaffUser, *, few: bool = False) -> ReportQuerySet:
     checked row by row (see :func:`keyring.report_key_grant_of`)."""
     many, row_by_row = visible_both(user)
     return row_by_row if few else many
+
+
+def mailbox_problems(user: StaffUser) -> list[Channel]:
+    """Open mailbox channels the worker cannot read just now, for supervisors (who can have
+    them fixed); nobody else is shown them."""
+    if Role.SUPERVISOR not in roles_of(user):
+        return []
+    return list(
+        Channel.objects.filter(kind=ChannelKind.MAILBOX, is_active=True)
+        .exclude(mail_problem="")
+        .only("slug", "name", "mail_problem", "mail_problem_since", "mail_read_at")
+        .order_by("order", "name")
+    )
 
 
 def visible_both(user: StaffUser) -> tuple[ReportQuerySet, ReportQuerySet]:

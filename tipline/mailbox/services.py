@@ -37,6 +37,8 @@ from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage, get_connection
 from django.core.mail.message import sanitize_address
 from django.db import connection, connections, transaction
+from django.db.models import Value
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -527,24 +529,40 @@ def _finish(item: tuple[str, Future[TakenIn]], summary: PollSummary, channel: Ch
 
 
 def poll_all() -> PollSummary:
-    """Every open mailbox channel with a server, one after the other."""
+    """Every open mailbox channel with a server, one after the other. What stopped one
+    (never a message's words; in English, as the worker's log says it) is kept on the
+    channel for the console and the admin, until the mailbox is read again."""
     total = PollSummary()
     for channel in Channel.objects.filter(kind=ChannelKind.MAILBOX, is_active=True).exclude(imap_url=""):
         try:
             summary = poll(channel=channel)
         except (MailboxUnavailable, ValidationError) as error:
             log.warning("The mailbox of channel %s cannot be read: %s", channel.slug, error)
-            continue
+            problem = f"the mailbox cannot be read: {_said(error)}"
         except (imaplib.IMAP4.error, OSError) as error:  # the connection broke during the poll
             # The class only: a server's words could quote a message. The rest waits for the next poll.
             log.warning("The mailbox of channel %s stopped answering: %s", channel.slug, type(error).__name__)
-            continue
+            problem = f"the mailbox stopped answering during a read ({type(error).__name__})"
         except Exception as error:  # whatever it was, the other channels are still read
             log.error("The mailbox of channel %s could not be read (%s)", channel.slug, jobs.describe_error(exc=error))
+            problem = f"reading the mailbox failed ({type(error).__name__}); the worker's log says where"
+        else:
+            Channel.objects.filter(pk=channel.pk).update(
+                mail_read_at=timezone.now(), mail_problem="", mail_problem_since=None
+            )
+            for name in ("taken", "quarantined", "already_taken", "failed"):
+                setattr(total, name, getattr(total, name) + getattr(summary, name))
             continue
-        for name in ("taken", "quarantined", "already_taken", "failed"):
-            setattr(total, name, getattr(total, name) + getattr(summary, name))
+        Channel.objects.filter(pk=channel.pk).update(
+            mail_problem=problem[:300], mail_problem_since=Coalesce("mail_problem_since", Value(timezone.now()))
+        )
     return total
+
+
+def _said(error: Exception) -> str:
+    """What a refusal says, in one line (a validation error as its messages)."""
+    text = "; ".join(error.messages) if isinstance(error, ValidationError) else str(error)
+    return " ".join(text.split())
 
 
 def _readable_whole(raw: bytes) -> parsing.ParsedMail | None:

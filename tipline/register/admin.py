@@ -97,7 +97,7 @@ class ChannelAdmin(admin.ModelAdmin[Channel]):
     prepopulated_fields = {"slug": ["name"]}
     filter_horizontal = ["recipients"]
     inlines = [QuestionInline]
-    readonly_fields = ["questionnaire_version"]
+    readonly_fields = ["questionnaire_version", "mail_read_at", "mail_problem", "mail_problem_since"]
     # The fields of one kind of channel apart from the common ones, in the order shown (a
     # tuple is one line).
     web_fields = ("privacy_notice",)
@@ -109,6 +109,8 @@ class ChannelAdmin(admin.ModelAdmin[Channel]):
         ("imap_folder", "imap_done_folder"),
         "mail_reply",
         "mail_answers",
+        ("mail_read_at", "mail_problem_since"),
+        "mail_problem",
     )
 
     def get_fieldsets(self, request: HttpRequest, obj: Channel | None = None) -> Any:

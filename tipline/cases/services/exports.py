@@ -44,6 +44,7 @@ CSV_COLUMNS = [
     "retaliation_reported",
 ]
 
+
 @dataclass(frozen=True)
 class TrailLine:
     """An audit entry as the console shows it to the person exporting."""

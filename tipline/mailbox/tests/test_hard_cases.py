@@ -365,3 +365,44 @@ def test_joiners_and_marks_of_direction_stay_in_the_text() -> None:
     assert family in parsed.body
     assert "soft\u00adhyphen" in parsed.body
     assert "\u202e" not in parsing._readable("file\u202egpj.exe"), "an override of the direction is not kept"
+
+
+# ---------------------------------------------------------------- what stopped a mailbox, shown
+
+
+def test_what_stops_a_mailbox_is_shown_to_supervisors_until_it_is_read_again(
+    org: Setup, mail_channel: Channel, mailbox: Dovecot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from django.core.management import call_command
+    from django.test import Client
+
+    from tipline.accounts.testing import login_staff
+    from tipline.mailbox.tests.conftest import PASSWORD_VARIABLE
+
+    monkeypatch.delenv(PASSWORD_VARIABLE)
+    mailbox.deliver(_mail().as_bytes())
+    services.poll_all()
+    services.poll_all()
+    mail_channel.refresh_from_db()
+    assert mail_channel.mail_problem == (
+        f"the mailbox cannot be read: the environment variable {PASSWORD_VARIABLE} is not set for the worker"
+    )
+    first_seen = mail_channel.mail_problem_since
+    assert first_seen is not None
+    assert mail_channel.mail_read_at is None
+    supervisor, handler = Client(), Client()
+    login_staff(supervisor, "supervisor", PASSWORD)
+    login_staff(handler, "handler", PASSWORD)
+    page = supervisor.get("/console/").content.decode()
+    assert "Mail is not being taken in" in page
+    assert f"{PASSWORD_VARIABLE} is not set for the worker" in page
+    assert "Mail is not being taken in" not in handler.get("/console/").content.decode()
+    shown = io.StringIO()
+    call_command("channel", "show", mail_channel.slug, stdout=shown)
+    assert f"mail_problem: the mailbox cannot be read: the environment variable {PASSWORD_VARIABLE}" in shown.getvalue()
+    monkeypatch.setenv(PASSWORD_VARIABLE, mailbox.password)
+    assert services.poll_all().taken == 1
+    mail_channel.refresh_from_db()
+    assert (mail_channel.mail_problem, mail_channel.mail_problem_since) == ("", None)
+    assert mail_channel.mail_read_at is not None
+    assert "Mail is not being taken in" not in supervisor.get("/console/").content.decode()

@@ -207,6 +207,11 @@ class Channel(models.Model):
     mail_reply = models.CharField(
         _("reply to the sender"), max_length=10, choices=MailReply.choices, default=MailReply.ACKNOWLEDGEMENT
     )
+    # What the worker found the last time it read the mailbox (written by the worker only):
+    # when it last read it whole, and what has stopped it since when (never a message's words).
+    mail_read_at = models.DateTimeField(_("mailbox last read"), null=True, blank=True, editable=False)
+    mail_problem = models.CharField(_("mailbox problem"), max_length=300, blank=True, default="", editable=False)
+    mail_problem_since = models.DateTimeField(_("mailbox problem since"), null=True, blank=True, editable=False)
     # The texts a reporter reads, in the site languages other than the default one (whose
     # text is in the columns): {"zh-hans": {"name": "…", "description": "…", "privacy_notice": "…"}}.
     translations = models.JSONField(_("translations"), default=dict, blank=True)

@@ -84,10 +84,7 @@ class Quarantine(models.TextChoices):
     )
     HEADER_TOO_LONG = (
         "header",
-        _(
-            "A header that says how the message is built is too long to be read safely; only the original was "
-            "kept."
-        ),
+        _("A header that says how the message is built is too long to be read safely; only the original was kept."),
     )
     NOT_STORED = (
         "not_stored",

@@ -225,6 +225,12 @@ class Command(BaseCommand):
         details["recipients"] = sorted(services.recipient_names(channel=channel))
         current = channel.current_questionnaire()
         details["questionnaire_version"] = current.number if current else None
+        if channel.kind == ChannelKind.MAILBOX:  # what the worker found when it last read the mailbox
+            details["mail_read_at"] = channel.mail_read_at.isoformat() if channel.mail_read_at else None
+            details["mail_problem"] = channel.mail_problem
+            details["mail_problem_since"] = (
+                channel.mail_problem_since.isoformat() if channel.mail_problem_since else None
+            )
         if as_json:
             self.stdout.write(json.dumps(details, ensure_ascii=False, indent=2))
             return
