@@ -253,27 +253,6 @@ def test_a_password_file_that_is_not_utf_8_is_said_plainly(tmp_path: Path) -> No
     assert imap.password_of(channel) == "pässwort"
 
 
-def test_any_failure_of_one_channel_leaves_the_others_read(
-    org: Setup, mail_channel: Channel, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
-) -> None:
-    Channel.objects.create(
-        slug="second", kind=ChannelKind.MAILBOX, name="Second", imap_url="imaps://mail.example.org", imap_user="x"
-    )
-    polled: list[str] = []
-
-    def poll(*, channel: Channel) -> services.PollSummary:
-        polled.append(channel.slug)
-        if len(polled) == 1:
-            "Posteingang-ä".encode("ascii")  # a UnicodeEncodeError, say
-        return services.PollSummary(taken=1)
-
-    monkeypatch.setattr(services, "poll", poll)
-    assert services.poll_all().taken == 1
-    assert len(polled) == 2
-    assert "could not be read (builtins.UnicodeEncodeError" in caplog.text
-    assert "Posteingang" not in caplog.text
-
-
 # ---------------------------------------------------------------- mail another program marked deleted
 
 

@@ -425,13 +425,22 @@ def test_a_channel_with_a_broken_server_address_does_not_stop_the_others(org: Se
     assert services.poll_all().failed == 0
 
 
-@pytest.mark.parametrize("failure", [imaplib.IMAP4.abort("socket error: EOF"), ConnectionResetError()])
-def test_a_mailbox_that_stops_answering_does_not_stop_the_others(
+@pytest.mark.parametrize(
+    ("failure", "said"),
+    [
+        (imaplib.IMAP4.abort("socket error: EOF"), "stopped answering"),
+        (ConnectionResetError(), "stopped answering"),
+        # Anything else (a folder name imaplib could not send, say) stops that channel only.
+        (UnicodeEncodeError("ascii", "EOF-ä", 4, 5, "ordinal not in range"), "could not be read (builtins.Unicode"),
+    ],
+)
+def test_a_mailbox_that_stops_answering_does_not_stop_the_others(  # noqa: PLR0917 - fixtures
     org: Setup,
     mail_channel: Channel,
     monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
     failure: Exception,
+    said: str,
 ) -> None:
     Channel.objects.create(
         slug="second", kind=ChannelKind.MAILBOX, name="Second", imap_url="imaps://mail.example.org", imap_user="x"
@@ -447,7 +456,7 @@ def test_a_mailbox_that_stops_answering_does_not_stop_the_others(
     monkeypatch.setattr(services, "poll", poll)
     assert services.poll_all().taken == 1
     assert len(polled) == 2
-    assert "stopped answering" in caplog.text
+    assert said in caplog.text
     assert "EOF" not in caplog.text, "the class only, never the server's words"
 
 
