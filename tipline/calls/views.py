@@ -9,6 +9,7 @@ the first field focused, every action a button. Works without JavaScript.
 
 from __future__ import annotations
 
+from django import forms
 from django.conf import settings
 from django.contrib import messages as flash
 from django.core.exceptions import PermissionDenied
@@ -76,9 +77,11 @@ def take(request: HttpRequest, private_key: bytes | None, slug: str) -> HttpResp
     # papers handed over in a meeting are documents, kept without that question.
     recording = incoming_files(request, "recording") if channel.kind in SPOKEN_KINDS else []
     documents = incoming_files(request, "files") if channel.kind != ChannelKind.PHONE else []
+    # Another language chosen while typing: the page comes back in it with what was typed.
+    switching = request.method == "POST" and "switch_language" in request.POST
     language = _call_language(request)
     form = TakenReportForm(
-        request.POST if request.method == "POST" else None,
+        request.POST if request.method == "POST" and not switching else None,
         schema=[q for q in questionnaire.fields if q["type"] != FieldType.FILE],
         version=questionnaire.number,
         identity_allowed=keyring.identity_can_be_received(),
@@ -86,8 +89,10 @@ def take(request: HttpRequest, private_key: bytes | None, slug: str) -> HttpResp
         has_recording=bool(recording),
         language=language,
     )
+    if switching:
+        form.initial.update(_typed(form, request))
     refusal = upload_refusal(request)
-    if request.method == "POST" and refusal is None and form.is_valid():
+    if request.method == "POST" and not switching and refusal is None and form.is_valid():
         try:
             submission = register.create_report(
                 channel=channel,
@@ -111,7 +116,7 @@ def take(request: HttpRequest, private_key: bytes | None, slug: str) -> HttpResp
     if refusal is not None:
         form.is_valid()
         form.add_error(None, refusal.user_message())
-    status = refusal.status if refusal else (400 if request.method == "POST" else 200)
+    status = refusal.status if refusal else (400 if request.method == "POST" and not switching else 200)
     context = {
         "channel": channel,
         "texts": channel.texts_in(language),
@@ -139,10 +144,24 @@ def _call_taker_message(error: ReporterError) -> str:
     return error.user_message()
 
 
+def _typed(form: TakenReportForm, request: HttpRequest) -> dict[str, object]:
+    """What the call-taker had typed, as the starting values of the form's fields."""
+    return {
+        name: request.POST.getlist(name) if isinstance(field, forms.MultipleChoiceField) else request.POST.get(name)
+        for name, field in form.fields.items()
+        if name in request.POST
+    }
+
+
 def _call_language(request: HttpRequest) -> str:
     """The language of the call when the call-taker chose one (the questions are then read
     out in it), else the call-taker's own. An unknown choice is the call-taker's own."""
-    chosen = str(request.POST.get("call_language") or request.GET.get("call_language") or "")
+    chosen = str(
+        request.POST.get("switch_language")
+        or request.POST.get("call_language")
+        or request.GET.get("call_language")
+        or ""
+    )
     codes = {code for code, _name in settings.LANGUAGES}
     return chosen if chosen in codes else site_language(None)
 

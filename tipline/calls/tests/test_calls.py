@@ -374,6 +374,18 @@ def test_the_questions_are_read_in_the_language_of_the_call(org: Setup, desk: Cl
     assert 'name="call_language" value="zh-hans"' in chinese
     odd = desk.get("/calls/new/phone/?call_language=xx").content.decode()  # unknown: the staff's own
     assert "类别" not in odd
+    # Chosen while typing: the page comes back in that language with what was typed, and
+    # nothing is stored or refused.
+    typed = {"q_what": "Cash at the depot", "transcript": "The caller saw cash.", "switch_language": "zh-hans"}
+    switched = _post(desk, "/calls/new/phone/", typed)
+    assert switched.status_code == 200  # type: ignore[attr-defined]
+    page = switched.content.decode()  # type: ignore[attr-defined]
+    assert "类别" in page
+    assert "Cash at the depot" in page
+    assert "The caller saw cash." in page
+    assert "error-summary" not in page
+    assert 'name="call_language" value="zh-hans"' in page
+    assert not Report.objects.exists()
 
 
 def test_the_channels_to_choose_from_are_named_in_the_call_taker_s_language(org: Setup, desk: Client) -> None:
