@@ -29,6 +29,7 @@ class CallRecord:
     handler_page: str
     letter_handler_page: str
     letter_text: str
+    enter_checks_the_form: bool
 
 
 def _staff_page(browser: Browser, deployment: Deployment, username: str) -> Page:
@@ -59,6 +60,17 @@ def _take(page: Page, channel: str, *, what: str, transcript: str = "", scan: by
 def call(deployment: Deployment, browser: Browser) -> Iterator[CallRecord]:
     desk = _staff_page(browser, deployment, seed.CALL_TAKER)
     expect(desk).to_have_url(re.compile(r"/calls/$"))
+    # Enter in a field sends the form to be stored (and checked), never to another language.
+    desk.get_by_role("link", name=seed.PHONE_CHANNEL_NAME, exact=True).click()
+    name = desk.get_by_label(re.compile(r"^The reporter's name"))
+    name.fill("Typed before Enter")
+    name.press("Enter")
+    try:
+        expect(desk.get_by_role("heading", name="There is a problem: nothing was stored yet")).to_be_visible()
+        enter_checks = desk.locator("html").get_attribute("lang") == "en"
+    except AssertionError:
+        enter_checks = False
+    desk.goto("/calls/")
     transcript, reply = f"The caller saw {unique('CALLmarker')} on Friday.", f"Thank you {unique('REPLYmarker')}"
     groups = _take(desk, seed.PHONE_CHANNEL_NAME, what="Cash for permits at the depot", transcript=transcript)
     desk.reload()
@@ -92,6 +104,7 @@ def call(deployment: Deployment, browser: Browser) -> Iterator[CallRecord]:
         handler_page=handler_page,
         letter_handler_page=letter_page,
         letter_text=letter,
+        enter_checks_the_form=enter_checks,
     )
     for page in (desk, caller, handler):
         page.context.close()
@@ -114,3 +127,7 @@ def test_the_letter_arrives_with_its_scan(call: CallRecord) -> None:
     assert call.letter_text in call.letter_handler_page
     assert "letter.jpg" in call.letter_handler_page
     assert "metadata removed" in call.letter_handler_page
+
+
+def test_enter_in_a_field_checks_the_form_and_keeps_the_language(call: CallRecord) -> None:
+    assert call.enter_checks_the_form

@@ -166,7 +166,7 @@ TIPLINE_MAIL_MAX_FILES = env_int("TIPLINE_MAIL_MAX_FILES", 20, minimum=0)
 # The longest header of a message that is read (its parser needs time and memory growing
 # with the square of its length): a longer Subject or From is left out, a longer header that
 # says how the message is built holds the message for a supervisor.
-TIPLINE_MAIL_MAX_HEADER_CHARS = env_int("TIPLINE_MAIL_MAX_HEADER_CHARS", 32 * 1024, minimum=1024)
+TIPLINE_MAIL_MAX_HEADER_CHARS = env_int("TIPLINE_MAIL_MAX_HEADER_CHARS", 16 * 1024, minimum=1024)
 # One more than the cores: while the others run Argon2id (at most one a core), one parses,
 # cleans and stores; with one a core the cores stood idle about 8 % of the time.
 TIPLINE_MAIL_THREADS = env_int("TIPLINE_MAIL_THREADS", (os.cpu_count() or 1) + 1, minimum=1)

@@ -91,7 +91,7 @@ def take(request: HttpRequest, private_key: bytes | None, slug: str) -> HttpResp
     )
     if switching:
         form.initial.update(_typed(form, request))
-    refusal = upload_refusal(request)
+    refusal = None if switching else upload_refusal(request)  # files are chosen again after a switch
     if request.method == "POST" and not switching and refusal is None and form.is_valid():
         try:
             submission = register.create_report(

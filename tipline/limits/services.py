@@ -47,6 +47,9 @@ class Policy:
     per_client: int
     overflow: int
     window: int
+    # False: each client counted on its own, for clients that are not people's addresses
+    # (a staff member's own allowance), where a shared bucket would only be unfair.
+    bucketed: bool = True
 
 
 @dataclass(frozen=True)
@@ -97,11 +100,15 @@ def _bucket(client_tag: str) -> str:
     return str(number % settings.TIPLINE_LIMIT_BUCKETS)
 
 
+def _bucket_of(policy: Policy, client_tag: str) -> str:
+    return _bucket(client_tag) if policy.bucketed else f"client:{client_tag}"
+
+
 def admit(policy: Policy, *, client_tag: str, now: float | None = None) -> Grant | None:
     """Take one use for ``client_tag``: from its bucket's allowance, else from the overflow.
     ``None`` when both are spent in this window (refuse, with the time to wait)."""
     now = time.time() if now is None else now
-    mine = _take(policy, _bucket(client_tag), policy.per_client, now)
+    mine = _take(policy, _bucket_of(policy, client_tag), policy.per_client, now)
     return mine or _take(policy, OVERFLOW, policy.overflow, now)
 
 
@@ -116,7 +123,7 @@ def used(policy: Policy, *, client_tag: str, now: float | None = None) -> tuple[
     """(this client's count, the overflow's count) in the open window: for tests and diagnostics."""
     now = time.time() if now is None else now
     start = _window_start(policy.window, now)
-    mine, overflow = (_digest(policy.scope, bucket, start) for bucket in (_bucket(client_tag), OVERFLOW))
+    mine, overflow = (_digest(policy.scope, bucket, start) for bucket in (_bucket_of(policy, client_tag), OVERFLOW))
     counts = dict(Allowance.objects.filter(digest__in=[mine, overflow]).values_list("digest", "count"))
     return counts.get(mine, 0), counts.get(overflow, 0)
 

@@ -192,12 +192,15 @@ class Mailbox:
         if done and "MOVE" in self.capabilities:
             self._ok(imap.uid("MOVE", chosen, _quoted(done)))
             return
-        if done:
-            self._ok(imap.uid("COPY", chosen, _quoted(done)))
+        marked = set() if "UIDPLUS" in self.capabilities else set(self._marked_deleted())
+        # One already marked deleted is one of ours from an earlier poll (see below), in the done
+        # folder already, or one another program deleted: neither is copied again.
+        if done and (copied := ",".join(uid for uid in uids if uid not in marked)):
+            self._ok(imap.uid("COPY", copied, _quoted(done)))
         self._ok(imap.uid("STORE", chosen, "+FLAGS.SILENT", "(\\Deleted)"))
         if "UIDPLUS" in self.capabilities:
             self._ok(imap.uid("EXPUNGE", chosen))
-        elif set(self._marked_deleted()) <= set(uids):
+        elif marked <= set(uids):
             self._ok(imap.expunge())  # removes every message marked deleted: here, only these
         else:
             # Another mail program marked messages deleted: a plain EXPUNGE would remove them too.

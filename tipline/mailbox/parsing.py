@@ -34,7 +34,9 @@ _REGISTRY = HeaderRegistry()
 
 # Headers that say how a message is built: one of them left out would change how the rest
 # is read, so a message with one too long to read is held whole instead.
-_STRUCTURE_HEADERS = frozenset({"content-type", "content-transfer-encoding", "content-disposition", "mime-version"})
+_STRUCTURE_HEADERS = frozenset({"content-type", "content-transfer-encoding", "content-disposition"})
+# A message's headers together are read up to this many times TIPLINE_MAIL_MAX_HEADER_CHARS.
+HEADER_BUDGET = 8
 
 
 class HeaderTooLong(Exception):
@@ -60,18 +62,22 @@ class _ParsedHeaders:
     def __init__(self, *, whole: bool = True) -> None:
         self._parsed: dict[tuple[str, str], BaseHeader] = {}
         self._whole = whole
+        # What is left of the message's allowance: its headers together are parsed up to
+        # HEADER_BUDGET times the longest one (many parts each with a long header add up).
+        self._left = settings.TIPLINE_MAIL_MAX_HEADER_CHARS * HEADER_BUDGET
         self.too_long: list[str] = []
 
     def __call__(self, name: str, value: str) -> BaseHeader:
         key = (name, value)
         header = self._parsed.get(key)
         if header is None:
-            if len(value) > settings.TIPLINE_MAIL_MAX_HEADER_CHARS:
+            self._left -= len(value)
+            if len(value) > settings.TIPLINE_MAIL_MAX_HEADER_CHARS or self._left < 0:
                 if self._whole and name.lower() in _STRUCTURE_HEADERS:
                     raise HeaderTooLong(name)
                 if name.lower() not in self.too_long:
                     self.too_long.append(name.lower())
-                return _REGISTRY(name, "")
+                value = ""  # remembered as left out: asked for again, it costs nothing more
             header = self._parsed[key] = _REGISTRY(name, value)
         return header
 
@@ -184,6 +190,8 @@ def _read_envelope(message: Message, parsed: ParsedMail) -> None:
 def _content_type(message: Message) -> str:
     try:
         return message.get_content_type()
+    except HeaderTooLong:
+        raise  # the message is held whole
     except Exception:
         return ""
 
@@ -288,6 +296,8 @@ def _attach(part: Message, walk: _Walk, *, name: str) -> None:
         return
     try:
         data = part.get_payload(decode=True)
+    except HeaderTooLong:
+        raise  # the message is held whole
     except Exception:
         data = None
     if not isinstance(data, bytes) or not data:
@@ -299,6 +309,8 @@ def _attach(part: Message, walk: _Walk, *, name: str) -> None:
 def _file_name(part: Message) -> str:
     try:
         name = part.get_filename()
+    except HeaderTooLong:
+        raise  # the message is held whole
     except Exception:
         return ""
     return _readable(name)[:255] if name else ""

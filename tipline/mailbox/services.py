@@ -36,7 +36,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage, get_connection
 from django.core.mail.message import sanitize_address
-from django.db import connection, connections, transaction
+from django.db import DatabaseError, connection, connections, transaction
 from django.db.models import Value
 from django.db.models.functions import Coalesce
 from django.urls import reverse
@@ -239,23 +239,7 @@ def take_in(
     ``left_in_mailbox``: ``raw`` is only the headers of a message too large to fetch, which
     stays in the mailbox; the report is held and says so.
     """
-    quarantine = ""
-    if left_in_mailbox:
-        parsed, quarantine = _headers_only(raw), Quarantine.LEFT_IN_MAILBOX
-    elif len(raw) > settings.TIPLINE_MAIL_MAX_BYTES:
-        parsed, quarantine = _headers_only(raw), Quarantine.TOO_LARGE
-    else:
-        try:
-            parsed = parsing.parse(raw)
-        except parsing.HeaderTooLong:
-            log.warning("A message of channel %s has a header too long to read; it is kept in quarantine", channel.slug)
-            parsed, quarantine = _headers_only(raw), Quarantine.HEADER_TOO_LONG
-        except Exception:
-            log.warning("A message of channel %s could not be read; it is kept in quarantine", channel.slug)
-            parsed, quarantine = _headers_only(raw), Quarantine.UNREADABLE
-        else:
-            if parsed.delivery_report:  # its text and files stay in the original, for a supervisor
-                parsed, quarantine = _headers_only(raw), Quarantine.DELIVERY_REPORT
+    parsed, quarantine = _read(raw, channel=channel, left_in_mailbox=left_in_mailbox)
     digest = source_digest(channel=channel, raw=raw, message_id=parsed.message_id)
     if Report.objects.filter(source_digest=digest).exists():
         return TakenIn(result=Result.ALREADY_TAKEN)
@@ -264,6 +248,8 @@ def take_in(
         submission = _store(channel, raw, parsed, digest=digest, quarantine=quarantine, questionnaire=questionnaire)
     except SourceAlreadyTaken:
         return TakenIn(result=Result.ALREADY_TAKEN)
+    except (DatabaseError, OSError):
+        raise  # the database or the disk, not the message: it stays in the mailbox for the next poll
     except Exception as error:
         if quarantine:
             raise  # not even the original alone could be stored: it stays in the mailbox
@@ -282,6 +268,25 @@ def take_in(
             return TakenIn(result=Result.ALREADY_TAKEN)
     _reply(channel=channel, parsed=parsed, receipt=submission.receipt, replies=replies)
     return TakenIn(result=Result.QUARANTINED if quarantine else Result.TAKEN, report=submission.report)
+
+
+def _read(raw: bytes, *, channel: Channel, left_in_mailbox: bool) -> tuple[parsing.ParsedMail, str]:
+    """The message as read, and why it is held ("" when it is not)."""
+    if left_in_mailbox:
+        return _headers_only(raw), Quarantine.LEFT_IN_MAILBOX
+    if len(raw) > settings.TIPLINE_MAIL_MAX_BYTES:
+        return _headers_only(raw), Quarantine.TOO_LARGE
+    try:
+        parsed = parsing.parse(raw)
+    except parsing.HeaderTooLong:
+        log.warning("A message of channel %s has a header too long to read; it is kept in quarantine", channel.slug)
+        return _headers_only(raw), Quarantine.HEADER_TOO_LONG
+    except Exception:
+        log.warning("A message of channel %s could not be read; it is kept in quarantine", channel.slug)
+        return _headers_only(raw), Quarantine.UNREADABLE
+    if parsed.delivery_report:  # its text and files stay in the original, for a supervisor
+        return _headers_only(raw), Quarantine.DELIVERY_REPORT
+    return parsed, ""
 
 
 def _store(
@@ -547,12 +552,17 @@ def poll_all() -> PollSummary:
             log.error("The mailbox of channel %s could not be read (%s)", channel.slug, jobs.describe_error(exc=error))
             problem = f"reading the mailbox failed ({type(error).__name__}); the worker's log says where"
         else:
-            Channel.objects.filter(pk=channel.pk).update(
-                mail_read_at=timezone.now(), mail_problem="", mail_problem_since=None
-            )
             for name in ("taken", "quarantined", "already_taken", "failed"):
                 setattr(total, name, getattr(total, name) + getattr(summary, name))
-            continue
+            if not summary.failed:
+                Channel.objects.filter(pk=channel.pk).update(
+                    mail_read_at=timezone.now(), mail_problem="", mail_problem_since=None
+                )
+                continue
+            problem = (
+                f"{summary.failed} message(s) could not be taken in at the last read and stay in the mailbox "
+                "for the next one; the worker's log says why"
+            )
         Channel.objects.filter(pk=channel.pk).update(
             mail_problem=problem[:300], mail_problem_since=Coalesce("mail_problem_since", Value(timezone.now()))
         )

@@ -9,7 +9,7 @@ import zipfile
 from datetime import timedelta
 
 import pytest
-from django.test import Client
+from django.test import Client, override_settings
 from django.utils import timezone
 
 from tipline.accounts import services as accounts
@@ -386,6 +386,16 @@ def test_the_questions_are_read_in_the_language_of_the_call(org: Setup, desk: Cl
     assert "error-summary" not in page
     assert 'name="call_language" value="zh-hans"' in page
     assert not Report.objects.exists()
+    # Enter in a field clicks the first submit button of the form: the hidden one that stores.
+    first = re.search(r'<button type="submit" form="take-form"[^>]*>', page)
+    assert first
+    assert "switch_language" not in first.group(0)
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    too_large = SimpleUploadedFile("call.jpg", b"x" * 2048, content_type="image/jpeg")
+    with override_settings(TIPLINE_MAX_FILE_SIZE=1024):
+        switched = _post(desk, "/calls/new/phone/", {**typed, "recording": too_large})
+    assert switched.status_code == 200, "a refused file does not stop a switch"  # type: ignore[attr-defined]
 
 
 def test_the_channels_to_choose_from_are_named_in_the_call_taker_s_language(org: Setup, desk: Client) -> None:

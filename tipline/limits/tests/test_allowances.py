@@ -57,6 +57,21 @@ def test_clients_are_counted_in_buckets_so_no_row_singles_one_out(db: None, sett
     assert sum(Allowance.objects.values_list("count", flat=True)) == 200
 
 
+def test_clients_that_are_not_addresses_can_be_counted_each_alone(db: None, settings: object) -> None:
+    """Two tags in one bucket share its allowance, unless the policy counts each alone."""
+    settings.TIPLINE_LIMIT_BUCKETS = 2  # type: ignore[attr-defined]
+    first = "staff-1"
+    second = next(f"staff-{n}" for n in range(2, 100) if limits._bucket(f"staff-{n}") == limits._bucket(first))
+    shared = limits.Policy(scope="shared", per_client=1, overflow=0, window=3600)
+    alone = limits.Policy(scope="alone", per_client=1, overflow=0, window=3600, bucketed=False)
+    assert limits.admit(shared, client_tag=first, now=NOW) is not None
+    assert limits.admit(shared, client_tag=second, now=NOW) is None, "one bucket, one allowance"
+    assert limits.admit(alone, client_tag=first, now=NOW) is not None
+    assert limits.admit(alone, client_tag=second, now=NOW) is not None
+    assert limits.admit(alone, client_tag=second, now=NOW) is None
+    assert limits.used(alone, client_tag=second, now=NOW) == (1, 0)
+
+
 def test_no_tag_is_stored_and_ended_windows_are_forgotten(db: None) -> None:
     _admitted("visible-tag-123", 1)
     assert not Allowance.objects.filter(digest__contains="visible").exists()

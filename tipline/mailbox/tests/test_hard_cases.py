@@ -14,11 +14,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.db import OperationalError
 
 from tipline.accounts import services as accounts
 from tipline.conftest import PASSWORD, Setup
 from tipline.mailbox import imap, parsing, services
 from tipline.mailbox.dovecot import Dovecot
+from tipline.mailbox.tests.conftest import PASSWORD_VARIABLE
 from tipline.register import filetypes, keyring
 from tipline.register import services as register
 from tipline.register.models import Channel, ChannelKind, MailReply, Quarantine, Report
@@ -66,7 +68,7 @@ def test_a_subject_too_long_to_parse_is_left_out_and_the_rest_taken_in(
     answers = _answers(report, org)
     assert answers["message"] == "The manager takes cash for permits."
     assert "subject" not in answers or not answers["subject"]
-    assert "The “subject” header, longer than 32768 characters." in str(answers["not_taken_in"])
+    assert "The “subject” header, longer than 16384 characters." in str(answers["not_taken_in"])
     assert _identity(report, org) == "Ana Teller <ana@example.net>"
     assert mailbox.count() == 0
 
@@ -87,6 +89,29 @@ def test_a_structure_header_too_long_holds_the_message_with_its_sender(
     assert "too long to be read safely" in str(answers["not_taken_in"])
     assert _identity(report, org) == "Ana Teller <ana@example.net>"
     assert mailbox.count() == 0
+
+
+def test_many_long_structure_headers_together_hold_the_message(settings: object) -> None:
+    """Each under the limit, but together more than the message's allowance (eight times it)."""
+    settings.TIPLINE_MAIL_MAX_HEADER_CHARS = 1024  # type: ignore[attr-defined]
+    message = _mail("Many parts")
+    for number in range(12):
+        params = "; ".join(f"p{n}=v" for n in range(150))  # about 900 characters
+        message.add_attachment(b"x", maintype="application", subtype="octet-stream", filename=f"{number}.bin")
+        message.get_payload()[-1].replace_header("Content-Type", f"application/octet-stream; {params}")
+    with pytest.raises(parsing.HeaderTooLong):
+        parsing.parse(message.as_bytes())
+    settings.TIPLINE_MAIL_MAX_HEADER_CHARS = 16 * 1024  # type: ignore[attr-defined]
+    assert len(parsing.parse(message.as_bytes()).files) == 12
+
+
+def test_a_long_structure_header_of_one_attachment_holds_the_message(settings: object) -> None:
+    settings.TIPLINE_MAIL_MAX_HEADER_CHARS = 1024  # type: ignore[attr-defined]
+    message = _mail("Evidence")
+    message.add_attachment(b"%PDF-1.4", maintype="application", subtype="pdf", filename="a.pdf")
+    message.get_payload()[-1].replace_header("Content-Transfer-Encoding", "base64" + " " * 2000)
+    with pytest.raises(parsing.HeaderTooLong):
+        parsing.parse(message.as_bytes())
 
 
 def test_a_nested_message_s_long_header_is_left_out_too(settings: object) -> None:
@@ -165,18 +190,34 @@ def test_a_mail_that_fails_to_be_stored_is_held_once_not_tried_at_every_poll(
     assert Report.objects.count() == 1
 
 
-def test_a_mail_that_cannot_be_stored_even_alone_stays_in_the_mailbox(
-    org: Setup, mail_channel: Channel, mailbox: Dovecot, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize(
+    "failure",
+    [OSError(28, "No space left on device"), OperationalError("database is locked"), ValueError("in the mail")],
+    ids=["disk", "database", "even alone"],
+)
+def test_a_mail_that_cannot_be_stored_for_now_stays_in_the_mailbox_and_says_so(
+    org: Setup, mail_channel: Channel, mailbox: Dovecot, monkeypatch: pytest.MonkeyPatch, failure: Exception
 ) -> None:
+    """The database or the disk, not the message (or not even its original alone): nothing is
+    held, the mail waits for the next poll, and supervisors are told."""
+
     def failing(**kwargs: Any) -> register.Submission:
-        raise OSError(28, "No space left on device")
+        raise failure
 
     monkeypatch.setattr(services.register, "create_report", failing)
     mailbox.deliver(_mail().as_bytes())
-    summary = services.poll(channel=mail_channel)
+    summary = services.poll_all()
     assert (summary.failed, summary.quarantined) == (1, 0)
     assert not Report.objects.exists()
     assert mailbox.count() == 1, "never lost: the next poll tries again"
+    mail_channel.refresh_from_db()
+    assert mail_channel.mail_problem.startswith("1 message(s) could not be taken in at the last read")
+    assert mail_channel.mail_read_at is None
+    monkeypatch.undo()
+    monkeypatch.setenv(PASSWORD_VARIABLE, mailbox.password)
+    assert services.poll_all().taken == 1
+    mail_channel.refresh_from_db()
+    assert mail_channel.mail_problem == ""
 
 
 # ---------------------------------------------------------------- folders and passwords
@@ -268,7 +309,7 @@ def _mark_deleted(mailbox: Dovecot, subject: str) -> None:
         session.logout()  # no CLOSE: nothing expunged
 
 
-@pytest.mark.parametrize("uidplus", [True, False])
+@pytest.mark.parametrize(("uidplus", "done"), [(True, ""), (False, ""), (False, "Done")])
 def test_mail_another_program_marked_deleted_is_never_expunged_with_ours(  # noqa: PLR0917 - fixtures
     org: Setup,
     mail_channel: Channel,
@@ -276,8 +317,10 @@ def test_mail_another_program_marked_deleted_is_never_expunged_with_ours(  # noq
     monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
     uidplus: bool,
+    done: str,
 ) -> None:
     mail_channel.mail_reply = MailReply.NOTHING
+    mail_channel.imap_done_folder = done
     mail_channel.save()
     mailbox.deliver(_mail("Ours").as_bytes())
     mailbox.deliver(_mail("Theirs").as_bytes())
@@ -293,7 +336,7 @@ def test_mail_another_program_marked_deleted_is_never_expunged_with_ours(  # noq
     def enter(self: imap.Mailbox) -> imap.Mailbox:
         opened = original_enter(self)
         if not uidplus:
-            opened.capabilities.discard("UIDPLUS")
+            opened.capabilities -= {"UIDPLUS", "MOVE"}  # COPY, STORE and EXPUNGE then
         return opened
 
     monkeypatch.setattr(services, "take_in", take_in)
@@ -305,6 +348,10 @@ def test_mail_another_program_marked_deleted_is_never_expunged_with_ours(  # noq
     else:
         assert mailbox.count() == 2, "a plain EXPUNGE would have taken theirs: ours stays marked"
         assert "other messages in the mailbox are marked deleted" in caplog.text
+        services.poll(channel=mail_channel)  # ours again, still marked: not copied a second time
+        assert mailbox.count() == 2
+        if done:
+            assert mailbox.count(done) == 1
         session = _session(mailbox)
         try:  # the other program changes its mind: the next poll finishes ours alone
             session.select("INBOX")
@@ -314,6 +361,8 @@ def test_mail_another_program_marked_deleted_is_never_expunged_with_ours(  # noq
             session.logout()
         services.poll(channel=mail_channel)
         assert mailbox.count() == 1
+        if done:
+            assert mailbox.count(done) == 1
     assert Report.objects.count() == 1
 
 
@@ -356,7 +405,6 @@ def test_what_stops_a_mailbox_is_shown_to_supervisors_until_it_is_read_again(
     from django.test import Client
 
     from tipline.accounts.testing import login_staff
-    from tipline.mailbox.tests.conftest import PASSWORD_VARIABLE
 
     monkeypatch.delenv(PASSWORD_VARIABLE)
     mailbox.deliver(_mail().as_bytes())

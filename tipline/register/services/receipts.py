@@ -46,6 +46,7 @@ def call_receipt_policy() -> limits.Policy:
         per_client=settings.TIPLINE_CALL_RECEIPT_FAILURES,
         overflow=0,
         window=settings.TIPLINE_RECEIPT_WINDOW_SECONDS,
+        bucketed=False,  # a staff member, not an address: counted alone, never with a colleague
     )
 
 
