@@ -555,18 +555,28 @@ def poll_all() -> PollSummary:
             for name in ("taken", "quarantined", "already_taken", "failed"):
                 setattr(total, name, getattr(total, name) + getattr(summary, name))
             if not summary.failed:
-                Channel.objects.filter(pk=channel.pk).update(
-                    mail_read_at=timezone.now(), mail_problem="", mail_problem_since=None
-                )
+                _note(channel, mail_read_at=timezone.now(), mail_problem="", mail_problem_since=None)
                 continue
             problem = (
                 f"{summary.failed} message(s) could not be taken in at the last read and stay in the mailbox "
                 "for the next one; the worker's log says why"
             )
-        Channel.objects.filter(pk=channel.pk).update(
-            mail_problem=problem[:300], mail_problem_since=Coalesce("mail_problem_since", Value(timezone.now()))
+        _note(
+            channel,
+            mail_problem=problem[:300],
+            mail_problem_since=Coalesce("mail_problem_since", Value(timezone.now())),
         )
     return total
+
+
+def _note(channel: Channel, **state: object) -> None:
+    """What this read found, on the channel; a database that fails here too costs only the note."""
+    try:
+        Channel.objects.filter(pk=channel.pk).update(**state)
+    except DatabaseError as error:
+        log.warning(
+            "The state of the mailbox of channel %s could not be noted (%s)", channel.slug, type(error).__name__
+        )
 
 
 def _said(error: Exception) -> str:
