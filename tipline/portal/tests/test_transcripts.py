@@ -162,6 +162,7 @@ def test_an_answer_that_cannot_be_taken_comes_back_with_what_was_typed(org: Setu
         assert f'href="{anchor}"' in page, "the summary links to the field"
         assert "There is a problem: your answer was not sent yet" in page
         assert _box(page, transcript).strip() == data["correction"].strip(), "what was typed is back in its box"
+        assert 'action="/portal/report/" enctype="multipart/form-data"' in page, "a reply goes to the report"
         transcript.refresh_from_db()
         assert transcript.state == Transcript.State.PENDING
     assert 'maxlength="20000"' in client.get("/portal/report/").content.decode()
