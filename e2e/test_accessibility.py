@@ -87,7 +87,10 @@ def _contrast(first: str, second: str) -> float:
 
 
 _FOCUS_RING = """() => {
-  const target = document.querySelector('main a[href], main button, main input:not([type=hidden]), main textarea');
+  // The first control the keyboard reaches in main (a hidden default button is never reached).
+  const controls = 'main a[href], main button, main input:not([type=hidden]), main textarea';
+  const target = [...document.querySelectorAll(controls)]
+    .find(node => node.getClientRects().length > 0 && node.tabIndex >= 0 && !node.disabled);
   if (!target) return null;
   target.focus();
   const style = getComputedStyle(target);
