@@ -19,7 +19,7 @@ from tipline.cases.exceptions import NoAccess
 from tipline.cases.models import Exclusion, ReportSeen
 from tipline.cases.permissions import roles_of
 from tipline.register import keyring
-from tipline.register.models import Channel, ChannelKind, Message, Report, ReportQuerySet
+from tipline.register.models import REPORTERS_OWN, Channel, ChannelKind, Message, Report, ReportQuerySet
 
 SORTS = {
     "newest": ("-created_at",),
@@ -297,9 +297,7 @@ def mark_rows(rows: list[Report], *, user: StaffUser) -> dict[int, RowMarks]:
         item["report_id"]: item
         for item in Message.objects.filter(report_id__in=ids)
         .values("report_id")
-        .annotate(
-            reporter=Max("created_at", filter=Q(from_staff=False)), staff=Max("created_at", filter=Q(from_staff=True))
-        )
+        .annotate(reporter=Max("created_at", filter=REPORTERS_OWN), staff=Max("created_at", filter=~REPORTERS_OWN))
     }
     today = timezone.localdate()
     marks = {}

@@ -165,7 +165,7 @@ def detail(request: HttpRequest, private_key: bytes | None, reference: str) -> H
         "unread_ids": {
             item.message.pk
             for item in content.messages
-            if not item.message.from_staff and (last_seen is None or item.message.created_at > last_seen)
+            if not item.message.from_organisation and (last_seen is None or item.message.created_at > last_seen)
         },
         "deadline": selectors.next_deadline(report),
         "form": form,

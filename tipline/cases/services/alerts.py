@@ -29,7 +29,7 @@ from tipline.audit import services as audit
 from tipline.cases import selectors
 from tipline.cases.models import AlertPreference, ReportSeen
 from tipline.cases.permissions import roles_of
-from tipline.register.models import Message, Report
+from tipline.register.models import REPORTERS_OWN, Message, Report
 
 # A deadline this close (or passed) is counted as coming.
 DUE_SOON = timedelta(days=2)
@@ -111,7 +111,7 @@ def alert_counts(*, user: StaffUser, now: datetime | None = None) -> AlertCounts
     live_open = visible.open()
     supervisor = Role.SUPERVISOR in roles_of(user)
     reporter_since_seen = Message.objects.filter(
-        report_id=OuterRef("report_id"), from_staff=False, created_at__gt=OuterRef("seen_at")
+        REPORTERS_OWN, report_id=OuterRef("report_id"), created_at__gt=OuterRef("seen_at")
     )
     replied_seen = (
         ReportSeen.objects.filter(user=user, report__in=live_open.exclude(status=Report.Status.NEW))
@@ -122,7 +122,7 @@ def alert_counts(*, user: StaffUser, now: datetime | None = None) -> AlertCounts
         live_open.filter(assignee=user)
         .exclude(status=Report.Status.NEW)
         .exclude(Exists(ReportSeen.objects.filter(user=user, report_id=OuterRef("pk"))))
-        .filter(Exists(Message.objects.filter(report_id=OuterRef("pk"), from_staff=False)))
+        .filter(Exists(Message.objects.filter(REPORTERS_OWN, report_id=OuterRef("pk"))))
         .count()
     )
     mine = Q(assignee=user) | Q(assignee__isnull=True) if supervisor else Q(assignee=user)

@@ -14,6 +14,7 @@ from tipline.register.models.grants import GrantReason, IdentityKeyGrant, Report
 from tipline.register.models.reports import (
     BUILT_IN_OUTCOME_NAMES,
     LIVE,
+    REPORTERS_OWN,
     Attachment,
     DisclosureRequest,
     Label,
@@ -31,6 +32,7 @@ __all__ = [
     "BUILT_IN_OUTCOME_NAMES",
     "LIVE",
     "PHONE_NUMBER",
+    "REPORTERS_OWN",
     "STAFF_ENTERED_KINDS",
     "Attachment",
     "Channel",

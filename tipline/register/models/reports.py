@@ -214,12 +214,25 @@ class Message(models.Model):
     # Taken by phone or in a meeting: whether the caller agreed to a recording of this call
     # (None: not asked, e.g. a letter, or a message the reporter wrote themselves).
     recording_consent = models.BooleanField(null=True, blank=True)
+    # The organisation's own message with no person as its author (an acknowledgement sent
+    # on receipt). Those stored before it was marked have ``from_staff`` false, bound into
+    # their encryption, so this flag (migration 0018) is what says whose they are.
+    automatic = models.BooleanField(default=False, db_default=False)
 
     class Meta:
         ordering = ["created_at", "id"]
 
     def __str__(self) -> str:
         return f"message {self.pk} on {self.report}"
+
+    @property
+    def from_organisation(self) -> bool:
+        """Staff's or the organisation's automatic message: never the reporter's own words."""
+        return self.from_staff or self.automatic
+
+
+# Messages the reporter wrote (or a call-taker took down from them), for queries.
+REPORTERS_OWN = models.Q(from_staff=False, automatic=False)
 
 
 # The outcomes Tipline starts with (migration 0003), by code: while an admin keeps the name

@@ -15,7 +15,7 @@ from tipline.audit import services as audit
 from tipline.crypto import boxes
 from tipline.register import binding
 from tipline.register.exceptions import EmptyMessage, ReportDestroyed
-from tipline.register.models import Attachment, DisclosureRequest, Message, Report
+from tipline.register.models import REPORTERS_OWN, Attachment, DisclosureRequest, Message, Report
 from tipline.register.services.files import (
     AttachmentInfo,
     IncomingFile,
@@ -123,6 +123,7 @@ def add_message(
     message = Message.objects.create(
         report=report,
         from_staff=author is not None or automatic,
+        automatic=automatic,
         author=author,
         body_ct=b"",
         taken_by_phone=taken_by_phone,
@@ -194,7 +195,7 @@ def post_message(
 
 
 def mark_read_by_reporter(*, report: Report) -> None:
-    report.messages.filter(from_staff=True, read_by_reporter=False).update(read_by_reporter=True)
+    report.messages.exclude(REPORTERS_OWN).filter(read_by_reporter=False).update(read_by_reporter=True)
 
 
 @dataclass(frozen=True)
