@@ -45,6 +45,11 @@ class CaseContent:
     attachments: list[register.AttachmentInfo]
     messages: list[register.MessageView]
 
+    @property
+    def message_files(self) -> list[tuple[register.MessageView, register.AttachmentInfo]]:
+        """The files sent with messages of the conversation, each with its message."""
+        return [(item, file) for item in self.messages for file in item.attachments]
+
 
 def report_key_for(*, report: Report, user: StaffUser, private_key: bytes) -> bytes:
     """Unseal the report key for a staff member whose current roles let them read content,

@@ -3,11 +3,14 @@ from __future__ import annotations
 import csv
 import io
 from datetime import UTC, datetime
+from pathlib import Path
 
+from django.test import Client
 from django.utils import timezone
 
 from tipline.accounts import services as accounts
 from tipline.accounts.models import Role, StaffUser
+from tipline.accounts.testing import login_staff
 from tipline.audit import services as audit
 from tipline.audit.models import AuditEntry
 from tipline.cases.services import exports, workflow
@@ -150,3 +153,35 @@ def test_the_queue_csv_holds_metadata_and_no_content(org: Setup) -> None:
     assert rows[1][0] == report.reference
     assert rows[1][2] == "new"
     assert "Ghost" not in lines
+
+
+def test_the_pdf_and_the_case_page_list_the_files_sent_with_messages_and_say_yes_or_no(
+    org: Setup, tmp_path: Path
+) -> None:
+    version = org.channel.current_questionnaire()
+    assert version is not None
+    submission = register.create_report(
+        channel=org.channel, questionnaire=version, answers={"what": "Invoices", "kind": "Fraud", "ongoing": "yes"}
+    )
+    report = submission.report
+    scan = tmp_path / "scan.txt"
+    scan.write_text("The second invoice.")
+    register.post_message(
+        report=report,
+        report_key=submission.report_key,
+        body="Here is the scan.",
+        files=[register.IncomingFile(path=scan, name="scan.txt", size=scan.stat().st_size)],
+    )
+    text = _export(report, org.handler)
+    assert "Ongoing? Yes" in text
+    assert "Files: scan.txt" in text  # under its message
+    attachments = text.split("Attachments", 1)[1].split("Messages", 1)[0]
+    assert "scan.txt" in attachments
+    assert "sent with the message of" in attachments
+    client = Client()
+    login_staff(client, "handler", PASSWORD)
+    page = client.get(f"/console/reports/{report.reference}/").content.decode()
+    files = page.split('id="files-heading"', 1)[1].split("</section>", 1)[0]
+    assert "scan.txt" in files
+    assert "No files." not in files
+    assert f'href="#message-{Message.objects.get(report=report).pk}"' in files
