@@ -37,7 +37,7 @@ from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage, get_connection
 from django.core.mail.message import sanitize_address
 from django.db import DatabaseError, connection, connections, transaction
-from django.db.models import Value
+from django.db.models import Q, QuerySet, Value
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -538,6 +538,12 @@ def poll_all() -> PollSummary:
     (never a message's words; in English, as the worker's log says it) is kept on the
     channel for the console and the admin, until the mailbox is read again."""
     total = PollSummary()
+    # A mailbox no longer read (closed, or its server taken away) has no problem to show any more.
+    _forget_problems(
+        Channel.objects.filter(kind=ChannelKind.MAILBOX).exclude(mail_problem="").filter(
+            Q(is_active=False) | Q(imap_url="")
+        )
+    )
     for channel in Channel.objects.filter(kind=ChannelKind.MAILBOX, is_active=True).exclude(imap_url=""):
         try:
             summary = poll(channel=channel)
@@ -567,6 +573,13 @@ def poll_all() -> PollSummary:
             mail_problem_since=Coalesce("mail_problem_since", Value(timezone.now())),
         )
     return total
+
+
+def _forget_problems(channels: QuerySet[Channel]) -> None:
+    try:
+        channels.update(mail_problem="", mail_problem_since=None)
+    except DatabaseError as error:
+        log.warning("Mailbox problems could not be cleared (%s)", type(error).__name__)
 
 
 def _note(channel: Channel, **state: object) -> None:

@@ -433,3 +433,24 @@ def test_what_stops_a_mailbox_is_shown_to_supervisors_until_it_is_read_again(
     assert (mail_channel.mail_problem, mail_channel.mail_problem_since) == ("", None)
     assert mail_channel.mail_read_at is not None
     assert "Mail is not being taken in" not in supervisor.get("/console/").content.decode()
+
+
+def test_a_mailbox_no_longer_read_stops_showing_what_stopped_it(
+    org: Setup, mail_channel: Channel, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from django.test import Client
+
+    from tipline.accounts.testing import login_staff
+
+    monkeypatch.delenv(PASSWORD_VARIABLE)
+    services.poll_all()
+    mail_channel.refresh_from_db()
+    assert mail_channel.mail_problem
+    supervisor = Client()
+    login_staff(supervisor, "supervisor", PASSWORD)
+    assert "Mail is not being taken in" in supervisor.get("/console/").content.decode()
+    Channel.objects.filter(pk=mail_channel.pk).update(imap_url="")  # the server taken away
+    assert "Mail is not being taken in" not in supervisor.get("/console/").content.decode()
+    services.poll_all()
+    mail_channel.refresh_from_db()
+    assert (mail_channel.mail_problem, mail_channel.mail_problem_since) == ("", None)
