@@ -41,6 +41,7 @@ def home(request: HttpRequest) -> HttpResponse:
     channels = [
         SimpleNamespace(slug=channel.slug, **channel.texts_in())  # in the reader's language
         for channel in Channel.objects.filter(is_active=True, kind=ChannelKind.WEB)
+        if channel.asks_something()
     ]
     if len(channels) == 1:
         return redirect("intake:submit", channels[0].slug)
@@ -62,7 +63,7 @@ def submit(request: HttpRequest, slug: str) -> HttpResponse:
     retry, which lists them, can remove one (``remove_kept``) and attaches the rest."""
     channel = _open_channel(slug)
     questionnaire = channel.current_questionnaire()
-    if questionnaire is None:
+    if questionnaire is None or not questionnaire.fields:  # a form that asks nothing is not open yet
         raise ChannelClosed
     posted = request.method == "POST"
     file_keys = [q["key"] for q in questionnaire.fields if q["type"] == FieldType.FILE]

@@ -21,7 +21,7 @@ def list_public_channels() -> list[channel_directory.PublicChannel]:
     report data, no recipients, no mailbox settings), with the kind named in the active
     language. A channel without a published questionnaire is left out: its form would
     answer 404 and the call-taker's screen would refuse the call (a mailbox publishes its
-    own with the first mail)."""
+    own with the first mail); so is a web form without a question."""
     published = Exists(QuestionnaireVersion.objects.filter(channel=OuterRef("pk")))
     ready = Channel.objects.filter(Q(kind=ChannelKind.MAILBOX) | published, is_active=True)
     return [
@@ -43,6 +43,7 @@ def list_public_channels() -> list[channel_directory.PublicChannel]:
             },
         )
         for channel in ready.order_by("order", "name")
+        if channel.kind != ChannelKind.WEB or channel.asks_something()
     ]
 
 
@@ -57,5 +58,7 @@ def connect() -> None:
     channel_directory.provide(list_public_channels)
     post_save.connect(_channel_changed, sender=Channel, dispatch_uid="register-channel-saved")
     post_delete.connect(_channel_changed, sender=Channel, dispatch_uid="register-channel-deleted")
+    # Publishing a questionnaire can open a channel (its first one, a web form's first question).
+    post_save.connect(_channel_changed, sender=QuestionnaireVersion, dispatch_uid="register-questionnaire-published")
     # A channel's first questionnaire puts it on the directory.
     post_save.connect(_channel_changed, sender=QuestionnaireVersion, dispatch_uid="register-questionnaire-saved")

@@ -17,7 +17,7 @@ from tipline.conftest import PASSWORD, Setup, csrf_token, jpeg_with_exif
 from tipline.intake import services as kept_files
 from tipline.intake.models import KeptUpload
 from tipline.register import services
-from tipline.register.models import Attachment, Channel, Report
+from tipline.register.models import Attachment, Channel, FieldType, Question, Report
 
 URL = "/report/web/"
 
@@ -113,6 +113,9 @@ def test_with_one_open_form_the_chooser_goes_straight_to_it(org: Setup, client: 
 
 def test_with_two_open_forms_the_chooser_lists_them(org: Setup, client: Client) -> None:
     second = Channel.objects.create(slug="second", name="Second form", description="Other")
+    services.publish_questionnaire(channel=second)
+    assert client.get("/report/").status_code == 302  # a form that asks nothing is not offered
+    Question.objects.create(channel=second, key="what", field_type=FieldType.LONG_TEXT, label="What?")
     services.publish_questionnaire(channel=second)
     body = client.get("/report/").content.decode()
     assert "Second form" in body

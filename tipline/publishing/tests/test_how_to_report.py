@@ -14,7 +14,7 @@ from django.test import Client
 from tipline.conftest import Setup
 from tipline.publishing.export import export_site
 from tipline.register import services as register
-from tipline.register.models import Channel, ChannelKind
+from tipline.register.models import Channel, ChannelKind, FieldType, Question
 
 CHANNEL_KEYS = {
     "slug", "kind", "kind_label", "name", "description", "form_url", "email_address", "postal_address",
@@ -146,7 +146,12 @@ def test_a_channel_without_a_published_questionnaire_is_not_listed(org: Setup, c
     assert slugs == ["mail", "web"]  # a mailbox publishes its questionnaire with the first mail
     assert "Second form" not in html
     assert "Hotline" not in html
-    register.publish_questionnaire(channel=Channel.objects.get(slug="online"))
+    online = Channel.objects.get(slug="online")
+    register.publish_questionnaire(channel=online)
+    assert "online" not in _listed(client)[1]  # a form that asks nothing would take an empty report
+    assert client.get("/report/online/").status_code == 404
+    Question.objects.create(channel=online, key="what", field_type=FieldType.LONG_TEXT, label="What happened?")
+    register.publish_questionnaire(channel=online)
     html, slugs = _listed(client)
     assert "online" in slugs
     assert "Second form" in html

@@ -16,7 +16,7 @@ from tipline.publishing import services
 from tipline.publishing.models import ArticleState
 from tipline.publishing.tests.conftest import CASE, Editors, category, content, publish
 from tipline.register import services as register
-from tipline.register.models import Channel, ChannelKind
+from tipline.register.models import Channel, ChannelKind, FieldType, Question
 
 
 class _Page(HTMLParser):
@@ -230,6 +230,7 @@ def test_how_to_report_lists_every_open_channel_with_its_own_row(site: dict[str,
         slug="hotline", name="Hotline", kind=ChannelKind.PHONE, phone_number="+44 20 7946 0000"
     )
     Channel.objects.create(slug="closed", name="Old form", kind=ChannelKind.WEB, is_active=False)
+    Question.objects.create(channel=online, key="what", field_type=FieldType.LONG_TEXT, label="What happened?")
     for channel in (online, hotline):  # as the admin and tipline channel do
         register.publish_questionnaire(channel=channel)
     html, page = _page(client, "/how-to-report/")
@@ -337,7 +338,11 @@ def test_an_admin_sets_a_phone_channels_details_that_the_public_page_shows(org: 
 
 def test_a_new_channel_appears_at_once_on_the_cached_page(site: dict[str, str], client: Client) -> None:
     assert "Brand-new form" not in client.get("/how-to-report/").content.decode()
-    register.publish_questionnaire(channel=Channel.objects.create(slug="new", name="Brand-new form"))
+    channel = Channel.objects.create(slug="new", name="Brand-new form")
+    register.publish_questionnaire(channel=channel)
+    assert "Brand-new form" not in client.get("/how-to-report/").content.decode()  # it asks nothing yet
+    Question.objects.create(channel=channel, key="what", field_type=FieldType.LONG_TEXT, label="What happened?")
+    register.publish_questionnaire(channel=channel)  # its first question opens it, on the kept page too
     assert "Brand-new form" in client.get("/how-to-report/").content.decode()
 
 

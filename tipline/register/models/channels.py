@@ -271,6 +271,12 @@ class Channel(models.Model):
     def current_questionnaire(self) -> QuestionnaireVersion | None:
         return self.questionnaire_versions.order_by("-number").first()
 
+    def asks_something(self) -> bool:
+        """Whether its published questionnaire has a question. A web form without one would
+        take an empty report, so such a form is neither listed nor open until it has one."""
+        version = self.current_questionnaire()
+        return version is not None and bool(version.fields)
+
 
 class Question(models.Model):
     """The editable draft of a channel's questionnaire; published as a version."""

@@ -11,7 +11,8 @@ from django.test import Client
 
 from tipline.audit.models import AuditEntry
 from tipline.conftest import Setup
-from tipline.register.models import Channel, ChannelKind
+from tipline.register import services
+from tipline.register.models import Channel, ChannelKind, FieldType, Question, Report
 
 MAILBOX = [
     "--set=imap_url=imaps://mail.example.org:993",
@@ -62,11 +63,23 @@ def test_a_mailbox_channel_is_created_with_its_questionnaire_published(org: Setu
     assert AuditEntry.objects.get(action="channel.created").detail == {"channel": "mail", "kind": "mailbox"}
 
 
-def test_a_new_web_channel_has_a_form_that_opens(org: Setup) -> None:
-    run("create", "--kind", "web", "--slug", "online", "--name", "Online form")
+def _listed() -> list[str]:
+    return [channel["slug"] for channel in json.loads(Client().get("/how-to-report.json").content)["channels"]]
+
+
+def test_a_new_web_channel_opens_with_its_first_question(org: Setup) -> None:
+    said = run("create", "--kind", "web", "--slug", "online", "--name", "Online form")
+    assert "Until it has one, the form is not listed and takes no reports." in said
+    # A form that asks nothing would take an empty report: not listed, not open, not sent to.
+    assert Client().get("/report/online/").status_code == 404
+    assert "online" not in _listed()
+    assert "online" not in Client().get("/report/").content.decode()
+    assert not Report.objects.filter(channel__slug="online").exists()
+    channel = Channel.objects.get(slug="online")
+    Question.objects.create(channel=channel, key="what", field_type=FieldType.LONG_TEXT, label="What happened?")
+    services.publish_questionnaire(channel=channel)
     assert Client().get("/report/online/").status_code == 200
-    listed = json.loads(Client().get("/how-to-report.json").content)
-    assert "online" in [channel["slug"] for channel in listed["channels"]]
+    assert "online" in _listed()
 
 
 @pytest.mark.parametrize("kind", ["post", "meeting"])

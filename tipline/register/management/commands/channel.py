@@ -263,9 +263,15 @@ class Command(BaseCommand):
         if channel.kind == ChannelKind.MAILBOX:
             if not channel.imap_url:
                 self.stdout.write("Its mailbox is not read until imap_url is set.")
+        elif channel.kind == ChannelKind.WEB:
+            self.stdout.write(
+                "Its questionnaire has no questions yet: write them in the admin, where saving publishes them. "
+                "Until it has one, the form is not listed and takes no reports."
+            )
         else:
             self.stdout.write(
-                "Its questionnaire has no questions yet: write them in the admin, where saving publishes them."
+                "Its questionnaire has no questions yet: write them in the admin, where saving publishes them. "
+                "Until then the call-taker's screen asks no questions of its own."
             )
 
     def _leave(self, channel: Channel, *, kind: str, values: dict[str, str], recipients: list[StaffUser]) -> None:
