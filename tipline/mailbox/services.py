@@ -540,9 +540,9 @@ def poll_all() -> PollSummary:
     total = PollSummary()
     # A mailbox no longer read (closed, or its server taken away) has no problem to show any more.
     _forget_problems(
-        Channel.objects.filter(kind=ChannelKind.MAILBOX).exclude(mail_problem="").filter(
-            Q(is_active=False) | Q(imap_url="")
-        )
+        Channel.objects.filter(kind=ChannelKind.MAILBOX)
+        .exclude(mail_problem="")
+        .filter(Q(is_active=False) | Q(imap_url=""))
     )
     for channel in Channel.objects.filter(kind=ChannelKind.MAILBOX, is_active=True).exclude(imap_url=""):
         try:
