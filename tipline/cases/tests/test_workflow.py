@@ -8,6 +8,7 @@ from django.core import mail
 
 from tipline.accounts import services as accounts
 from tipline.accounts.models import Role
+from tipline.audit.models import AuditEntry
 from tipline.cases import services
 from tipline.cases.exceptions import (
     AssigneeNotEligible,
@@ -334,3 +335,35 @@ def test_supervisors_are_warned_before_a_purge(org: Setup) -> None:
     assert retention.warn_upcoming() == 1
     assert retention.warn_upcoming() == 0
     assert Job.objects.filter(kind="cases.staff_email", payload__kind="purge_ahead").count() == 1
+
+
+def test_a_handlers_first_message_acknowledges_a_new_report(org: Setup) -> None:
+    submission = _submit(org)
+    report = submission.report
+    key = _key(org.handler)
+    register.post_message(
+        report=report, report_key=submission.report_key, body="Which office was it?", author=org.handler
+    )
+    report.refresh_from_db()
+    # The message is the confirmation of receipt: the portal no longer says nobody has confirmed it.
+    assert report.status == Report.Status.ACKNOWLEDGED
+    assert report.acknowledged_at is not None
+    assert report.feedback_due_at == deadlines.due_after_months(report.acknowledged_at, 3)
+    assert report.next_due_at == report.feedback_due_at
+    entry = AuditEntry.objects.get(action="report.acknowledge", report_ref=report.reference)
+    assert entry.detail == {"by_message": True}
+    with pytest.raises(InvalidTransition):
+        workflow.acknowledge_report(report=report, by=org.handler, private_key=key)
+    acknowledged_at = report.acknowledged_at
+    register.post_message(report=report, report_key=submission.report_key, body="Thank you.", author=org.handler)
+    report.refresh_from_db()
+    assert report.acknowledged_at == acknowledged_at  # only the first one
+    assert AuditEntry.objects.filter(action="report.acknowledge", report_ref=report.reference).count() == 1
+
+
+def test_the_reporters_own_message_acknowledges_nothing(org: Setup) -> None:
+    submission = _submit(org)
+    register.post_message(report=submission.report, report_key=submission.report_key, body="One more thing.")
+    submission.report.refresh_from_db()
+    assert submission.report.status == Report.Status.NEW
+    assert submission.report.acknowledged_at is None

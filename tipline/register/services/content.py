@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.db import transaction
@@ -13,7 +14,7 @@ from django.utils import timezone
 from tipline.accounts.models import StaffUser
 from tipline.audit import services as audit
 from tipline.crypto import boxes
-from tipline.register import binding
+from tipline.register import binding, deadlines
 from tipline.register.exceptions import EmptyMessage, ReportDestroyed
 from tipline.register.models import REPORTERS_OWN, Attachment, DisclosureRequest, Message, Report
 from tipline.register.services.files import (
@@ -180,7 +181,8 @@ def post_message(
             for row in attachments:
                 row.report, row.message = report, message
             Attachment.objects.bulk_create(attachments)
-            changes: dict[str, object] = {"last_activity_at": timezone.now()}
+            now = timezone.now()
+            changes: dict[str, object] = {"last_activity_at": now}
             if from_staff:  # a handler's answer answers an open request to meet, too
                 changes["meeting_requested_at"] = None
             Report.objects.filter(pk=report.pk).update(**changes)
@@ -188,10 +190,25 @@ def post_message(
                 audit.record(
                     action="message.sent", actor=author, report_ref=report.reference, detail={"files": len(attachments)}
                 )
+                _acknowledged_by_message(report=report, by=author, now=now)
     except BaseException:
         delete_blobs(names=written)
         raise
     return message
+
+
+def _acknowledged_by_message(*, report: Report, by: StaffUser | None, now: datetime) -> None:
+    """A person's message to the reporter of a report nobody has acknowledged confirms its
+    receipt (Directive 2019/1937 art. 9(1)(b)): it is acknowledged now, as with the button,
+    and the feedback deadline becomes the next one. (The caller's transaction.)"""
+    feedback_due = deadlines.due_after_months(now, report.channel.feedback_months)
+    done = Report.objects.filter(pk=report.pk, status=Report.Status.NEW, acknowledged_at__isnull=True).update(
+        status=Report.Status.ACKNOWLEDGED, acknowledged_at=now, feedback_due_at=feedback_due, next_due_at=feedback_due
+    )
+    if done:
+        report.status, report.acknowledged_at = Report.Status.ACKNOWLEDGED, now
+        report.feedback_due_at = report.next_due_at = feedback_due
+        audit.record(action="report.acknowledge", actor=by, report_ref=report.reference, detail={"by_message": True})
 
 
 def mark_read_by_reporter(*, report: Report) -> None:
