@@ -449,6 +449,11 @@ def test_a_mailbox_no_longer_read_stops_showing_what_stopped_it(
     supervisor = Client()
     login_staff(supervisor, "supervisor", PASSWORD)
     assert "Mail is not being taken in" in supervisor.get("/console/").content.decode()
+    # Named as the queue names the channel, in the reader's language.
+    Channel.objects.filter(pk=mail_channel.pk).update(translations={"zh-hans": {"name": "电子邮件举报"}})
+    supervisor.cookies["django_language"] = "zh-hans"
+    assert "“电子邮件举报”" in supervisor.get("/console/").content.decode()
+    supervisor.cookies["django_language"] = "en"
     Channel.objects.filter(pk=mail_channel.pk).update(imap_url="")  # the server taken away
     assert "Mail is not being taken in" not in supervisor.get("/console/").content.decode()
     services.poll_all()
