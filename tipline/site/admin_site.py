@@ -10,7 +10,7 @@ from typing import Any
 
 from django.contrib import admin, messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html
@@ -20,6 +20,7 @@ from django.utils.translation import ngettext
 
 from tipline.accounts import two_factor
 from tipline.accounts.decorators import session_alive
+from tipline.accounts.landing import landing
 from tipline.jobs.models import Job, JobState
 
 
@@ -31,6 +32,10 @@ class StaffAdminSite(admin.AdminSite):
 
     def login(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
         del extra_context
+        if request.user.is_authenticated and session_alive(request) and not two_factor.is_pending(request):
+            # Logged in whole, without the admin in their role: logging in again would only
+            # come back here. Said plainly instead.
+            return render(request, "admin_not_in_role.html", {"work": landing(request.user)}, status=403)
         target = request.GET.get("next") or reverse("admin:index")
         return redirect(f"{reverse('accounts:login')}?{urlencode({'next': target})}")
 
