@@ -8,12 +8,24 @@ from dataclasses import dataclass
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS
 
+# A label that already ends in one of these ("What happened?") is followed by a space only.
+# (The full-width ones are Chinese punctuation.)
+_ENDS_A_LABEL = ("?", ":", "!", ".", "\uff1f", "\uff1a", "\uff01", "\u3002")
+
 
 @dataclass(frozen=True)
 class Problem:
     anchor: str  # the id of the element to go to, "" when the problem is about no one field
     label: str
     message: str
+
+    @property
+    def text(self) -> str:
+        """The line of the summary: the field's label, then what is wrong."""
+        if not self.label:
+            return self.message
+        label = self.label.rstrip()
+        return f"{label} {self.message}" if label.endswith(_ENDS_A_LABEL) else f"{label}: {self.message}"
 
 
 # Widgets whose label points to no single input: the link goes to the first choice.

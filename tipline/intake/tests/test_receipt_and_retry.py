@@ -156,6 +156,11 @@ def test_a_refused_send_puts_an_error_summary_first_and_in_the_title(org: Setup,
     assert re.search(r'<h2 id="error-summary-title" tabindex="-1" autofocus>', body)
     assert 'href="#id_q_what"' in body
     assert 'id="id_q_what"' in body
+    # The label ends in its own question mark: no colon after it.
+    assert '<a href="#id_q_what">What happened? This field is required.</a>' in body
+    data = _answers(csrf_token(client, URL))
+    data.pop("q_kind")
+    assert '<a href="#id_q_kind_0">Kind: This field is required.</a>' in client.post(URL, data).content.decode()
 
 
 def test_the_summary_links_a_choice_to_its_first_option_and_a_file_to_its_input(org: Setup, client: Client) -> None:
