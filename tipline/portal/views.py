@@ -84,6 +84,7 @@ def decide_transcript(request: HttpRequest, report: Report, report_key: bytes, t
             )
         }
         context = _portal_context(request, report=report, report_key=report_key, form=ReplyForm(), transcripts=typed)
+        context["refused"] = True  # the page's title says so, as for any refused form
         return render(request, "portal/portal.html", context, status=400)
     correction = form.cleaned_data["correction"] if form.cleaned_data["decision"] == "correct" else ""
     services.decide_transcript(report=report, report_key=report_key, transcript_id=transcript_id, correction=correction)

@@ -55,6 +55,9 @@ def test_the_reporter_corrects_the_transcript_and_both_texts_are_kept(org: Setup
     assert _post(client, url, {"decision": "correct", "correction": corrected}).status_code == 302  # type: ignore[attr-defined]
     transcript.refresh_from_db()
     assert transcript.state == Transcript.State.CORRECTED
+    mine = client.get("/portal/report/").content.decode()
+    assert "You corrected it. Your text, kept beside the first one:" in mine
+    assert "by the reporter" not in mine
     again = _post(client, url, {"decision": "confirm"})
     assert again.status_code == 409  # type: ignore[attr-defined]
     staff = Client(enforce_csrf_checks=True)
@@ -161,11 +164,14 @@ def test_an_answer_that_cannot_be_taken_comes_back_with_what_was_typed(org: Setu
         assert reason in page
         assert f'href="{anchor}"' in page, "the summary links to the field"
         assert "There is a problem: your answer was not sent yet" in page
+        assert "<title>Error: " in page
         assert _box(page, transcript).strip() == data["correction"].strip(), "what was typed is back in its box"
         assert 'action="/portal/report/" enctype="multipart/form-data"' in page, "a reply goes to the report"
         transcript.refresh_from_db()
         assert transcript.state == Transcript.State.PENDING
-    assert 'maxlength="20000"' in client.get("/portal/report/").content.decode()
+    shown = client.get("/portal/report/").content.decode()
+    assert 'maxlength="20000"' in shown
+    assert "<title>Error: " not in shown
     confirmed = _post(client, url, {"decision": "confirm", "correction": SAID + "\r\n"})
     assert confirmed.status_code == 302  # type: ignore[attr-defined]
     transcript.refresh_from_db()
@@ -184,7 +190,8 @@ def test_a_transcript_read_back_during_the_call_is_shown_as_confirmed(org: Setup
     assert transcript.decided_at is not None
     _logged_in(client, submission.receipt)
     page = client.get("/portal/report/").content.decode()
-    assert "Read back to the reporter, who confirmed it" in page
+    assert "It was read back to you, and you confirmed it." in page  # spoken to the reporter
+    assert "Read back to the reporter" not in page
     assert 'name="decision"' not in page, "nothing left to decide"
     again = _post(client, f"/portal/transcripts/{transcript.pk}/", {"decision": "correct", "correction": "Other"})
     assert again.status_code == 409  # type: ignore[attr-defined]
