@@ -283,3 +283,19 @@ def test_a_refusal_makes_the_command_exit_with_status_1(org: Setup) -> None:
     with pytest.raises(CommandError) as error:
         run("show", "nope")
     assert error.value.returncode == 1  # what ``tipline channel`` exits with
+
+
+def test_the_help_names_every_field_and_what_repeats() -> None:
+    import argparse
+
+    from tipline.register.management.commands.channel import Command
+
+    parser = Command().create_parser("tipline", "channel")
+    actions = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    create, change = actions.choices["create"].format_help(), actions.choices["set"].format_help()
+    for text in (create, change):
+        assert "imap_password_env" in " ".join(text.split())
+        assert "name:zh-hans" in text
+        assert "(repeat for more)" in " ".join(text.split())
+    assert "FIELD is one of: slug" not in " ".join(create.split()), "create takes the slug from --slug"
+    assert "FIELD is one of: slug, kind, name" in " ".join(change.split())

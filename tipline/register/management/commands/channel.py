@@ -178,22 +178,64 @@ class Command(BaseCommand):
         show = actions.add_parser("show", help="one channel's settings and recipients")
         show.add_argument("slug")
         show.add_argument("--json", action="store_true", help="as JSON")
-        create = actions.add_parser("create", help="a new channel")
-        create.add_argument("--kind", required=True, choices=ChannelKind.values)
-        create.add_argument("--slug", required=True)
-        create.add_argument("--name", required=True)
-        create.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE", dest="assignments")
-        create.add_argument("--recipient", action="append", default=[], metavar="USERNAME", dest="add")
+
+        def fields(names: Iterable[str]) -> str:
+            return (
+                f"FIELD is one of: {', '.join(names)}; and a text in another site language as FIELD:LANGUAGE "
+                f"({', '.join(_translated())}). Yes/no fields take yes or no; an empty value clears a text."
+            )
+
+        create = actions.add_parser(
+            "create",
+            help="a new channel",
+            description="Create a channel.",
+            epilog=fields(name for name in _settable() if name not in _OPTIONS),
+        )
+        create.add_argument("--kind", required=True, choices=ChannelKind.values, help="how reports come in")
+        create.add_argument("--slug", required=True, help="its short name in addresses, e.g. hotline")
+        create.add_argument("--name", required=True, help="its name as the public and the staff see it")
+        create.add_argument(
+            "--set",
+            action="append",
+            default=[],
+            metavar="FIELD=VALUE",
+            dest="assignments",
+            help="a setting (repeat for more), e.g. --set phone_number='+44 20 7946 0000'",
+        )
+        create.add_argument(
+            "--recipient",
+            action="append",
+            default=[],
+            metavar="USERNAME",
+            dest="add",
+            help="a staff member who receives its reports (repeat for more)",
+        )
         create.add_argument(
             "--if-missing",
             action="store_true",
             help="if the slug is taken by a channel of this kind, leave that channel as it is and exit 0",
         )
-        change = actions.add_parser("set", help="change a channel")
-        change.add_argument("slug")
-        change.add_argument("assignments", nargs="*", metavar="FIELD=VALUE")
-        change.add_argument("--add-recipient", action="append", default=[], metavar="USERNAME", dest="add")
-        change.add_argument("--remove-recipient", action="append", default=[], metavar="USERNAME", dest="remove")
+        change = actions.add_parser(
+            "set", help="change a channel", description="Change a channel.", epilog=fields(_settable())
+        )
+        change.add_argument("slug", help="the channel to change")
+        change.add_argument("assignments", nargs="*", metavar="FIELD=VALUE", help="the settings to change")
+        change.add_argument(
+            "--add-recipient",
+            action="append",
+            default=[],
+            metavar="USERNAME",
+            dest="add",
+            help="a staff member who now receives its reports (repeat for more)",
+        )
+        change.add_argument(
+            "--remove-recipient",
+            action="append",
+            default=[],
+            metavar="USERNAME",
+            dest="remove",
+            help="a staff member who no longer receives them (repeat for more)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         action = options["action"]
