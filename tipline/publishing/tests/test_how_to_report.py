@@ -298,7 +298,10 @@ def test_a_channel_is_named_in_the_readers_language_with_a_marked_fallback(chann
     chinese = client.get("/zh-hans/how-to-report/").content.decode()
     assert "举报热线" in chinese
     assert '<span lang="en">Call us any weekday.</span>' in chinese  # not translated: marked
-    assert "举报热线" not in client.get("/how-to-report/").content.decode()
+    assert 'class="untranslated-note"' in chinese  # and said so, in words, as the form does
+    english = client.get("/how-to-report/").content.decode()
+    assert "举报热线" not in english
+    assert 'class="untranslated-note"' not in english
     document = json.loads(client.get("/zh-hans/how-to-report.json").content)
     row = next(channel for channel in document["channels"] if channel["slug"] == "hotline")
     assert row["name"] == "举报热线"

@@ -20,6 +20,8 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from tipline import channel_directory
+from tipline.local_text import default_language
 from tipline.publishing import channel_guide, pages
 from tipline.publishing.caching import public_page
 from tipline.publishing.models import Article, ArticleState, Category, Tag
@@ -135,6 +137,11 @@ def how_to_report(request: HttpRequest, language: str) -> HttpResponse:
         general_advice=[str(line) for line in channel_guide.GENERAL_ADVICE],
         json_url=public_url("publishing:how_to_report_json", language=language),
     )
+    # A channel's text not yet written in this language is shown in the default one, and said so.
+    context["untranslated"] = any(
+        getattr(row.channel, name).is_fallback for row in context["rows"] for name in channel_directory.PUBLIC_TEXTS
+    )
+    context["fallback_language"] = default_language()
     return render(request, "publishing/how_to_report.html", context)
 
 
