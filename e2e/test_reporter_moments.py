@@ -98,7 +98,7 @@ def test_a_failed_send_keeps_its_files_for_the_retry(deployment: Deployment, bro
         form.send_refused()
         assert page.title().startswith("Error: ")
         assert page.evaluate("document.activeElement.id") == "error-summary-title", "the summary has the focus"
-        assert form.problems() == [f"{seed.WHAT_LABEL}: This field is required."]
+        assert form.problems() == [f"{seed.WHAT_LABEL} This field is required."]  # the label ends in "?"
         assert form.kept_files() == [file_name]
         expect(page.locator("input[name=q_where]")).to_have_value(where)
         _no_sideways_scroll(page)
