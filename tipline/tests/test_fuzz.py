@@ -111,7 +111,9 @@ headers = st.fixed_dictionaries(
 @pytest.mark.django_db
 @settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
-    address=st.sampled_from(ADDRESSES) | st.text(alphabet=string.printable, max_size=40).map(lambda s: "/" + s),
+    # One leading slash: the test client reads "//[" as a host (and fails itself, before any request).
+    address=st.sampled_from(ADDRESSES)
+    | st.text(alphabet=string.printable, max_size=40).map(lambda s: "/" + s.lstrip("/")),
     method=st.sampled_from(METHODS),
     content_type=st.sampled_from(CONTENT_TYPES),
     body=bodies(),
