@@ -3,41 +3,44 @@ meeting), and a message added to a report whose receipt the caller gives."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django_stubs_ext import StrOrPromise
 
-from tipline.register.forms import NoEchoTextInput, ReportForm
+from tipline.register.forms import FocusableRadioSelect, NoEchoTextInput, ReportForm
 from tipline.register.models import ChannelKind
 
 CONSENT_CHOICES = [("yes", _("Yes, the caller agreed to a recording")), ("no", _("No recording"))]
+MEETING_CONSENT_CHOICES = [("yes", _("Yes, the reporter agreed to a recording")), ("no", _("No recording"))]
 READ_BACK_CHOICES = [
     ("portal", _("Not read back: the reporter checks it in the portal with the receipt")),
     ("confirmed", _("Read back to the reporter, who confirmed it")),
 ]
 SPOKEN_KINDS = frozenset({ChannelKind.PHONE, ChannelKind.MEETING})
+# The call-taker's fields after the questionnaire's, in the order of the page (take.html).
+_AFTER_QUESTIONS = ("recording_consent", "transcript", "read_back", "identity", "callback")
 
 
-def _consent_field(*, required: bool) -> forms.ChoiceField:
+def _consent_field(
+    *, required: bool, choices: Sequence[tuple[str, StrOrPromise]], help_text: StrOrPromise
+) -> forms.ChoiceField:
     return forms.ChoiceField(
         label=_("Did the reporter agree to a recording?"),
-        choices=CONSENT_CHOICES,
-        widget=forms.RadioSelect,
+        choices=choices,
+        widget=FocusableRadioSelect,
         required=required,
-        help_text=_("Ask before you record. Without a yes, write a transcript or minutes instead."),
+        help_text=help_text,
     )
 
 
-def _refuse_recording_without_yes(form: forms.Form, has_recording: bool, consent: object) -> None:
+def _refuse_recording_without_yes(
+    form: forms.Form, has_recording: bool, consent: object, message: StrOrPromise
+) -> None:
     if has_recording and consent != "yes":
-        form.add_error(
-            "recording_consent",
-            _(
-                "A recording is kept only with the reporter's yes. Choose “Yes” if they agreed, or send it "
-                "without the recording and write the minutes instead."
-            ),
-        )
+        form.add_error("recording_consent", message)
 
 
 class TakenReportForm(ReportForm):
@@ -58,7 +61,11 @@ class TakenReportForm(ReportForm):
                 "Encrypted separately; a handler sees it only after a supervisor approves a written request."
             )
         if kind in SPOKEN_KINDS:
-            self.fields["recording_consent"] = _consent_field(required=True)
+            self.fields["recording_consent"] = _consent_field(
+                required=True,
+                choices=MEETING_CONSENT_CHOICES if kind == ChannelKind.MEETING else CONSENT_CHOICES,
+                help_text=_("Ask before you record. Without a yes, write a transcript or minutes instead."),
+            )
         self.fields["transcript"] = forms.CharField(
             label=_("Transcript or minutes") if kind != ChannelKind.POST else _("Notes on the letter"),
             required=False,
@@ -79,7 +86,7 @@ class TakenReportForm(ReportForm):
                 choices=READ_BACK_CHOICES,
                 initial="portal",
                 required=False,  # not said: the reporter checks it in the portal
-                widget=forms.RadioSelect,
+                widget=FocusableRadioSelect,
                 help_text=_("If they corrected something while you read, change the text above before you store it."),
             )
         if kind == ChannelKind.PHONE:
@@ -90,8 +97,9 @@ class TakenReportForm(ReportForm):
                 widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "tel"}),
                 help_text=_("Sealed with the identity: supervisors only. Never write the caller's number otherwise."),
             )
-
-        if not self.is_bound:  # keyboard first: the first question is where typing starts
+        # In the order of the page, so that the focus (and a refused send's summary) follows it.
+        self.order_fields([*(name for name in self.fields if name.startswith("q_")), *_AFTER_QUESTIONS])
+        if not self.is_bound:  # keyboard first: the first field of the page (a question, else the consent)
             first = next((field for field in self.visible_fields()), None)
             if first is not None:
                 first.field.widget.attrs["autofocus"] = True
@@ -101,7 +109,15 @@ class TakenReportForm(ReportForm):
         if cleaned.get("callback", "").strip() and not self.identity_allowed:
             self.add_error("callback", _("Nobody can receive an identity just now; the number cannot be kept."))
         if self.kind in SPOKEN_KINDS:
-            _refuse_recording_without_yes(self, self.has_recording, cleaned.get("recording_consent"))
+            _refuse_recording_without_yes(
+                self,
+                self.has_recording,
+                cleaned.get("recording_consent"),
+                _(
+                    "A recording is kept only with the reporter's yes. Choose “Yes” if they agreed, or send it "
+                    "without the recording and write the minutes instead."
+                ),
+            )
             if not self.has_recording and not str(cleaned.get("transcript") or "").strip():
                 self.add_error(
                     "transcript",
@@ -143,7 +159,13 @@ class AddToReportForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 8, "autocomplete": "off"}),
         help_text=_("Added to the report as the caller's message. You will not see anything else in the report."),
     )
-    recording_consent = _consent_field(required=False)
+    recording_consent = _consent_field(
+        required=False,
+        choices=CONSENT_CHOICES,
+        help_text=_(
+            "Ask before you record. Without a yes, attach no recording: what you write above is their message."
+        ),
+    )
 
     def __init__(self, *args: Any, has_recording: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -151,7 +173,15 @@ class AddToReportForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
-        _refuse_recording_without_yes(self, self.has_recording, cleaned.get("recording_consent"))
+        _refuse_recording_without_yes(
+            self,
+            self.has_recording,
+            cleaned.get("recording_consent"),
+            _(
+                "A recording is kept only with the caller's yes. Choose “Yes” if they agreed, or add their "
+                "message without the recording."
+            ),
+        )
         return cleaned
 
     def consent(self) -> bool | None:

@@ -25,7 +25,7 @@ from tipline.audit import services as audit
 from tipline.calls.forms import SPOKEN_KINDS, AddToReportForm, TakenReportForm
 from tipline.crypto.receipt import format_receipt
 from tipline.local_text import LocalText, site_language
-from tipline.register import keyring
+from tipline.register import cleaning, keyring
 from tipline.register import services as register
 from tipline.register.error_summary import summarise
 from tipline.register.errors import raise_if_no_room, shows_upload_refusals, upload_refusal
@@ -35,6 +35,7 @@ from tipline.register.uploads import incoming_files, upload_limits
 
 _RECEIPT_SECRET = "call-receipt"
 _RECEIPT_KIND = "call-receipt-kind"
+_RECEIPT_NOTES = "call-receipt-notes"  # what the receipt page says the reporter can read: see receipt()
 
 
 def _call_taker(request: HttpRequest) -> StaffUser:
@@ -58,7 +59,16 @@ def _named_channels() -> list[tuple[Channel, LocalText]]:
 @staff_required
 def home(request: HttpRequest, private_key: bytes | None) -> HttpResponse:
     _call_taker(request)
-    return render(request, "calls/home.html", {"channels": _named_channels(), "add_form": AddToReportForm()})
+    return render(request, "calls/home.html", _home_context(AddToReportForm()))
+
+
+def _home_context(form: AddToReportForm) -> dict[str, object]:
+    return {
+        "channels": _named_channels(),
+        "add_form": form,
+        "problems": summarise(form) if form.is_bound else [],
+        "recording_types": cleaning.recording_extensions(),
+    }
 
 
 @shows_upload_refusals
@@ -112,6 +122,7 @@ def take(request: HttpRequest, private_key: bytes | None, slug: str) -> HttpResp
         audit.record(action="report.taken_by_phone", actor=user, report_ref=submission.report.reference)
         session_vault.put_secret(request, _RECEIPT_SECRET, submission.receipt.encode())
         request.session[_RECEIPT_KIND] = channel.kind  # a letter's receipt is not read out
+        request.session[_RECEIPT_NOTES] = _notes_taken(form)
         return redirect("calls:receipt")
     if refusal is not None:
         form.is_valid()
@@ -124,9 +135,18 @@ def take(request: HttpRequest, private_key: bytes | None, slug: str) -> HttpResp
         "problems": summarise(form) if form.is_bound else [],
         "files_sent": bool(request.FILES),
         "call_language": language,
+        "recording_types": cleaning.recording_extensions(),
         **upload_limits(),
     }
     return render(request, "calls/take.html", context, status=status)
+
+
+def _notes_taken(form: TakenReportForm) -> str:
+    """Whether a transcript, minutes or notes were stored: "" (none), "pending" (for the
+    reporter to confirm in the portal) or "read_back" (confirmed during the call)."""
+    if not str(form.cleaned_data.get("transcript") or "").strip():
+        return ""
+    return "read_back" if form.read_back_confirmed() else "pending"
 
 
 def _call_taker_message(error: ReporterError) -> str:
@@ -169,12 +189,15 @@ def _call_language(request: HttpRequest) -> str:
 @require_GET
 @staff_required
 def receipt(request: HttpRequest, private_key: bytes | None) -> HttpResponse:
-    """The receipt, once: read it out to the caller in groups of four digits."""
+    """The receipt, once: read it out to the caller in groups of four digits (given in a
+    meeting, posted for a letter), with what the reporter can do with it."""
     _call_taker(request)
     secret = session_vault.pop_secret(request, _RECEIPT_SECRET)
     kind = request.session.pop(_RECEIPT_KIND, "")
+    notes = request.session.pop(_RECEIPT_NOTES, "")
     groups = format_receipt(secret.decode()).split() if secret else []
-    return render(request, "calls/receipt.html", {"groups": groups, "letter": kind == ChannelKind.POST})
+    context = {"groups": groups, "kind": kind, "letter": kind == ChannelKind.POST, "notes": notes}
+    return render(request, "calls/receipt.html", context)
 
 
 @shows_upload_refusals
@@ -222,5 +245,4 @@ def add(request: HttpRequest, private_key: bytes | None) -> HttpResponse:
             audit.record(action="message.taken_by_phone", actor=user, report_ref=report.reference)
             flash.success(request, _("The caller's message was added to their report."))
             return redirect("calls:home")
-    context = {"channels": _named_channels(), "add_form": form, "problems": summarise(form)}
-    return render(request, "calls/home.html", context, status=status)
+    return render(request, "calls/home.html", _home_context(form), status=status)

@@ -17,6 +17,9 @@ it alone; that saves most of mat2's start-up per file. When the helper stays bus
 file for longer than a sandbox takes to start, or keeps failing, the file gets a sandbox and a
 helper started for it alone. When no
 sandbox can start (bwrap missing), nothing is cleaned: the file is held, never parsed outside.
+
+mat2 cleans most audio and all video with ffmpeg, which a server may lack (``make run`` leaves it
+out): without it those types are not said to be cleaned, and are held without being tried.
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ import tempfile
 import threading
 import time
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
@@ -57,6 +60,9 @@ HELPER = Path(__file__).with_name("mat2_helper.py")
 _LIST_SECONDS = 60
 _CHUNK = 1 << 20
 _ANSWER_MAX = 1024
+# Audio that mat2 cleans with mutagen; it cleans every other audio or video type with ffmpeg.
+_CLEANED_WITHOUT_FFMPEG = frozenset({"audio/mpeg", "audio/ogg", "audio/flac", "audio/x-flac"})
+_RECORDINGS = ("audio/", "video/")
 
 
 @dataclass(frozen=True)
@@ -70,8 +76,9 @@ class _Unlisted(Exception):
 
 
 @cache
-def _listed_extensions() -> frozenset[str]:
-    """What ``mat2 --list`` names, run in the sandbox like every mat2; cached only once it worked."""
+def _listed_types() -> Mapping[str, str]:
+    """What ``mat2 --list`` names, extension to MIME type, run in the sandbox like every mat2;
+    cached only once it worked."""
     command = shutil.which(settings.TIPLINE_MAT2)
     if command is None:
         raise _Unlisted
@@ -81,12 +88,25 @@ def _listed_extensions() -> frozenset[str]:
         raise _Unlisted from None
     if result.returncode != 0:
         raise _Unlisted
-    extensions: set[str] = set()
-    for line in result.stdout.decode("utf-8", "replace").splitlines():
-        if "(" in line and line.rstrip().endswith(")"):
-            inside = line[line.rindex("(") + 1 : -1]
-            extensions.update(ext.strip().lower() for ext in inside.split(",") if ext.strip().startswith("."))
-    return frozenset(extensions - _ARCHIVES)
+    types: dict[str, str] = {}
+    for raw in result.stdout.decode("utf-8", "replace").splitlines():
+        line = raw.rstrip()  # "  - audio/x-wav (.wav)"
+        if "(" in line and line.endswith(")"):
+            named, _, inside = line[:-1].rpartition("(")
+            mimetype = named.split()[-1].lower() if named.split() else ""
+            extensions = {ext.strip().lower() for ext in inside.split(",") if ext.strip().startswith(".")}
+            types.update(dict.fromkeys(extensions - _ARCHIVES, mimetype))
+    return types
+
+
+@cache
+def _ffmpeg_installed() -> bool:
+    """Whether mat2 finds ffmpeg in the sandbox (whose ``PATH`` is the one looked in)."""
+    return shutil.which("ffmpeg", path=sandbox.SEARCH_PATH) is not None
+
+
+def _needs_ffmpeg(mimetype: str) -> bool:
+    return mimetype.startswith(_RECORDINGS) and mimetype not in _CLEANED_WITHOUT_FFMPEG
 
 
 @cache
@@ -94,13 +114,28 @@ def _warn_unlisted() -> None:
     log.warning("mat2 cannot run in the cleaning sandbox (is bubblewrap installed?): no attachment can be cleaned")
 
 
-def supported_extensions() -> frozenset[str]:
-    """The extensions mat2 can clean on this machine, in the sandbox, archives excluded (none if it cannot run)."""
+def _cleaned_types() -> Mapping[str, str]:
+    """The types mat2 can clean on this machine, extension to MIME type (none if it cannot run)."""
     try:
-        return _listed_extensions()
+        listed = _listed_types()
     except _Unlisted:
         _warn_unlisted()  # once per process: the form asks for this on every page with files
-        return frozenset()
+        return {}
+    if _ffmpeg_installed():
+        return listed
+    return {ext: mimetype for ext, mimetype in listed.items() if not _needs_ffmpeg(mimetype)}
+
+
+def supported_extensions() -> frozenset[str]:
+    """The extensions mat2 can clean on this machine, in the sandbox, archives excluded (none
+    if it cannot run; no audio or video that needs ffmpeg when ffmpeg is missing)."""
+    return frozenset(_cleaned_types())
+
+
+def recording_extensions() -> list[str]:
+    """The audio and video extensions among ``supported_extensions``, sorted: the recordings
+    whose metadata is removed here."""
+    return sorted(ext for ext, mimetype in _cleaned_types().items() if mimetype.startswith(_RECORDINGS))
 
 
 def _zip_is_reasonable(path: Path) -> bool:

@@ -10,8 +10,11 @@ from typing import Any, cast
 from django import forms
 from django.conf import settings
 from django.http import QueryDict
+from django.utils.translation import gettext, override
 from django.utils.translation import gettext_lazy as _
+from django_stubs_ext import StrOrPromise
 
+from tipline.local_text import site_language
 from tipline.register.models import FieldType
 from tipline.register.texts import has_fallback, localize_schema
 
@@ -31,13 +34,40 @@ class MultipleFileInput(forms.ClearableFileInput):
     allow_multiple_selected = True
 
 
+class _FocusOnFirstChoice(forms.widgets.ChoiceWidget):
+    """A group of choices given ``autofocus`` puts it on its first choice only: a page has one."""
+
+    def create_option(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        option: dict[str, Any] = super().create_option(*args, **kwargs)
+        if option["index"] not in {"0", "0_0"}:  # "0_0": the first choice of the first group
+            option["attrs"].pop("autofocus", None)
+        return option
+
+
+class FocusableRadioSelect(_FocusOnFirstChoice, forms.RadioSelect):
+    pass
+
+
+class FocusableCheckboxSelectMultiple(_FocusOnFirstChoice, forms.CheckboxSelectMultiple):
+    pass
+
+
 def _text_field(question: dict[str, Any], *, long: bool) -> forms.Field:
     limit = min(question.get("max_length") or settings.TIPLINE_MAX_ANSWER_CHARS, settings.TIPLINE_MAX_ANSWER_CHARS)
     widget = forms.Textarea(attrs={"rows": 8}) if long else forms.TextInput()
     return forms.CharField(max_length=limit, widget=widget, strip=True)
 
 
-def _field_for(question: dict[str, Any]) -> forms.Field | None:
+def _yes_no(language: str | None) -> list[tuple[str, StrOrPromise]]:
+    """The choices of a yes/no question in ``language``, the language its question is shown in
+    (when not given, the active one as the page is shown: the reporter's on the web form)."""
+    if language is None:
+        return [("yes", _("Yes")), ("no", _("No"))]
+    with override(site_language(language)):  # as localize_question picks it
+        return [("yes", gettext("Yes")), ("no", gettext("No"))]
+
+
+def _field_for(question: dict[str, Any], *, language: str | None = None) -> forms.Field | None:
     kind = question["type"]
     # The value stored is the default language's choice; the label is in the reader's language.
     choices = list(
@@ -49,9 +79,9 @@ def _field_for(question: dict[str, Any]) -> forms.Field | None:
     elif kind == FieldType.LONG_TEXT:
         field = _text_field(question, long=True)
     elif kind == FieldType.SINGLE_CHOICE:
-        field = forms.ChoiceField(choices=choices, widget=forms.RadioSelect)
+        field = forms.ChoiceField(choices=choices, widget=FocusableRadioSelect)
     elif kind == FieldType.MULTIPLE_CHOICE:
-        field = forms.MultipleChoiceField(choices=choices, widget=forms.CheckboxSelectMultiple)
+        field = forms.MultipleChoiceField(choices=choices, widget=FocusableCheckboxSelectMultiple)
     elif kind == FieldType.DATE:
         field = forms.DateField(
             widget=forms.DateInput(attrs={"type": "date", "placeholder": "YYYY-MM-DD"}),
@@ -59,7 +89,7 @@ def _field_for(question: dict[str, Any]) -> forms.Field | None:
             error_messages={"invalid": _("Enter the date as year-month-day, for example 2026-03-31.")},
         )
     elif kind == FieldType.YES_NO:
-        field = forms.ChoiceField(choices=[("yes", _("Yes")), ("no", _("No"))], widget=forms.RadioSelect)
+        field = forms.ChoiceField(choices=_yes_no(language), widget=FocusableRadioSelect)
     else:
         return None
     field.label = question["label"]
@@ -116,7 +146,7 @@ class ReportForm(forms.Form):
         self.file_questions = [q for q in schema if q["type"] == FieldType.FILE]
         identity = self.fields.pop("identity")
         for question in schema:
-            field = _field_for(question)
+            field = _field_for(question, language=language)
             if field is not None:
                 # Answers are not kept in the browser's form history (a shared computer).
                 field.widget.attrs.setdefault("autocomplete", "off")

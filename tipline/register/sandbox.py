@@ -47,7 +47,9 @@ WORK_ROOT = "/tmp"  # noqa: S108 - inside the sandbox, where it is a tmpfs of it
 # configuration and cache (poppler and librsvg draw text). Missing ones are skipped.
 _READ_ONLY = ("/etc/ld.so.cache", "/etc/mime.types", "/etc/fonts", "/var/cache/fontconfig")
 _TOP_LEVEL_LINKS = ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
-_ENVIRONMENT = {"PATH": "/usr/bin:/bin", "HOME": WORK_ROOT, "TMPDIR": WORK_ROOT, "LANG": "C.UTF-8"}
+# Where programs run in the sandbox are looked for (mat2 looks for ffmpeg there).
+SEARCH_PATH = "/usr/bin:/bin"
+_ENVIRONMENT = {"PATH": SEARCH_PATH, "HOME": WORK_ROOT, "TMPDIR": WORK_ROOT, "LANG": "C.UTF-8"}
 
 
 class SandboxUnavailable(Exception):

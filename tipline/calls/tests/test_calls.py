@@ -16,7 +16,7 @@ from tipline.accounts import services as accounts
 from tipline.accounts.models import Role, StaffUser
 from tipline.accounts.testing import login_staff
 from tipline.conftest import PASSWORD, Setup, jpeg_with_exif
-from tipline.register import keyring
+from tipline.register import cleaning, keyring
 from tipline.register import services as register
 from tipline.register.models import (
     Attachment,
@@ -288,7 +288,9 @@ def test_a_recording_of_a_later_call_is_kept_only_with_the_callers_yes(org: Setu
         data = {"receipt": submission.receipt, "body": "More.", "recording": recording, "recording_consent": consent}
         response = _post(desk, "/calls/add/", data)
         assert response.status_code == 400  # type: ignore[attr-defined]
-        assert "kept only with the reporter" in response.content.decode()  # type: ignore[attr-defined]
+        refused = response.content.decode()  # type: ignore[attr-defined]
+        assert "kept only with the caller" in refused
+        assert "minutes" not in refused, "this form has no minutes to write"
     assert not Message.objects.exists()
     recording.seek(0)
     data = {"receipt": submission.receipt, "body": "More.", "recording": recording, "recording_consent": "yes"}
@@ -407,3 +409,158 @@ def test_the_channels_to_choose_from_are_named_in_the_call_taker_s_language(org:
     chinese = desk.get("/calls/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
     assert "电话举报" in chinese
     assert f'<span lang="en">{letters.name}</span>' in chinese
+
+
+def _radio_label(html: str, name: str, value: str) -> str:
+    """The text of the label of one radio button."""
+    found = re.search(rf'<input type="radio" name="{name}" value="{value}"[^>]*>\s*([^<]*)</label>', html)
+    assert found, f"{name}={value}"
+    return found.group(1).strip()
+
+
+def test_yes_and_no_are_in_the_language_of_the_call(org: Setup, desk: Client) -> None:
+    """Read out with the questions, the two answers of a yes/no question are in their language."""
+    _channel(org, ChannelKind.PHONE)
+    chinese = desk.get("/calls/new/phone/?call_language=zh-hans").content.decode()
+    assert (_radio_label(chinese, "q_ongoing", "yes"), _radio_label(chinese, "q_ongoing", "no")) == ("是", "否")
+    assert "Store the report and show the receipt" in chinese, "the screen itself stays in the call-taker's"
+    own = desk.get("/calls/new/phone/").content.decode()
+    assert (_radio_label(own, "q_ongoing", "yes"), _radio_label(own, "q_ongoing", "no")) == ("Yes", "No")
+    desk.cookies.load({"django_language": "zh-hans"})
+    english_call = desk.get("/calls/new/phone/?call_language=en", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "保存举报并显示回执码" in english_call, "a Chinese-speaking call-taker's screen"
+    assert _radio_label(english_call, "q_ongoing", "yes") == "Yes"
+
+
+def test_yes_and_no_on_the_web_form_are_in_the_reporter_s_language(org: Setup, client: Client) -> None:
+    chinese = client.get("/report/web/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert _radio_label(chinese, "q_ongoing", "yes") == "是"
+    english = Client().get("/report/web/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert _radio_label(english, "q_ongoing", "yes") == "Yes"
+
+
+def _channel_without_questions(kind: str) -> Channel:
+    channel = Channel.objects.create(slug=kind, name=f"By {kind}", kind=kind)
+    register.publish_questionnaire(channel=channel)
+    return channel
+
+
+def _focused(html: str) -> str:
+    assert html.count("autofocus") == 1, "one field has the focus"
+    found = re.search(r'<(?:input|textarea)[^>]*name="(\w+)"[^>]*autofocus', html)
+    assert found
+    return found.group(1)
+
+
+@pytest.mark.parametrize(
+    ("kind", "first"), [(ChannelKind.PHONE, "recording_consent"), (ChannelKind.POST, "transcript")]
+)
+def test_without_questions_the_first_field_of_the_page_takes_the_focus(
+    org: Setup, desk: Client, kind: str, first: str
+) -> None:
+    """Not the reporter's name, which comes last on the page."""
+    _channel_without_questions(kind)
+    assert _focused(desk.get(f"/calls/new/{kind}/").content.decode()) == first
+
+
+def test_a_refused_send_lists_the_problems_in_the_order_of_the_page(org: Setup, desk: Client) -> None:
+    _channel(org, ChannelKind.PHONE)
+    html = _post(desk, "/calls/new/phone/", {"identity": "x" * 2001}).content.decode()  # type: ignore[attr-defined]
+    links = re.findall(r'href="#id_(\w+?)(?:_0)?"', html)
+    assert links.index("q_what") < links.index("recording_consent") < links.index("identity")
+
+
+def test_a_meeting_speaks_of_the_reporter_and_the_meeting(org: Setup, desk: Client) -> None:
+    _channel(org, ChannelKind.MEETING)
+    page = desk.get("/calls/new/meeting/").content.decode()
+    assert _radio_label(page, "recording_consent", "yes") == "Yes, the reporter agreed to a recording"
+    assert "the caller" not in page
+    assert "caller's" not in page
+    data = {"q_what": "x", "q_kind": "Fraud", "recording_consent": "no", "transcript": "Minutes."}
+    assert _post(desk, "/calls/new/meeting/", data).status_code == 302  # type: ignore[attr-defined]
+    shown = desk.get("/calls/receipt/").content.decode()
+    assert "Give the receipt to the reporter" in shown
+    assert "Read the receipt out" not in shown
+    assert "Next meeting" in shown
+    assert "Next call" not in shown
+    assert "read and confirm what you wrote down" in shown
+
+
+def test_the_receipt_page_names_the_next_step_for_each_kind(org: Setup, desk: Client) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    _channel(org, ChannelKind.PHONE)
+    _channel(org, ChannelKind.POST)
+    data = {"q_what": "x", "q_kind": "Fraud", "recording_consent": "no", "transcript": "Said x."}
+    assert _post(desk, "/calls/new/phone/", data).status_code == 302  # type: ignore[attr-defined]
+    shown = desk.get("/calls/receipt/").content.decode()
+    assert "Read the receipt out" in shown
+    assert "Next call" in shown
+    assert "call again" in shown
+    scan = SimpleUploadedFile("letter.jpg", jpeg_with_exif(), content_type="image/jpeg")
+    assert _post(desk, "/calls/new/post/", {"q_what": "x", "q_kind": "Fraud", "files": scan}).status_code == 302  # type: ignore[attr-defined]
+    letter = desk.get("/calls/receipt/").content.decode()
+    assert "Next letter" in letter
+    assert "Next call" not in letter
+    assert "what you noted" not in letter, "nothing was noted about this letter"
+    again = desk.get("/calls/receipt/").content.decode()
+    assert "Next report" in again, "shown again, the page no longer knows the kind"
+
+
+def test_a_recording_alone_is_not_said_to_be_written_down(org: Setup, desk: Client) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    _channel(org, ChannelKind.PHONE)
+    recording = SimpleUploadedFile("call.jpg", jpeg_with_exif("x"), content_type="image/jpeg")
+    data = {"q_what": "Cash", "q_kind": "Fraud", "recording_consent": "yes", "recording": recording}
+    assert _post(desk, "/calls/new/phone/", data).status_code == 302  # type: ignore[attr-defined]
+    shown = desk.get("/calls/receipt/").content.decode()
+    assert "receipt-group" in shown
+    assert "what you wrote down" not in shown
+    data = {**data, "transcript": "Said cash.", "read_back": "confirmed"}
+    data.pop("recording")
+    assert _post(desk, "/calls/new/phone/", data).status_code == 302  # type: ignore[attr-defined]
+    confirmed = desk.get("/calls/receipt/").content.decode()
+    assert "read what you wrote down" in confirmed, "confirmed during the call: nothing left to confirm"
+
+
+def test_the_form_for_a_caller_who_calls_again_asks_for_no_minutes(org: Setup, desk: Client) -> None:
+    home = desk.get("/calls/").content.decode()
+    assert "minutes" not in home
+    assert "Without a yes, attach no recording" in home
+
+
+def test_a_letter_s_questions_are_answered_from_the_letter(org: Setup, desk: Client) -> None:
+    _channel(org, ChannelKind.POST)
+    page = desk.get("/calls/new/post/").content.decode()
+    assert "up to the reporter" not in page
+    assert "answer the others only where the letter does" in page
+
+
+@pytest.mark.parametrize("ffmpeg", [True, False])
+def test_the_screen_says_which_recordings_keep_their_metadata(
+    org: Setup, desk: Client, monkeypatch: pytest.MonkeyPatch, ffmpeg: bool
+) -> None:
+    """mat2 cleans WAV and video only with ffmpeg: without it they are said to be kept as they are."""
+    monkeypatch.setattr(cleaning, "_ffmpeg_installed", lambda: ffmpeg)
+    _channel(org, ChannelKind.PHONE)
+    _channel(org, ChannelKind.POST)
+    for page in (desk.get("/calls/new/phone/").content.decode(), desk.get("/calls/").content.decode()):
+        note = re.search(r"Recordings have their metadata removed only in these formats: ([^.]*(?:\.\w+[, ]*)*)", page)
+        assert note, "the formats are listed"
+        assert ".mp3" in note.group(1), "mat2 cleans MP3 without ffmpeg"
+        assert (".wav" in note.group(1)) is ffmpeg
+        assert (".mp4" in note.group(1)) is ffmpeg
+        assert "kept as it is, with its metadata, and the handlers see it marked" in page
+        assert "their metadata is removed as for any report." not in page
+    letter = desk.get("/calls/new/post/").content.decode()
+    assert "Recordings have their metadata removed" not in letter, "a letter has no recording"
+
+
+def test_without_any_cleaning_no_recording_is_said_to_be_cleaned(
+    org: Setup, desk: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(cleaning, "recording_extensions", list)
+    _channel(org, ChannelKind.PHONE)
+    page = desk.get("/calls/new/phone/").content.decode()
+    assert "No recording can have its metadata removed on this server" in page
