@@ -63,7 +63,7 @@ def submit(request: HttpRequest, slug: str) -> HttpResponse:
     retry, which lists them, can remove one (``remove_kept``) and attaches the rest."""
     channel = _open_channel(slug)
     questionnaire = channel.current_questionnaire()
-    if questionnaire is None or not questionnaire.fields:  # a form that asks nothing is not open yet
+    if questionnaire is None or not questionnaire.asks_something:  # a form that asks nothing is not open yet
         raise ChannelClosed
     posted = request.method == "POST"
     file_keys = [q["key"] for q in questionnaire.fields if q["type"] == FieldType.FILE]

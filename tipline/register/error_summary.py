@@ -6,7 +6,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django import forms
-from django.core.exceptions import NON_FIELD_ERRORS
 
 # A label that already ends in one of these ("What happened?") is followed by a space only.
 # (The full-width ones are Chinese punctuation.)
@@ -47,8 +46,9 @@ def summarise(form: forms.Form, *, file_prefix: str = "f_") -> list[Problem]:
         key = params.get("key")
         for message in error.messages:
             problems.append(Problem(anchor=f"{file_prefix}{key}" if key else "", label="", message=message))
-    for name, errors in form.errors.items():
-        if name == NON_FIELD_ERRORS or name not in form.fields:
+    for name in form.fields:  # in the order of the page, whichever check found the error
+        errors = form.errors.get(name)
+        if not errors:
             continue
         field = form[name]
         label = str(field.label or "")

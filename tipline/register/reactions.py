@@ -58,7 +58,5 @@ def connect() -> None:
     channel_directory.provide(list_public_channels)
     post_save.connect(_channel_changed, sender=Channel, dispatch_uid="register-channel-saved")
     post_delete.connect(_channel_changed, sender=Channel, dispatch_uid="register-channel-deleted")
-    # Publishing a questionnaire can open a channel (its first one, a web form's first question).
-    post_save.connect(_channel_changed, sender=QuestionnaireVersion, dispatch_uid="register-questionnaire-published")
-    # A channel's first questionnaire puts it on the directory.
+    # Publishing a questionnaire can put a channel on the directory (its first one; a web form's first question).
     post_save.connect(_channel_changed, sender=QuestionnaireVersion, dispatch_uid="register-questionnaire-saved")

@@ -564,3 +564,21 @@ def test_without_any_cleaning_no_recording_is_said_to_be_cleaned(
     _channel(org, ChannelKind.PHONE)
     page = desk.get("/calls/new/phone/").content.decode()
     assert "No recording can have its metadata removed on this server" in page
+
+
+def test_the_summary_follows_the_page_whichever_check_found_the_error() -> None:
+    from django import forms
+
+    from tipline.register.error_summary import summarise
+
+    class Form(forms.Form):
+        first = forms.CharField(required=False)
+        second = forms.CharField()
+
+        def clean(self) -> dict[str, object]:
+            cleaned = super().clean() or {}
+            self.add_error("first", "Found by the whole form.")
+            return cleaned
+
+    problems = summarise(Form(data={}))
+    assert [p.anchor for p in problems] == ["id_first", "id_second"]

@@ -185,3 +185,32 @@ def test_the_pdf_and_the_case_page_list_the_files_sent_with_messages_and_say_yes
     assert "scan.txt" in files
     assert "No files." not in files
     assert f'href="#message-{Message.objects.get(report=report).pk}"' in files
+
+
+def test_an_automatic_acknowledgement_is_timed_to_the_hour_like_the_reports_arrival(org: Setup) -> None:
+    org.channel.auto_acknowledge = True
+    org.channel.save()
+    report = _report(org).report
+    Message.objects.filter(report=report).update(created_at=CALLED)  # written the moment the report arrived
+    local = timezone.localtime(CALLED)
+    hour, minute = local.strftime("%Y-%m-%d %H:00"), local.strftime("%Y-%m-%d %H:%M")
+    text = _export(report, org.handler)
+    assert f"automatic, {hour}" in text
+    assert minute not in text
+    client = Client()
+    login_staff(client, "handler", PASSWORD)
+    page = client.get(f"/console/reports/{report.reference}/").content.decode()
+    assert f"automatic · {hour}" in page
+    assert minute not in page
+    # A person's message keeps its minute.
+    register.post_message(report=report, report_key=_report_key(report, org.handler), body="Noted.", author=org.handler)
+    Message.objects.filter(report=report, author=org.handler).update(created_at=CALLED)
+    assert f"{org.handler} · {minute}" in client.get(f"/console/reports/{report.reference}/").content.decode()
+
+
+def _report_key(report: Report, user: StaffUser) -> bytes:
+    from tipline.register import keyring
+
+    return keyring.open_report_key(
+        report=report, user=user, private_key=accounts.unlock_private_key(user=user, password=PASSWORD)
+    )

@@ -264,6 +264,11 @@ class Channel(models.Model):
         default language's text marked as a fallback."""
         return pick(getattr(self, field), self.translations, field, language)
 
+    @property
+    def local_name(self) -> LocalText:
+        """Its name in the active language (a fallback keeps its language mark in a page)."""
+        return self.text_in("name")
+
     def texts_in(self, language: str | None = None) -> dict[str, LocalText]:
         """Every text a reporter reads of this channel, in ``language``."""
         return {field: self.text_in(field, language) for field in self.TRANSLATED}
@@ -275,7 +280,7 @@ class Channel(models.Model):
         """Whether its published questionnaire has a question. A web form without one would
         take an empty report, so such a form is neither listed nor open until it has one."""
         version = self.current_questionnaire()
-        return version is not None and bool(version.fields)
+        return version is not None and version.asks_something
 
 
 class Question(models.Model):
@@ -365,3 +370,8 @@ class QuestionnaireVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.channel} v{self.number}"
+
+    @property
+    def asks_something(self) -> bool:
+        """Whether it has a question (a web form without one is not open: see Channel.asks_something)."""
+        return bool(self.fields)

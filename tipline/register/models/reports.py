@@ -11,6 +11,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from tipline.register import deadlines
 from tipline.register.models.channels import Channel, QuestionnaireVersion
 
 BUILT_IN_OUTCOME_NAMES = {
@@ -190,6 +191,17 @@ class Report(models.Model):
 
     def __str__(self) -> str:
         return self.reference
+
+    def acknowledged(self, now: datetime, *, by_person: bool) -> dict[str, object]:
+        """What an acknowledgement at ``now`` sets (Directive 2019/1937 art. 9(1)(b)): the
+        feedback deadline counts from it. By a person, the report is acknowledged and that
+        deadline is the next one; sent automatically on receipt, the report stays new, its
+        next deadline the acknowledgement one, until a person opens it."""
+        feedback_due = deadlines.due_after_months(now, self.channel.feedback_months)
+        changes: dict[str, object] = {"acknowledged_at": now, "feedback_due_at": feedback_due}
+        if by_person:
+            changes |= {"status": Report.Status.ACKNOWLEDGED, "next_due_at": feedback_due}
+        return changes
 
     @property
     def is_overdue(self) -> bool:

@@ -7,7 +7,6 @@ from datetime import datetime
 from django.utils.translation import gettext as _
 
 from tipline.accounts.models import StaffUser
-from tipline.register import deadlines
 from tipline.register.models import Channel, Message, Report
 from tipline.register.services.content import add_message
 
@@ -35,11 +34,8 @@ def apply_acknowledgement(*, report: Report, report_key: bytes, now: datetime, a
     deadline is counted from now, but the report stays new, with its acknowledgement
     deadline as the next one, until a person opens it (:func:`take_up_acknowledged`):
     an automatic answer is not a person reading the report."""
-    report.acknowledged_at = now
-    report.feedback_due_at = deadlines.due_after_months(now, report.channel.feedback_months)
-    if author is not None:
-        report.status = Report.Status.ACKNOWLEDGED
-        report.next_due_at = report.feedback_due_at
+    for name, value in report.acknowledged(now, by_person=author is not None).items():
+        setattr(report, name, value)
     report.last_activity_at = now
     report.save(
         update_fields=["status", "acknowledged_at", "feedback_due_at", "next_due_at", "last_activity_at", "updated_at"]

@@ -14,7 +14,7 @@ from django.utils import timezone
 from tipline.accounts.models import StaffUser
 from tipline.audit import services as audit
 from tipline.crypto import boxes
-from tipline.register import binding, deadlines
+from tipline.register import binding
 from tipline.register.exceptions import EmptyMessage, ReportDestroyed
 from tipline.register.models import REPORTERS_OWN, Attachment, DisclosureRequest, Message, Report
 from tipline.register.services.files import (
@@ -201,13 +201,10 @@ def _acknowledged_by_message(*, report: Report, by: StaffUser | None, now: datet
     """A person's message to the reporter of a report nobody has acknowledged confirms its
     receipt (Directive 2019/1937 art. 9(1)(b)): it is acknowledged now, as with the button,
     and the feedback deadline becomes the next one. (The caller's transaction.)"""
-    feedback_due = deadlines.due_after_months(now, report.channel.feedback_months)
-    done = Report.objects.filter(pk=report.pk, status=Report.Status.NEW, acknowledged_at__isnull=True).update(
-        status=Report.Status.ACKNOWLEDGED, acknowledged_at=now, feedback_due_at=feedback_due, next_due_at=feedback_due
-    )
-    if done:
-        report.status, report.acknowledged_at = Report.Status.ACKNOWLEDGED, now
-        report.feedback_due_at = report.next_due_at = feedback_due
+    changes = report.acknowledged(now, by_person=True)
+    if Report.objects.filter(pk=report.pk, status=Report.Status.NEW, acknowledged_at__isnull=True).update(**changes):
+        for name, value in changes.items():
+            setattr(report, name, value)
         audit.record(action="report.acknowledge", actor=by, report_ref=report.reference, detail={"by_message": True})
 
 

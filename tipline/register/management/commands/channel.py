@@ -298,7 +298,7 @@ class Command(BaseCommand):
             audit.record(action="channel.created", detail={"channel": channel.slug, "kind": channel.kind})
             channel.recipients.add(*recipients)
             services.record_recipient_change(channel=channel, before=frozenset(), by=None)
-            # As the admin does on save: the form and the call-taker's screen open at once
+            # As the admin does on save: the call-taker's screen opens at once (a web form with its first question)
             # (a mailbox adds its questions to it when the first mail comes in).
             services.publish_questionnaire(channel=channel)
         self.stdout.write(self.style.SUCCESS(f"Created channel {channel.slug} ({channel.kind})."))
