@@ -3,11 +3,9 @@ they are cleaned and none is sent to mat2, while MP3, Ogg and FLAC (cleaned with
 
 from __future__ import annotations
 
-import io
 import re
 import struct
 import subprocess
-import wave
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,6 +17,7 @@ from django.test import Client
 from tipline.conftest import Setup, csrf_token
 from tipline.register import cleaning, sandbox
 from tipline.register.models import Attachment
+from tipline.register.tests.test_cleaning_content import _wav
 
 _NEED_FFMPEG = {".wav", ".aiff", ".mp4", ".avi", ".wmv"}
 _WITHOUT_FFMPEG = {".mp3", ".ogg", ".flac", ".jpg", ".pdf"}
@@ -27,16 +26,6 @@ _WITHOUT_FFMPEG = {".mp3", ".ogg", ".flac", ".jpg", ".pdf"}
 @pytest.fixture
 def without_ffmpeg(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(cleaning, "_ffmpeg_installed", lambda: False)
-
-
-def _wav() -> bytes:
-    out = io.BytesIO()
-    with wave.open(out, "wb") as sound:
-        sound.setnchannels(1)
-        sound.setsampwidth(2)
-        sound.setframerate(8000)
-        sound.writeframes(b"\x00\x00" * 800)
-    return out.getvalue()
 
 
 def _mp3_with_title(title: str) -> bytes:
