@@ -140,6 +140,7 @@ class QueueFilterForm(forms.Form):
     label = forms.TypedChoiceField(label=_("Label"), required=False, coerce=int, empty_value=None, widget=PlainSelect)
     assignee = forms.ChoiceField(label=_("Assigned to"), required=False, widget=PlainSelect)
     overdue = forms.BooleanField(label=_("Overdue only"), required=False, widget=PlainCheckboxInput)
+    held = forms.BooleanField(label=_("Held only (not taken in whole)"), required=False, widget=PlainCheckboxInput)
     received_from = forms.DateField(
         label=_("Received from"), required=False, widget=PlainDateInput(attrs={"type": "date"})
     )
@@ -236,6 +237,13 @@ class LinkForm(forms.Form):
     # "Sent twice" links are made by Tipline itself, from the form page's token.
     kind = forms.ChoiceField(
         label=_("Kind"), choices=[(k.value, k.label) for k in (ReportLink.Kind.RELATED, ReportLink.Kind.DUPLICATE)]
+    )
+
+
+class DiscardForm(forms.Form):
+    confirm = forms.BooleanField(
+        label=_("I understand: the report and its original are destroyed, and this cannot be undone"),
+        error_messages={"required": _("Tick the box to confirm that the report is to be destroyed.")},
     )
 
 

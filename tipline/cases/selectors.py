@@ -146,6 +146,8 @@ def filter_queue(
         reports = reports.filter(assignee_id=int(assignee))
     if filters.get("overdue"):
         reports = reports.overdue()
+    if filters.get("held"):
+        reports = reports.exclude(quarantine="")
     if start := filters.get("received_from"):
         reports = reports.filter(created_at__gte=_aware(start, end=False))
     if end := filters.get("received_to"):
@@ -182,6 +184,7 @@ PAGE_FIELDS = (
     "created_at",
     "next_due_at",
     "acknowledged_at",
+    "quarantine",
 )
 
 

@@ -27,6 +27,7 @@ from tipline.cases.forms import (
     AssignForm,
     CloseForm,
     DecisionForm,
+    DiscardForm,
     DisclosureRequestForm,
     ExcludeForm,
     HoldForm,
@@ -175,6 +176,8 @@ def detail(request: HttpRequest, private_key: bytes | None, reference: str) -> H
         "transcripts": register.list_transcripts(report=report, report_key=content.report_key),
         "can": {action.value: allowed(user, action, report) for action in Action},
         "can_read_identity": services.can_read_identity(report=report, user=user),
+        "can_read_again": services.can_read_again(report),
+        "discard_form": DiscardForm(auto_id="discard_%s"),
         # Each form gets its own id prefix: several of them have a field of the same name.
         "assign_form": AssignForm(auto_id="assign_%s"),
         "exclude_form": ExcludeForm(auto_id="exclude_%s"),
@@ -191,6 +194,10 @@ def detail(request: HttpRequest, private_key: bytes | None, reference: str) -> H
 def _back(reference: str, place: str) -> HttpResponseRedirect:
     """Back to the report, at the place the person was working (a URL fragment)."""
     return HttpResponseRedirect(f"{reverse('cases:detail', args=[reference])}#{place}")
+
+
+class Unchanged(str):
+    """What an action says when it could not do what was asked: shown as a warning."""
 
 
 def _post_action(
@@ -217,7 +224,10 @@ def _post_action(
                 private_key=private_key,
                 data=form.cleaned_data if form else {},
             )
-            flash.success(request, said or _("Done."))
+            if isinstance(said, Unchanged):
+                flash.warning(request, said)
+            else:
+                flash.success(request, said or _("Done."))
             return _back(report.reference, place)
 
         return view
@@ -330,10 +340,12 @@ def note(*, user: StaffUser, report: Report, private_key: bytes | None, data: di
 def retry_held(*, user: StaffUser, report: Report, private_key: bytes | None, **_: Any) -> str:
     if services.retry_held(report=report, by=user, private_key=_key(private_key)):
         return gettext("The original was read again: the report is no longer held.")
-    return gettext("The original still cannot be read whole. Read it yourself from the original, or discard it.")
+    return Unchanged(
+        gettext("The original still cannot be read whole. Read it yourself from the original, or discard it.")
+    )
 
 
-@_post_action(None)
+@_post_action(DiscardForm, place="held")
 def discard_held(*, user: StaffUser, report: Report, **_: Any) -> str:
     services.discard_held(report=report, by=user)
     return gettext("The held report was discarded and destroyed.")

@@ -63,6 +63,7 @@ from tipline.register.models import (
     Question,
     QuestionnaireVersion,
     Report,
+    ReportLink,
 )
 from tipline.register.uploads import UPLOAD_PREFIX
 
@@ -266,8 +267,42 @@ def take_in(
             submission = _store(channel, raw, parsed, digest=digest, quarantine=quarantine, questionnaire=questionnaire)
         except SourceAlreadyTaken:
             return TakenIn(result=Result.ALREADY_TAKEN)
+    if not left_in_mailbox:
+        _link_to_its_headers(channel=channel, raw=raw, parsed=parsed, report=submission.report)
     _reply(channel=channel, parsed=parsed, receipt=submission.receipt, replies=replies)
     return TakenIn(result=Result.QUARANTINED if quarantine else Result.TAKEN, report=submission.report)
+
+
+def _header_block(raw: bytes) -> bytes:
+    """The message's headers and the blank line that ends them: what the server gives for
+    BODY[HEADER], which is all that is kept of a message left in the mailbox."""
+    ends = [(at, end) for end in (b"\r\n\r\n", b"\n\n") if (at := raw.find(end)) >= 0]
+    if not ends:
+        return raw
+    at, end = min(ends)
+    return raw[: at + len(end)]
+
+
+def _link_to_its_headers(*, channel: Channel, raw: bytes, parsed: parsing.ParsedMail, report: Report) -> None:
+    """A mail left in the mailbox (too large to fetch) and taken in whole later (the limit
+    raised) is a new report: the worker holds no report key to fill the held one. It is
+    linked to the held report, so handlers see they are one mail (audited, as a link)."""
+    digest = source_digest(channel=channel, raw=_header_block(raw), message_id=parsed.message_id)
+    held = Report.objects.filter(source_digest=digest, quarantine=Quarantine.LEFT_IN_MAILBOX).first()
+    if held is None:
+        return
+    try:
+        with transaction.atomic():
+            _, created = ReportLink.objects.get_or_create(
+                source=report, target=held, defaults={"kind": ReportLink.Kind.WHOLE_MAIL}
+            )
+            if created:
+                detail = {"target": held.reference, "kind": ReportLink.Kind.WHOLE_MAIL.value}
+                audit.record(action="report.link", report_ref=report.reference, detail=detail)
+    except DatabaseError as error:  # the report is stored and its receipt goes out: only the link is missing
+        log.warning(
+            "A mail of channel %s could not be linked to its held headers (%s)", channel.slug, type(error).__name__
+        )
 
 
 def _read(raw: bytes, *, channel: Channel, left_in_mailbox: bool) -> tuple[parsing.ParsedMail, str]:

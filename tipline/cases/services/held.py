@@ -16,6 +16,12 @@ from tipline.register.exceptions import KeyNotHeld, NoLongerHeld
 from tipline.register.models import Report
 
 
+def can_read_again(report: Report) -> bool:
+    """Whether reading the original again could take it in (not a delivery report, nor a
+    mail left in the mailbox, of which only the headers were kept)."""
+    return quarantine.can_retry(report)
+
+
 def retry_held(*, report: Report, by: StaffUser, private_key: bytes) -> bool:
     """True when the original could now be taken in whole (the quarantine is lifted)."""
     require(by, Action.HELD_ORIGINAL, report)

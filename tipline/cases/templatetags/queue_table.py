@@ -38,8 +38,10 @@ def queue_body(rows: Iterable[tuple[Report, RowMarks, str]], names: RowNames) ->
     """The ``<tr>`` of each (report, marks, subject) of a queue page."""
     detail = reverse("cases:detail", args=[PLACEHOLDER])
     unread_text, replied_text = gettext("unread"), gettext("reporter replied")  # outside f-strings: makemessages
+    held_text = gettext("held")
     unread = f' <span class="mark mark-unread">{esc(unread_text)}</span>'
     replied = f' <span class="mark mark-replied">{esc(replied_text)}</span>'
+    held = f' <span class="mark mark-replied">{esc(held_text)}</span>'
     statuses = {value: esc(str(label)) for value, label in Report.Status.choices}
     html = []
     for report, mark, subject in rows:
@@ -52,7 +54,8 @@ def queue_body(rows: Iterable[tuple[Report, RowMarks, str]], names: RowNames) ->
             f'<td class="subject">{esc(subject or "—")}</td>'
             f"<td>{esc(names.channels.get(report.channel_id, ''))}</td>"
             f"<td>{_labels(names.labels.get(report.pk, []))}</td>"
-            f'<td class="nowrap">{statuses.get(report.status) or esc(report.status)}</td>'
+            f'<td class="nowrap">{statuses.get(report.status) or esc(report.status)}'
+            f"{held if report.quarantine else ''}</td>"
             f'<td class="nowrap">{timezone.localtime(report.created_at).strftime("%Y-%m-%d")}</td>'
             f'<td class="nowrap">{deadline_text(mark.deadline)}</td><td>{esc(assignee)}</td></tr>\n'
         )

@@ -32,8 +32,8 @@ def _held(channel: Channel, monkeypatch: pytest.MonkeyPatch) -> Report:
     return taken.report
 
 
-def _post(client: Client, url: str) -> object:
-    return client.post(url, HTTP_X_CSRFTOKEN=client.cookies["csrftoken"].value)
+def _post(client: Client, url: str, data: dict[str, str] | None = None) -> object:
+    return client.post(url, data or {}, HTTP_X_CSRFTOKEN=client.cookies["csrftoken"].value)
 
 
 def test_a_supervisor_reads_a_held_mail_again(
@@ -63,12 +63,60 @@ def test_a_supervisor_discards_a_held_mail_and_a_handler_cannot(
     report = _held(mail_channel, monkeypatch)
     handler = Client(enforce_csrf_checks=True)
     login_staff(handler, "handler", PASSWORD)
-    assert _post(handler, f"/console/reports/{report.reference}/held/discard/").status_code == 403  # type: ignore[attr-defined]
+    url = f"/console/reports/{report.reference}/held/discard/"
+    assert _post(handler, url, {"confirm": "on"}).status_code == 403  # type: ignore[attr-defined]
     assert handler.get(f"/console/reports/{report.reference}/original.eml").status_code == 403
     supervisor = Client(enforce_csrf_checks=True)
     login_staff(supervisor, "supervisor", PASSWORD)
-    assert _post(supervisor, f"/console/reports/{report.reference}/held/discard/").status_code == 302  # type: ignore[attr-defined]
+    unconfirmed = _post(supervisor, url)
+    assert unconfirmed.status_code == 400  # type: ignore[attr-defined]
+    assert "Tick the box" in unconfirmed.content.decode()  # type: ignore[attr-defined]
+    report.refresh_from_db()
+    assert not report.is_purged, "one click destroys nothing"
+    assert _post(supervisor, url, {"confirm": "on"}).status_code == 302  # type: ignore[attr-defined]
     report.refresh_from_db()
     assert report.is_purged
     assert report.source_blob == ""
     assert AuditEntry.objects.filter(report_ref=report.reference, action="report.discard").exists()
+
+
+def test_a_retry_that_changes_nothing_is_a_warning_and_a_bounce_offers_none(
+    org: Setup, mail_channel: Channel, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    report = _held(mail_channel, monkeypatch)
+    client = Client(enforce_csrf_checks=True)
+    login_staff(client, "supervisor", PASSWORD)
+    with monkeypatch.context() as patch:
+        patch.setattr(services.parsing, "parse", lambda raw: (_ for _ in ()).throw(ValueError("still broken")))
+        _post(client, f"/console/reports/{report.reference}/held/retry/")
+    page = client.get(f"/console/reports/{report.reference}/").content.decode()
+    assert "flash-warning" in page
+    assert "The original still cannot be read whole" in page
+    Report.objects.filter(pk=report.pk).update(quarantine=Quarantine.DELIVERY_REPORT)
+    page = client.get(f"/console/reports/{report.reference}/").content.decode()
+    assert "Read the original again" not in page
+    assert "A delivery report is never read again" in page
+    assert "Download the original (names the sender)" in page
+    Report.objects.filter(pk=report.pk).update(quarantine=Quarantine.LEFT_IN_MAILBOX)
+    page = client.get(f"/console/reports/{report.reference}/").content.decode()
+    assert "Read the original again" not in page
+    assert "The mail is still in the mailbox" in page
+
+
+def test_the_queue_marks_held_reports_and_finds_them(
+    org: Setup, mail_channel: Channel, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    report = _held(mail_channel, monkeypatch)
+    version = org.channel.current_questionnaire()
+    assert version is not None
+    from tipline.register import services as register
+
+    other = register.create_report(channel=org.channel, questionnaire=version, answers={"what": "x", "kind": "Fraud"})
+    client = Client(enforce_csrf_checks=True)
+    login_staff(client, "supervisor", PASSWORD)
+    page = client.get("/console/").content.decode()
+    row = page[page.index(f"/console/reports/{report.reference}/") :]
+    assert '<span class="mark mark-replied">held</span>' in row[: row.index("</tr>")]
+    held_only = client.get("/console/", {"held": "on"}).content.decode()
+    assert report.reference in held_only
+    assert other.report.reference not in held_only

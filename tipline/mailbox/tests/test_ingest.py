@@ -13,13 +13,14 @@ from django.core import mail
 from django.utils import timezone
 
 from tipline.accounts import services as accounts
+from tipline.audit.models import AuditEntry
 from tipline.conftest import PASSWORD, Setup, jpeg_with_exif
 from tipline.mailbox import services
 from tipline.mailbox.dovecot import Dovecot
 from tipline.register import keyring, quarantine
 from tipline.register import services as register
 from tipline.register.exceptions import NoLongerHeld
-from tipline.register.models import Attachment, Channel, ChannelKind, MailReply, Quarantine, Report
+from tipline.register.models import Attachment, Channel, ChannelKind, MailReply, Quarantine, Report, ReportLink
 
 
 def _mail(
@@ -298,6 +299,17 @@ def test_a_message_too_large_to_fetch_stays_in_the_mailbox_and_is_reported_once(
     assert (second.taken, second.quarantined, second.already_taken) == (0, 0, 1)
     assert Report.objects.count() == 2, "reported once, however often it is polled"
     assert mailbox.count() == 1
+    # The limit raised: the whole mail becomes a report of its own (the worker holds no key to
+    # fill the held one), linked to the held report so that handlers see they are one mail.
+    settings.TIPLINE_MAIL_MAX_BYTES = settings.TIPLINE_MAIL_FETCH_MAX_BYTES = 1024 * 1024  # type: ignore[attr-defined]
+    third = services.poll(channel=mail_channel)
+    assert (third.taken, third.quarantined) == (1, 0)
+    assert mailbox.count() == 0
+    whole = Report.objects.exclude(pk=held.pk).get(channel=mail_channel, quarantine="", attachments__isnull=False)
+    link = ReportLink.objects.get(source=whole, target=held)
+    assert link.kind == ReportLink.Kind.WHOLE_MAIL
+    assert AuditEntry.objects.filter(action="report.link", report_ref=whole.reference).exists()
+    assert services.poll(channel=mail_channel).taken == 0
     private = accounts.unlock_private_key(user=org.supervisor, password=PASSWORD)
     report_key = keyring.open_report_key(report=held, user=org.supervisor, private_key=private)
     identity_key = keyring.open_identity_key(report=held, user=org.supervisor, private_key=private)

@@ -281,6 +281,9 @@ class ReportLink(models.Model):
         # Made by Tipline: the same form page sent more than once (a double click without
         # JavaScript); every later copy points at the first.
         SENT_TWICE = "sent_twice", _("Sent from the same form page as")
+        # Made by Tipline: a mail left in the mailbox (too large to fetch), taken in whole
+        # later (the limit raised); it points at the report held with its headers.
+        WHOLE_MAIL = "whole_mail", _("The whole mail, held before with its headers only, as")
 
     source = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="links_out")
     target = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="links_in")
