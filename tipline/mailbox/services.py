@@ -242,7 +242,17 @@ def take_in(
     """
     parsed, quarantine = _read(raw, channel=channel, left_in_mailbox=left_in_mailbox)
     digest = source_digest(channel=channel, raw=raw, message_id=parsed.message_id)
-    if Report.objects.filter(source_digest=digest).exists():
+    # A message once left in the mailbox was kept by the digest of its headers alone: looked
+    # up in the same query, so that the whole message, taken in now, is linked to it.
+    headers = (
+        "" if left_in_mailbox else source_digest(channel=channel, raw=_header_block(raw), message_id=parsed.message_id)
+    )
+    found = dict(
+        Report.objects.filter(source_digest__in=[digest, headers] if headers else [digest]).values_list(
+            "source_digest", "quarantine"
+        )
+    )
+    if digest in found:
         return TakenIn(result=Result.ALREADY_TAKEN)
     questionnaire = questionnaire or mail_questionnaire(channel=channel)
     try:
@@ -267,8 +277,8 @@ def take_in(
             submission = _store(channel, raw, parsed, digest=digest, quarantine=quarantine, questionnaire=questionnaire)
         except SourceAlreadyTaken:
             return TakenIn(result=Result.ALREADY_TAKEN)
-    if not left_in_mailbox:
-        _link_to_its_headers(channel=channel, raw=raw, parsed=parsed, report=submission.report)
+    if found.get(headers) == Quarantine.LEFT_IN_MAILBOX:
+        _link_to_its_headers(channel=channel, digest=headers, report=submission.report)
     _reply(channel=channel, parsed=parsed, receipt=submission.receipt, replies=replies)
     return TakenIn(result=Result.QUARANTINED if quarantine else Result.TAKEN, report=submission.report)
 
@@ -283,13 +293,13 @@ def _header_block(raw: bytes) -> bytes:
     return raw[: at + len(end)]
 
 
-def _link_to_its_headers(*, channel: Channel, raw: bytes, parsed: parsing.ParsedMail, report: Report) -> None:
+def _link_to_its_headers(*, channel: Channel, digest: str, report: Report) -> None:
     """A mail left in the mailbox (too large to fetch) and taken in whole later (the limit
     raised) is a new report: the worker holds no report key to fill the held one. It is
-    linked to the held report, so handlers see they are one mail (audited, as a link)."""
-    digest = source_digest(channel=channel, raw=_header_block(raw), message_id=parsed.message_id)
+    linked to the held report (kept under the digest of the headers), so handlers see they
+    are one mail (audited, as a link)."""
     held = Report.objects.filter(source_digest=digest, quarantine=Quarantine.LEFT_IN_MAILBOX).first()
-    if held is None:
+    if held is None:  # discarded meanwhile
         return
     try:
         with transaction.atomic():

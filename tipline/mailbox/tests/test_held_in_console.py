@@ -22,14 +22,21 @@ def _held(channel: Channel, monkeypatch: pytest.MonkeyPatch) -> Report:
     message["Message-ID"] = "<held@example.net>"
     message.set_content("The text that a parser bug could not read.")
 
-    def broken(raw: bytes) -> None:
-        raise ValueError("a parser bug")
-
     with monkeypatch.context() as patch:
-        patch.setattr(services.parsing, "parse", broken)
+        patch.setattr(services.parsing, "parse", _broken)
         taken = services.take_in(channel=channel, raw=message.as_bytes())
     assert taken.report is not None
     return taken.report
+
+
+def _broken(raw: bytes) -> None:
+    raise ValueError("a parser bug")
+
+
+def _supervisor() -> Client:
+    client = Client(enforce_csrf_checks=True)
+    login_staff(client, "supervisor", PASSWORD)
+    return client
 
 
 def _post(client: Client, url: str, data: dict[str, str] | None = None) -> object:
@@ -40,8 +47,7 @@ def test_a_supervisor_reads_a_held_mail_again(
     org: Setup, mail_channel: Channel, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     report = _held(mail_channel, monkeypatch)
-    client = Client(enforce_csrf_checks=True)
-    login_staff(client, "supervisor", PASSWORD)
+    client = _supervisor()
     page = client.get(f"/console/reports/{report.reference}/").content.decode()
     assert "Held: not taken in whole" in page
     assert str(Quarantine.UNREADABLE.label) in page
@@ -66,8 +72,7 @@ def test_a_supervisor_discards_a_held_mail_and_a_handler_cannot(
     url = f"/console/reports/{report.reference}/held/discard/"
     assert _post(handler, url, {"confirm": "on"}).status_code == 403  # type: ignore[attr-defined]
     assert handler.get(f"/console/reports/{report.reference}/original.eml").status_code == 403
-    supervisor = Client(enforce_csrf_checks=True)
-    login_staff(supervisor, "supervisor", PASSWORD)
+    supervisor = _supervisor()
     unconfirmed = _post(supervisor, url)
     assert unconfirmed.status_code == 400  # type: ignore[attr-defined]
     assert "Tick the box" in unconfirmed.content.decode()  # type: ignore[attr-defined]
@@ -84,10 +89,9 @@ def test_a_retry_that_changes_nothing_is_a_warning_and_a_bounce_offers_none(
     org: Setup, mail_channel: Channel, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     report = _held(mail_channel, monkeypatch)
-    client = Client(enforce_csrf_checks=True)
-    login_staff(client, "supervisor", PASSWORD)
+    client = _supervisor()
     with monkeypatch.context() as patch:
-        patch.setattr(services.parsing, "parse", lambda raw: (_ for _ in ()).throw(ValueError("still broken")))
+        patch.setattr(services.parsing, "parse", _broken)
         _post(client, f"/console/reports/{report.reference}/held/retry/")
     page = client.get(f"/console/reports/{report.reference}/").content.decode()
     assert "flash-warning" in page
@@ -112,8 +116,7 @@ def test_the_queue_marks_held_reports_and_finds_them(
     from tipline.register import services as register
 
     other = register.create_report(channel=org.channel, questionnaire=version, answers={"what": "x", "kind": "Fraud"})
-    client = Client(enforce_csrf_checks=True)
-    login_staff(client, "supervisor", PASSWORD)
+    client = _supervisor()
     page = client.get("/console/").content.decode()
     row = page[page.index(f"/console/reports/{report.reference}/") :]
     assert '<span class="mark mark-replied">held</span>' in row[: row.index("</tr>")]
