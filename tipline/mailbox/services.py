@@ -71,11 +71,13 @@ log = logging.getLogger(__name__)
 
 # The questions a mail's report is shown with (its questionnaire, kept by the channel),
 # written in every site language the catalogue has them in.
+# The last is answered only when something was left out, and is not listed otherwise.
 MAIL_QUESTIONS = (
     ("subject", FieldType.SHORT_TEXT, gettext_noop("Subject")),
     ("message", FieldType.LONG_TEXT, gettext_noop("Message")),
     ("not_taken_in", FieldType.LONG_TEXT, gettext_noop("Not taken in (kept only in the original message)")),
 )
+_ANSWERED_ONLY_WHEN_SOMETHING_TO_SAY = {"not_taken_in"}
 
 
 def _mail_labels(label: str) -> tuple[str, dict[str, str]]:
@@ -100,6 +102,8 @@ def _mail_questions_current(version: QuestionnaireVersion | None) -> bool:
     for key, _type, label in MAIL_QUESTIONS:
         if key not in published:
             return False
+        if published[key].get("hide_unanswered", False) != (key in _ANSWERED_ONLY_WHEN_SOMETHING_TO_SAY):
+            return False
         _default, others = _mail_labels(label)
         have = published[key].get("translations") or {}
         if any("label" not in have.get(language, {}) for language in others):
@@ -113,6 +117,7 @@ def _write_mail_questions(channel: Channel) -> None:
         question = Question.objects.filter(channel=channel, key=key).first()
         if question is None:
             question = Question(channel=channel, key=key, order=order, field_type=field_type, label=default)
+        question.hide_unanswered = key in _ANSWERED_ONLY_WHEN_SOMETHING_TO_SAY
         # A label an admin translated stays; a missing one is filled in from the catalogue.
         translations = dict(question.translations or {})
         for language, text in others.items():

@@ -73,7 +73,7 @@ class QuestionInline(admin.StackedInline[Question, Channel]):
 
     def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
         main = (
-            ("order", "key", "field_type", "required", "max_length"),
+            ("order", "key", "field_type", "required", "hide_unanswered", "max_length"),
             "label",
             "help_text",
             "choices",

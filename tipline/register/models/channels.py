@@ -293,6 +293,14 @@ class Question(models.Model):
     label = models.CharField(_("question"), max_length=300)
     help_text = models.CharField(_("help text"), max_length=500, blank=True)
     required = models.BooleanField(_("required"), default=False)
+    hide_unanswered = models.BooleanField(
+        _("hide when not answered"),
+        default=False,
+        help_text=_(
+            "A report without an answer to it does not list it, for a question that is answered only when "
+            "there is something to say. Otherwise it is listed with “(no answer)”."
+        ),
+    )
     max_length = models.PositiveIntegerField(_("maximum length"), null=True, blank=True)
     choices = models.TextField(_("choices"), blank=True, help_text=_("One choice per line."))
     # The question in the other site languages: {"zh-hans": {"label": "…", "help_text": "…",
@@ -338,8 +346,10 @@ class Question(models.Model):
             "max_length": self.max_length,
             "choices": _lines(self.choices),
         }
-        # Only when there are any, so that versions published before translations existed
+        # Only when set or there are any, so that versions published before these existed
         # stay equal to an unchanged questionnaire (no new version for nothing).
+        if self.hide_unanswered:
+            schema["hide_unanswered"] = True
         translations = {
             language: {
                 **({"label": texts["label"]} if "label" in texts else {}),

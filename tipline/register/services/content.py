@@ -54,10 +54,11 @@ def read_answers(
     answers = data["answers"]
     if questions is None:
         questions = localize_schema(report.questionnaire.fields if report.questionnaire else [], language)
+    given = [(question, answers.get(question["key"])) for question in questions if question["type"] != "file"]
     return [
-        (question, shown_answer(question, answers.get(question["key"])))
-        for question in questions
-        if question["type"] != "file"
+        (question, shown_answer(question, value))
+        for question, value in given
+        if value is not None or not question.get("hide_unanswered")
     ]
 
 
