@@ -55,7 +55,7 @@ def mailbox_problems(user: StaffUser) -> list[Channel]:
         Channel.objects.filter(kind=ChannelKind.MAILBOX, is_active=True)
         .exclude(mail_problem="")
         .exclude(imap_url="")  # no longer read: what stopped it no longer matters
-        .only("slug", "name", "translations", "mail_problem", "mail_problem_since", "mail_read_at")
+        .only("slug", "name", "translations", "mail_problem", "mail_problem_said", "mail_problem_since", "mail_read_at")
         .order_by("order", "name")
     )
 

@@ -17,6 +17,8 @@ import ssl
 from pathlib import Path
 from types import TracebackType
 
+from django.utils.translation import gettext, gettext_noop
+
 from tipline.register.models import Channel
 from tipline.register.models.channels import imap_server
 
@@ -28,24 +30,41 @@ _SIZE = re.compile(rb"RFC822\.SIZE (\d+)")
 
 
 class MailboxUnavailable(Exception):
-    """The mailbox could not be reached or opened (the message says why, without secrets)."""
+    """The mailbox could not be reached or opened: why, without secrets, in English for the
+    log (``str``) and in the active language for the console (``said``). ``template`` is
+    marked for the catalogue where it is written; ``params`` are names, paths and what the
+    server or the system said, which stay as they are."""
+
+    def __init__(self, template: str, **params: object) -> None:
+        self.template, self.params = template, params
+        super().__init__(template % params if params else template)
+
+    def said(self) -> str:
+        template = gettext(self.template)
+        return template % self.params if self.params else template
 
 
 def password_of(channel: Channel) -> str:
     if channel.imap_password_env:
         value = os.environ.get(channel.imap_password_env)
         if value is None:
-            msg = f"the environment variable {channel.imap_password_env} is not set for the worker"
-            raise MailboxUnavailable(msg)
+            raise MailboxUnavailable(
+                gettext_noop("the environment variable %(name)s is not set for the worker"),
+                name=channel.imap_password_env,
+            )
         return value
     try:
         return Path(channel.imap_password_file).read_bytes().decode("utf-8").strip()
     except OSError as error:
-        msg = f"the password file {channel.imap_password_file} cannot be read ({error.strerror})"
-        raise MailboxUnavailable(msg) from None
+        raise MailboxUnavailable(
+            gettext_noop("the password file %(path)s cannot be read (%(reason)s)"),
+            path=channel.imap_password_file,
+            reason=error.strerror,
+        ) from None
     except UnicodeDecodeError:
-        msg = f"the password file {channel.imap_password_file} is not UTF-8 text"
-        raise MailboxUnavailable(msg) from None
+        raise MailboxUnavailable(
+            gettext_noop("the password file %(path)s is not UTF-8 text"), path=channel.imap_password_file
+        ) from None
 
 
 def folder_name(folder: str) -> str:
@@ -109,16 +128,21 @@ class Mailbox:
             _log_in(connection, self.channel.imap_user, password_of(self.channel))
             status, _ = connection.select(_quoted(self.channel.imap_folder or "INBOX"))
             if status != "OK":
-                msg = f"the folder {self.channel.imap_folder} cannot be opened"
-                raise MailboxUnavailable(msg)
+                raise MailboxUnavailable(
+                    gettext_noop("the folder %(folder)s cannot be opened"), folder=self.channel.imap_folder
+                )
             # The capabilities after log-in (MOVE, UIDPLUS) are not those announced before it.
             status, data = connection.capability()
             words = data[0].split() if status == "OK" and data and isinstance(data[0], bytes) else []
             self.capabilities = {word.decode().upper() for word in words}
-        except (OSError, imaplib.IMAP4.error) as error:
+        except OSError as error:
             self._close()
-            msg = f"{server.host}:{server.port}: {error}"
-            raise MailboxUnavailable(msg) from None
+            said = gettext_noop("%(server)s cannot be reached: %(error)s")
+            raise MailboxUnavailable(said, server=f"{server.host}:{server.port}", error=error) from None
+        except imaplib.IMAP4.error as error:
+            self._close()
+            said = gettext_noop("%(server)s refused: %(error)s")
+            raise MailboxUnavailable(said, server=f"{server.host}:{server.port}", error=error) from None
         return self
 
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None) -> None:
@@ -136,8 +160,7 @@ class Mailbox:
     @property
     def _imap(self) -> imaplib.IMAP4:
         if self.connection is None:
-            msg = "the mailbox is not open"
-            raise MailboxUnavailable(msg)
+            raise MailboxUnavailable(gettext_noop("the mailbox is not open"))
         return self.connection
 
     def uids(self) -> list[str]:
@@ -214,12 +237,10 @@ class Mailbox:
     def _marked_deleted(self) -> list[str]:
         status, data = self._imap.uid("SEARCH", "DELETED")
         if status != "OK":
-            msg = f"the server refused: {data!r}"
-            raise MailboxUnavailable(msg)
+            raise MailboxUnavailable(gettext_noop("the server refused: %(answer)s"), answer=repr(data))
         return [uid.decode() for uid in (data[0] or b"").split()]
 
     @staticmethod
     def _ok(result: tuple[str, object]) -> None:
         if result[0] != "OK":
-            msg = f"the server refused: {result[1]!r}"
-            raise MailboxUnavailable(msg)
+            raise MailboxUnavailable(gettext_noop("the server refused: %(answer)s"), answer=repr(result[1]))

@@ -25,10 +25,11 @@ import queue
 import smtplib
 import tempfile
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -42,7 +43,7 @@ from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_noop, ngettext
 
 from tipline.accounts.models import StaffUser
 from tipline.audit import services as audit
@@ -585,8 +586,9 @@ def _finish(item: tuple[str, Future[TakenIn]], summary: PollSummary, channel: Ch
 
 def poll_all() -> PollSummary:
     """Every open mailbox channel with a server, one after the other. What stopped one
-    (never a message's words; in English, as the worker's log says it) is kept on the
-    channel for the console and the admin, until the mailbox is read again."""
+    (never a message's words) is kept on the channel for the console and the admin, in
+    English as the worker's log says it and in each site language, until the mailbox is
+    read again."""
     total = PollSummary()
     # A mailbox no longer read (closed, or its server taken away) has no problem to show any more.
     _forget_problems(
@@ -595,39 +597,70 @@ def poll_all() -> PollSummary:
         .filter(Q(is_active=False) | Q(imap_url=""))
     )
     for channel in Channel.objects.filter(kind=ChannelKind.MAILBOX, is_active=True).exclude(imap_url=""):
+        problem: Callable[[], str]
         try:
             summary = poll(channel=channel)
         except (MailboxUnavailable, ValidationError) as error:
             log.warning("The mailbox of channel %s cannot be read: %s", channel.slug, error)
-            problem = f"the mailbox cannot be read: {_said(error)}"
+            problem = partial(_cannot_be_read, error)
         except (imaplib.IMAP4.error, OSError) as error:  # the connection broke during the poll
             # The class only: a server's words could quote a message. The rest waits for the next poll.
             log.warning("The mailbox of channel %s stopped answering: %s", channel.slug, type(error).__name__)
-            problem = f"the mailbox stopped answering during a read ({type(error).__name__})"
+            problem = partial(_stopped_answering, type(error).__name__)
         except Exception as error:  # whatever it was, the other channels are still read
             log.error("The mailbox of channel %s could not be read (%s)", channel.slug, jobs.describe_error(exc=error))
-            problem = f"reading the mailbox failed ({type(error).__name__}); the worker's log says where"
+            problem = partial(_read_failed, type(error).__name__)
         else:
             for name in ("taken", "quarantined", "already_taken", "failed"):
                 setattr(total, name, getattr(total, name) + getattr(summary, name))
             if not summary.failed:
-                _note(channel, mail_read_at=timezone.now(), mail_problem="", mail_problem_since=None)
+                _note(channel, mail_read_at=timezone.now(), **_NO_PROBLEM)
                 continue
-            problem = (
-                f"{summary.failed} message(s) could not be taken in at the last read and stay in the mailbox "
-                "for the next one; the worker's log says why"
-            )
+            problem = partial(_messages_failed, summary.failed)
+        with translation.override("en"):
+            english = problem()
+        said = {}
+        for code, _name in settings.LANGUAGES:
+            with translation.override(code):
+                said[code.lower()] = problem()[:_PROBLEM_CHARS]
         _note(
             channel,
-            mail_problem=problem[:300],
+            mail_problem=english[:_PROBLEM_CHARS],
+            mail_problem_said=said,
             mail_problem_since=Coalesce("mail_problem_since", Value(timezone.now())),
         )
     return total
 
 
+_PROBLEM_CHARS = 300
+_NO_PROBLEM: dict[str, Any] = {"mail_problem": "", "mail_problem_said": {}, "mail_problem_since": None}
+
+
+def _cannot_be_read(error: MailboxUnavailable | ValidationError) -> str:
+    return _("the mailbox cannot be read: %(reason)s") % {"reason": _said(error)}
+
+
+def _stopped_answering(kind: str) -> str:
+    return _("the mailbox stopped answering during a read (%(error)s)") % {"error": kind}
+
+
+def _read_failed(kind: str) -> str:
+    return _("reading the mailbox failed (%(error)s); the worker's log says where") % {"error": kind}
+
+
+def _messages_failed(count: int) -> str:
+    return ngettext(
+        "%(count)d message could not be taken in at the last read and stays in the mailbox for the next one; "
+        "the worker's log says why",
+        "%(count)d messages could not be taken in at the last read and stay in the mailbox for the next one; "
+        "the worker's log says why",
+        count,
+    ) % {"count": count}
+
+
 def _forget_problems(channels: QuerySet[Channel]) -> None:
     try:
-        channels.update(mail_problem="", mail_problem_since=None)
+        channels.update(**_NO_PROBLEM)
     except DatabaseError as error:
         log.warning("Mailbox problems could not be cleared (%s)", type(error).__name__)
 
@@ -642,9 +675,9 @@ def _note(channel: Channel, **state: object) -> None:
         )
 
 
-def _said(error: Exception) -> str:
-    """What a refusal says, in one line (a validation error as its messages)."""
-    text = "; ".join(error.messages) if isinstance(error, ValidationError) else str(error)
+def _said(error: MailboxUnavailable | ValidationError) -> str:
+    """What a refusal says, in one line, in the active language (a validation error as its messages)."""
+    text = "; ".join(error.messages) if isinstance(error, ValidationError) else error.said()
     return " ".join(text.split())
 
 

@@ -12,7 +12,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from tipline.local_text import other_languages
+from tipline.local_text import LocalText, other_languages
 from tipline.register import services
 from tipline.register.models import Channel, Question
 
@@ -97,7 +97,7 @@ class ChannelAdmin(admin.ModelAdmin[Channel]):
     prepopulated_fields = {"slug": ["name"]}
     filter_horizontal = ["recipients"]
     inlines = [QuestionInline]
-    readonly_fields = ["questionnaire_version", "mail_read_at", "mail_problem", "mail_problem_since"]
+    readonly_fields = ["questionnaire_version", "mail_read_at", "mailbox_problem", "mail_problem_since"]
     # The fields of one kind of channel apart from the common ones, in the order shown (a
     # tuple is one line).
     web_fields = ("privacy_notice",)
@@ -110,8 +110,12 @@ class ChannelAdmin(admin.ModelAdmin[Channel]):
         "mail_reply",
         "mail_answers",
         ("mail_read_at", "mail_problem_since"),
-        "mail_problem",
+        "mailbox_problem",
     )
+
+    @admin.display(description=_("mailbox problem"))
+    def mailbox_problem(self, obj: Channel) -> LocalText:
+        return obj.local_mail_problem
 
     def get_fieldsets(self, request: HttpRequest, obj: Channel | None = None) -> Any:
         """The fields every channel has, then those of each kind, each group with what it is for."""

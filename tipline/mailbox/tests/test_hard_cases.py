@@ -211,7 +211,7 @@ def test_a_mail_that_cannot_be_stored_for_now_stays_in_the_mailbox_and_says_so(
     assert not Report.objects.exists()
     assert mailbox.count() == 1, "never lost: the next poll tries again"
     mail_channel.refresh_from_db()
-    assert mail_channel.mail_problem.startswith("1 message(s) could not be taken in at the last read")
+    assert mail_channel.mail_problem.startswith("1 message could not be taken in at the last read and stays")
     assert mail_channel.mail_read_at is None
     monkeypatch.undo()
     monkeypatch.setenv(PASSWORD_VARIABLE, mailbox.password)
@@ -424,13 +424,34 @@ def test_what_stops_a_mailbox_is_shown_to_supervisors_until_it_is_read_again(
     assert "Mail is not being taken in" in page
     assert f"{PASSWORD_VARIABLE} is not set for the worker" in page
     assert "Mail is not being taken in" not in handler.get("/console/").content.decode()
+    # In the reader's language; the variable's name as it is.
+    supervisor.cookies["django_language"] = "zh-hans"
+    chinese = supervisor.get("/console/").content.decode()
+    assert f"无法读取邮箱\uff1a工作进程没有设置环境变量 {PASSWORD_VARIABLE}" in chinese  # \uff1a: a full-width colon
+    assert '<span lang="en">the mailbox' not in chinese
+    admin = Client()
+    login_staff(admin, "admin", PASSWORD)
+    admin.cookies["django_language"] = "zh-hans"
+    assert f"工作进程没有设置环境变量 {PASSWORD_VARIABLE}" in (
+        admin.get(f"/admin/register/channel/{mail_channel.pk}/change/").content.decode()
+    )
+    # A problem noted before it was written in each language is shown in English, marked.
+    Channel.objects.filter(pk=mail_channel.pk).update(mail_problem_said={})
+    assert '<span lang="en">the mailbox cannot be read: the environment variable' in (
+        supervisor.get("/console/").content.decode()
+    )
+    supervisor.cookies["django_language"] = "en"
     shown = io.StringIO()
     call_command("channel", "show", mail_channel.slug, stdout=shown)
     assert f"mail_problem: the mailbox cannot be read: the environment variable {PASSWORD_VARIABLE}" in shown.getvalue()
     monkeypatch.setenv(PASSWORD_VARIABLE, mailbox.password)
     assert services.poll_all().taken == 1
     mail_channel.refresh_from_db()
-    assert (mail_channel.mail_problem, mail_channel.mail_problem_since) == ("", None)
+    assert (mail_channel.mail_problem, mail_channel.mail_problem_said, mail_channel.mail_problem_since) == (
+        "",
+        {},
+        None,
+    )
     assert mail_channel.mail_read_at is not None
     assert "Mail is not being taken in" not in supervisor.get("/console/").content.decode()
 
@@ -459,3 +480,14 @@ def test_a_mailbox_no_longer_read_stops_showing_what_stopped_it(
     services.poll_all()
     mail_channel.refresh_from_db()
     assert (mail_channel.mail_problem, mail_channel.mail_problem_since) == ("", None)
+
+
+def test_why_a_mailbox_cannot_be_opened_is_said_in_english_for_the_log_and_in_the_readers_language() -> None:
+    from django.utils import translation
+
+    error = imap.MailboxUnavailable("the folder %(folder)s cannot be opened", folder="Eingänge")
+    assert str(error) == "the folder Eingänge cannot be opened"
+    with translation.override("zh-hans"):
+        assert error.said() == "无法打开文件夹 Eingänge"
+    # A reason without a parameter is never formatted: a "%" in it stays as it is.
+    assert imap.MailboxUnavailable("100% full").said() == "100% full"

@@ -470,6 +470,13 @@ def test_a_mailbox_that_stops_answering_does_not_stop_the_others(  # noqa: PLR09
     assert len(polled) == 2
     assert said in caplog.text
     assert "EOF" not in caplog.text, "the class only, never the server's words"
+    stopped = Channel.objects.exclude(mail_problem="").get()
+    assert set(stopped.mail_problem_said) == {"en", "zh-hans"}
+    assert stopped.mail_problem_said["en"] == stopped.mail_problem
+    chinese = stopped.mail_problem_said["zh-hans"]
+    assert type(failure).__name__ in chinese
+    assert chinese != stopped.mail_problem
+    assert "EOF" not in chinese
 
 
 def test_crlf_line_ends_are_plain_line_ends(org: Setup, mail_channel: Channel) -> None:

@@ -13,7 +13,7 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from tipline.local_text import LocalText, clean_translations, pick
+from tipline.local_text import LocalText, clean_translations, pick, site_language
 
 
 class FieldType(models.TextChoices):
@@ -211,6 +211,8 @@ class Channel(models.Model):
     # when it last read it whole, and what has stopped it since when (never a message's words).
     mail_read_at = models.DateTimeField(_("mailbox last read"), null=True, blank=True, editable=False)
     mail_problem = models.CharField(_("mailbox problem"), max_length=300, blank=True, default="", editable=False)
+    # The same, as the worker wrote it in each site language: {"zh-hans": "…"}.
+    mail_problem_said = models.JSONField(default=dict, blank=True, editable=False)
     mail_problem_since = models.DateTimeField(_("mailbox problem since"), null=True, blank=True, editable=False)
     # The texts a reporter reads, in the site languages other than the default one (whose
     # text is in the columns): {"zh-hans": {"name": "…", "description": "…", "privacy_notice": "…"}}.
@@ -268,6 +270,16 @@ class Channel(models.Model):
     def local_name(self) -> LocalText:
         """Its name in the active language (a fallback keeps its language mark in a page)."""
         return self.text_in("name")
+
+    @property
+    def local_mail_problem(self) -> LocalText:
+        """What stops the worker reading the mailbox, in the active language; in English (as the
+        log says it, marked) when it was written before the worker wrote it in each language."""
+        wanted = site_language(None)
+        said = self.mail_problem_said.get(wanted) if isinstance(self.mail_problem_said, dict) else None
+        if isinstance(said, str) and said:
+            return LocalText(said)
+        return LocalText(self.mail_problem, lang="" if wanted == "en" else "en")
 
     def texts_in(self, language: str | None = None) -> dict[str, LocalText]:
         """Every text a reporter reads of this channel, in ``language``."""
