@@ -93,6 +93,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "tipline.session_vault.SessionVaultMiddleware",
     "tipline.site.middleware.LocaleMiddleware",
+    "tipline.site.middleware.MethodNotAllowedPage",
     "django.middleware.common.CommonMiddleware",
     "tipline.site.middleware.RequestBodyMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

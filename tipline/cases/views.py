@@ -64,6 +64,11 @@ class StaffReplyForm(forms.Form):
         label=gettext_lazy("Also send the text by e-mail to the sender (files stay in the portal)"),
         required=False,
     )
+    answers_meeting = forms.BooleanField(
+        label=gettext_lazy("This message proposes a time and a place for the meeting the reporter asked for"),
+        help_text=gettext_lazy("The request is then answered. Any other message leaves it open."),
+        required=False,
+    )
 
 
 def _staff(request: HttpRequest) -> StaffUser:
@@ -140,6 +145,7 @@ def detail(request: HttpRequest, private_key: bytes | None, reference: str) -> H
                 body=form.cleaned_data["body"],
                 files=incoming_files(request, "files"),
                 author=user,
+                answers_meeting=form.cleaned_data["answers_meeting"],
             )
         except EmptyMessage as error:
             form.add_error("body", error.user_message())

@@ -40,7 +40,6 @@ from django.core.mail.message import sanitize_address
 from django.db import DatabaseError, connection, connections, transaction
 from django.db.models import Q, QuerySet, Value
 from django.db.models.functions import Coalesce
-from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop, ngettext
@@ -52,6 +51,7 @@ from tipline.jobs import services as jobs
 from tipline.local_text import default_language, other_languages
 from tipline.mailbox import parsing
 from tipline.mailbox.imap import Mailbox, MailboxUnavailable
+from tipline.register import outgoing_mail
 from tipline.register import services as register
 from tipline.register.exceptions import NoLongerHeld, SourceAlreadyTaken
 from tipline.register.models import (
@@ -409,33 +409,35 @@ def _spooled(files: list[parsing.MailFile]) -> Iterator[list[register.IncomingFi
 
 
 def _reply(*, channel: Channel, parsed: parsing.ParsedMail, receipt: str, replies: Replies | None) -> None:
-    """Answer the sender as the channel says, never to automatic mail (no loops)."""
+    """Answer the sender as the channel says, never to automatic mail (no loops), in every
+    site language (the channel's own acknowledgement text in the default one)."""
     if channel.mail_reply == MailReply.NOTHING or parsed.automatic or not parsed.sender_address:
         return
-    site = settings.TIPLINE_SITE_URL
-    parts = [
-        channel.acknowledgement_text.strip()
-        or _("Thank you. Your report was received and will be handled in confidence.")
-    ]
-    if channel.mail_reply == MailReply.RECEIPT:
+
+    def write(language: str) -> str:
+        own = channel.acknowledgement_text.strip() if language == outgoing_mail.site_languages()[0] else ""
+        parts = [own or _("Thank you. Your report was received and will be handled in confidence.")]
+        if channel.mail_reply == MailReply.RECEIPT:
+            parts.append(
+                _(
+                    "Your receipt: %(receipt)s\n\nWith it you can follow your report and write with the person "
+                    "handling it, without e-mail and without giving your name, at %(portal)s . Keep it safe: it is "
+                    "the only way in, and nobody can give it to you again."
+                )
+                % {"receipt": format_receipt(receipt), "portal": outgoing_mail.portal_address()}
+            )
         parts.append(
             _(
-                "Your receipt: %(receipt)s\n\nWith it you can follow your report and write with the person "
-                "handling it, without e-mail and without giving your name, at %(portal)s . Keep it safe: it is "
-                "the only way in, and nobody can give it to you again."
+                "Please know that e-mail is not confidential: the mail services on the way can see who wrote to "
+                "whom, and when. To go on without e-mail, use the web form at %(site)s ."
             )
-            % {"receipt": format_receipt(receipt), "portal": site + reverse("portal:login")}
+            % {"site": outgoing_mail.how_to_report_address(language)}
         )
-    parts.append(
-        _(
-            "Please know that e-mail is not confidential: the mail services on the way can see who wrote to "
-            "whom, and when. To go on without e-mail, use the web form at %(site)s ."
-        )
-        % {"site": site + "/how-to-report/"}
-    )
+        return "\n\n".join(parts)
+
     mail = EmailMessage(
-        subject=_("Your report was received"),
-        body="\n\n".join(parts),
+        subject=outgoing_mail.subject_in_every_language(lambda _language: _("Your report was received")),
+        body=outgoing_mail.in_every_language(write),
         from_email=channel.email_address or settings.DEFAULT_FROM_EMAIL,
         to=[parsed.sender_address],
         headers={"Auto-Submitted": "auto-replied"},

@@ -3,7 +3,10 @@ decide on held files. Every page works without JavaScript."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import wraps
+from typing import Any
 
 from django.conf import settings
 from django.contrib import messages as flash
@@ -30,7 +33,20 @@ from tipline.register.uploads import incoming_files, upload_limits
 from tipline.typed_request import client_tag
 
 
-@require_POST
+def _back_to_the_report_on_get(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
+    """A form's address that only takes a POST, opened again (the language switched on a page
+    it answered with, say): back to the report page rather than an empty 405."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        if request.method in {"GET", "HEAD"}:
+            return redirect("portal:report")
+        return view(request, *args, **kwargs)
+
+    return require_http_methods(["GET", "HEAD", "POST"])(wrapped)
+
+
+@_back_to_the_report_on_get
 @handles_reporter_errors
 @reporter_required
 def decide_held(request: HttpRequest, report: Report, report_key: bytes) -> HttpResponse:
@@ -61,7 +77,7 @@ def decide_held(request: HttpRequest, report: Report, report_key: bytes) -> Http
     return redirect("portal:report")
 
 
-@require_POST
+@_back_to_the_report_on_get
 @handles_reporter_errors
 @kept_reply.keeps_correction_on_expiry
 @reporter_required
@@ -97,7 +113,7 @@ def decide_transcript(request: HttpRequest, report: Report, report_key: bytes, t
     return redirect("portal:report")
 
 
-@require_POST
+@_back_to_the_report_on_get
 @handles_reporter_errors
 @reporter_required
 def request_meeting(request: HttpRequest, report: Report, report_key: bytes) -> HttpResponse:

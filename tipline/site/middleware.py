@@ -1,5 +1,5 @@
-"""Site-wide middleware: the request body checked before anything reads it, and the
-language of each page."""
+"""Site-wide middleware: the request body checked before anything reads it, the
+language of each page, and a page for an address opened with the wrong method."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.middleware.csrf import REASON_NO_CSRF_COOKIE
 from django.middleware.locale import LocaleMiddleware as DjangoLocaleMiddleware
+from django.shortcuts import render
 
 from tipline.http_privacy import csrf_failure
 from tipline.register.errors import SHOWS_REFUSALS, error_response, read_post
@@ -86,3 +87,22 @@ class LocaleMiddleware(DjangoLocaleMiddleware):
         if getattr(response, "language_from_address", False):
             return response
         return super().process_response(request, response)
+
+
+class MethodNotAllowedPage:
+    """A page, not an empty answer, for an address opened in a way it does not take: a
+    form's destination opened again by a link or the address bar (405, ``Allow`` kept)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        response = self.get_response(request)
+        if response.status_code != 405 or request.method not in {"GET", "HEAD"}:
+            return response
+        if getattr(response, "streaming", False) or response.content:  # type: ignore[attr-defined]
+            return response
+        page = render(request, "405.html", status=405)
+        if "Allow" in response:
+            page["Allow"] = response["Allow"]
+        return page

@@ -10,7 +10,6 @@ from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMessage
-from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from tipline.accounts import services as accounts
@@ -22,7 +21,7 @@ from tipline.cases.exceptions import NoAccess, NotAllowed, ReasonRequired
 from tipline.cases.models import Exclusion, Note
 from tipline.cases.permissions import Action, may_read_content, require
 from tipline.crypto.errors import DecryptionFailed
-from tipline.register import binding, keyring
+from tipline.register import binding, keyring, outgoing_mail
 from tipline.register import services as register
 from tipline.register.exceptions import KeyNotHeld, ReportDestroyed
 from tipline.register.models import Attachment, QuestionnaireVersion, Report
@@ -137,13 +136,19 @@ def answer_by_email(*, report: Report, report_key: bytes, body: str, by: StaffUs
     address = register.read_reply_address(report=report, report_key=report_key)
     if not address:
         return False
-    footer = _(
-        "This answer was sent by e-mail, which is not confidential. If you have a receipt, you can read and "
-        "answer it on the web at %(portal)s. An answer by e-mail reaches us as a new report, which we link to "
-        "this one."
-    ) % {"portal": settings.TIPLINE_SITE_URL + reverse("portal:login")}
+    footer = outgoing_mail.in_every_language(
+        lambda _language: (
+            _(
+                "This answer was sent by e-mail, which is not confidential. If you have a receipt, you can read and "
+                "answer it on the web at %(portal)s. An answer by e-mail reaches us as a new report, which we link to "
+                "this one."
+            )
+            % {"portal": outgoing_mail.portal_address()}
+        ),
+        separator="\n\n",
+    )
     mail = EmailMessage(
-        subject=_("About your report"),
+        subject=outgoing_mail.subject_in_every_language(lambda _language: _("About your report")),
         body=f"{body.strip()}\n\n-- \n{footer}",
         from_email=report.channel.email_address or settings.DEFAULT_FROM_EMAIL,
         to=[address],

@@ -56,6 +56,8 @@ def test_an_answer_goes_by_email_where_the_channel_allows_it(org: Setup) -> None
     assert sent.from_email == "tips@example.org"
     assert "Could you tell us the date?" in sent.body
     assert "not confidential" in sent.body
+    assert "电子邮件并不保密" in sent.body  # the footer in every site language
+    assert sent.subject == "About your report / 关于您的举报"
     assert AuditEntry.objects.filter(report_ref=report.reference, action="message.sent_by_email").exists()
 
 

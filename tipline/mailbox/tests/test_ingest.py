@@ -10,14 +10,16 @@ from email.message import EmailMessage
 
 import pytest
 from django.core import mail
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from tipline.accounts import services as accounts
 from tipline.audit.models import AuditEntry
 from tipline.conftest import PASSWORD, Setup, jpeg_with_exif
+from tipline.crypto.receipt import format_receipt
 from tipline.mailbox import services
 from tipline.mailbox.dovecot import Dovecot
-from tipline.register import keyring, quarantine
+from tipline.register import keyring, outgoing_mail, quarantine
 from tipline.register import services as register
 from tipline.register.exceptions import NoLongerHeld
 from tipline.register.models import Attachment, Channel, ChannelKind, MailReply, Quarantine, Report, ReportLink
@@ -97,6 +99,15 @@ def test_the_receipt_mail_lets_the_sender_go_on_anonymously(
     assert len(digits) == 16
     report, _ = register.open_with_receipt(receipt_text=digits, client_tag="mail-test")
     assert report.channel == mail_channel
+    # Nothing says which site language the sender reads: the reply is in each, the default first.
+    english, chinese = reply.body.split(outgoing_mail.SEPARATOR)
+    assert "/how-to-report/" in english
+    assert "/zh-hans/how-to-report/" in chinese
+    assert "电子邮件并不保密" in chinese
+    assert reply.body.count(format_receipt(digits)) == 2
+    with translation.override("zh-hans"):
+        assert gettext("Your report was received") in reply.subject
+    assert reply.subject.startswith("Your report was received / ")
 
 
 @pytest.mark.parametrize("mode", [MailReply.NOTHING, MailReply.ACKNOWLEDGEMENT])

@@ -58,7 +58,7 @@ def test_a_poll_answers_every_sender_over_one_session(
         summary = services.poll(channel=mail_channel)
     assert (summary.taken, summary.failed) == (4, 0)
     assert sorted(str(m["To"]) for m in server.messages) == sorted(f"sender{n}@example.net" for n in range(4))
-    assert all("Your receipt:" in str(m.get_body()) for m in server.messages)
+    assert all("Your receipt:" in m.get_body().get_content() for m in server.messages)
     assert isinstance(server, Sessions)
     assert len(set(server.peers)) == 1, "one session for the whole poll"
     assert server.return_paths == ["<>"] * 4, "MAIL FROM:<>: a reply never bounces back with its receipt"

@@ -109,27 +109,28 @@ def test_the_reporter_asks_to_meet_once(org: Setup, client: Client) -> None:
     login_staff(staff, "handler", PASSWORD)
     detail = staff.get(f"/console/reports/{report.reference}/").content.decode()
     assert "asked to meet in person" in detail
-    # The handler proposes a time and a place: the request is answered, and may be made again.
-    services.post_message(
-        report=report, report_key=_handler_key(report), body="Tuesday at 10, room 4.", author=org.handler
-    )
+    assert 'name="answers_meeting"' in detail
+    # Another question leaves the request open, on both sides.
+    url = f"/console/reports/{report.reference}/"
+    asked = {"csrfmiddlewaretoken": csrf_token(staff, url), "body": "Which year is the list from?"}
+    assert staff.post(url, asked).status_code == 302
+    report.refresh_from_db()
+    assert report.meeting_requested_at is not None
+    assert "You asked to meet on" in client.get("/portal/report/").content.decode()
+    # The handler proposes a time and a place, and says so: the request is answered, and may be made again.
+    proposed = {**asked, "body": "Tuesday at 10, room 4.", "answers_meeting": "on"}
+    assert staff.post(url, proposed).status_code == 302
     report.refresh_from_db()
     assert report.meeting_requested_at is None
-    assert "asked to meet in person" not in staff.get(f"/console/reports/{report.reference}/").content.decode()
+    entry = AuditEntry.objects.filter(action="message.sent", report_ref=report.reference).latest("pk")
+    assert entry.detail == {"files": 0, "meeting_proposed": True}
+    detail = staff.get(url).content.decode()
+    assert "asked to meet in person" not in detail
+    assert 'name="answers_meeting"' not in detail
     assert _post(client, "/portal/meeting/", {}).status_code == 302  # type: ignore[attr-defined]
     report.refresh_from_db()
     assert report.meeting_requested_at is not None
     assert Message.objects.filter(report=report, from_staff=False).count() == 2
-
-
-def _handler_key(report: Report) -> bytes:
-    from tipline.accounts import services as accounts
-    from tipline.accounts.models import StaffUser
-    from tipline.register import keyring
-
-    handler = StaffUser.objects.get(username="handler")
-    private = accounts.unlock_private_key(user=handler, password=PASSWORD)
-    return keyring.open_report_key(report=report, user=handler, private_key=private)
 
 
 def _box(page: str, transcript: Transcript) -> str:

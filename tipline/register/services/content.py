@@ -153,10 +153,13 @@ def post_message(
     author: StaffUser | None = None,
     taken_by_phone: bool = False,
     recording_consent: bool | None = None,
+    answers_meeting: bool = False,
 ) -> Message:
     """Add a message (from staff when ``author`` is given, else from the reporter), with files.
     ``taken_by_phone``: the reporter's words, taken down by a call-taker during a call, and
-    ``recording_consent`` the caller's yes or no to a recording of that call."""
+    ``recording_consent`` the caller's yes or no to a recording of that call.
+    ``answers_meeting``: the staff member's message proposes the time and place of the
+    meeting the reporter asked for, which answers the request (any other message leaves it open)."""
     body = body.strip()
     if not body and not files:
         raise EmptyMessage
@@ -184,13 +187,15 @@ def post_message(
             Attachment.objects.bulk_create(attachments)
             now = timezone.now()
             changes: dict[str, object] = {"last_activity_at": now}
-            if from_staff:  # a handler's answer answers an open request to meet, too
+            answered = from_staff and answers_meeting and report.meeting_requested_at is not None
+            if answered:
                 changes["meeting_requested_at"] = None
             Report.objects.filter(pk=report.pk).update(**changes)
             if from_staff:
-                audit.record(
-                    action="message.sent", actor=author, report_ref=report.reference, detail={"files": len(attachments)}
-                )
+                detail: dict[str, object] = {"files": len(attachments)}
+                if answered:
+                    detail["meeting_proposed"] = True
+                audit.record(action="message.sent", actor=author, report_ref=report.reference, detail=detail)
                 _acknowledged_by_message(report=report, by=author, now=now)
     except BaseException:
         delete_blobs(names=written)
