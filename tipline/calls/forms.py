@@ -10,7 +10,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrOrPromise
 
-from tipline.register.forms import FocusableRadioSelect, NoEchoTextInput, ReportForm
+from tipline.register.forms import FocusableRadioSelect, NoEchoTextInput, ReportForm, check_receipt_shape
 from tipline.register.models import ChannelKind
 
 CONSENT_CHOICES = [("yes", _("Yes, the caller agreed to a recording")), ("no", _("No recording"))]
@@ -150,8 +150,10 @@ class AddToReportForm(forms.Form):
     receipt = forms.CharField(
         label=_("The caller's receipt (16 digits)"),
         max_length=64,
-        # Never written back into the page (after a refused file, say), as in the portal.
+        # Never written back into the page, as in the portal: even a wrong one can be one digit
+        # away from a real receipt (the page says to ask for it again).
         widget=NoEchoTextInput(attrs={"autocomplete": "off", "inputmode": "numeric", "spellcheck": "false"}),
+        validators=[check_receipt_shape],
     )
     body = forms.CharField(
         label=_("What the caller says"),

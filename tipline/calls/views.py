@@ -62,12 +62,13 @@ def home(request: HttpRequest, private_key: bytes | None) -> HttpResponse:
     return render(request, "calls/home.html", _home_context(AddToReportForm()))
 
 
-def _home_context(form: AddToReportForm) -> dict[str, object]:
+def _home_context(form: AddToReportForm, *, files_sent: bool = False) -> dict[str, object]:
     return {
         "channels": _named_channels(),
         "add_form": form,
         "problems": summarise(form) if form.is_bound else [],
         "recording_types": cleaning.recording_extensions(),
+        "files_sent": files_sent,
     }
 
 
@@ -153,8 +154,8 @@ def _call_taker_message(error: ReporterError) -> str:
     """A refusal as the call-taker needs it (the reporter's own wording speaks to the reporter)."""
     if isinstance(error, InvalidReceipt):
         return _(
-            "That receipt did not open a report. Read the 16 digits back to the caller and try again; if they "
-            "have lost the receipt, take a new report."
+            "That receipt did not open a report. Ask the caller to read the 16 digits again, slowly, and type "
+            "them once more; if they have lost the receipt, take a new report."
         )
     if isinstance(error, TooManyReceiptAttempts):
         return _(
@@ -245,4 +246,4 @@ def add(request: HttpRequest, private_key: bytes | None) -> HttpResponse:
             audit.record(action="message.taken_by_phone", actor=user, report_ref=report.reference)
             flash.success(request, _("The caller's message was added to their report."))
             return redirect("calls:home")
-    return render(request, "calls/home.html", _home_context(form), status=status)
+    return render(request, "calls/home.html", _home_context(form, files_sent=bool(request.FILES)), status=status)

@@ -43,10 +43,16 @@ def format_receipt(receipt: str) -> str:
 def normalise_receipt(text: str) -> str:
     """Accept spaces and dashes between digits, and full-width digits and separators (what a
     Chinese or Japanese input method types in full-width mode); refuse anything else."""
-    digits = _NON_DIGITS.sub("", unicodedata.normalize("NFKC", text))
+    digits = without_separators(text)
     if len(digits) != DIGITS or not digits.isascii() or not digits.isdigit():
         raise MalformedReceipt
     return digits
+
+
+def without_separators(text: str) -> str:
+    """What is typed as a receipt without the spaces and dashes between its digits (in full
+    width or not); a receipt is then 16 ASCII digits."""
+    return _NON_DIGITS.sub("", unicodedata.normalize("NFKC", text))
 
 
 def derive_receipt_secrets(receipt: str, *, salt: bytes, pepper: bytes, cost: kdf.KdfCost) -> ReceiptSecrets:

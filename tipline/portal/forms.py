@@ -8,7 +8,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from tipline.register.forms import NoEchoTextInput
+from tipline.register.forms import NoEchoTextInput, check_receipt_shape
 
 
 class ReceiptForm(forms.Form):
@@ -17,6 +17,7 @@ class ReceiptForm(forms.Form):
         help_text=_("The 16 digits you were given when you sent your report. Spaces do not matter."),
         max_length=40,
         widget=NoEchoTextInput(attrs={"autocomplete": "off", "inputmode": "numeric", "spellcheck": "false"}),
+        validators=[check_receipt_shape],
     )
 
 

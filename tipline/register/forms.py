@@ -14,6 +14,8 @@ from django.utils.translation import gettext, override
 from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrOrPromise
 
+from tipline.crypto import receipt as receipts
+from tipline.crypto.errors import MalformedReceipt
 from tipline.local_text import site_language
 from tipline.register.models import FieldType
 from tipline.register.texts import has_fallback, localize_schema
@@ -28,6 +30,27 @@ class NoEchoTextInput(forms.TextInput):
 
     def format_value(self, value: Any) -> str | None:
         return None
+
+
+def check_receipt_shape(text: str) -> None:
+    """A :class:`ValidationError` that says what is wrong when ``text`` does not have the
+    shape of a receipt (16 digits; spaces and dashes do not matter). Only the shape, which
+    is public: whether it opens a report is for the receipt check to say, with one message
+    for every receipt that does not (and no derivation is spent on a misshapen one)."""
+    try:
+        receipts.normalise_receipt(text)
+    except MalformedReceipt:
+        typed = receipts.without_separators(text)
+        if not (typed.isascii() and typed.isdigit()):
+            raise forms.ValidationError(
+                _("A receipt has only the digits 0 to 9; spaces and dashes between them do not matter."),
+                code="receipt_characters",
+            ) from None
+        raise forms.ValidationError(
+            _("A receipt has 16 digits, and this has %(count)d. Check them and type them again."),
+            code="receipt_length",
+            params={"count": len(typed)},
+        ) from None
 
 
 class MultipleFileInput(forms.ClearableFileInput):

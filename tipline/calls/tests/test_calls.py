@@ -318,6 +318,25 @@ def test_a_wrong_receipt_adds_nothing(org: Setup, desk: Client) -> None:
     assert 'href="#id_receipt"' in html
     assert desk.get("/calls/add/")["Location"] == "/calls/", "its address opened again leads back to the screen"
     assert not Message.objects.exists()
+    # A receipt misheard by a digit or two is said so, and costs nothing of the allowance.
+    response = _post(desk, "/calls/add/", {"receipt": "1234 5678 9012 345", "body": "More"})
+    assert response.status_code == 400  # type: ignore[attr-defined]
+    html = response.content.decode()  # type: ignore[attr-defined]
+    assert "A receipt has 16 digits, and this has 15." in html
+    assert "ask the caller for it again" in html, "the page says the receipt is not written back"
+    assert "More</textarea>" in html, "what was typed stays"
+    assert not Message.objects.exists()
+
+
+def test_a_refused_file_says_it_must_be_chosen_again(org: Setup, desk: Client) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    recording = SimpleUploadedFile("call.jpg", jpeg_with_exif("x"), content_type="image/jpeg")
+    data = {"receipt": "1234 5678 9012 3456", "body": "More", "recording_consent": "no", "recording": recording}
+    response = _post(desk, "/calls/add/", data)
+    assert response.status_code == 400  # type: ignore[attr-defined]
+    assert "Files must be chosen again." in response.content.decode()  # type: ignore[attr-defined]
+    assert not Message.objects.exists()
 
 
 def test_a_call_taker_has_an_allowance_of_their_own_that_only_wrong_receipts_use(

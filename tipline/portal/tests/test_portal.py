@@ -40,13 +40,37 @@ def test_a_receipt_with_spaces_or_dashes_logs_in(org: Setup, client: Client) -> 
     assert "Contract rigging" in client.get("/portal/report/").content.decode()
 
 
-@pytest.mark.parametrize("wrong", ["1234 5678 9012 3456", "12", "abcd efgh ijkl mnop", "٣" * 16])
+@pytest.mark.parametrize("wrong", ["1234 5678 9012 3456", "0000-0000-0000-0000"])
 def test_a_wrong_receipt_gets_one_generic_message(org: Setup, client: Client, wrong: str) -> None:
     _submit(org)
     response = _login(client, wrong)
     assert response.status_code == 403  # type: ignore[attr-defined]
     assert "did not open a report" in response.content.decode()  # type: ignore[attr-defined]
     assert client.get("/portal/report/").status_code == 302
+
+
+@pytest.mark.parametrize(
+    ("typed", "said"),
+    [
+        ("12", "A receipt has 16 digits, and this has 2."),
+        ("1234 5678 9012 3456 7", "A receipt has 16 digits, and this has 17."),
+        ("abcd efgh ijkl mnop", "A receipt has only the digits 0 to 9"),
+        ("\u0663" * 16, "A receipt has only the digits 0 to 9"),  # Arabic-Indic digits
+    ],
+)
+def test_what_cannot_be_a_receipt_is_said_plainly_and_costs_no_attempt(
+    org: Setup, client: Client, settings: object, typed: str, said: str
+) -> None:
+    # Only the shape, which is public: the count of digits says nothing about any report.
+    settings.TIPLINE_RECEIPT_ATTEMPTS = 1  # type: ignore[attr-defined]
+    settings.TIPLINE_RECEIPT_OVERFLOW = 0  # type: ignore[attr-defined]
+    _, receipt = _submit(org)
+    response = _login(client, typed)
+    assert response.status_code == 400  # type: ignore[attr-defined]
+    page = response.content.decode()  # type: ignore[attr-defined]
+    assert said in page
+    assert "did not open a report" not in page
+    assert _login(client, receipt).status_code == 302, "the one attempt allowed is still there"  # type: ignore[attr-defined]
 
 
 def test_wrong_receipts_are_rate_limited_without_storing_the_address(
