@@ -15,6 +15,10 @@ from django.utils import timezone
 from tipline.audit.exceptions import AuditChainBroken
 from tipline.audit.models import AuditEntry
 
+# The actor of what nobody did in person (the worker, a reporter, the retention rules), as
+# stored in the sealed trail; pages show it translated (``actor_label``).
+SYSTEM = "system"
+
 GENESIS = "0" * 64
 _PG_LOCK_KEY = 0x7469706C  # "tipl"
 
@@ -115,7 +119,7 @@ def _append(*, action: str, actor: Any | None, report_refs: list[str], detail: d
         seq = last.seq + 1 if last else 1
         prev_hash = last.entry_hash if last else GENESIS
         at = timezone.now()
-        actor_name = actor.get_username() if actor is not None else "system"
+        actor_name = actor.get_username() if actor is not None else SYSTEM
         entries = []
         for offset, report_ref in enumerate(report_refs):
             entry = AuditEntry(

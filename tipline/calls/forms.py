@@ -25,10 +25,14 @@ _AFTER_QUESTIONS = ("recording_consent", "transcript", "read_back", "identity", 
 
 
 def _consent_field(
-    *, required: bool, choices: Sequence[tuple[str, StrOrPromise]], help_text: StrOrPromise
+    *,
+    required: bool,
+    choices: Sequence[tuple[str, StrOrPromise]],
+    help_text: StrOrPromise,
+    label: StrOrPromise | None = None,
 ) -> forms.ChoiceField:
     return forms.ChoiceField(
-        label=_("Did the reporter agree to a recording?"),
+        label=label or _("Did the reporter agree to a recording?"),
         choices=choices,
         widget=FocusableRadioSelect,
         required=required,
@@ -167,6 +171,7 @@ class AddToReportForm(forms.Form):
         help_text=_(
             "Ask before you record. Without a yes, attach no recording: what you write above is their message."
         ),
+        label=_("Did the caller agree to a recording?"),
     )
 
     def __init__(self, *args: Any, has_recording: bool = False, **kwargs: Any) -> None:

@@ -25,7 +25,7 @@ from tipline.audit import services as audit
 from tipline.calls.forms import SPOKEN_KINDS, AddToReportForm, TakenReportForm
 from tipline.crypto.receipt import format_receipt
 from tipline.local_text import LocalText, site_language
-from tipline.register import cleaning, keyring
+from tipline.register import cleaning, keyring, outgoing_mail
 from tipline.register import services as register
 from tipline.register.error_summary import summarise
 from tipline.register.errors import raise_if_no_room, shows_upload_refusals, upload_refusal
@@ -197,7 +197,13 @@ def receipt(request: HttpRequest, private_key: bytes | None) -> HttpResponse:
     kind = request.session.pop(_RECEIPT_KIND, "")
     notes = request.session.pop(_RECEIPT_NOTES, "")
     groups = format_receipt(secret.decode()).split() if secret else []
-    context = {"groups": groups, "kind": kind, "letter": kind == ChannelKind.POST, "notes": notes}
+    context = {
+        "groups": groups,
+        "kind": kind,
+        "letter": kind == ChannelKind.POST,
+        "notes": notes,
+        "portal": outgoing_mail.portal_address(),
+    }
     return render(request, "calls/receipt.html", context)
 
 

@@ -60,15 +60,17 @@ class TranscriptForm(forms.Form):
         widget=forms.RadioSelect,
     )
     correction = forms.CharField(
-        label=_("Your correction"),
+        label=_("Your correction (only if it is not right)"),
         required=False,
         max_length=20000,
         widget=forms.Textarea(attrs={"rows": 6, "autocomplete": "off"}),
     )
 
-    def __init__(self, *args: Any, original: str, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, original: str, letter: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.original = original.strip()
+        if letter:  # the question as the page asks it of a letter's writer
+            self.fields["decision"].label = _("Is this right?")
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}

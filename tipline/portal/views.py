@@ -27,7 +27,7 @@ from tipline.register import reporter_session, services
 from tipline.register.error_summary import Problem, summarise
 from tipline.register.errors import handles_reporter_errors, shows_upload_refusals, upload_refusal
 from tipline.register.exceptions import EmptyMessage, InvalidReceipt, NotInReport, TooManyReplies, TranscriptDecided
-from tipline.register.models import Attachment, Report, Transcript
+from tipline.register.models import Attachment, ChannelKind, Report, Transcript
 from tipline.register.reporter_session import forget_receipt, reporter_required, unlock
 from tipline.register.uploads import incoming_files, upload_limits
 from tipline.typed_request import client_tag
@@ -90,13 +90,15 @@ def decide_transcript(request: HttpRequest, report: Report, report_key: bytes, t
         raise NotInReport
     if item.transcript.state != Transcript.State.PENDING:
         raise TranscriptDecided
-    form = TranscriptForm(request.POST, original=item.text, auto_id=f"%s-{transcript_id}")
+    letter = report.channel.kind == ChannelKind.POST
+    form = TranscriptForm(request.POST, original=item.text, letter=letter, auto_id=f"%s-{transcript_id}")
     if not form.is_valid():
         typed = {
             transcript_id: TranscriptAnswer(
                 text=str(request.POST.get("correction", "")),
                 decision=str(request.POST.get("decision", "")),
                 problems=summarise(form),
+                errors={name: [str(message) for message in messages] for name, messages in form.errors.items()},
             )
         }
         context = _portal_context(request, report=report, report_key=report_key, form=ReplyForm(), transcripts=typed)
@@ -207,6 +209,7 @@ class TranscriptAnswer:
     restored: bool = False
     decision: str = ""
     problems: list[Problem] = field(default_factory=list)
+    errors: dict[str, list[str]] = field(default_factory=dict)  # by field, shown beside it
 
 
 def _portal_context(

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django import forms
+from django.utils.translation import gettext
 
 # A label that already ends in one of these ("What happened?") is followed by a space only.
 # (The full-width ones are Chinese punctuation.)
@@ -24,7 +25,10 @@ class Problem:
         if not self.label:
             return self.message
         label = self.label.rstrip()
-        return f"{label} {self.message}" if label.endswith(_ENDS_A_LABEL) else f"{label}: {self.message}"
+        if label.endswith(_ENDS_A_LABEL):
+            return f"{label} {self.message}"
+        colon = gettext(":")  # full width, with no space after it, in Chinese
+        return f"{label}: {self.message}" if colon == ":" else f"{label}{colon}{self.message}"
 
 
 # Widgets whose label points to no single input: the link goes to the first choice.

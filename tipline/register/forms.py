@@ -10,7 +10,7 @@ from typing import Any, cast
 from django import forms
 from django.conf import settings
 from django.http import QueryDict
-from django.utils.translation import gettext, override
+from django.utils.translation import gettext, gettext_noop, override
 from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrOrPromise
 
@@ -30,6 +30,11 @@ class NoEchoTextInput(forms.TextInput):
 
     def format_value(self, value: Any) -> str | None:
         return None
+
+
+# Django's label suffix ("Your receipt:"), listed in this catalogue so that Chinese writes
+# it full width (U+FF1A): Django's own catalogue leaves it half width.
+LABEL_SUFFIX = gettext_noop(":")
 
 
 def check_receipt_shape(text: str) -> None:

@@ -161,6 +161,12 @@ def test_a_refused_send_puts_an_error_summary_first_and_in_the_title(org: Setup,
     data = _answers(csrf_token(client, URL))
     data.pop("q_kind")
     assert '<a href="#id_q_kind_0">Kind: This field is required.</a>' in client.post(URL, data).content.decode()
+    # In Chinese the colon is full width, with no space after it.
+    client.cookies["django_language"] = "zh-hans"
+    data["csrfmiddlewaretoken"] = csrf_token(client, URL)
+    chinese = client.post(URL, data).content.decode()
+    assert re.search(r'<a href="#id_q_kind_0">[^<]*\uff1a[^ <][^<]*</a>', chinese), "Kind\uff1aThis field is required."
+    assert '<span class="required">\uff08' in chinese, "(required) in full-width brackets"
 
 
 def test_the_summary_links_a_choice_to_its_first_option_and_a_file_to_its_input(org: Setup, client: Client) -> None:

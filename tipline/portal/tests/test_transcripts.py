@@ -164,6 +164,12 @@ def test_an_answer_that_cannot_be_taken_comes_back_with_what_was_typed(org: Setu
         page = response.content.decode()  # type: ignore[attr-defined]
         assert reason in page
         assert f'href="{anchor}"' in page, "the summary links to the field"
+        field = "decision" if "decision-" in anchor else "correction"
+        beside = re.search(rf'<ul class="errorlist" id="{field}-{transcript.pk}-error"><li>([^<]*)', page)
+        assert beside, "the problem is said beside its field too"
+        assert reason in html.unescape(beside.group(1))
+        assert f'aria-describedby="{field}-{transcript.pk}-error"' in page
+        assert page.count('aria-invalid="true"') == (2 if field == "decision" else 1)
         assert "There is a problem: your answer was not sent yet" in page
         assert "<title>Error: " in page
         assert _box(page, transcript).strip() == data["correction"].strip(), "what was typed is back in its box"
@@ -196,3 +202,17 @@ def test_a_transcript_read_back_during_the_call_is_shown_as_confirmed(org: Setup
     assert 'name="decision"' not in page, "nothing left to decide"
     again = _post(client, f"/portal/transcripts/{transcript.pk}/", {"decision": "correct", "correction": "Other"})
     assert again.status_code == 409  # type: ignore[attr-defined]
+
+
+def test_a_letters_writer_is_asked_in_the_summary_as_on_the_page(org: Setup, client: Client) -> None:
+    from tipline.register.models import Channel, ChannelKind
+
+    Channel.objects.filter(pk=org.channel.pk).update(kind=ChannelKind.POST)
+    report, receipt = _taken_by_phone(org)
+    _logged_in(client, receipt)
+    transcript = Transcript.objects.get(report=report)
+    page = _post(client, f"/portal/transcripts/{transcript.pk}/", {"correction": SAID})
+    text = page.content.decode()  # type: ignore[attr-defined]
+    assert "<legend>Is this right?</legend>" in text
+    assert f'<a href="#decision-{transcript.pk}_0">Is this right? This field is required.</a>' in text
+    assert "Is this what you said?" not in text

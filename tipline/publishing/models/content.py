@@ -74,6 +74,8 @@ class Tag(models.Model):
 
     class Meta:
         ordering = ["name"]
+        verbose_name = _("tag")
+        verbose_name_plural = _("tags")
 
     def __str__(self) -> str:
         return self.name
@@ -95,6 +97,8 @@ class Image(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+        verbose_name = _("image")
+        verbose_name_plural = _("images")
 
     def __str__(self) -> str:
         return self.alt_text
@@ -181,6 +185,8 @@ class Article(models.Model):
 
     class Meta:
         ordering = ["-published_at", "-id"]
+        verbose_name = _("article")
+        verbose_name_plural = _("articles")
         indexes = [models.Index(fields=["state", "language", "-published_at"], name="article_listing")]
         constraints = [
             models.CheckConstraint(

@@ -41,6 +41,8 @@ class OfficialProfile(models.Model):
 
     class Meta:
         constraints = [models.CheckConstraint(condition=models.Q(id=1), name="single_official_profile")]
+        verbose_name = _("official profile")
+        verbose_name_plural = _("official profiles")
 
     def __str__(self) -> str:
         return self.verified_domain or "official profile"

@@ -30,6 +30,10 @@ class SubscriptionRequest(models.Model):
     nonce = models.CharField(max_length=64)
     created_at = models.DateTimeField(db_index=True)
 
+    class Meta:
+        verbose_name = _("subscription waiting for confirmation")
+        verbose_name_plural = _("subscriptions waiting for confirmation")
+
     def __str__(self) -> str:
         return f"subscription request {self.pk}"
 
@@ -44,6 +48,10 @@ class Subscription(models.Model):
     nonce = models.CharField(max_length=64)
     confirmed_at = models.DateTimeField()
     last_digest_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("subscription")
+        verbose_name_plural = _("subscriptions")
 
     def __str__(self) -> str:
         return f"subscription {self.pk}"

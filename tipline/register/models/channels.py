@@ -152,6 +152,7 @@ class Channel(models.Model):
         settings.AUTH_USER_MODEL,
         blank=True,
         related_name="channels",
+        verbose_name=_("recipients"),
         help_text=_("Staff who receive every new report of this channel."),
     )
     ack_days = models.PositiveIntegerField(_("days to acknowledge"), default=7)
@@ -171,7 +172,7 @@ class Channel(models.Model):
         blank=True,
         help_text=_("Sent to the reporter on acknowledgement. A standard text is used when empty."),
     )
-    order = models.PositiveIntegerField(default=0)
+    order = models.PositiveIntegerField(_("order"), default=0)
     # Mailbox channels: the mailbox read over IMAP by ``tipline worker``. The password is
     # never stored here: only the name of the environment variable or file that holds it.
     imap_url = models.CharField(
@@ -228,6 +229,8 @@ class Channel(models.Model):
 
     class Meta:
         ordering = ["order", "name"]
+        verbose_name = _("channel")
+        verbose_name_plural = _("channels")
 
     def __str__(self) -> str:
         """The name in the active language (staff pages, the admin), or the default one."""
@@ -325,6 +328,8 @@ class Question(models.Model):
     class Meta:
         ordering = ["order", "id"]
         constraints = [models.UniqueConstraint(fields=["channel", "key"], name="unique_question_key")]
+        verbose_name = _("question")
+        verbose_name_plural = _("questions")
 
     def __str__(self) -> str:
         return self.label

@@ -31,7 +31,15 @@ DEMO_QUESTIONS = [
         300,
         "",
     ),
-    ("when", FieldType.DATE, "When did it happen, or start?", "An approximate date is fine.", False, None, ""),
+    (
+        "when",
+        FieldType.DATE,
+        "When did it happen, or start?",
+        "If you know only the month, pick its first day and say so in your account.",
+        False,
+        None,
+        "",
+    ),
     (
         "kind",
         FieldType.SINGLE_CHOICE,
@@ -67,7 +75,7 @@ DEMO_QUESTIONS = [
 DEMO_QUESTIONS_ZH = {
     "what": ("发生了什么？", "请描述您看到或知道的情况：谁、做了什么、在哪里。先写您确定的事实。", ""),
     "where": ("在哪里发生？", "一个地点、办公室、部门或项目。", ""),
-    "when": ("什么时候发生或开始的？", "大概的日期也可以。", ""),
+    "when": ("什么时候发生或开始的？", "如果只知道月份，请选该月第一天，并在描述中说明。", ""),
     "kind": ("这属于哪一类违法违规行为？", "", "贿赂或腐败\n欺诈或挪用公款\n滥用职权\n利益冲突\n其他"),
     "ongoing": ("现在是否仍在发生？", "", ""),
     "evidence": ("有哪些证据？", "可多选。", "文件\n电子邮件或消息\n照片或录音录像\n证人\n据我所知没有"),
