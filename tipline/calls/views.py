@@ -30,7 +30,7 @@ from tipline.register import services as register
 from tipline.register.error_summary import summarise
 from tipline.register.errors import raise_if_no_room, shows_upload_refusals, upload_refusal
 from tipline.register.exceptions import EmptyMessage, InvalidReceipt, ReporterError, TooManyReceiptAttempts
-from tipline.register.models import STAFF_ENTERED_KINDS, Channel, ChannelKind, FieldType
+from tipline.register.models import STAFF_ENTERED_KINDS, Channel, ChannelKind, FieldType, QuestionnaireVersion, Report
 from tipline.register.uploads import incoming_files, upload_limits
 
 _RECEIPT_SECRET = "call-receipt"
@@ -78,6 +78,8 @@ def _home_context(form: AddToReportForm, *, files_sent: bool = False) -> dict[st
 def take(request: HttpRequest, private_key: bytes | None, slug: str) -> HttpResponse:
     user = _call_taker(request)
     channel = next((c for c in _channels() if c.slug == slug), None)
+    if channel is None and request.method == "POST":  # closed while the call was being taken down
+        return render(request, "calls/closed.html", _closed_while_typing(request), status=409)
     if channel is None:
         raise Http404(_("There is no open phone, post or meeting channel at this address."))
     questionnaire = channel.current_questionnaire()
@@ -105,26 +107,20 @@ def take(request: HttpRequest, private_key: bytes | None, slug: str) -> HttpResp
     refusal = None if switching else upload_refusal(request)  # files are chosen again after a switch
     if request.method == "POST" and not switching and refusal is None and form.is_valid():
         try:
-            submission = register.create_report(
+            submission = _stored(
                 channel=channel,
                 questionnaire=questionnaire,
-                answers=form.answers(),
+                form=form,
                 files=[*recording, *documents],
-                identity=form.identity_text(),
-                form_token=form.cleaned_data.get("form_token", ""),
-                recording_consent=form.consent(),
-                transcript=form.cleaned_data.get("transcript", ""),
-                transcript_read_back=form.read_back_confirmed(),
-                hold_uncleaned=False,  # the caller is not at the portal to decide about such a file
             )
-        except OSError as failure:  # nothing was stored: create_report writes all or nothing
-            raise_if_no_room(failure)
-            raise
-        audit.record(action="report.taken_by_phone", actor=user, report_ref=submission.report.reference)
-        session_vault.put_secret(request, _RECEIPT_SECRET, submission.receipt.encode())
-        request.session[_RECEIPT_KIND] = channel.kind  # a letter's receipt is not read out
-        request.session[_RECEIPT_NOTES] = _notes_taken(form)
-        return redirect("calls:receipt")
+        except ReporterError as error:  # no room for files just now, nobody to receive an identity…
+            refusal = error  # nothing was stored: the page comes back with what was typed, and why
+        else:
+            audit.record(action="report.taken_by_phone", actor=user, report_ref=submission.report.reference)
+            session_vault.put_secret(request, _RECEIPT_SECRET, submission.receipt.encode())
+            request.session[_RECEIPT_KIND] = channel.kind  # a letter's receipt is not read out
+            request.session[_RECEIPT_NOTES] = _notes_taken(form)
+            return redirect("calls:receipt")
     if refusal is not None:
         form.is_valid()
         form.add_error(None, refusal.user_message())
@@ -142,12 +138,75 @@ def take(request: HttpRequest, private_key: bytes | None, slug: str) -> HttpResp
     return render(request, "calls/take.html", context, status=status)
 
 
+def _stored(
+    *, channel: Channel, questionnaire: QuestionnaireVersion, form: TakenReportForm, files: list[register.IncomingFile]
+) -> register.Submission:
+    """The report as the call-taker took it down (all or nothing); a refusal as a ReporterError."""
+    try:
+        return register.create_report(
+            channel=channel,
+            questionnaire=questionnaire,
+            answers=form.answers(),
+            files=files,
+            identity=form.identity_text(),
+            form_token=form.cleaned_data.get("form_token", ""),
+            recording_consent=form.consent(),
+            transcript=form.cleaned_data.get("transcript", ""),
+            transcript_read_back=form.read_back_confirmed(),
+            hold_uncleaned=False,  # the caller is not at the portal to decide about such a file
+        )
+    except OSError as failure:  # nothing was stored: create_report writes all or nothing
+        raise_if_no_room(failure)
+        raise
+
+
+def _closed_while_typing(request: HttpRequest) -> dict[str, object]:
+    """What the call-taker had typed for a channel closed meanwhile, to copy elsewhere."""
+    typed = [
+        str(value).strip()
+        for name in request.POST
+        if name.startswith("q_") or name in {"transcript", "identity", "callback"}
+        for value in request.POST.getlist(name)
+        if str(value).strip()
+    ]
+    return {
+        "channel": None,
+        "message": _(
+            "This channel was closed while you were typing, so nothing was stored. What you typed is below: copy "
+            "it, and take the report on another channel."
+        ),
+        "typed": typed,
+    }
+
+
 def _notes_taken(form: TakenReportForm) -> str:
     """Whether a transcript, minutes or notes were stored: "" (none), "pending" (for the
     reporter to confirm in the portal) or "read_back" (confirmed during the call)."""
     if not str(form.cleaned_data.get("transcript") or "").strip():
         return ""
     return "read_back" if form.read_back_confirmed() else "pending"
+
+
+def _added(*, report: Report, report_key: bytes, form: AddToReportForm, files: list[register.IncomingFile]) -> None:
+    try:
+        register.post_message(
+            report=report,
+            report_key=report_key,
+            body=form.cleaned_data["body"],
+            files=files,
+            taken_by_phone=True,
+            recording_consent=form.consent(),
+        )
+    except OSError as failure:  # nothing was added: the message and its files go together
+        raise_if_no_room(failure)
+        raise
+
+
+def _field_of(error: ReporterError) -> str | None:
+    """The field a refusal is about: the receipt, the words, or the whole form."""
+    if isinstance(error, (InvalidReceipt, TooManyReceiptAttempts)):
+        return "receipt"
+    return "body" if isinstance(error, EmptyMessage) else None
 
 
 def _call_taker_message(error: ReporterError) -> str:
@@ -235,18 +294,12 @@ def add(request: HttpRequest, private_key: bytes | None) -> HttpResponse:
                 policy=register.call_receipt_policy(),
                 failures_only=True,
             )
-            register.post_message(
-                report=report,
-                report_key=report_key,
-                body=form.cleaned_data["body"],
-                files=[*recording, *incoming_files(request, "files")],
-                taken_by_phone=True,
-                recording_consent=form.consent(),
-            )
+            files = [*recording, *incoming_files(request, "files")]
+            _added(report=report, report_key=report_key, form=form, files=files)
         except ReporterError as error:
             if isinstance(error, InvalidReceipt):
                 audit.record(action="receipt.failed_by_phone", actor=user)
-            form.add_error("body" if isinstance(error, EmptyMessage) else "receipt", _call_taker_message(error))
+            form.add_error(_field_of(error), _call_taker_message(error))
             status = error.status
         else:
             audit.record(action="message.taken_by_phone", actor=user, report_ref=report.reference)

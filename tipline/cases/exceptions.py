@@ -18,6 +18,18 @@ class NoAccess(CaseError):
     message = _("You have no access to this report.")
 
 
+class KeptFromDiscarding(CaseError):
+    """A held report that must not be destroyed by one click: on legal hold, or its reporter
+    has written since (with the receipt the mail's sender was sent)."""
+
+    status = 409
+    message = _(
+        "This report can no longer be discarded: it is on legal hold, or its reporter has written since it was "
+        "held, and their words would be destroyed with it. Handle it as any report (download the original to "
+        "read the mail), or lift the hold first."
+    )
+
+
 class NotAllowed(CaseError):
     """The staff member's roles do not allow this action."""
 

@@ -183,6 +183,7 @@ def detail(request: HttpRequest, private_key: bytes | None, reference: str) -> H
         "can": {action.value: allowed(user, action, report) for action in Action},
         "can_read_identity": services.can_read_identity(report=report, user=user),
         "can_read_again": services.can_read_again(report),
+        "can_discard": bool(report.quarantine) and services.can_discard(report),
         "discard_form": DiscardForm(auto_id="discard_%s"),
         # Each form gets its own id prefix: several of them have a field of the same name.
         "assign_form": AssignForm(auto_id="assign_%s"),
@@ -219,6 +220,8 @@ def _post_action(
         @wraps(act)
         def view(request: HttpRequest, private_key: bytes | None, reference: str) -> HttpResponseBase:
             report = _report(reference)
+            if report.is_purged:  # destroyed meanwhile (sent twice, or from another tab)
+                return render(request, "cases/purged.html", {"report": report}, status=410)
             form = form_class(request.POST) if form_class else None
             if form is not None and not form.is_valid():
                 errors = "; ".join(str(e) for errs in form.errors.values() for e in errs)

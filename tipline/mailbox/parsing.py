@@ -11,6 +11,7 @@ encrypted with the report).
 
 from __future__ import annotations
 
+import codecs
 import email
 import email.feedparser
 import email.policy
@@ -67,6 +68,38 @@ HEADER_BUDGET = 8
 
 class HeaderTooLong(Exception):
     """A header that says how the message is built is too long to be read safely."""
+
+
+class TooComplex(Exception):
+    """A message whose reading would take too long: many lines inside many multipart parts."""
+
+
+# The standard parser checks each line of a message against the boundary of every multipart
+# part that encloses it, so its time grows with the lines times the nesting: a message of a
+# few megabytes of short lines, nested a few hundred parts deep, takes minutes. A message is
+# read only if its lines times (1 + the multipart parts it declares, an upper bound of its
+# nesting) stay within this, which keeps the worst to seconds and ordinary mail far below it
+# (a mail of 25 MB in attachments, 20 parts deep: 7 million).
+PARSE_BUDGET = 20_000_000
+
+
+def _within_budget(raw: bytes) -> bool:
+    multiparts = raw.lower().count(b"boundary")
+    return raw.count(b"\n") * (1 + multiparts) <= PARSE_BUDGET
+
+
+# Charsets a text part may name that are no text a mail is written in: slow to decode
+# (punycode takes time growing with the square of the length) or not text at all (the
+# codecs from bytes to bytes). Such a part is read as UTF-8 with replacements.
+_NOT_MAIL_CHARSETS = frozenset({"punycode", "idna"})
+
+
+def _decodable(charset: str) -> bool:
+    try:
+        codec = codecs.lookup(charset)
+    except LookupError:
+        return False
+    return codec.name not in _NOT_MAIL_CHARSETS and getattr(codec, "_is_text_encoding", True)
 
 
 class _ParsedHeaders:
@@ -161,7 +194,10 @@ def read_headers(raw: bytes) -> ParsedMail:
 
 
 def parse(raw: bytes) -> ParsedMail:
-    """The message as a report needs it. Raises :class:`HeaderTooLong` (hold it whole)."""
+    """The message as a report needs it. Raises :class:`HeaderTooLong` or :class:`TooComplex`
+    (hold it whole)."""
+    if not _within_budget(raw):
+        raise TooComplex
     headers = _ParsedHeaders()
     message = email.message_from_bytes(raw, policy=_policy(headers))
     parsed = ParsedMail()
@@ -203,14 +239,28 @@ def _read_envelope(message: Message, parsed: ParsedMail) -> None:
     precedence = _header(message, "precedence").lower()
     content_type = _content_type(message)
     parsed.delivery_report = content_type == "multipart/report"
+    local = address.lower().partition("@")[0]
     parsed.automatic = (
         (auto not in {"", "no"})
-        or precedence in {"bulk", "list", "junk"}
-        or address.lower().startswith(("mailer-daemon@", "postmaster@"))
-        or bool(_header(message, "list-id"))
+        or precedence in {"bulk", "list", "junk", "auto_reply"}
+        or local in {"mailer-daemon", "postmaster", "noreply", "no-reply", "do-not-reply", "donotreply"}
+        or local.startswith("owner-")
+        or local.endswith("-request")
+        # Autoresponders that do not say so as RFC 3834 asks, and lists, say so in these.
+        or any(_header(message, name) for name in _AUTOMATIC_HEADERS)
+        or _suppresses_auto_replies(_header(message, "x-auto-response-suppress"))
         or _header(message, "return-path").replace(" ", "") == "<>"  # RFC 3834: never answer a null sender
         or parsed.delivery_report
     )
+
+
+_AUTOMATIC_HEADERS = ("list-id", "list-unsubscribe", "x-autoreply", "x-autorespond", "x-auto-reply")
+
+
+def _suppresses_auto_replies(value: str) -> bool:
+    """Microsoft's header that asks for no automatic answer (sent with its own automatic mail)."""
+    words = {word.strip().lower() for word in value.split(",")}
+    return bool(words & {"all", "autoreply", "oof"})
 
 
 def _content_type(message: Message) -> str:
@@ -346,7 +396,7 @@ def _text(part: Message) -> str:
     """A text part decoded with its charset, or as UTF-8 with replacements when the charset
     is unknown or lies."""
     try:
-        if isinstance(part, EmailMessage):
+        if isinstance(part, EmailMessage) and _decodable(part.get_content_charset() or "ascii"):
             content = part.get_content()
             if isinstance(content, str):
                 return _readable(content)

@@ -22,6 +22,7 @@ import imaplib
 import logging
 import os
 import queue
+import re
 import smtplib
 import tempfile
 import threading
@@ -247,6 +248,7 @@ def take_in(
     stays in the mailbox; the report is held and says so.
     """
     parsed, quarantine = _read(raw, channel=channel, left_in_mailbox=left_in_mailbox)
+    parsed = without_receipts(parsed)
     digest = source_digest(channel=channel, raw=raw, message_id=parsed.message_id)
     # A message once left in the mailbox was kept by the digest of its headers alone: looked
     # up in the same query, so that the whole message, taken in now, is linked to it.
@@ -327,17 +329,21 @@ def _read(raw: bytes, *, channel: Channel, left_in_mailbox: bool) -> tuple[parsi
         return _headers_only(raw), Quarantine.LEFT_IN_MAILBOX
     if len(raw) > settings.TIPLINE_MAIL_MAX_BYTES:
         return _headers_only(raw), Quarantine.TOO_LARGE
+    held, why = Quarantine.UNREADABLE, "could not be read"
     try:
         parsed = parsing.parse(raw)
     except parsing.HeaderTooLong:
-        log.warning("A message of channel %s has a header too long to read; it is kept in quarantine", channel.slug)
-        return _headers_only(raw), Quarantine.HEADER_TOO_LONG
-    except Exception:
-        log.warning("A message of channel %s could not be read; it is kept in quarantine", channel.slug)
-        return _headers_only(raw), Quarantine.UNREADABLE
-    if parsed.delivery_report:  # its text and files stay in the original, for a supervisor
-        return _headers_only(raw), Quarantine.DELIVERY_REPORT
-    return parsed, ""
+        held, why = Quarantine.HEADER_TOO_LONG, "has a header too long to read"
+    except parsing.TooComplex:
+        held, why = Quarantine.TOO_COMPLEX, "is nested too deeply to read"
+    except Exception:  # noqa: S110 - held below, with the class of the failure only in the log
+        pass
+    else:
+        if parsed.delivery_report:  # its text and files stay in the original, for a supervisor
+            return _headers_only(raw), Quarantine.DELIVERY_REPORT
+        return parsed, ""
+    log.warning("A message of channel %s %s; it is kept in quarantine", channel.slug, why)
+    return _headers_only(raw), held
 
 
 def _store(
@@ -363,6 +369,36 @@ def _store(
             reply_address=parsed.sender_address if _answers_by_email(channel, parsed) else "",
             hold_uncleaned=False,  # nobody could decide about it: the handlers get it, marked
         )
+
+
+# A receipt's shape: 16 digits, in groups of four or not (a reply quotes ours as "1234 5678 …").
+_RECEIPT_SHAPED = re.compile(r"(?<![0-9])[0-9]{4}(?:[ \-\u00a0]?[0-9]{4}){3}(?![0-9])")
+# Numbers of that shape checked in one mail (one Argon2id each); any beyond are removed unchecked.
+RECEIPTS_CHECKED = 3
+
+
+def without_receipts(parsed: parsing.ParsedMail) -> parsing.ParsedMail:
+    """The mail without a receipt it quotes in its subject or text: a reporter who answers the
+    acknowledgement quotes their receipt, which would hand whoever reads this report the key to
+    theirs (they could write as that reporter, or claim their reward). A number of a receipt's
+    shape is removed when it opens a report (a card number of the same shape stays), and so is
+    any beyond the few checked; the original, which supervisors alone open, keeps them."""
+    found = list(dict.fromkeys(_RECEIPT_SHAPED.findall(f"{parsed.subject}\n{parsed.body}")))
+    if not found:
+        return parsed
+    checked, unchecked = found[:RECEIPTS_CHECKED], found[RECEIPTS_CHECKED:]
+    removed = {number for number in checked if register.opens_a_report(receipt_text=number)} | set(unchecked)
+    if not removed:
+        return parsed
+
+    def scrub(text: str) -> str:
+        return _RECEIPT_SHAPED.sub(lambda m: _("[a receipt, removed]") if m.group(0) in removed else m.group(0), text)
+
+    note = _(
+        "A receipt quoted in the mail, removed from its text: whoever holds it could act as that report's "
+        "reporter. The original keeps it."
+    )
+    return replace(parsed, subject=scrub(parsed.subject), body=scrub(parsed.body), left_out=[*parsed.left_out, note])
 
 
 def _answers_by_email(channel: Channel, parsed: parsing.ParsedMail) -> bool:
@@ -704,7 +740,7 @@ def retry_quarantined(*, report: Report, by: StaffUser, report_key: bytes, ident
     if parsed is None:
         audit.record(action="report.quarantine_retry", actor=by, report_ref=report.reference, detail={"ok": False})
         return False
-    answers = _answers(parsed, quarantine="")
+    answers = _answers(without_receipts(parsed), quarantine="")
     with _spooled(parsed.files) as files:
         attachments, written = register.store_attachments(
             report_key=report_key, files=files, from_staff=False, hold_uncleaned=False

@@ -18,6 +18,7 @@ from tipline.accounts.testing import login_staff
 from tipline.conftest import PASSWORD, Setup, jpeg_with_exif
 from tipline.register import cleaning, keyring
 from tipline.register import services as register
+from tipline.register.exceptions import IdentityNotReceivable
 from tipline.register.models import (
     Attachment,
     Channel,
@@ -601,3 +602,61 @@ def test_the_summary_follows_the_page_whichever_check_found_the_error() -> None:
 
     problems = summarise(Form(data={}))
     assert [p.anchor for p in problems] == ["id_first", "id_second"]
+
+
+@pytest.mark.parametrize(
+    ("failure", "status", "said"),
+    [
+        (OSError(28, "No space left on device"), 503, "no room for your files"),
+        (IdentityNotReceivable(), 409, "Nobody can receive an identity"),
+    ],
+)
+def test_a_refusal_while_storing_keeps_what_the_call_taker_typed(  # noqa: PLR0917 - fixtures
+    org: Setup, desk: Client, monkeypatch: pytest.MonkeyPatch, failure: Exception, status: int, said: str
+) -> None:
+    _channel(org, ChannelKind.PHONE)
+
+    def refused(**kwargs: object) -> None:
+        raise failure
+
+    monkeypatch.setattr(register, "create_report", refused)
+    data = {"q_what": "Cash in envelopes", "q_kind": "Fraud", "recording_consent": "no", "transcript": "Said: cash"}
+    response = _post(desk, "/calls/new/phone/", data)
+    assert response.status_code == status  # type: ignore[attr-defined]
+    html = response.content.decode()  # type: ignore[attr-defined]
+    assert said in html
+    assert "Cash in envelopes" in html, "what was typed is back in the form"
+    assert "Said: cash" in html
+    assert not Report.objects.exists()
+
+
+def test_no_room_while_adding_to_a_report_is_said_and_adds_nothing(
+    org: Setup, desk: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    version = org.channel.current_questionnaire()
+    assert version is not None
+    submission = register.create_report(channel=org.channel, questionnaire=version, answers={"what": "x"})
+
+    def full(**kwargs: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(register, "post_message", full)
+    response = _post(desk, "/calls/add/", {"receipt": submission.receipt, "body": "More words"})
+    assert response.status_code == 503  # type: ignore[attr-defined]
+    html = response.content.decode()  # type: ignore[attr-defined]
+    assert "no room for your files" in html
+    assert "More words</textarea>" in html
+
+
+def test_a_channel_closed_while_typing_gives_back_what_was_typed(org: Setup, desk: Client) -> None:
+    channel = _channel(org, ChannelKind.PHONE)
+    Channel.objects.filter(pk=channel.pk).update(is_active=False)
+    data = {"q_what": "Cash in envelopes", "q_kind": "Fraud", "transcript": "Said: cash"}
+    response = _post(desk, "/calls/new/phone/", data)
+    assert response.status_code == 409  # type: ignore[attr-defined]
+    html = response.content.decode()  # type: ignore[attr-defined]
+    assert "closed while you were typing" in html
+    assert "Cash in envelopes" in html
+    assert "Said: cash" in html
+    assert not Report.objects.exists()
+    assert desk.get("/calls/new/phone/").status_code == 404, "opened anew, it is simply not there"

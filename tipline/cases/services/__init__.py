@@ -31,7 +31,7 @@ from tipline.cases.services.exports import (
     queue_csv_rows,
     render_case_pdf,
 )
-from tipline.cases.services.held import can_read_again, discard_held, read_original, retry_held
+from tipline.cases.services.held import can_discard, can_read_again, discard_held, read_original, retry_held
 from tipline.cases.services.notify import (
     queue_staff_email,
     send_staff_email,
@@ -70,6 +70,7 @@ __all__ = [
     "add_note",
     "answer_by_email",
     "assign_report",
+    "can_discard",
     "can_read_again",
     "can_read_identity",
     "case_pdf_response",

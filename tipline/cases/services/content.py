@@ -140,8 +140,7 @@ def answer_by_email(*, report: Report, report_key: bytes, body: str, by: StaffUs
         lambda _language: (
             _(
                 "This answer was sent by e-mail, which is not confidential. If you have a receipt, you can read and "
-                "answer it on the web at %(portal)s. An answer by e-mail reaches us as a new report, which we link to "
-                "this one."
+                "answer it on the web at %(portal)s. An answer by e-mail reaches us as a new report."
             )
             % {"portal": outgoing_mail.portal_address()}
         ),

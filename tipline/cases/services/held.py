@@ -22,6 +22,11 @@ def can_read_again(report: Report) -> bool:
     return quarantine.can_retry(report)
 
 
+def can_discard(report: Report) -> bool:
+    """Whether it may be discarded (not on legal hold, nothing of its reporter's own yet)."""
+    return retention.can_discard(report)
+
+
 def retry_held(*, report: Report, by: StaffUser, private_key: bytes) -> bool:
     """True when the original could now be taken in whole (the quarantine is lifted)."""
     require(by, Action.HELD_ORIGINAL, report)

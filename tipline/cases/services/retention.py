@@ -18,11 +18,12 @@ from django.utils import timezone
 
 from tipline.accounts.models import StaffUser
 from tipline.audit import services as audit
+from tipline.cases.exceptions import KeptFromDiscarding
 from tipline.cases.models import Reminder
 from tipline.cases.services import notify
 from tipline.register import keyring
 from tipline.register import services as register
-from tipline.register.models import Report
+from tipline.register.models import REPORTERS_OWN, Report
 
 WARN_DAYS_AHEAD = 7
 
@@ -69,6 +70,12 @@ def purge_report(*, report: Report, now: datetime | None = None) -> bool:
     return True
 
 
+def can_discard(report: Report) -> bool:
+    """Whether a held report may be discarded: not on legal hold, and nothing of its reporter's
+    own in it yet (the sender of a held mail has a receipt, and may have written since)."""
+    return not (report.legal_hold or report.messages.filter(REPORTERS_OWN).exists() or report.transcripts.exists())
+
+
 def discard_held(*, report: Report, by: StaffUser, now: datetime | None = None) -> bool:
     """A supervisor discards a report held in quarantine (a mail that could not be read):
     destroyed at once like a purge, audited with who did it. False when it is no longer held."""
@@ -76,6 +83,8 @@ def discard_held(*, report: Report, by: StaffUser, now: datetime | None = None) 
         report = Report.objects.select_for_update(of=("self",)).get(pk=report.pk)
         if not report.quarantine or report.is_purged:
             return False
+        if not can_discard(report):
+            raise KeptFromDiscarding
         _destroy(report=report, now=now or timezone.now())
         audit.record(action="report.discard", actor=by, report_ref=report.reference)
     return True

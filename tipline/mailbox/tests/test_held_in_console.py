@@ -83,6 +83,45 @@ def test_a_supervisor_discards_a_held_mail_and_a_handler_cannot(
     assert report.is_purged
     assert report.source_blob == ""
     assert AuditEntry.objects.filter(report_ref=report.reference, action="report.discard").exists()
+    # Sent again (a second tab): the report is gone, and the page says so.
+    again = _post(supervisor, url, {"confirm": "on"})
+    assert again.status_code == 410  # type: ignore[attr-defined]
+    assert _post(supervisor, f"/console/reports/{report.reference}/held/retry/").status_code == 410  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("kept_by", ["legal hold", "the reporter's words"])
+def test_a_held_report_kept_by_a_hold_or_by_its_reporter_is_not_discarded(
+    org: Setup, mail_channel: Channel, monkeypatch: pytest.MonkeyPatch, kept_by: str
+) -> None:
+    from tipline.register import services as register
+
+    report = _held(mail_channel, monkeypatch)
+    if kept_by == "legal hold":
+        Report.objects.filter(pk=report.pk).update(legal_hold=True)
+    else:  # the sender got a receipt, and wrote in the portal
+        key = _report_key(report)
+        register.post_message(report=report, report_key=key, body="I wrote more in the portal.")
+    supervisor = _supervisor()
+    refused = _post(supervisor, f"/console/reports/{report.reference}/held/discard/", {"confirm": "on"})
+    assert refused.status_code == 409  # type: ignore[attr-defined]
+    assert "can no longer be discarded" in refused.content.decode()  # type: ignore[attr-defined]
+    report.refresh_from_db()
+    assert not report.is_purged
+    assert report.source_blob
+    assert not AuditEntry.objects.filter(report_ref=report.reference, action="report.discard").exists()
+    page = supervisor.get(f"/console/reports/{report.reference}/").content.decode()
+    assert "Discard this report" not in page, "no button that can only be refused"
+    assert "It can no longer be discarded" in page
+
+
+def _report_key(report: Report) -> bytes:
+    from tipline.accounts import services as accounts
+    from tipline.accounts.models import StaffUser
+    from tipline.register import keyring
+
+    supervisor = StaffUser.objects.get(username="supervisor")
+    private = accounts.unlock_private_key(user=supervisor, password=PASSWORD)
+    return keyring.open_report_key(report=report, user=supervisor, private_key=private)
 
 
 def test_a_retry_that_changes_nothing_is_a_warning_and_a_bounce_offers_none(

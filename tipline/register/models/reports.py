@@ -83,6 +83,13 @@ class Quarantine(models.TextChoices):
             "were kept. Fetch it with a mail program."
         ),
     )
+    TOO_COMPLEX = (
+        "complex",
+        _(
+            "The message is built of so many nested parts that reading it would take too long; only the original "
+            "was kept."
+        ),
+    )
     HEADER_TOO_LONG = (
         "header",
         _("A header that says how the message is built is too long to be read safely; only the original was kept."),

@@ -58,6 +58,7 @@ from tipline.register.services.receipts import (
     RECEIPT_SCOPE,
     call_receipt_policy,
     open_with_receipt,
+    opens_a_report,
     receipt_secrets,
 )
 from tipline.register.services.submission import (
@@ -107,6 +108,7 @@ __all__ = [
     "list_transcripts",
     "mark_read_by_reporter",
     "open_with_receipt",
+    "opens_a_report",
     "post_message",
     "publish_questionnaire",
     "purge_stale_held",

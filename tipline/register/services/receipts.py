@@ -70,6 +70,17 @@ def open_with_receipt(
     return opened
 
 
+def opens_a_report(*, receipt_text: str) -> bool:
+    """Whether ``receipt_text`` is the receipt of a stored report: one derivation, under no
+    allowance (for the mail worker, which checks the few numbers of a receipt's shape
+    quoted in a mail; never for a request)."""
+    try:
+        receipt = receipts.normalise_receipt(receipt_text)
+    except MalformedReceipt:
+        return False
+    return Report.objects.filter(lookup_id=receipt_secrets(receipt=receipt).lookup_id).exists()
+
+
 def _open(receipt_text: str) -> tuple[Report, bytes]:
     try:
         receipt = receipts.normalise_receipt(receipt_text)

@@ -1,0 +1,84 @@
+"""Mail built to do harm: to make reading it slow (a charset whose decoding takes time
+growing with the square of its length, many lines nested in many multipart parts) is held
+or read differently, never left to run for minutes; automatic mail that would answer our
+reply is never answered."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from tipline.conftest import Setup
+from tipline.mailbox import parsing, services
+from tipline.register.models import Channel, ChannelKind, Quarantine, Report
+
+HEAD = b"From: Ana <ana@example.net>\r\nSubject: Slow\r\nMessage-ID: <slow@example.net>\r\n"
+
+
+def _nested(depth: int, lines: int) -> bytes:
+    inner = b"Content-Type: text/plain\r\n\r\n" + b"\r\n".join(b"x" for _ in range(lines)) + b"\r\n"
+    for level in range(depth):
+        boundary = b"b%d" % level
+        inner = (
+            b'Content-Type: multipart/mixed; boundary="' + boundary + b'"\r\n\r\n--' + boundary + b"\r\n"
+            + inner + b"--" + boundary + b"--\r\n"
+        )  # fmt: skip
+    return HEAD + inner
+
+
+@pytest.mark.parametrize("charset", [b"punycode", b"idna", b"base64_codec", b"rot13"])
+def test_a_charset_no_mail_is_written_in_is_read_as_utf8_at_once(charset: bytes) -> None:
+    body = b"-" + b"A" * 400_000  # punycode's decoder takes seconds on this, growing with its square
+    raw = HEAD + b"Content-Type: text/plain; charset=" + charset + b"\r\n\r\n" + body + b"\r\n"
+    began = time.process_time()
+    parsed = parsing.parse(raw)
+    assert time.process_time() - began < 2
+    assert parsed.body.startswith("-AAAA")
+
+
+def test_an_ordinary_charset_is_still_decoded_with_it() -> None:
+    raw = HEAD + b"Content-Type: text/plain; charset=gb2312\r\n\r\n" + "举报内容".encode("gb2312") + b"\r\n"
+    assert parsing.parse(raw).body == "举报内容"
+
+
+def test_many_lines_nested_deep_are_not_read() -> None:
+    deep = _nested(depth=200, lines=120_000)
+    began = time.process_time()
+    with pytest.raises(parsing.TooComplex):
+        parsing.parse(deep)
+    assert time.process_time() - began < 1, "refused before the parser starts"
+    # Ordinary nesting with as many lines, and deep nesting of a short text, are read.
+    assert parsing.parse(_nested(depth=4, lines=120_000)).body.startswith("x")
+    assert parsing.parse(_nested(depth=60, lines=50)).body.startswith("x")
+
+
+def test_a_mail_too_complex_to_read_is_held_with_its_original(org: Setup) -> None:
+    channel = Channel.objects.create(slug="mail", name="Mail", kind=ChannelKind.MAILBOX, mail_reply="none")
+    taken = services.take_in(channel=channel, raw=_nested(depth=200, lines=120_000))
+    assert taken.result is services.Result.QUARANTINED
+    report = Report.objects.get()
+    assert report.quarantine == Quarantine.TOO_COMPLEX
+    assert report.source_blob, "the original is kept for a supervisor"
+
+
+@pytest.mark.parametrize(
+    ("header", "automatic"),
+    [
+        (b"From: Ana <ana@example.net>\r\n", False),
+        (b"From: Ana <ana@example.net>\r\nPrecedence: auto_reply\r\n", True),
+        (b"From: Ana <ana@example.net>\r\nX-Autoreply: yes\r\n", True),
+        (b"From: Ana <ana@example.net>\r\nX-Autorespond: Out of office\r\n", True),
+        (b"From: Ana <ana@example.net>\r\nX-Auto-Response-Suppress: DR, OOF, AutoReply\r\n", True),
+        (b"From: Ana <ana@example.net>\r\nX-Auto-Response-Suppress: DR\r\n", False),
+        (b"From: List <list@example.net>\r\nList-Unsubscribe: <mailto:leave@example.net>\r\n", True),
+        (b"From: Owner <owner-staff@example.net>\r\n", True),
+        (b"From: Staff <staff-request@example.net>\r\n", True),
+        (b"From: Shop <no-reply@example.net>\r\n", True),
+    ],
+)
+def test_automatic_mail_is_recognised_and_never_answered(header: bytes, automatic: bool) -> None:
+    """An autoresponder answering our reply with a mail of its own would get a receipt, answer
+    it again, and so on: mail that says it is automatic, or comes from a list, is not answered."""
+    raw = header + b"Subject: Re\r\nMessage-ID: <a@example.net>\r\n\r\nText\r\n"
+    assert parsing.parse(raw).automatic is automatic
