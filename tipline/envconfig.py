@@ -81,6 +81,20 @@ def env_times(name: str, default: str) -> list[datetime.time]:
     return sorted(times)
 
 
+def env_password(name: str) -> str:
+    """A password from ``NAME``, or from the file named by ``NAME_FILE``; "" without either."""
+    if (value := os.environ.get(name)) is not None:
+        return value
+    path_text = os.environ.get(f"{name}_FILE")
+    if not path_text:
+        return ""
+    try:
+        return Path(path_text).read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError) as error:
+        msg = f"{name}_FILE points to {path_text}, which cannot be read as text ({type(error).__name__})"
+        raise ImproperlyConfigured(msg) from None
+
+
 def env_secret(name: str, *, fallback_file: Path | None = None, nbytes: int = 32, max_bytes: int = 0) -> str:
     """A secret from ``NAME``, or from the file named by ``NAME_FILE``.
 

@@ -16,6 +16,7 @@ from tipline.envconfig import (
     env_bool,
     env_int,
     env_list,
+    env_password,
     env_secret,
     env_size,
     env_str,
@@ -306,6 +307,16 @@ CACHES = {
 EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
 EMAIL_HOST = env_str("TIPLINE_SMTP_HOST", "localhost")
 EMAIL_PORT = env_int("TIPLINE_SMTP_PORT", 25)
+# How outgoing mail (receipts among it) reaches the relay: "plain" (a relay on this machine),
+# "starttls" or "tls" (implicit TLS, port 465), and the account if the relay asks for one.
+TIPLINE_SMTP_SECURITY = env_str("TIPLINE_SMTP_SECURITY", "plain").lower()
+if TIPLINE_SMTP_SECURITY not in {"plain", "starttls", "tls"}:
+    msg = f"TIPLINE_SMTP_SECURITY must be plain, starttls or tls, not {TIPLINE_SMTP_SECURITY!r}"
+    raise ImproperlyConfigured(msg)
+EMAIL_USE_TLS = TIPLINE_SMTP_SECURITY == "starttls"
+EMAIL_USE_SSL = TIPLINE_SMTP_SECURITY == "tls"
+EMAIL_HOST_USER = env_str("TIPLINE_SMTP_USER", "")
+EMAIL_HOST_PASSWORD = env_password("TIPLINE_SMTP_PASSWORD")
 DEFAULT_FROM_EMAIL = env_str("TIPLINE_FROM_EMAIL", "tipline@localhost")
 # Alerts to staff that something waits in the console (no content, no reference): the
 # digest goes to every opted-in staff member at each of these local times, the same size

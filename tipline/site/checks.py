@@ -4,6 +4,7 @@ leaves uploads uncleaned is named."""
 
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +38,29 @@ def clean_dir_is_memory_backed(**_: Any) -> list[Error]:
             )
         ]
     return []
+
+
+@register()
+def outgoing_mail_is_encrypted_beyond_this_machine(**_: Any) -> list[CheckWarning]:
+    """Replies carry receipts: in clear only to a relay on this machine."""
+    host = str(settings.EMAIL_HOST)
+    if settings.TIPLINE_SMTP_SECURITY != "plain" or host == "localhost" or _loopback(host):
+        return []
+    return [
+        CheckWarning(
+            f"Outgoing mail, with the receipts of mail reports, goes to {host} without TLS.",
+            hint="Set TIPLINE_SMTP_SECURITY to starttls or tls (and TIPLINE_SMTP_USER and TIPLINE_SMTP_PASSWORD or "
+            "TIPLINE_SMTP_PASSWORD_FILE if the relay asks), or run a relay on this machine.",
+            id="tipline.W005",
+        )
+    ]
+
+
+def _loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 @register()

@@ -5,11 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from django.core.exceptions import ImproperlyConfigured
 from django.core.management import call_command
 from django.core.management.base import SystemCheckError
 
 from tipline import memory_folder
-from tipline.site.checks import clean_dir_is_memory_backed
+from tipline.envconfig import env_password
+from tipline.site.checks import clean_dir_is_memory_backed, outgoing_mail_is_encrypted_beyond_this_machine
 from tipline.testing import MEMORY_FOLDER
 
 REPO = Path(__file__).resolve().parents[3]
@@ -74,3 +76,26 @@ def test_reward_keys_kept_in_the_data_folder_are_warned_about_outside_the_demo(
     settings.TIPLINE_REWARDS_KEY_FILE = None  # type: ignore[attr-defined]
     settings.TIPLINE_SIGNING_KEY_FILE = tmp_path.parent / "elsewhere" / "signing_key"  # type: ignore[attr-defined]
     assert reward_keys_are_kept_apart_from_the_data() == []
+
+
+def test_outgoing_mail_in_clear_beyond_this_machine_is_warned_about(settings: object) -> None:
+    settings.TIPLINE_SMTP_SECURITY = "plain"  # type: ignore[attr-defined]
+    for host in ("localhost", "127.0.0.1", "::1"):
+        settings.EMAIL_HOST = host  # type: ignore[attr-defined]
+        assert outgoing_mail_is_encrypted_beyond_this_machine() == []
+    settings.EMAIL_HOST = "relay.example.org"  # type: ignore[attr-defined]
+    [warning] = outgoing_mail_is_encrypted_beyond_this_machine()
+    assert warning.id == "tipline.W005"
+    settings.TIPLINE_SMTP_SECURITY = "starttls"  # type: ignore[attr-defined]
+    assert outgoing_mail_is_encrypted_beyond_this_machine() == []
+
+
+def test_a_password_file_that_cannot_be_read_stops_the_start(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("TIPLINE_SMTP_PASSWORD", raising=False)
+    assert env_password("TIPLINE_SMTP_PASSWORD") == ""
+    (tmp_path / "password").write_text("secret\n")
+    monkeypatch.setenv("TIPLINE_SMTP_PASSWORD_FILE", str(tmp_path / "password"))
+    assert env_password("TIPLINE_SMTP_PASSWORD") == "secret"
+    monkeypatch.setenv("TIPLINE_SMTP_PASSWORD_FILE", str(tmp_path / "missing"))
+    with pytest.raises(ImproperlyConfigured, match="cannot be read"):
+        env_password("TIPLINE_SMTP_PASSWORD")
