@@ -57,3 +57,14 @@ def test_an_unknown_action_is_shown_as_its_code() -> None:
 def test_action_names_and_the_background_jobs_app_name_are_translatable() -> None:
     assert all(isinstance(label, Promise) for label in ACTION_LABELS.values())
     assert isinstance(apps.get_app_config("jobs").verbose_name, Promise)
+
+
+def test_what_nobody_did_in_person_is_by_the_system_in_the_readers_language(org: Setup) -> None:
+    audit.record(action="report.purge", report_ref="ABCDEFGHJK")  # no actor: the retention rules
+    staff = Client(enforce_csrf_checks=True)
+    login_staff(staff, "supervisor", PASSWORD)
+    assert "<td>system</td>" in staff.get("/console/audit/").content.decode()
+    staff.cookies["django_language"] = "zh-hans"
+    chinese = staff.get("/console/audit/").content.decode()
+    assert "<td>系统</td>" in chinese
+    assert "<td>system</td>" not in chinese

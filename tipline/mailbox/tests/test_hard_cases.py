@@ -432,9 +432,10 @@ def test_what_stops_a_mailbox_is_shown_to_supervisors_until_it_is_read_again(
     admin = Client()
     login_staff(admin, "admin", PASSWORD)
     admin.cookies["django_language"] = "zh-hans"
-    assert f"工作进程没有设置环境变量 {PASSWORD_VARIABLE}" in (
-        admin.get(f"/admin/register/channel/{mail_channel.pk}/change/").content.decode()
-    )
+    admin_page = admin.get(f"/admin/register/channel/{mail_channel.pk}/change/").content.decode()
+    assert f"工作进程没有设置环境变量 {PASSWORD_VARIABLE}" in admin_page
+    assert "接收人" in admin_page, "the page's own labels are translated too"
+    assert "Recipients" not in admin_page
     # A problem noted before it was written in each language is shown in English, marked.
     Channel.objects.filter(pk=mail_channel.pk).update(mail_problem_said={})
     assert '<span lang="en">the mailbox cannot be read: the environment variable' in (
