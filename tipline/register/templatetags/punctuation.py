@@ -14,4 +14,4 @@ register = template.Library()
 @register.filter
 def bracketed(text: object) -> SafeString:
     shape = pgettext("a text in brackets, as the language writes them", "(%(text)s)")
-    return mark_safe(shape % {"text": conditional_escape(text)})  # noqa: S308 - the text is escaped, the shape is ours
+    return mark_safe(shape % {"text": conditional_escape(text if isinstance(text, str) else str(text))})  # noqa: S308 - the text is escaped, the shape is ours
