@@ -33,7 +33,7 @@ from tipline.register.exceptions import EmptyMessage, InvalidReceipt, ReporterEr
 from tipline.register.models import STAFF_ENTERED_KINDS, Channel, ChannelKind, FieldType, QuestionnaireVersion, Report
 from tipline.register.uploads import incoming_files, upload_limits
 
-_RECEIPT_SECRET = "call-receipt"
+_RECEIPT_SECRET = "call-receipt"  # the last report's receipt, until its page shows it once
 _RECEIPT_KIND = "call-receipt-kind"
 _RECEIPT_NOTES = "call-receipt-notes"  # what the receipt page says the reporter can read: see receipt()
 
@@ -59,11 +59,12 @@ def _named_channels() -> list[tuple[Channel, LocalText]]:
 @staff_required
 def home(request: HttpRequest, private_key: bytes | None) -> HttpResponse:
     _call_taker(request)
-    return render(request, "calls/home.html", _home_context(AddToReportForm()))
+    return render(request, "calls/home.html", _home_context(request, AddToReportForm()))
 
 
-def _home_context(form: AddToReportForm, *, files_sent: bool = False) -> dict[str, object]:
+def _home_context(request: HttpRequest, form: AddToReportForm, *, files_sent: bool = False) -> dict[str, object]:
     return {
+        "receipt_waiting": _receipt_waiting(request),
         "channels": _named_channels(),
         "add_form": form,
         "problems": summarise(form) if form.is_bound else [],
@@ -107,6 +108,8 @@ def take(request: HttpRequest, private_key: bytes | None, slug: str) -> HttpResp
     refusal = None if switching else upload_refusal(request)  # files are chosen again after a switch
     if request.method == "POST" and not switching and refusal is None and form.is_valid():
         try:
+            if session_vault.get_secret(request, _RECEIPT_SECRET) is not None:
+                raise ReceiptNotShown  # storing this one would lose that receipt
             submission = _stored(
                 channel=channel,
                 questionnaire=questionnaire,
@@ -132,10 +135,25 @@ def take(request: HttpRequest, private_key: bytes | None, slug: str) -> HttpResp
         "problems": summarise(form) if form.is_bound else [],
         "files_sent": bool(request.FILES),
         "call_language": language,
+        "receipt_waiting": _receipt_waiting(request),
         "recording_types": cleaning.recording_extensions(),
         **upload_limits(),
     }
     return render(request, "calls/take.html", context, status=status)
+
+
+def _receipt_waiting(request: HttpRequest) -> bool:
+    return session_vault.get_secret(request, _RECEIPT_SECRET) is not None
+
+
+class ReceiptNotShown(ReporterError):
+    """A report stored in another tab has a receipt not yet shown: one receipt waits at a time."""
+
+    status = 409
+    message = _(
+        "The receipt of the report you stored before this one has not been shown yet, so nothing was stored. "
+        "Open it first with the link at the top of the page, then send this one again."
+    )
 
 
 def _stored(
@@ -305,4 +323,5 @@ def add(request: HttpRequest, private_key: bytes | None) -> HttpResponse:
             audit.record(action="message.taken_by_phone", actor=user, report_ref=report.reference)
             flash.success(request, _("The caller's message was added to their report."))
             return redirect("calls:home")
-    return render(request, "calls/home.html", _home_context(form, files_sent=bool(request.FILES)), status=status)
+    context = _home_context(request, form, files_sent=bool(request.FILES))
+    return render(request, "calls/home.html", context, status=status)

@@ -660,3 +660,23 @@ def test_a_channel_closed_while_typing_gives_back_what_was_typed(org: Setup, des
     assert "Said: cash" in html
     assert not Report.objects.exists()
     assert desk.get("/calls/new/phone/").status_code == 404, "opened anew, it is simply not there"
+
+
+def test_a_second_report_waits_until_the_first_ones_receipt_was_shown(org: Setup, desk: Client) -> None:
+    """Two tabs: a report stored while another's receipt waits would lose that receipt."""
+    _channel(org, ChannelKind.PHONE)
+    first = {"q_what": "First call", "q_kind": "Fraud", "recording_consent": "no", "transcript": "One"}
+    assert _post(desk, "/calls/new/phone/", first).status_code == 302  # type: ignore[attr-defined]
+    second = {"q_what": "Second call", "q_kind": "Fraud", "recording_consent": "no", "transcript": "Two"}
+    refused = _post(desk, "/calls/new/phone/", second)
+    assert refused.status_code == 409  # type: ignore[attr-defined]
+    html = refused.content.decode()  # type: ignore[attr-defined]
+    assert "has not been shown yet" in html
+    assert "Second call" in html, "what was typed stays"
+    assert 'href="/calls/receipt/"' in html
+    assert Report.objects.count() == 1
+    shown = desk.get("/calls/receipt/").content.decode()
+    assert 'class="receipt-group"' in shown
+    assert "has not been shown yet" not in desk.get("/calls/").content.decode()
+    assert _post(desk, "/calls/new/phone/", second).status_code == 302  # type: ignore[attr-defined]
+    assert Report.objects.count() == 2
