@@ -680,3 +680,9 @@ def test_a_second_report_waits_until_the_first_ones_receipt_was_shown(org: Setup
     assert "has not been shown yet" not in desk.get("/calls/").content.decode()
     assert _post(desk, "/calls/new/phone/", second).status_code == 302  # type: ignore[attr-defined]
     assert Report.objects.count() == 2
+
+
+def test_an_unknown_channel_address_leads_back_to_the_calls_screen(org: Setup, desk: Client) -> None:
+    response = desk.get("/calls/new/nowhere/")
+    assert response.status_code == 404
+    assert 'href="/calls/"' in response.content.decode()
