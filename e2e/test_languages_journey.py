@@ -33,8 +33,8 @@ def _label(text: str) -> re.Pattern[str]:
 
 
 def _question(text: str) -> re.Pattern[str]:
-    """A question's label, marked as required (in the page's language) or not."""
-    return re.compile(rf"^{re.escape(text)}( \(.+\))?$")
+    """A question's label, marked as required (in the page's language and its brackets) or not."""
+    return re.compile(rf"^{re.escape(text)}( [(\uff08].+[)\uff09])?$")
 
 
 # ---------------------------------------------------------------- a Chinese reader (JavaScript off)
