@@ -194,9 +194,10 @@ class Mailbox:
         """Only the message's headers, without marking it seen; None if it is gone."""
         return self._fetched(uid, "(BODY.PEEK[HEADER])")
 
-    def fetch(self, uid: str) -> bytes | None:
-        """The whole message as received, without marking it seen; None if it is gone."""
-        return self._fetched(uid, "(BODY.PEEK[])")
+    def fetch(self, uid: str, *, at_most: int | None = None) -> bytes | None:
+        """The whole message as received (its first ``at_most`` bytes when given), without
+        marking it seen; None if it is gone."""
+        return self._fetched(uid, f"(BODY.PEEK[]<0.{at_most}>)" if at_most else "(BODY.PEEK[])")
 
     def _fetched(self, uid: str, what: str) -> bytes | None:
         status, data = self._imap.uid("FETCH", uid, what)

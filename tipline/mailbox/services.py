@@ -513,15 +513,19 @@ def poll(*, channel: Channel, threads: int | None = None) -> PollSummary:
         if uids:  # what every message of the poll shares, looked up once
             sizes = box.sizes()
             intake = _Intake(channel=channel, questionnaire=mail_questionnaire(channel=channel), replies=replies)
+        limit = settings.TIPLINE_MAIL_FETCH_MAX_BYTES
         for uid in uids:
-            if sizes.get(uid, 0) > settings.TIPLINE_MAIL_FETCH_MAX_BYTES:
-                # Never downloaded, never removed: a held report from its headers (once) says so.
+            raw = None
+            if sizes.get(uid, 0) <= limit:
+                # From a server that would not tell its size, one byte beyond the limit at most.
+                raw = box.fetch(uid, at_most=None if uid in sizes else limit + 1)
+                if raw is None:
+                    continue
+            if raw is None or len(raw) > limit:
+                # Never downloaded whole, never removed: a held report from its headers (once) says so.
                 head = box.fetch_headers(uid)
                 if head is not None:
                     _finish((uid, _done(replace(intake, left_in_mailbox=True), head)), summary, channel)
-                continue
-            raw = box.fetch(uid)
-            if raw is None:
                 continue
             waiting.append((uid, pool.submit(intake, raw) if pool else _done(intake, raw)))
             while len(waiting) >= 2 * workers:

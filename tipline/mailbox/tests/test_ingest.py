@@ -544,3 +544,32 @@ def test_a_named_inline_text_is_read_as_text(org: Setup, mail_channel: Channel) 
     assert "statement.txt" in message
     assert "The cash moved on Friday." in message
     assert not Attachment.objects.filter(report=report).exists()
+
+
+def test_a_server_that_will_not_tell_sizes_never_sends_more_than_the_limit(
+    org: Setup, mail_channel: Channel, mailbox: Dovecot, settings: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tipline.mailbox import imap
+
+    settings.TIPLINE_MAIL_MAX_BYTES = 64 * 1024  # type: ignore[attr-defined]
+    settings.TIPLINE_MAIL_FETCH_MAX_BYTES = 256 * 1024  # type: ignore[attr-defined]
+    monkeypatch.setattr(imap.Mailbox, "sizes", lambda self: {})
+    fetched: list[int] = []
+    original = imap.Mailbox.fetch
+
+    def counted(self: imap.Mailbox, uid: str, *, at_most: int | None = None) -> bytes | None:
+        raw = original(self, uid, at_most=at_most)
+        fetched.append(len(raw or b""))
+        return raw
+
+    monkeypatch.setattr(imap.Mailbox, "fetch", counted)
+    mailbox.deliver(_mail(subject="huge", files=[("film.bin", b"x" * (400 * 1024), "application/octet-stream")]))
+    mailbox.deliver(_mail(subject="small", message_id="<small@example.net>"))
+    summary = services.poll(channel=mail_channel)
+    assert (summary.taken, summary.quarantined, summary.failed) == (1, 1, 0)
+    assert max(fetched) == 256 * 1024 + 1, "one byte beyond the limit, never the whole message"
+    assert mailbox.count() == 1, "the large message stays in the mailbox"
+    held = Report.objects.get(quarantine=Quarantine.LEFT_IN_MAILBOX)
+    assert _answers(held, org)["subject"] == "huge"
+    small = Report.objects.get(quarantine="")
+    assert _answers(small, org)["subject"] == "small"
