@@ -287,7 +287,8 @@ def take_in(
             return TakenIn(result=Result.ALREADY_TAKEN)
     if found.get(headers) == Quarantine.LEFT_IN_MAILBOX:
         _link_to_its_headers(channel=channel, digest=headers, report=submission.report)
-    _reply(channel=channel, parsed=parsed, receipt=submission.receipt, replies=replies)
+    if not _reply(channel=channel, parsed=parsed, receipt=submission.receipt, replies=replies):
+        _note_reply_failed(channel=channel, report=submission.report)
     return TakenIn(result=Result.QUARANTINED if quarantine else Result.TAKEN, report=submission.report)
 
 
@@ -444,11 +445,21 @@ def _spooled(files: list[parsing.MailFile]) -> Iterator[list[register.IncomingFi
         yield incoming
 
 
-def _reply(*, channel: Channel, parsed: parsing.ParsedMail, receipt: str, replies: Replies | None) -> None:
+def _note_reply_failed(*, channel: Channel, report: Report) -> None:
+    """The report says its sender got no reply (and so no receipt); a database that fails
+    here too costs only the note."""
+    try:
+        Report.objects.filter(pk=report.pk).update(mail_reply_failed=True)
+    except DatabaseError as error:
+        log.warning("A failed reply of channel %s could not be noted (%s)", channel.slug, type(error).__name__)
+
+
+def _reply(*, channel: Channel, parsed: parsing.ParsedMail, receipt: str, replies: Replies | None) -> bool:
     """Answer the sender as the channel says, never to automatic mail (no loops), in every
-    site language (the channel's own acknowledgement text in the default one)."""
+    site language (the channel's own acknowledgement text in the default one). False when
+    a reply was due and could not be sent."""
     if channel.mail_reply == MailReply.NOTHING or parsed.automatic or not parsed.sender_address:
-        return
+        return True
 
     def write(language: str) -> str:
         own = channel.acknowledgement_text.strip() if language == outgoing_mail.site_languages()[0] else ""
@@ -487,6 +498,8 @@ def _reply(*, channel: Channel, parsed: parsing.ParsedMail, receipt: str, replie
     except (OSError, ValueError):
         # The report is stored; the reply is lost (the receipt is never kept anywhere).
         log.warning("The reply to a mail of channel %s could not be sent", channel.slug)
+        return False
+    return True
 
 
 # Messages whose reports are committed are removed from the mailbox this many at a time

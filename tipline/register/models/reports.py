@@ -165,6 +165,9 @@ class Report(models.Model):
     reply_address_ct = models.BinaryField(null=True)
     # When the reporter asked, in the portal, to meet in person (art. 9(2)).
     meeting_requested_at = models.DateTimeField(null=True, blank=True)
+    # A mail report whose reply (with its receipt, where the channel sends one) could not be
+    # sent: its sender has no receipt, and the handlers are told so.
+    mail_reply_failed = models.BooleanField(default=False)
     # When the reporter told the handler, in the portal, that they face retaliation (the words
     # are a message under the report key; this is what the queue and statistics count).
     retaliation_reported_at = models.DateTimeField(null=True, blank=True)
