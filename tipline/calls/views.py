@@ -106,9 +106,10 @@ def take(request: HttpRequest, private_key: bytes | None, slug: str) -> HttpResp
     if switching:
         form.initial.update(_typed(form, request))
     refusal = None if switching else upload_refusal(request)  # files are chosen again after a switch
+    receipt_waiting = _receipt_waiting(request)
     if request.method == "POST" and not switching and refusal is None and form.is_valid():
         try:
-            if session_vault.get_secret(request, _RECEIPT_SECRET) is not None:
+            if receipt_waiting:
                 raise ReceiptNotShown  # storing this one would lose that receipt
             submission = _stored(
                 channel=channel,
@@ -135,7 +136,7 @@ def take(request: HttpRequest, private_key: bytes | None, slug: str) -> HttpResp
         "problems": summarise(form) if form.is_bound else [],
         "files_sent": bool(request.FILES),
         "call_language": language,
-        "receipt_waiting": _receipt_waiting(request),
+        "receipt_waiting": receipt_waiting,
         "recording_types": cleaning.recording_extensions(),
         **upload_limits(),
     }
