@@ -61,6 +61,7 @@ from tipline.register.models import (
     ChannelKind,
     FieldType,
     MailReply,
+    MailReplyState,
     Quarantine,
     Question,
     QuestionnaireVersion,
@@ -139,6 +140,9 @@ class Result(enum.Enum):
 class TakenIn:
     result: Result
     report: Report | None = None
+    # The reply went out, and the report still says it is pending: the poll notes it sent,
+    # with the others of its batch (one query for them all).
+    reply_sent: bool = False
 
 
 @dataclass
@@ -287,9 +291,13 @@ def take_in(
             return TakenIn(result=Result.ALREADY_TAKEN)
     if found.get(headers) == Quarantine.LEFT_IN_MAILBOX:
         _link_to_its_headers(channel=channel, digest=headers, report=submission.report)
-    if not _reply(channel=channel, parsed=parsed, receipt=submission.receipt, replies=replies):
-        _note_reply_failed(channel=channel, report=submission.report)
-    return TakenIn(result=Result.QUARANTINED if quarantine else Result.TAKEN, report=submission.report)
+    result = Result.QUARANTINED if quarantine else Result.TAKEN
+    if not _reply_due(channel, parsed):
+        return TakenIn(result=result, report=submission.report)
+    sent = _reply(channel=channel, parsed=parsed, receipt=submission.receipt, replies=replies)
+    if not sent or replies is None:  # a poll notes the replies it sent together
+        _note_replies(channel=channel, reports=[submission.report.pk], state="" if sent else MailReplyState.FAILED)
+    return TakenIn(result=result, report=submission.report, reply_sent=sent and replies is not None)
 
 
 def _header_block(raw: bytes) -> bytes:
@@ -336,7 +344,7 @@ def _read(raw: bytes, *, channel: Channel, left_in_mailbox: bool) -> tuple[parsi
     except parsing.HeaderTooLong:
         held, why = Quarantine.HEADER_TOO_LONG, "has a header too long to read"
     except parsing.TooComplex:
-        held, why = Quarantine.TOO_COMPLEX, "is nested too deeply to read"
+        held, why = Quarantine.TOO_COMPLEX, "has too many parts, or nested too deep, to read"
     except Exception:  # noqa: S110 - held below, with the class of the failure only in the log
         pass
     else:
@@ -368,6 +376,8 @@ def _store(
             source_digest=digest,
             quarantine=quarantine,
             reply_address=parsed.sender_address if _answers_by_email(channel, parsed) else "",
+            # Until it is sent, the report says its sender may have no reply (nor receipt).
+            reply_pending=_reply_due(channel, parsed),
             hold_uncleaned=False,  # nobody could decide about it: the handlers get it, marked
         )
 
@@ -445,21 +455,27 @@ def _spooled(files: list[parsing.MailFile]) -> Iterator[list[register.IncomingFi
         yield incoming
 
 
-def _note_reply_failed(*, channel: Channel, report: Report) -> None:
-    """The report says its sender got no reply (and so no receipt); a database that fails
-    here too costs only the note."""
+def _note_replies(*, channel: Channel, reports: list[int], state: str) -> None:
+    """The reports' replies sent (``state`` empty) or refused (``FAILED``: the sender got no
+    receipt). A database that fails here costs only the note: a report whose reply was sent
+    goes on saying it is not known to be, which is true."""
+    if not reports:
+        return
     try:
-        Report.objects.filter(pk=report.pk).update(mail_reply_failed=True)
+        Report.objects.filter(pk__in=reports, mail_reply_state=MailReplyState.PENDING).update(mail_reply_state=state)
     except DatabaseError as error:
-        log.warning("A failed reply of channel %s could not be noted (%s)", channel.slug, type(error).__name__)
+        log.warning("The replies of channel %s could not be noted (%s)", channel.slug, type(error).__name__)
+
+
+def _reply_due(channel: Channel, parsed: parsing.ParsedMail) -> bool:
+    """Whether the channel answers this sender: never automatic mail (no loops), nor a mail
+    without a sender's address."""
+    return channel.mail_reply != MailReply.NOTHING and not parsed.automatic and bool(parsed.sender_address)
 
 
 def _reply(*, channel: Channel, parsed: parsing.ParsedMail, receipt: str, replies: Replies | None) -> bool:
-    """Answer the sender as the channel says, never to automatic mail (no loops), in every
-    site language (the channel's own acknowledgement text in the default one). False when
-    a reply was due and could not be sent."""
-    if channel.mail_reply == MailReply.NOTHING or parsed.automatic or not parsed.sender_address:
-        return True
+    """Answer the sender as the channel says, in every site language (the channel's own
+    acknowledgement text in the default one). False when it could not be sent."""
 
     def write(language: str) -> str:
         own = channel.acknowledgement_text.strip() if language == outgoing_mail.site_languages()[0] else ""
@@ -522,6 +538,7 @@ def poll(*, channel: Channel, threads: int | None = None) -> PollSummary:
         pool = stack.enter_context(_Threads(workers)) if workers > 1 else None
         waiting: list[tuple[str, Future[TakenIn]]] = []
         stored: list[str] = []  # committed, not yet removed
+        answered: list[int] = []  # reports whose replies were sent, not yet noted so
         uids = box.uids()
         if uids:  # what every message of the poll shares, looked up once
             sizes = box.sizes()
@@ -538,17 +555,19 @@ def poll(*, channel: Channel, threads: int | None = None) -> PollSummary:
                 # Never downloaded whole, never removed: a held report from its headers (once) says so.
                 head = box.fetch_headers(uid)
                 if head is not None:
-                    _finish((uid, _done(replace(intake, left_in_mailbox=True), head)), summary, channel)
+                    _finish((uid, _done(replace(intake, left_in_mailbox=True), head)), summary, channel, answered)
                 continue
             waiting.append((uid, pool.submit(intake, raw) if pool else _done(intake, raw)))
             while len(waiting) >= 2 * workers:
-                stored += _finish(waiting.pop(0), summary, channel)
+                stored += _finish(waiting.pop(0), summary, channel, answered)
             if len(stored) >= REMOVE_TOGETHER:
                 box.remove(stored)
-                stored = []
+                _note_replies(channel=channel, reports=answered, state="")
+                stored, answered = [], []
         for item in waiting:
-            stored += _finish(item, summary, channel)
+            stored += _finish(item, summary, channel, answered)
         box.remove(stored)
+        _note_replies(channel=channel, reports=answered, state="")
     return summary
 
 
@@ -621,8 +640,11 @@ class _Threads:
             thread.join()
 
 
-def _finish(item: tuple[str, Future[TakenIn]], summary: PollSummary, channel: Channel) -> list[str]:
-    """The message's uid once its report is committed (to be removed), else nothing."""
+def _finish(
+    item: tuple[str, Future[TakenIn]], summary: PollSummary, channel: Channel, answered: list[int]
+) -> list[str]:
+    """The message's uid once its report is committed (to be removed), else nothing; its
+    report's, in ``answered``, when its reply was sent."""
     uid, future = item
     try:
         taken = future.result()
@@ -636,6 +658,8 @@ def _finish(item: tuple[str, Future[TakenIn]], summary: PollSummary, channel: Ch
         )
         return []
     summary.count(taken.result)
+    if taken.reply_sent and taken.report is not None:
+        answered.append(taken.report.pk)
     return [uid]
 
 

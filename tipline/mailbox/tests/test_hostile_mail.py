@@ -6,6 +6,7 @@ reply is never answered."""
 from __future__ import annotations
 
 import time
+import tracemalloc
 
 import pytest
 
@@ -60,6 +61,37 @@ def test_a_mail_too_complex_to_read_is_held_with_its_original(org: Setup) -> Non
     report = Report.objects.get()
     assert report.quarantine == Quarantine.TOO_COMPLEX
     assert report.source_blob, "the original is kept for a supervisor"
+
+
+def _parts(count: int) -> bytes:
+    """One multipart of ``count`` empty parts: about 10 bytes of mail each."""
+    return HEAD + b"Content-Type: multipart/mixed; boundary=b\r\n\r\n" + b"--b\r\n\r\nx\r\n" * count + b"--b--\r\n"
+
+
+def test_a_mail_of_too_many_parts_is_not_built_whole_in_memory() -> None:
+    """A million empty parts fit in 10 MB of mail; the parser would hold them all at once
+    (400 MB). It stops at the part beyond the limit."""
+    tracemalloc.start()
+    try:
+        with pytest.raises(parsing.TooComplex):
+            parsing.parse(_parts(1_000_000))
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 120 * 2**20, f"{peak / 2**20:.0f} MiB held while reading"
+    # Thousands of parts are still read, as far as the parts read from one message go.
+    parsed = parsing.parse(_parts(parsing.MAX_PARTS_BUILT - 1))
+    assert parsed.body.startswith("x")
+    assert any("parts beyond the first" in note for note in parsed.left_out)
+
+
+def test_a_mail_of_too_many_parts_is_held_with_its_original(org: Setup) -> None:
+    channel = Channel.objects.create(slug="mail", name="Mail", kind=ChannelKind.MAILBOX, mail_reply="none")
+    taken = services.take_in(channel=channel, raw=_parts(parsing.MAX_PARTS_BUILT + 10))
+    assert taken.result is services.Result.QUARANTINED
+    report = Report.objects.get()
+    assert report.quarantine == Quarantine.TOO_COMPLEX
+    assert report.source_blob
 
 
 @pytest.mark.parametrize(

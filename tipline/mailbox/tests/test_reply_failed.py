@@ -1,14 +1,21 @@
-"""A reply that could not be sent leaves its sender without a receipt: the report says so."""
+"""A reply that could not be sent, or is not known to have been, leaves its sender perhaps
+without a receipt: the report says so."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from tipline.accounts.testing import login_staff
 from tipline.conftest import PASSWORD, Setup
 from tipline.mailbox import services
-from tipline.register.models import Channel, ChannelKind, MailReply
+from tipline.mailbox.dovecot import Dovecot
+from tipline.mailbox.tests.test_replies import smtp_port  # noqa: F401 - a fixture
+from tipline.register.models import Channel, ChannelKind, MailReply, MailReplyState, Report
+from tipline.testing import Mailbox, smtp_server
 
 MAIL = (
     b"From: Ana <ana@example.net>\r\nSubject: Bids\r\nMessage-ID: <bids@example.net>\r\n"
@@ -32,7 +39,7 @@ def test_a_reply_that_could_not_be_sent_is_said_on_the_report(org: Setup, monkey
     taken = services.take_in(channel=channel, raw=MAIL)
     assert taken.report is not None
     taken.report.refresh_from_db()
-    assert taken.report.mail_reply_failed
+    assert taken.report.mail_reply_state == MailReplyState.FAILED
     assert "the sender has no receipt" in _page(taken.report.reference)
 
 
@@ -43,5 +50,40 @@ def test_a_reply_sent_or_not_due_says_nothing(org: Setup) -> None:
         taken = services.take_in(channel=channel, raw=raw)
         assert taken.report is not None
         taken.report.refresh_from_db()
-        assert not taken.report.mail_reply_failed
+        assert taken.report.mail_reply_state == ""
         assert "Reply to the sender" not in _page(taken.report.reference)
+
+
+def test_a_reply_not_known_to_be_sent_is_said_once_it_is_late(org: Setup, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The worker stopped between storing the report and sending its reply (here: the reply
+    never returns). Within the minutes a poll takes to note its replies, nothing is said."""
+    channel = Channel.objects.create(slug="mail", name="Mail", kind=ChannelKind.MAILBOX, mail_reply=MailReply.RECEIPT)
+
+    def stopped(**kwargs: object) -> bool:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(services, "_reply", stopped)
+    with pytest.raises(KeyboardInterrupt):
+        services.take_in(channel=channel, raw=MAIL)
+    report = Report.objects.get()
+    assert report.mail_reply_state == MailReplyState.PENDING, "stored pending, in the report's own commit"
+    assert "Reply to the sender" not in _page(report.reference)
+    Report.objects.filter(pk=report.pk).update(created_at=timezone.now() - timedelta(minutes=11))
+    page = _page(report.reference)
+    assert "may not have been sent" in page
+    assert "the sender has no receipt" in page
+
+
+def test_a_poll_notes_its_replies_sent(
+    org: Setup,
+    mail_channel: Channel,
+    mailbox: Dovecot,
+    smtp_port: int,  # noqa: F811 - the fixture
+) -> None:
+    for number in range(13):  # more than one batch
+        mailbox.deliver(MAIL.replace(b"<bids@", b"<bids%d@" % number))
+    with smtp_server(Mailbox(), port=smtp_port) as (server, _port):
+        summary = services.poll(channel=mail_channel)
+    assert summary.taken == 13
+    assert len(server.messages) == 13
+    assert set(Report.objects.values_list("mail_reply_state", flat=True)) == {""}

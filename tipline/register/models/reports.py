@@ -4,7 +4,7 @@ one report (its messages, attachments, links and identity-disclosure decisions).
 from __future__ import annotations
 
 import secrets
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import models
@@ -71,6 +71,17 @@ def new_reference() -> str:
     return "".join(secrets.choice(alphabet) for _ in range(10))
 
 
+# A reply still pending this long after its report was stored will not be noted sent.
+REPLY_CONFIRMED_WITHIN = timedelta(minutes=10)
+
+
+class MailReplyState(models.TextChoices):
+    """What is known of the reply to a mail report's sender, while it is not known to be sent."""
+
+    PENDING = "pending", _("not known to be sent")
+    FAILED = "failed", _("could not be sent")
+
+
 class Quarantine(models.TextChoices):
     """Why a report taken in by a channel is held for an operator (supervisor)."""
 
@@ -86,8 +97,8 @@ class Quarantine(models.TextChoices):
     TOO_COMPLEX = (
         "complex",
         _(
-            "The message is built of so many nested parts that reading it would take too long; only the original "
-            "was kept."
+            "The message is built of so many parts, or parts nested so deep, that reading it would take too long; "
+            "only the original was kept."
         ),
     )
     HEADER_TOO_LONG = (
@@ -165,9 +176,13 @@ class Report(models.Model):
     reply_address_ct = models.BinaryField(null=True)
     # When the reporter asked, in the portal, to meet in person (art. 9(2)).
     meeting_requested_at = models.DateTimeField(null=True, blank=True)
-    # A mail report whose reply (with its receipt, where the channel sends one) could not be
-    # sent: its sender has no receipt, and the handlers are told so.
-    mail_reply_failed = models.BooleanField(default=False)
+    # A mail report whose reply (with its receipt, where the channel sends one) is not known
+    # to have gone out: stored with the report as pending, cleared once it was sent, failed
+    # when the server refused it. Pending is left by a worker stopped between the two (the
+    # receipt is never kept, so the reply cannot be sent again): the handlers are told.
+    mail_reply_state = models.CharField(
+        max_length=8, choices=MailReplyState.choices, blank=True, default="", db_default=""
+    )
     # When the reporter told the handler, in the portal, that they face retaliation (the words
     # are a message under the report key; this is what the queue and statistics count).
     retaliation_reported_at = models.DateTimeField(null=True, blank=True)
@@ -220,6 +235,16 @@ class Report(models.Model):
     @property
     def is_purged(self) -> bool:
         return self.purged_at is not None
+
+    @property
+    def mail_reply_unconfirmed(self) -> bool:
+        """The reply to the sender is still pending long after the report was stored: the
+        worker stopped before it was sent, or before it noted it sent (a poll notes its
+        replies within seconds)."""
+        return (
+            self.mail_reply_state == MailReplyState.PENDING
+            and self.created_at < timezone.now() - REPLY_CONFIRMED_WITHIN
+        )
 
 
 class Message(models.Model):

@@ -24,6 +24,7 @@ from tipline.register.exceptions import SourceAlreadyTaken
 from tipline.register.models import (
     Attachment,
     Channel,
+    MailReplyState,
     QuestionnaireVersion,
     Report,
     ReportLink,
@@ -92,6 +93,7 @@ def create_report(
     transcript: str = "",
     transcript_read_back: bool = False,
     reply_address: str = "",
+    reply_pending: bool = False,
     hold_uncleaned: bool = True,
 ) -> Submission:
     """Encrypt and store a report; return its receipt only after the commit.
@@ -109,7 +111,9 @@ def create_report(
     ``identity`` is required with it), and its ``source_digest``: a second report
     with the same digest is refused by the database (:class:`SourceAlreadyTaken`).
     ``hold_uncleaned`` false: a file that could not be cleaned is not held for the
-    reporter's decision (see :func:`store_attachments`).
+    reporter's decision (see :func:`store_attachments`). ``reply_pending``: the channel
+    answers the sender after the commit; the report says so until the caller notes the
+    reply sent (``Report.mail_reply_state``).
     """
     if source is not None and not identity.strip():
         msg = "the source of a report names its sender: give the identity with it"
@@ -158,6 +162,7 @@ def create_report(
                 source_blob=source_blob,
                 quarantine=quarantine,
                 recording_consent=recording_consent,
+                mail_reply_state=MailReplyState.PENDING if reply_pending else "",
                 reply_address_ct=boxes.encrypt(
                     report_key, reply_address.encode(), context=binding.reply_address(reference=reference)
                 )
