@@ -85,13 +85,16 @@ def text_of(message: EmailMessage) -> str:
 
 
 @contextmanager
-def smtp_server(mailbox: Mailbox | None = None, port: int | None = None) -> Iterator[tuple[Mailbox, int]]:
+def smtp_server(
+    mailbox: Mailbox | None = None, port: int | None = None, *, utf8: bool = False
+) -> Iterator[tuple[Mailbox, int]]:
     """A real SMTP server on 127.0.0.1 for as long as the block runs: its mailbox and port
-    (``mailbox`` and ``port`` given: a server started again where one stood)."""
+    (``mailbox`` and ``port`` given: a server started again where one stood). ``utf8``: it
+    offers SMTPUTF8 (addresses written beyond ASCII)."""
     from aiosmtpd.controller import Controller  # noqa: PLC0415 - a test-only dependency
 
     mailbox = mailbox or Mailbox()
-    controller = Controller(mailbox, hostname="127.0.0.1", port=port or free_port())
+    controller = Controller(mailbox, hostname="127.0.0.1", port=port or free_port(), enable_SMTPUTF8=utf8)
     controller.start()
     try:
         yield mailbox, controller.port

@@ -37,7 +37,6 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage, get_connection
-from django.core.mail.message import sanitize_address
 from django.db import DatabaseError, connection, connections, transaction
 from django.db.models import Q, QuerySet, Value
 from django.db.models.functions import Coalesce
@@ -208,19 +207,12 @@ class Replies:
                 self._send(mail)
 
     def _send(self, mail: EmailMessage) -> None:
-        # Opened here (the backend's own send would close a session it opened itself);
-        # a server that cannot be reached costs this reply, not the poll.
-        self._backend.open()
-        session = getattr(self._backend, "connection", None)
-        if not isinstance(session, smtplib.SMTP):  # another backend (the tests' memory): as it sends
-            self._backend.send_messages([mail])
-            return
-        # An automatic reply goes with a null return path (MAIL FROM:<>, RFC 3834), so that
-        # no server answers it with a bounce: a bounce would come back into the mailbox
-        # quoting the receipt. The From header still names the channel's address.
-        encoding = mail.encoding or settings.DEFAULT_CHARSET
-        recipients = [sanitize_address(address, encoding) for address in mail.recipients()]
-        session.sendmail("", recipients, mail.message().as_bytes(linesep="\r\n"))
+        # Opened here (the backend's own send would close a session it opened itself); a
+        # server that cannot be reached costs this reply, not the poll. An automatic reply
+        # goes with a null return path, so that no server answers it with a bounce: a bounce
+        # would come back into the mailbox quoting the receipt. The From header still names
+        # the channel's address.
+        outgoing_mail.send(mail, backend=self._backend, null_sender=True)
 
     def _close(self) -> None:
         try:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.core.mail import EmailMessage
+from django.core.mail import EmailMessage, get_connection
 from django.utils.translation import gettext as _
 
 from tipline.accounts import services as accounts
@@ -153,7 +153,8 @@ def answer_by_email(*, report: Report, report_key: bytes, body: str, by: StaffUs
         to=[address],
     )
     try:
-        mail.send()
+        with get_connection(fail_silently=False) as backend:
+            outgoing_mail.send(mail, backend=backend)  # to an address written beyond ASCII too
     except (OSError, ValueError):
         log.warning("An answer to report %s could not be sent by e-mail", report.reference)
         return False

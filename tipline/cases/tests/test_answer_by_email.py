@@ -3,6 +3,8 @@ address is then readable under the report key, never in clear."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.core import mail
 from django.test import Client
 
@@ -11,11 +13,12 @@ from tipline.audit.models import AuditEntry
 from tipline.conftest import PASSWORD, Setup
 from tipline.register import services as register
 from tipline.register.models import Channel, ChannelKind, Report
+from tipline.testing import free_port, smtp_server
 
 ADDRESS = "ana.sender@example.net"
 
 
-def _mail_report(org: Setup, *, answers_allowed: bool) -> Report:
+def _mail_report(org: Setup, *, answers_allowed: bool, address: str = ADDRESS) -> Report:
     channel = Channel.objects.create(
         slug="mail",
         kind=ChannelKind.MAILBOX,
@@ -29,8 +32,8 @@ def _mail_report(org: Setup, *, answers_allowed: bool) -> Report:
         channel=channel,
         questionnaire=version,
         answers={},
-        identity=f"Ana <{ADDRESS}>",
-        reply_address=ADDRESS if answers_allowed else "",
+        identity=f"Ana <{address}>",
+        reply_address=address if answers_allowed else "",
     )
     return submission.report
 
@@ -68,3 +71,17 @@ def test_no_email_answer_where_the_channel_does_not_allow_it(org: Setup) -> None
     assert 'name="by_email"' not in page
     assert mail.outbox == []
     assert report.messages.count() == 1, "the answer is in the portal all the same"
+
+
+def test_an_answer_reaches_an_address_written_beyond_ascii(org: Setup, settings: Any) -> None:
+    """Sent with SMTPUTF8, as the address is written (Django's own sending would address an
+    encoded word no server delivers), to a real SMTP server."""
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", free_port()
+    report = _mail_report(org, answers_allowed=True, address="张伟@example.cn")
+    with smtp_server(port=settings.EMAIL_PORT, utf8=True) as (server, _port):
+        _reply(org, report, by_email=True)
+    [sent] = server.messages
+    assert str(sent["To"]) == "张伟@example.cn"
+    assert "Could you tell us the date?" in sent.get_body().get_content()
+    assert AuditEntry.objects.filter(report_ref=report.reference, action="message.sent_by_email").exists()

@@ -16,7 +16,7 @@ from tipline.conftest import Setup
 from tipline.mailbox import services
 from tipline.mailbox.dovecot import Dovecot
 from tipline.mailbox.tests.test_ingest import _mail
-from tipline.register.models import Channel, Report
+from tipline.register.models import Channel, MailReplyState, Report
 from tipline.testing import Mailbox, free_port, smtp_server
 
 
@@ -102,6 +102,55 @@ def test_a_refused_address_costs_only_its_own_reply(smtp_port: int) -> None:
         replies.send(_reply(2))
     assert [str(m["Subject"]) for m in received.messages] == ["reply 1", "reply 2"]
     assert len(set(received.peers)) == 1
+
+
+@dataclass
+class Envelopes(Sessions):
+    """A mailbox that notes each message's envelope recipients."""
+
+    recipients: list[list[str]] = field(default_factory=list)
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 - aiosmtpd's name
+        self.recipients.append(list(envelope.rcpt_tos))
+        return await super().handle_DATA(server, session, envelope)
+
+
+# As such mail arrives (RFC 6532): its headers in UTF-8 as they are.
+EAI_MAIL = (
+    "From: 张伟 <张伟@example.cn>\r\nTo: tips@example.org\r\nSubject: 举报\r\nMessage-ID: <eai@example.cn>\r\n"
+    "Content-Type: text/plain; charset=utf-8\r\n\r\n工地有人收钱。\r\n"
+).encode()
+
+
+def test_an_address_written_beyond_ascii_gets_its_reply_with_smtputf8(
+    org: Setup, mail_channel: Channel, mailbox: Dovecot, smtp_port: int
+) -> None:
+    mailbox.deliver(EAI_MAIL)
+    mailbox.deliver(_mail(sender="Ana <ana@example.net>", message_id="<ascii@example.net>"))
+    with smtp_server(Envelopes(), port=smtp_port, utf8=True) as (server, _port):
+        summary = services.poll(channel=mail_channel)
+    assert (summary.taken, summary.failed) == (2, 0)
+    assert isinstance(server, Envelopes)
+    assert sorted(server.recipients) == [["ana@example.net"], ["张伟@example.cn"]]
+    assert server.return_paths == ["<>", "<>"]
+    eai = server.to("张伟@example.cn")
+    assert len(eai) == 1, "the To header names the address as it is written"
+    assert "Your receipt:" in eai[0].get_body().get_content()
+    assert str(eai[0]["Auto-Submitted"]) == "auto-replied"
+    assert set(Report.objects.values_list("mail_reply_state", flat=True)) == {""}
+
+
+def test_a_server_without_smtputf8_costs_only_that_reply(
+    org: Setup, mail_channel: Channel, mailbox: Dovecot, smtp_port: int
+) -> None:
+    mailbox.deliver(EAI_MAIL)
+    mailbox.deliver(_mail(sender="Ana <ana@example.net>", message_id="<ascii@example.net>"))
+    with smtp_server(Envelopes(), port=smtp_port) as (server, _port):
+        summary = services.poll(channel=mail_channel)
+    assert (summary.taken, summary.failed) == (2, 0)
+    assert isinstance(server, Envelopes)
+    assert server.recipients == [["ana@example.net"]], "never to an address written as an encoded word"
+    assert sorted(Report.objects.values_list("mail_reply_state", flat=True)) == ["", MailReplyState.FAILED]
 
 
 class _Counted:
