@@ -317,6 +317,8 @@ EMAIL_USE_TLS = TIPLINE_SMTP_SECURITY == "starttls"
 EMAIL_USE_SSL = TIPLINE_SMTP_SECURITY == "tls"
 EMAIL_HOST_USER = env_str("TIPLINE_SMTP_USER", "")
 EMAIL_HOST_PASSWORD = env_password("TIPLINE_SMTP_PASSWORD")
+# A relay that stops answering costs a reply this long, never the worker's loop.
+EMAIL_TIMEOUT = env_int("TIPLINE_SMTP_TIMEOUT", 60, minimum=1)
 DEFAULT_FROM_EMAIL = env_str("TIPLINE_FROM_EMAIL", "tipline@localhost")
 # Alerts to staff that something waits in the console (no content, no reference): the
 # digest goes to every opted-in staff member at each of these local times, the same size

@@ -190,9 +190,10 @@ class Mailbox:
                 found[uid.group(1).decode()] = int(size.group(1))
         return found
 
-    def fetch_headers(self, uid: str) -> bytes | None:
-        """Only the message's headers, without marking it seen; None if it is gone."""
-        return self._fetched(uid, "(BODY.PEEK[HEADER])")
+    def fetch_headers(self, uid: str, *, at_most: int) -> bytes | None:
+        """Only the message's headers (their first ``at_most`` bytes), without marking it
+        seen; None if it is gone."""
+        return self._fetched(uid, f"(BODY.PEEK[HEADER]<0.{at_most}>)")
 
     def fetch(self, uid: str, *, at_most: int | None = None) -> bytes | None:
         """The whole message as received (its first ``at_most`` bytes when given), without

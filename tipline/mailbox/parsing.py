@@ -71,7 +71,8 @@ class HeaderTooLong(Exception):
 
 
 class TooComplex(Exception):
-    """A message whose reading would take too long: many lines inside many multipart parts."""
+    """A message whose reading would take too long or too much memory: too many lines or
+    parts, or many lines inside many multipart parts."""
 
 
 # The standard parser checks each line of a message against the boundary of every multipart
@@ -81,11 +82,22 @@ class TooComplex(Exception):
 # nesting) stay within this, which keeps the worst to seconds and ordinary mail far below it
 # (a mail of 25 MB in attachments, 20 parts deep: 7 million).
 PARSE_BUDGET = 20_000_000
+# The parser also keeps each line as a string of its own until its part ends, and each header
+# line (or line it cannot read as one) as an object of about 400 bytes: 25 MB of short lines
+# took gigabytes. A message is read only up to this many lines, which a mail of 25 MB in base64
+# attachments (340,000 lines) stays below; the worst then holds about 200 MB, for seconds.
+MAX_LINES = 500_000
+
+
+def _lines(raw: bytes) -> int:
+    """The lines the parser sees: it ends a line at CR, LF or CRLF."""
+    return raw.count(b"\n") + raw.count(b"\r") - raw.count(b"\r\n")
 
 
 def _within_budget(raw: bytes) -> bool:
+    lines = _lines(raw)
     multiparts = raw.lower().count(b"boundary")
-    return raw.count(b"\n") * (1 + multiparts) <= PARSE_BUDGET
+    return lines <= MAX_LINES and lines * (1 + multiparts) <= PARSE_BUDGET
 
 
 # The parser builds every part of a message before any of it is read, at about 400 bytes and
@@ -205,9 +217,17 @@ class _Walk:
     html_bodies: list[str] = field(default_factory=list)
 
 
+def header_bytes() -> int:
+    """How much of a message's header section is read when only its headers are (a message
+    too large, or left in the mailbox): its headers' allowance."""
+    return settings.TIPLINE_MAIL_MAX_HEADER_CHARS * HEADER_BUDGET
+
+
 def read_headers(raw: bytes) -> ParsedMail:
-    """Only the headers (for a message too large to be read whole)."""
-    head = raw.split(b"\r\n\r\n", 1)[0].split(b"\n\n", 1)[0]
+    """Only the headers (for a message too large to be read whole), as far as
+    :func:`header_bytes` goes: beyond it, a message of nothing but header lines would take
+    memory and time without bound."""
+    head = raw[: header_bytes()].split(b"\r\n\r\n", 1)[0].split(b"\n\n", 1)[0]
     # How the message is built does not matter here: a structure header too long is left out too.
     message = email.message_from_bytes(head + b"\r\n\r\n", policy=_policy(_ParsedHeaders(whole=False)))
     parsed = ParsedMail()
@@ -301,9 +321,22 @@ def _sender(message: Message, headers: tuple[str, ...]) -> tuple[str, str]:
             continue
         pairs = [p for p in getaddresses([value]) if "@" in p[1]] or [parseaddr(value)]
         display, address = pairs[0]
+        local = address.rpartition("@")[0]
+        if not local.isascii() and local not in _raw_header(message, name):
+            # An encoded word inside the address (RFC 2047 allows none there) decodes to
+            # another mailbox than the one written: the address is taken as it is written.
+            address = parseaddr(_raw_header(message, name))[1]
         if "@" in address:
             return display.strip(), address.strip()
     return "", ""
+
+
+def _raw_header(message: Message, name: str) -> str:
+    """A header as it stands in the message, encoded words and all."""
+    for key, value in message.raw_items():
+        if key.lower() == name:
+            return _readable(str(value))
+    return ""
 
 
 def _header(message: Message, name: str) -> str:

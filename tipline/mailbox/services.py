@@ -139,9 +139,6 @@ class Result(enum.Enum):
 class TakenIn:
     result: Result
     report: Report | None = None
-    # The reply went out, and the report still says it is pending: the poll notes it sent,
-    # with the others of its batch (one query for them all).
-    reply_sent: bool = False
 
 
 @dataclass
@@ -287,19 +284,20 @@ def take_in(
     if not _reply_due(channel, parsed):
         return TakenIn(result=result, report=submission.report)
     sent = _reply(channel=channel, parsed=parsed, receipt=submission.receipt, replies=replies)
-    if not sent or replies is None:  # a poll notes the replies it sent together
-        _note_replies(channel=channel, reports=[submission.report.pk], state="" if sent else MailReplyState.FAILED)
-    return TakenIn(result=result, report=submission.report, reply_sent=sent and replies is not None)
+    # Noted at once, whatever happens to the rest of the poll.
+    _note_reply(channel=channel, report=submission.report, state="" if sent else MailReplyState.FAILED)
+    return TakenIn(result=result, report=submission.report)
 
 
 def _header_block(raw: bytes) -> bytes:
-    """The message's headers and the blank line that ends them: what the server gives for
-    BODY[HEADER], which is all that is kept of a message left in the mailbox."""
+    """The message's headers and the blank line that ends them, as far as the headers' allowance
+    goes: what the server gives for BODY[HEADER]<0.N>, which is all that is kept of a message
+    left in the mailbox."""
     ends = [(at, end) for end in (b"\r\n\r\n", b"\n\n") if (at := raw.find(end)) >= 0]
-    if not ends:
-        return raw
-    at, end = min(ends)
-    return raw[: at + len(end)]
+    if ends:
+        at, end = min(ends)
+        raw = raw[: at + len(end)]
+    return raw[: parsing.header_bytes()]
 
 
 def _link_to_its_headers(*, channel: Channel, digest: str, report: Report) -> None:
@@ -447,16 +445,14 @@ def _spooled(files: list[parsing.MailFile]) -> Iterator[list[register.IncomingFi
         yield incoming
 
 
-def _note_replies(*, channel: Channel, reports: list[int], state: str) -> None:
-    """The reports' replies sent (``state`` empty) or refused (``FAILED``: the sender got no
+def _note_reply(*, channel: Channel, report: Report, state: str) -> None:
+    """The report's reply sent (``state`` empty) or refused (``FAILED``: the sender got no
     receipt). A database that fails here costs only the note: a report whose reply was sent
     goes on saying it is not known to be, which is true."""
-    if not reports:
-        return
     try:
-        Report.objects.filter(pk__in=reports, mail_reply_state=MailReplyState.PENDING).update(mail_reply_state=state)
+        Report.objects.filter(pk=report.pk, mail_reply_state=MailReplyState.PENDING).update(mail_reply_state=state)
     except DatabaseError as error:
-        log.warning("The replies of channel %s could not be noted (%s)", channel.slug, type(error).__name__)
+        log.warning("The reply to a mail of channel %s could not be noted (%s)", channel.slug, type(error).__name__)
 
 
 def _reply_due(channel: Channel, parsed: parsing.ParsedMail) -> bool:
@@ -530,7 +526,6 @@ def poll(*, channel: Channel, threads: int | None = None) -> PollSummary:
         pool = stack.enter_context(_Threads(workers)) if workers > 1 else None
         waiting: list[tuple[str, Future[TakenIn]]] = []
         stored: list[str] = []  # committed, not yet removed
-        answered: list[int] = []  # reports whose replies were sent, not yet noted so
         uids = box.uids()
         if uids:  # what every message of the poll shares, looked up once
             sizes = box.sizes()
@@ -545,21 +540,19 @@ def poll(*, channel: Channel, threads: int | None = None) -> PollSummary:
                     continue
             if raw is None or len(raw) > limit:
                 # Never downloaded whole, never removed: a held report from its headers (once) says so.
-                head = box.fetch_headers(uid)
+                head = box.fetch_headers(uid, at_most=parsing.header_bytes())
                 if head is not None:
-                    _finish((uid, _done(replace(intake, left_in_mailbox=True), head)), summary, channel, answered)
+                    _finish((uid, _done(replace(intake, left_in_mailbox=True), head)), summary, channel)
                 continue
             waiting.append((uid, pool.submit(intake, raw) if pool else _done(intake, raw)))
             while len(waiting) >= 2 * workers:
-                stored += _finish(waiting.pop(0), summary, channel, answered)
+                stored += _finish(waiting.pop(0), summary, channel)
             if len(stored) >= REMOVE_TOGETHER:
                 box.remove(stored)
-                _note_replies(channel=channel, reports=answered, state="")
-                stored, answered = [], []
+                stored = []
         for item in waiting:
-            stored += _finish(item, summary, channel, answered)
+            stored += _finish(item, summary, channel)
         box.remove(stored)
-        _note_replies(channel=channel, reports=answered, state="")
     return summary
 
 
@@ -632,11 +625,8 @@ class _Threads:
             thread.join()
 
 
-def _finish(
-    item: tuple[str, Future[TakenIn]], summary: PollSummary, channel: Channel, answered: list[int]
-) -> list[str]:
-    """The message's uid once its report is committed (to be removed), else nothing; its
-    report's, in ``answered``, when its reply was sent."""
+def _finish(item: tuple[str, Future[TakenIn]], summary: PollSummary, channel: Channel) -> list[str]:
+    """The message's uid once its report is committed (to be removed), else nothing."""
     uid, future = item
     try:
         taken = future.result()
@@ -650,8 +640,6 @@ def _finish(
         )
         return []
     summary.count(taken.result)
-    if taken.reply_sent and taken.report is not None:
-        answered.append(taken.report.pk)
     return [uid]
 
 

@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import email.message
 import email.policy
+import logging
 import smtplib
 from collections.abc import Callable
-from email.utils import formatdate, make_msgid
+from email.utils import formatdate, make_msgid, parseaddr
 
 from django.conf import settings
 from django.core.mail import EmailMessage
@@ -19,6 +20,8 @@ from django.urls import reverse
 from django.utils import translation
 
 from tipline.local_text import default_language, other_languages
+
+log = logging.getLogger(__name__)
 
 # Between the languages of one mail body.
 SEPARATOR = "\n\n" + "-" * 40 + "\n\n"
@@ -55,16 +58,29 @@ def how_to_report_address(language: str) -> str:
     return settings.TIPLINE_SITE_URL + reverse("publishing:how_to_report", kwargs=kwargs or None)
 
 
+# Characters that IDNA 2003 (Python's "idna" codec, which Django's sending uses) turns into
+# others where IDNA 2008 keeps them: straße.de would become strasse.de, another domain.
+_IDNA_DEVIATIONS = frozenset("\u00df\u03c2\u200c\u200d")
+
+
+def _as_written(address: str) -> bool:
+    """Whether ``address`` must go as it is written, over SMTPUTF8: the part before its ``@``
+    is beyond ASCII (RFC 6531), or its domain holds a character IDNA 2003 would change."""
+    local, _at, domain = (parseaddr(address)[1] or address).rpartition("@")
+    return not local.isascii() or any(character in _IDNA_DEVIATIONS for character in domain)
+
+
 def send(mail: EmailMessage, *, backend: BaseEmailBackend, null_sender: bool = False) -> None:
     """Send ``mail`` on ``backend``'s session (opened if it is not), raising what stopped it.
 
     On an SMTP session, ``null_sender`` sends it with an empty return path (``MAIL FROM:<>``,
     RFC 3834), so that no server bounces an automatic reply back into the mailbox. A
-    recipient whose name before the ``@`` is written beyond ASCII (``张伟@example.cn``, RFC
-    6531) gets the mail as their address is written, with SMTPUTF8; a server that does not
-    offer it refuses (``SMTPNotSupportedError``, an ``OSError``), where Django's own sending
-    would address an encoded word that no server delivers. Another backend (the tests'
-    memory) sends it as it does.
+    recipient whose address is written beyond ASCII before its ``@`` (``张伟@example.cn``,
+    RFC 6531), or whose domain IDNA 2003 would turn into another, gets the mail as the
+    address is written, with SMTPUTF8; a server that does not offer it refuses
+    (``SMTPNotSupportedError``, an ``OSError``), where Django's own sending would address an
+    encoded word no server delivers, or another domain. A mail the server refused leaves
+    the session ready for the next. Another backend (the tests' memory) sends it as it does.
     """
     backend.open()
     session = getattr(backend, "connection", None)
@@ -74,28 +90,62 @@ def send(mail: EmailMessage, *, backend: BaseEmailBackend, null_sender: bool = F
     encoding = mail.encoding or settings.DEFAULT_CHARSET
     sender = "" if null_sender else sanitize_address(mail.from_email, encoding)
     recipients = mail.recipients()
-    if all(address.rpartition("@")[0].isascii() for address in recipients):
-        addresses = [sanitize_address(address, encoding) for address in recipients]
-        session.sendmail(sender, addresses, mail.message().as_bytes(linesep="\r\n"))
-        return
-    session.sendmail(sender, recipients, _internationalised(mail), mail_options=["SMTPUTF8"])
+    try:
+        if not any(_as_written(address) for address in recipients):
+            addresses = [sanitize_address(address, encoding) for address in recipients]
+            session.sendmail(sender, addresses, mail.message().as_bytes(linesep="\r\n"))
+            return
+        session.ehlo_or_helo_if_needed()
+        if not (session.does_esmtp and session.has_extn("smtputf8")):
+            msg = "the mail server takes no address written beyond ASCII (it does not offer SMTPUTF8)"
+            raise smtplib.SMTPNotSupportedError(msg)
+        options = ["SMTPUTF8", *(["BODY=8BITMIME"] if session.has_extn("8bitmime") else [])]
+        addresses = [_envelope_address(address) for address in recipients]
+        session.sendmail(sender, addresses, _internationalised(mail), mail_options=options)
+    except (smtplib.SMTPServerDisconnected, ConnectionError):
+        raise  # no session left to keep
+    except Exception:
+        _reset(session)
+        raise
+
+
+def _envelope_address(address: str) -> str:
+    """The address alone (without a display name), never cut short at a line break."""
+    if "\r" in address or "\n" in address:
+        msg = "an address cannot hold a line break"
+        raise ValueError(msg)
+    return parseaddr(address)[1] or address
+
+
+def _reset(session: smtplib.SMTP) -> None:
+    """End a transaction a refused mail may have left open (the server would refuse the next
+    mail's MAIL FROM on this session)."""
+    try:
+        session.rset()
+    except (smtplib.SMTPException, OSError):
+        log.info("The mail server did not take a reset after a refused mail")
 
 
 def _internationalised(mail: EmailMessage) -> bytes:
     """``mail`` (text, no attachments, as Tipline writes to reporters) with its headers in
     UTF-8 as they are, for a session with SMTPUTF8."""
     if mail.attachments or getattr(mail, "alternatives", None):
-        msg = "only a text mail is sent to an internationalised address"
+        msg = "only a text mail is sent to an address written beyond ASCII"
         raise ValueError(msg)
     message = email.message.EmailMessage(policy=email.policy.SMTPUTF8.clone(linesep="\r\n"))
-    message["From"] = mail.from_email
-    message["To"] = ", ".join(mail.to)
-    if mail.cc:
-        message["Cc"] = ", ".join(mail.cc)
-    message["Subject"] = mail.subject
-    message["Date"] = formatdate(localtime=settings.EMAIL_USE_LOCALTIME)
-    message["Message-ID"] = make_msgid(domain=str(DNS_NAME))
     for name, value in mail.extra_headers.items():
         message[name] = value
+    defaults = {
+        "From": mail.from_email,
+        "To": ", ".join(mail.to),
+        "Cc": ", ".join(mail.cc),
+        "Reply-To": ", ".join(mail.reply_to),
+        "Subject": mail.subject,
+        "Date": formatdate(localtime=settings.EMAIL_USE_LOCALTIME),
+        "Message-ID": make_msgid(domain=str(DNS_NAME)),
+    }
+    for name, value in defaults.items():
+        if value and name not in message:
+            message[name] = value
     message.set_content(mail.body)
     return message.as_bytes()

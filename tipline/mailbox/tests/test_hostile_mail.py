@@ -85,6 +85,40 @@ def test_a_mail_of_too_many_parts_is_not_built_whole_in_memory() -> None:
     assert any("parts beyond the first" in note for note in parsed.left_out)
 
 
+@pytest.mark.parametrize(
+    "raw",
+    [
+        HEAD + b"\r\n" + b"a\r\n" * (parsing.MAX_LINES + 1),
+        b":\r\n" * (parsing.MAX_LINES + 1),  # each a header line the parser cannot read: 400 bytes each
+        b":\r" * (parsing.MAX_LINES + 1),  # lines the parser ends at a bare CR
+        b":\r:\n" * (parsing.MAX_LINES // 2 + 1),
+    ],
+    ids=["text", "bad header lines", "bare CR", "CR and LF apart"],
+)
+def test_a_mail_of_too_many_lines_is_not_read(raw: bytes) -> None:
+    with pytest.raises(parsing.TooComplex):
+        parsing.parse(raw)
+
+
+def test_as_many_lines_as_a_full_mail_of_base64_are_read() -> None:
+    raw = HEAD + b"Content-Type: text/plain\r\n\r\n" + b"a\r\n" * (parsing.MAX_LINES - 10)
+    assert parsing.parse(raw).body.startswith("a\na")
+
+
+def test_only_the_headers_allowance_is_read_of_a_mail_read_for_its_headers() -> None:
+    """A mail too large to read whole is read for its headers: of one made of nothing else
+    (about 400 bytes each in the parser), only the headers' allowance is read."""
+    raw = HEAD + b":\r\n" * 2_000_000
+    tracemalloc.start()
+    try:
+        parsed = parsing.read_headers(raw)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert parsed.subject == "Slow"
+    assert peak < 2 * len(raw) + 60 * 2**20, f"{peak / 2**20:.0f} MiB held while reading"
+
+
 def test_a_mail_of_too_many_parts_is_held_with_its_original(org: Setup) -> None:
     channel = Channel.objects.create(slug="mail", name="Mail", kind=ChannelKind.MAILBOX, mail_reply="none")
     taken = services.take_in(channel=channel, raw=_parts(parsing.MAX_PARTS_BUILT + 10))
@@ -114,3 +148,13 @@ def test_automatic_mail_is_recognised_and_never_answered(header: bytes, automati
     it again, and so on: mail that says it is automatic, or comes from a list, is not answered."""
     raw = header + b"Subject: Re\r\nMessage-ID: <a@example.net>\r\n\r\nText\r\n"
     assert parsing.parse(raw).automatic is automatic
+
+
+def test_an_encoded_word_inside_an_address_is_not_decoded_into_another_mailbox() -> None:
+    """RFC 2047 allows no encoded word in an address: decoded, it names another mailbox, which
+    would get the reply and its receipt. The address is kept as written."""
+    written = b"From: =?utf-8?b?5byg5Lyf?=@example.net\r\nSubject: x\r\n\r\ntext\r\n"
+    assert parsing.parse(written).sender_address == "=?utf-8?b?5byg5Lyf?=@example.net"
+    as_utf8 = "From: 张伟 <张伟@example.cn>\r\nSubject: x\r\n\r\ntext\r\n".encode()
+    parsed = parsing.parse(as_utf8)
+    assert (parsed.sender_name, parsed.sender_address) == ("张伟", "张伟@example.cn")

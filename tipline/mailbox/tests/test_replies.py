@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import smtplib
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -109,9 +110,11 @@ class Envelopes(Sessions):
     """A mailbox that notes each message's envelope recipients."""
 
     recipients: list[list[str]] = field(default_factory=list)
+    options: list[list[str]] = field(default_factory=list)
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 - aiosmtpd's name
         self.recipients.append(list(envelope.rcpt_tos))
+        self.options.append(list(envelope.mail_options))
         return await super().handle_DATA(server, session, envelope)
 
 
@@ -133,6 +136,7 @@ def test_an_address_written_beyond_ascii_gets_its_reply_with_smtputf8(
     assert isinstance(server, Envelopes)
     assert sorted(server.recipients) == [["ana@example.net"], ["张伟@example.cn"]]
     assert server.return_paths == ["<>", "<>"]
+    assert sorted("SMTPUTF8" in options and "BODY=8BITMIME" in options for options in server.options) == [False, True]
     eai = server.to("张伟@example.cn")
     assert len(eai) == 1, "the To header names the address as it is written"
     assert "Your receipt:" in eai[0].get_body().get_content()
@@ -151,6 +155,60 @@ def test_a_server_without_smtputf8_costs_only_that_reply(
     assert isinstance(server, Envelopes)
     assert server.recipients == [["ana@example.net"]], "never to an address written as an encoded word"
     assert sorted(Report.objects.values_list("mail_reply_state", flat=True)) == ["", MailReplyState.FAILED]
+
+
+def test_a_domain_idna_2003_would_change_goes_as_written(smtp_port: int) -> None:
+    """Python's IDNA 2003 (Django's sending) writes straße.de as strasse.de, another domain;
+    other domains beyond ASCII are written in ASCII as both standards agree."""
+    received = Envelopes()
+    with smtp_server(received, port=smtp_port, utf8=True), services.Replies() as replies:
+        for address in ("ana@straße.de", "ana@bücher.de"):
+            replies.send(EmailMessage(subject="r", body="Received.", from_email="tips@example.org", to=[address]))
+    assert received.recipients == [["ana@straße.de"], ["ana@xn--bcher-kva.de"]]
+    assert ["SMTPUTF8" in options for options in received.options] == [True, False]
+
+
+def test_a_mail_refused_mid_transaction_leaves_the_session_ready_for_the_next(
+    smtp_port: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A mail that fails once its transaction is open (MAIL FROM taken, a recipient not):
+    without a reset, the server would refuse the next reply's MAIL FROM on the session."""
+    received = Envelopes()
+    real_rcpt = smtplib.SMTP.rcpt
+
+    def rcpt_fails_once(session: smtplib.SMTP, *args: Any, **kwargs: Any) -> Any:
+        monkeypatch.setattr(smtplib.SMTP, "rcpt", real_rcpt)
+        raise UnicodeEncodeError("ascii", "张", 0, 1, "cannot be written")
+
+    with smtp_server(received, port=smtp_port, utf8=True), services.Replies() as replies:
+        replies.send(_reply(1))
+        monkeypatch.setattr(smtplib.SMTP, "rcpt", rcpt_fails_once)
+        with pytest.raises(UnicodeEncodeError):
+            replies.send(EmailMessage(subject="x", body="x", from_email="tips@example.org", to=["张伟@example.cn"]))
+        replies.send(_reply(2))
+    assert [str(m["Subject"]) for m in received.messages] == ["reply 1", "reply 2"]
+
+
+def test_an_address_with_a_line_break_is_refused_not_cut_short(smtp_port: int) -> None:
+    received = Envelopes()
+    with smtp_server(received, port=smtp_port, utf8=True), services.Replies() as replies:
+        bcc = ["张伟@exa\nmple.cn"]
+        with pytest.raises(ValueError, match="line break"):
+            replies.send(EmailMessage(subject="x", body="x", from_email="tips@example.org", to=["a@b.cn"], bcc=bcc))
+    assert received.recipients == []
+
+
+def test_a_relay_that_takes_only_helo_refuses_an_address_beyond_ascii(smtp_port: int) -> None:
+    received = Envelopes()
+    with smtp_server(received, port=smtp_port, utf8=True), services.Replies() as replies:
+        replies.send(_reply(1))
+        session = replies._backend.connection  # type: ignore[attr-defined]
+        session.helo_resp, session.ehlo_resp, session.esmtp_features = b"ok", None, {}  # as after HELO alone
+        session.does_esmtp = False
+        with pytest.raises(smtplib.SMTPNotSupportedError):
+            replies.send(EmailMessage(subject="x", body="x", from_email="tips@example.org", to=["张伟@example.cn"]))
+        replies.send(_reply(2))
+    assert [str(m["Subject"]) for m in received.messages] == ["reply 1", "reply 2"]
 
 
 class _Counted:

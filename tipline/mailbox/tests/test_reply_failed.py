@@ -70,7 +70,7 @@ def test_a_reply_not_known_to_be_sent_is_said_once_it_is_late(org: Setup, monkey
     assert "Reply to the sender" not in _page(report.reference)
     Report.objects.filter(pk=report.pk).update(created_at=timezone.now() - timedelta(minutes=11))
     page = _page(report.reference)
-    assert "may not have been sent" in page
+    assert "is not known to have been sent" in page
     assert "the sender has no receipt" in page
 
 
@@ -80,10 +80,30 @@ def test_a_poll_notes_its_replies_sent(
     mailbox: Dovecot,
     smtp_port: int,  # noqa: F811 - the fixture
 ) -> None:
-    for number in range(13):  # more than one batch
+    for number in range(13):  # more than one batch of removals
         mailbox.deliver(MAIL.replace(b"<bids@", b"<bids%d@" % number))
     with smtp_server(Mailbox(), port=smtp_port) as (server, _port):
         summary = services.poll(channel=mail_channel)
     assert summary.taken == 13
     assert len(server.messages) == 13
+    assert set(Report.objects.values_list("mail_reply_state", flat=True)) == {""}
+
+
+def test_a_poll_that_stops_early_has_noted_the_replies_it_sent(
+    org: Setup,
+    mail_channel: Channel,
+    mailbox: Dovecot,
+    smtp_port: int,  # noqa: F811 - the fixture
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for number in range(3):
+        mailbox.deliver(MAIL.replace(b"<bids@", b"<early%d@" % number))
+
+    def lost(self: object, uids: list[str]) -> None:
+        raise ConnectionResetError
+
+    monkeypatch.setattr(services.Mailbox, "remove", lost)
+    with smtp_server(Mailbox(), port=smtp_port) as (server, _port), pytest.raises(ConnectionResetError):
+        services.poll(channel=mail_channel)
+    assert len(server.messages) == 3
     assert set(Report.objects.values_list("mail_reply_state", flat=True)) == {""}

@@ -71,7 +71,8 @@ def new_reference() -> str:
     return "".join(secrets.choice(alphabet) for _ in range(10))
 
 
-# A reply still pending this long after its report was stored will not be noted sent.
+# A reply still pending this long after its report was stored will not be noted sent (the
+# mail server's own time-outs are shorter).
 REPLY_CONFIRMED_WITHIN = timedelta(minutes=10)
 
 
@@ -97,8 +98,8 @@ class Quarantine(models.TextChoices):
     TOO_COMPLEX = (
         "complex",
         _(
-            "The message is built of so many parts, or parts nested so deep, that reading it would take too long; "
-            "only the original was kept."
+            "The message is built of so many parts or lines, or parts nested so deep, that reading it would take "
+            "too long; only the original was kept."
         ),
     )
     HEADER_TOO_LONG = (
@@ -177,9 +178,9 @@ class Report(models.Model):
     # When the reporter asked, in the portal, to meet in person (art. 9(2)).
     meeting_requested_at = models.DateTimeField(null=True, blank=True)
     # A mail report whose reply (with its receipt, where the channel sends one) is not known
-    # to have gone out: stored with the report as pending, cleared once it was sent, failed
-    # when the server refused it. Pending is left by a worker stopped between the two (the
-    # receipt is never kept, so the reply cannot be sent again): the handlers are told.
+    # to have gone out: stored with the report as pending, cleared as soon as it was sent,
+    # failed when the server refused it. Pending is left by a worker stopped between the two
+    # (the receipt is never kept, so the reply cannot be sent again): the handlers are told.
     mail_reply_state = models.CharField(
         max_length=8, choices=MailReplyState.choices, blank=True, default="", db_default=""
     )
@@ -239,8 +240,8 @@ class Report(models.Model):
     @property
     def mail_reply_unconfirmed(self) -> bool:
         """The reply to the sender is still pending long after the report was stored: the
-        worker stopped before it was sent, or before it noted it sent (a poll notes its
-        replies within seconds)."""
+        worker stopped before it was sent, or before it noted it sent (which it does at once;
+        the minutes allow for a slow mail server)."""
         return (
             self.mail_reply_state == MailReplyState.PENDING
             and self.created_at < timezone.now() - REPLY_CONFIRMED_WITHIN
