@@ -217,17 +217,17 @@ class _Walk:
     html_bodies: list[str] = field(default_factory=list)
 
 
-def header_bytes() -> int:
-    """How much of a message's header section is read when only its headers are (a message
-    too large, or left in the mailbox): its headers' allowance."""
-    return settings.TIPLINE_MAIL_MAX_HEADER_CHARS * HEADER_BUDGET
+# The first bytes of a message's header section fetched, kept and read of a message read only
+# for its headers (too large to read whole): beyond them, one of nothing but header lines
+# would take memory and time without bound (here at most about 50 MB, for a moment). Fixed,
+# so that the digest of a message left in the mailbox never changes from one poll to the next.
+HEADERS_KEPT = 256 * 1024
 
 
 def read_headers(raw: bytes) -> ParsedMail:
     """Only the headers (for a message too large to be read whole), as far as
-    :func:`header_bytes` goes: beyond it, a message of nothing but header lines would take
-    memory and time without bound."""
-    head = raw[: header_bytes()].split(b"\r\n\r\n", 1)[0].split(b"\n\n", 1)[0]
+    :data:`HEADERS_KEPT` goes."""
+    head = raw[:HEADERS_KEPT].split(b"\r\n\r\n", 1)[0].split(b"\n\n", 1)[0]
     # How the message is built does not matter here: a structure header too long is left out too.
     message = email.message_from_bytes(head + b"\r\n\r\n", policy=_policy(_ParsedHeaders(whole=False)))
     parsed = ParsedMail()
@@ -274,8 +274,8 @@ def _read_envelope(message: Message, parsed: ParsedMail) -> None:
     # The writer is who the mail is from: a receipt goes there, never to a Reply-To (a shared
     # or a list address would hand it to others), which is kept with the identity.
     name, address = _sender(message, ("from", "sender"))
-    parsed.sender_name, parsed.sender_address = name[:200], address[:254]
-    reply_to = _sender(message, ("reply-to",))[1][:254]
+    parsed.sender_name, parsed.sender_address = name[:200], address
+    reply_to = _sender(message, ("reply-to",))[1]
     parsed.reply_to = reply_to if reply_to.lower() != address.lower() else ""
     auto = _header(message, "auto-submitted").lower()
     precedence = _header(message, "precedence").lower()
@@ -315,20 +315,31 @@ def _content_type(message: Message) -> str:
 
 
 def _sender(message: Message, headers: tuple[str, ...]) -> tuple[str, str]:
+    """The display name and address of the first of ``headers`` that names a usable one.
+
+    The name is read decoded; the address as it is written: an encoded word inside an
+    address (RFC 2047 allows none there) would decode to another mailbox, which would get
+    the reply and its receipt."""
     for name in headers:
         value = _header(message, name)
         if not value:
             continue
-        pairs = [p for p in getaddresses([value]) if "@" in p[1]] or [parseaddr(value)]
-        display, address = pairs[0]
-        local = address.rpartition("@")[0]
-        if not local.isascii() and local not in _raw_header(message, name):
-            # An encoded word inside the address (RFC 2047 allows none there) decodes to
-            # another mailbox than the one written: the address is taken as it is written.
-            address = parseaddr(_raw_header(message, name))[1]
-        if "@" in address:
-            return display.strip(), address.strip()
+        address = _first_address(_raw_header(message, name))[1].strip()
+        if _usable(address):
+            return _first_address(value)[0].strip(), address
     return "", ""
+
+
+def _first_address(value: str) -> tuple[str, str]:
+    pairs = [p for p in getaddresses([value]) if "@" in p[1]] or [parseaddr(value)]
+    return pairs[0]
+
+
+def _usable(address: str) -> bool:
+    """An address mail can be sent to: something each side of the ``@``, no space in its
+    domain, no more than 254 characters (RFC 5321)."""
+    local, at, domain = address.rpartition("@")
+    return bool(local and at and domain) and len(address) <= 254 and not any(c.isspace() for c in domain)
 
 
 def _raw_header(message: Message, name: str) -> str:

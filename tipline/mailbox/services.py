@@ -26,6 +26,7 @@ import re
 import smtplib
 import tempfile
 import threading
+import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future
 from contextlib import ExitStack, contextmanager
@@ -184,24 +185,45 @@ def source_digest(*, channel: Channel, raw: bytes, message_id: str) -> str:
 class Replies:
     """A poll's replies over one SMTP session: opened at the first reply, closed when the
     poll ends, so that a batch of mail does not open a connection (and greet the server)
-    once a reply. Threads send one after the other on it. A session the server closed
-    since the last reply (an idle timeout) is opened again once for the reply that found
-    it closed: that reply had not been sent."""
+    once a reply. Threads send one after the other on it.
+
+    A session left idle for :attr:`check_after_seconds` is asked whether it is still there
+    (NOOP) before the next reply, and opened again if the server closed it meanwhile (an
+    idle time-out, a 421): a reply is never sent again once sending it began, since a
+    server that timed out after the mail's data may have taken it, receipt and all. A
+    session that broke during a reply is closed, and the next reply opens a new one."""
+
+    # Servers close an idle session after minutes (RFC 5321: at least five); a burst of
+    # replies reuses the session without the extra round trip.
+    check_after_seconds = 5.0
 
     def __init__(self) -> None:
         self._backend = get_connection(fail_silently=False)
         self._lock = threading.Lock()
+        self._used_at = 0.0
 
     def send(self, mail: EmailMessage) -> None:
         with self._lock:
-            reused = getattr(self._backend, "connection", None) is not None  # an SMTP session is open
+            if time.monotonic() - self._used_at >= self.check_after_seconds and not self._still_open():
+                self._close()
             try:
                 self._send(mail)
             except (smtplib.SMTPServerDisconnected, ConnectionError):
-                if not reused:
-                    raise
                 self._close()
-                self._send(mail)
+                raise
+            finally:
+                self._used_at = time.monotonic()
+
+    def _still_open(self) -> bool:
+        """Whether the session (if one is open) still answers."""
+        session = getattr(self._backend, "connection", None)
+        if not isinstance(session, smtplib.SMTP):  # none open yet, or another backend
+            return True
+        try:
+            code, _message = session.noop()
+        except (smtplib.SMTPException, OSError):
+            return False
+        return code == 250
 
     def _send(self, mail: EmailMessage) -> None:
         # Opened here (the backend's own send would close a session it opened itself); a
@@ -245,9 +267,7 @@ def take_in(
     digest = source_digest(channel=channel, raw=raw, message_id=parsed.message_id)
     # A message once left in the mailbox was kept by the digest of its headers alone: looked
     # up in the same query, so that the whole message, taken in now, is linked to it.
-    headers = (
-        "" if left_in_mailbox else source_digest(channel=channel, raw=_header_block(raw), message_id=parsed.message_id)
-    )
+    headers = "" if left_in_mailbox else _headers_digest(channel=channel, raw=raw, parsed=parsed)
     found = dict(
         Report.objects.filter(source_digest__in=[digest, headers] if headers else [digest]).values_list(
             "source_digest", "quarantine"
@@ -290,14 +310,23 @@ def take_in(
 
 
 def _header_block(raw: bytes) -> bytes:
-    """The message's headers and the blank line that ends them, as far as the headers' allowance
-    goes: what the server gives for BODY[HEADER]<0.N>, which is all that is kept of a message
-    left in the mailbox."""
+    """The message's headers and the blank line that ends them, as far as HEADERS_KEPT goes:
+    what the server gives for BODY[HEADER]<0.N>, which is all that is kept of a message left
+    in the mailbox."""
     ends = [(at, end) for end in (b"\r\n\r\n", b"\n\n") if (at := raw.find(end)) >= 0]
     if ends:
         at, end = min(ends)
         raw = raw[: at + len(end)]
-    return raw[: parsing.header_bytes()]
+    return raw[: parsing.HEADERS_KEPT]
+
+
+def _headers_digest(*, channel: Channel, raw: bytes, parsed: parsing.ParsedMail) -> str:
+    """The digest the message had if it was once left in the mailbox: of its header block,
+    with the Message-ID read from that block alone, as it was then."""
+    block = _header_block(raw)
+    if len(block) < parsing.HEADERS_KEPT:  # the whole header section, read here as there
+        return source_digest(channel=channel, raw=block, message_id=parsed.message_id)
+    return source_digest(channel=channel, raw=block, message_id=_headers_only(block).message_id)
 
 
 def _link_to_its_headers(*, channel: Channel, digest: str, report: Report) -> None:
@@ -499,9 +528,12 @@ def _reply(*, channel: Channel, parsed: parsing.ParsedMail, receipt: str, replie
                 own.send(mail)
         else:
             replies.send(mail)
-    except (OSError, ValueError):
-        # The report is stored; the reply is lost (the receipt is never kept anywhere).
-        log.warning("The reply to a mail of channel %s could not be sent", channel.slug)
+    except Exception as error:  # whatever it was, the report is stored and says its reply failed
+        # The reply is lost (the receipt is never kept anywhere). The class and place only:
+        # an exception's message can quote the address.
+        log.warning(
+            "The reply to a mail of channel %s could not be sent (%s)", channel.slug, jobs.describe_error(exc=error)
+        )
         return False
     return True
 
@@ -540,7 +572,7 @@ def poll(*, channel: Channel, threads: int | None = None) -> PollSummary:
                     continue
             if raw is None or len(raw) > limit:
                 # Never downloaded whole, never removed: a held report from its headers (once) says so.
-                head = box.fetch_headers(uid, at_most=parsing.header_bytes())
+                head = box.fetch_headers(uid, at_most=parsing.HEADERS_KEPT)
                 if head is not None:
                     _finish((uid, _done(replace(intake, left_in_mailbox=True), head)), summary, channel)
                 continue

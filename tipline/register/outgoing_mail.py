@@ -9,7 +9,8 @@ import email.policy
 import logging
 import smtplib
 from collections.abc import Callable
-from email.utils import formatdate, make_msgid, parseaddr
+from email.headerregistry import Address
+from email.utils import formatdate, make_msgid, parseaddr, unquote
 
 from django.conf import settings
 from django.core.mail import EmailMessage
@@ -67,7 +68,7 @@ def _as_written(address: str) -> bool:
     """Whether ``address`` must go as it is written, over SMTPUTF8: the part before its ``@``
     is beyond ASCII (RFC 6531), or its domain holds a character IDNA 2003 would change."""
     local, _at, domain = (parseaddr(address)[1] or address).rpartition("@")
-    return not local.isascii() or any(character in _IDNA_DEVIATIONS for character in domain)
+    return not local.isascii() or any(character in _IDNA_DEVIATIONS for character in domain.lower())
 
 
 def send(mail: EmailMessage, *, backend: BaseEmailBackend, null_sender: bool = False) -> None:
@@ -110,11 +111,19 @@ def send(mail: EmailMessage, *, backend: BaseEmailBackend, null_sender: bool = F
 
 
 def _envelope_address(address: str) -> str:
-    """The address alone (without a display name), never cut short at a line break."""
+    """The address alone (without a display name), quoted where RFC 5321 asks it, never cut
+    short at a line break."""
     if "\r" in address or "\n" in address:
         msg = "an address cannot hold a line break"
         raise ValueError(msg)
-    return parseaddr(address)[1] or address
+    local, _at, domain = (parseaddr(address)[1] or address).rpartition("@")
+    if len(local) > 1 and local[0] == local[-1] == '"':
+        local = unquote(local)
+    try:
+        return Address(username=local, domain=domain).addr_spec
+    except Exception as error:  # the standard library's address classes raise more than ValueError
+        msg = "not an address mail can be sent to"
+        raise ValueError(msg) from error
 
 
 def _reset(session: smtplib.SMTP) -> None:
@@ -132,6 +141,16 @@ def _internationalised(mail: EmailMessage) -> bytes:
     if mail.attachments or getattr(mail, "alternatives", None):
         msg = "only a text mail is sent to an address written beyond ASCII"
         raise ValueError(msg)
+    try:
+        return _utf8_message(mail)
+    except ValueError:
+        raise
+    except Exception as error:  # the header parser raises IndexError and others on some addresses
+        msg = "the mail's headers could not be written"
+        raise ValueError(msg) from error
+
+
+def _utf8_message(mail: EmailMessage) -> bytes:
     message = email.message.EmailMessage(policy=email.policy.SMTPUTF8.clone(linesep="\r\n"))
     for name, value in mail.extra_headers.items():
         message[name] = value

@@ -155,8 +155,8 @@ def answer_by_email(*, report: Report, report_key: bytes, body: str, by: StaffUs
     try:
         with get_connection(fail_silently=False) as backend:
             outgoing_mail.send(mail, backend=backend)  # to an address written beyond ASCII too
-    except (OSError, ValueError):
-        log.warning("An answer to report %s could not be sent by e-mail", report.reference)
+    except Exception as error:  # the answer is in the portal in any case; the handler is told
+        log.warning("An answer to report %s could not be sent by e-mail (%s)", report.reference, type(error).__name__)
         return False
     audit.record(action="message.sent_by_email", actor=by, report_ref=report.reference)
     return True

@@ -105,9 +105,9 @@ def test_as_many_lines_as_a_full_mail_of_base64_are_read() -> None:
     assert parsing.parse(raw).body.startswith("a\na")
 
 
-def test_only_the_headers_allowance_is_read_of_a_mail_read_for_its_headers() -> None:
+def test_only_the_start_of_the_headers_is_read_of_a_mail_read_for_its_headers() -> None:
     """A mail too large to read whole is read for its headers: of one made of nothing else
-    (about 400 bytes each in the parser), only the headers' allowance is read."""
+    (about 400 bytes each in the parser), only the first HEADERS_KEPT bytes are read."""
     raw = HEAD + b":\r\n" * 2_000_000
     tracemalloc.start()
     try:
@@ -158,3 +158,16 @@ def test_an_encoded_word_inside_an_address_is_not_decoded_into_another_mailbox()
     as_utf8 = "From: 张伟 <张伟@example.cn>\r\nSubject: x\r\n\r\ntext\r\n".encode()
     parsed = parsing.parse(as_utf8)
     assert (parsed.sender_name, parsed.sender_address) == ("张伟", "张伟@example.cn")
+
+
+@pytest.mark.parametrize(
+    "sender",
+    [
+        '张伟"@'.encode(),  # the parser makes it an address without a domain
+        b"ana@[127.0.0." + b"1" * 300 + b"]",  # longer than any address (254 characters)
+    ],
+)
+def test_an_address_no_mail_can_be_sent_to_is_no_address(sender: bytes) -> None:
+    parsed = parsing.parse(b"From: " + sender + b"\r\nSubject: x\r\n\r\ntext\r\n")
+    assert parsed.sender_address == ""
+    assert parsed.identity == "(no sender address)"

@@ -17,7 +17,7 @@ from tipline.accounts import services as accounts
 from tipline.audit.models import AuditEntry
 from tipline.conftest import PASSWORD, Setup, jpeg_with_exif
 from tipline.crypto.receipt import format_receipt
-from tipline.mailbox import services
+from tipline.mailbox import parsing, services
 from tipline.mailbox.dovecot import Dovecot
 from tipline.register import keyring, outgoing_mail, quarantine
 from tipline.register import services as register
@@ -284,6 +284,26 @@ def test_bad_mail_never_stops_the_loop(org: Setup, mail_channel: Channel, mailbo
     assert "Bring the envelope on Friday." in forwarded
     assert "parts beyond the first" in str(_answers(by_subject["Many parts"], org)["not_taken_in"])
     assert "The text before the boundary breaks" in str(_answers(by_subject["broken"], org)["message"])
+
+
+def test_a_message_left_in_the_mailbox_with_headers_beyond_those_kept_is_linked_when_taken_whole(
+    org: Setup, mail_channel: Channel, mailbox: Dovecot, settings: object
+) -> None:
+    """Only the first HEADERS_KEPT bytes of its headers are fetched, kept and read, its
+    Message-ID beyond them: the whole mail, taken in later, still finds the held report."""
+    settings.TIPLINE_MAIL_MAX_BYTES = 64 * 1024  # type: ignore[attr-defined]
+    settings.TIPLINE_MAIL_FETCH_MAX_BYTES = 512 * 1024  # type: ignore[attr-defined]
+    padding = "".join(f"X-Pad-{n}: {'p' * 60}\r\n" for n in range(parsing.HEADERS_KEPT // 70 + 100))
+    head = f"From: Ana <ana@example.net>\r\nSubject: long headers\r\n{padding}Message-ID: <late@example.net>\r\n"
+    mailbox.deliver((head + "Content-Type: text/plain\r\n\r\n" + "x" * 300_000 + "\r\n").encode())
+    assert services.poll(channel=mail_channel).quarantined == 1
+    settings.TIPLINE_MAIL_MAX_HEADER_CHARS = 4096  # type: ignore[attr-defined] - a setting changed between polls
+    assert services.poll(channel=mail_channel).already_taken == 1, "reported once"
+    held = Report.objects.get(quarantine=Quarantine.LEFT_IN_MAILBOX)
+    settings.TIPLINE_MAIL_MAX_BYTES = settings.TIPLINE_MAIL_FETCH_MAX_BYTES = 1024 * 1024  # type: ignore[attr-defined]
+    assert services.poll(channel=mail_channel).taken == 1
+    whole = Report.objects.exclude(pk=held.pk).get(channel=mail_channel)
+    assert ReportLink.objects.filter(source=whole, target=held, kind=ReportLink.Kind.WHOLE_MAIL).exists()
 
 
 def test_a_message_too_large_to_fetch_stays_in_the_mailbox_and_is_reported_once(

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import smtplib
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -69,6 +71,7 @@ def test_a_poll_answers_every_sender_over_one_session(
 def test_a_session_the_server_dropped_is_opened_again(smtp_port: int) -> None:
     received = Sessions()
     with services.Replies() as replies:
+        replies.check_after_seconds = 0  # as if idle for minutes: checked before each reply
         with smtp_server(received, port=smtp_port):
             replies.send(_reply(1))
         with smtp_server(received, port=smtp_port):  # the server went away and came back
@@ -76,6 +79,33 @@ def test_a_session_the_server_dropped_is_opened_again(smtp_port: int) -> None:
             replies.send(_reply(3))
     assert [str(m["Subject"]) for m in received.messages] == ["reply 1", "reply 2", "reply 3"]
     assert len(set(received.peers)) == 2, "a new session after the old one was closed, then kept"
+
+
+@dataclass
+class _Slow(Sessions):
+    """A server that takes the second mail's data, then answers only after a while."""
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 - aiosmtpd's name
+        answer = await super().handle_DATA(server, session, envelope)
+        if len(self.messages) == 2:
+            await asyncio.sleep(2)
+        return answer
+
+
+def test_a_reply_the_server_may_have_taken_is_never_sent_twice(smtp_port: int, settings: Any) -> None:
+    """The server timed out after the mail's data: it may have taken the reply, receipt and
+    all, so it is not sent again; the next reply goes on a new session."""
+    settings.EMAIL_TIMEOUT = 0.5
+    received = _Slow()
+    with smtp_server(received, port=smtp_port), services.Replies() as replies:
+        replies.send(_reply(1))
+        with pytest.raises(smtplib.SMTPServerDisconnected):
+            replies.send(_reply(2))  # on the session the first one opened
+        time.sleep(2.5)
+        replies._backend.timeout = 10  # type: ignore[attr-defined]
+        replies.send(_reply(3))
+    assert [str(m["Subject"]) for m in received.messages] == ["reply 1", "reply 2", "reply 3"]
+    assert len(set(received.peers)) == 2, "a new session after the one that broke"
 
 
 def test_without_a_mail_server_the_mail_is_still_taken_in(
@@ -187,6 +217,15 @@ def test_a_mail_refused_mid_transaction_leaves_the_session_ready_for_the_next(
             replies.send(EmailMessage(subject="x", body="x", from_email="tips@example.org", to=["张伟@example.cn"]))
         replies.send(_reply(2))
     assert [str(m["Subject"]) for m in received.messages] == ["reply 1", "reply 2"]
+
+
+def test_an_address_the_header_parser_stumbles_on_is_a_refused_reply(smtp_port: int) -> None:
+    """The standard library's address parser raises IndexError on some addresses: a refused
+    reply (ValueError, which the callers note), never an error they do not expect."""
+    with smtp_server(Envelopes(), port=smtp_port, utf8=True), services.Replies() as replies:
+        with pytest.raises(ValueError):
+            replies.send(EmailMessage(subject="x", body="x", from_email="tips@example.org", to=["张伟@"]))
+        replies.send(_reply(1))
 
 
 def test_an_address_with_a_line_break_is_refused_not_cut_short(smtp_port: int) -> None:
