@@ -71,9 +71,11 @@ def new_reference() -> str:
     return "".join(secrets.choice(alphabet) for _ in range(10))
 
 
-# A reply still pending this long after its report was stored will not be noted sent (the
-# mail server's own time-outs are shorter).
-REPLY_CONFIRMED_WITHIN = timedelta(minutes=10)
+# A reply still pending this long after its report was stored will not be noted sent: ten
+# minutes, or longer where the relay's time-out is long (a reply takes up to about eight
+# commands, each allowed TIPLINE_SMTP_TIMEOUT).
+def reply_confirmed_within() -> timedelta:
+    return timedelta(seconds=max(600, 10 * (settings.EMAIL_TIMEOUT or 60)))
 
 
 class MailReplyState(models.TextChoices):
@@ -244,7 +246,7 @@ class Report(models.Model):
         the minutes allow for a slow mail server)."""
         return (
             self.mail_reply_state == MailReplyState.PENDING
-            and self.created_at < timezone.now() - REPLY_CONFIRMED_WITHIN
+            and self.created_at < timezone.now() - reply_confirmed_within()
         )
 
 
