@@ -18,6 +18,7 @@ import email.policy
 import html
 import re
 from dataclasses import dataclass, field
+from email.header import decode_header, make_header
 from email.headerregistry import BaseHeader, HeaderRegistry
 from email.message import EmailMessage, Message
 from email.utils import getaddresses, parseaddr
@@ -317,17 +318,24 @@ def _content_type(message: Message) -> str:
 def _sender(message: Message, headers: tuple[str, ...]) -> tuple[str, str]:
     """The display name and address of the first of ``headers`` that names a usable one.
 
-    The name is read decoded; the address as it is written: an encoded word inside an
-    address (RFC 2047 allows none there) would decode to another mailbox, which would get
-    the reply and its receipt."""
+    Both are read from the header as it is written, the name then decoded: an encoded word
+    inside an address (RFC 2047 allows none there) would decode to another mailbox, which
+    would get the reply and its receipt."""
     for name in headers:
-        value = _header(message, name)
-        if not value:
+        if not _header(message, name):  # none, or too long to read
             continue
-        address = _first_address(_raw_header(message, name))[1].strip()
-        if _usable(address):
-            return _first_address(value)[0].strip(), address
+        display, address = _first_address(_raw_header(message, name))
+        if _usable(address.strip()):
+            return _decoded(display).strip(), address.strip()
     return "", ""
+
+
+def _decoded(words: str) -> str:
+    """A display name with its encoded words (RFC 2047) decoded."""
+    try:
+        return _readable(str(make_header(decode_header(words))))
+    except Exception:  # a broken encoded word: the name as written
+        return _readable(words)
 
 
 def _first_address(value: str) -> tuple[str, str]:
@@ -336,10 +344,10 @@ def _first_address(value: str) -> tuple[str, str]:
 
 
 def _usable(address: str) -> bool:
-    """An address mail can be sent to: something each side of the ``@``, no space in its
-    domain, no more than 254 characters (RFC 5321)."""
+    """An address mail can be sent to: something each side of the ``@``, no more than 254
+    characters (RFC 5321)."""
     local, at, domain = address.rpartition("@")
-    return bool(local and at and domain) and len(address) <= 254 and not any(c.isspace() for c in domain)
+    return bool(local and at and domain) and len(address) <= 254
 
 
 def _raw_header(message: Message, name: str) -> str:

@@ -204,7 +204,9 @@ class Replies:
 
     def send(self, mail: EmailMessage) -> None:
         with self._lock:
-            if time.monotonic() - self._used_at >= self.check_after_seconds and not self._still_open():
+            if self._closed_by_client() or (
+                time.monotonic() - self._used_at >= self.check_after_seconds and not self._still_open()
+            ):
                 self._close()
             try:
                 self._send(mail)
@@ -213,6 +215,12 @@ class Replies:
                 raise
             finally:
                 self._used_at = time.monotonic()
+
+    def _closed_by_client(self) -> bool:
+        """Whether smtplib closed the session's socket itself (it does on a 421 answer, which
+        it raises as a refusal, not as a lost session)."""
+        session = getattr(self._backend, "connection", None)
+        return isinstance(session, smtplib.SMTP) and session.sock is None
 
     def _still_open(self) -> bool:
         """Whether the session (if one is open) still answers."""

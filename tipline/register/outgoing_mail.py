@@ -119,6 +119,9 @@ def _envelope_address(address: str) -> str:
     local, _at, domain = (parseaddr(address)[1] or address).rpartition("@")
     if len(local) > 1 and local[0] == local[-1] == '"':
         local = unquote(local)
+    if not local or not domain:
+        msg = "an address needs something each side of its @"
+        raise ValueError(msg)
     try:
         return Address(username=local, domain=domain).addr_spec
     except Exception as error:  # the standard library's address classes raise more than ValueError

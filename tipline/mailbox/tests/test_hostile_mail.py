@@ -171,3 +171,19 @@ def test_an_address_no_mail_can_be_sent_to_is_no_address(sender: bytes) -> None:
     parsed = parsing.parse(b"From: " + sender + b"\r\nSubject: x\r\n\r\ntext\r\n")
     assert parsed.sender_address == ""
     assert parsed.identity == "(no sender address)"
+
+
+@pytest.mark.parametrize(
+    ("sender", "name", "address"),
+    [
+        (b"=?utf-8?b?5byg5Lyf?= <zw@example.cn>", "张伟", "zw@example.cn"),
+        ('"张伟" <zw@example.cn>'.encode(), "张伟", "zw@example.cn"),
+        (b'"Teller, Ana" <ana@example.net>', "Teller, Ana", "ana@example.net"),
+        (b"ana@example.net (Ana Teller)", "Ana Teller", "ana@example.net"),
+        # The name of one address is never shown with another's.
+        (b'"Alice" <=?utf-8?q?alice=40example=2Eorg?=>, <mallory@evil.example>', "", "mallory@evil.example"),
+    ],
+)
+def test_the_sender_s_name_and_address_are_read_from_one_entry(sender: bytes, name: str, address: str) -> None:
+    parsed = parsing.parse(b"From: " + sender + b"\r\nSubject: x\r\n\r\ntext\r\n")
+    assert (parsed.sender_name, parsed.sender_address) == (name, address)

@@ -108,6 +108,33 @@ def test_a_reply_the_server_may_have_taken_is_never_sent_twice(smtp_port: int, s
     assert len(set(received.peers)) == 2, "a new session after the one that broke"
 
 
+@dataclass
+class _ShuttingDownOnce(Sessions):
+    """A relay that answers the first recipient with 421 (closing down), then takes mail."""
+
+    refused: int = 0
+
+    async def handle_RCPT(  # noqa: N802 - aiosmtpd's name
+        self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: list[str]
+    ) -> str:
+        if not self.refused:
+            self.refused += 1
+            return "421 4.3.2 Shutting down"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+
+def test_a_session_the_relay_closed_with_421_is_opened_again_for_the_next_reply(smtp_port: int) -> None:
+    """smtplib closes the session on a 421 but raises it as a refusal: the next reply, at once,
+    opens a new session rather than failing on the closed one."""
+    received = _ShuttingDownOnce()
+    with smtp_server(received, port=smtp_port), services.Replies() as replies:
+        with pytest.raises(smtplib.SMTPRecipientsRefused):
+            replies.send(_reply(1))
+        replies.send(_reply(2))
+    assert [str(m["Subject"]) for m in received.messages] == ["reply 2"]
+
+
 def test_without_a_mail_server_the_mail_is_still_taken_in(
     org: Setup, mail_channel: Channel, mailbox: Dovecot, smtp_port: int, caplog: pytest.LogCaptureFixture
 ) -> None:
