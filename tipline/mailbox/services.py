@@ -371,7 +371,7 @@ def _read(raw: bytes, *, channel: Channel, left_in_mailbox: bool) -> tuple[parsi
     except parsing.HeaderTooLong:
         held, why = Quarantine.HEADER_TOO_LONG, "has a header too long to read"
     except parsing.TooComplex:
-        held, why = Quarantine.TOO_COMPLEX, "has too many parts, or nested too deep, to read"
+        held, why = Quarantine.TOO_COMPLEX, "has too many parts or lines, or parts nested too deep, to read"
     except Exception:  # noqa: S110 - held below, with the class of the failure only in the log
         pass
     else:
