@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import email
 import email.policy
 import socket
@@ -57,6 +58,19 @@ class Mailbox:
     def to(self, address: str) -> list[EmailMessage]:
         with self.lock:
             return [m for m in self.messages if address in str(m["To"])]
+
+
+@dataclass
+class SilentAfterData(Mailbox):
+    """A server that takes a mail's data, then answers only after ``delay`` seconds (after a
+    client with a shorter time-out has given up): the mail may have been delivered."""
+
+    delay: float = 1.5
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 - aiosmtpd's name
+        answer = await super().handle_DATA(server, session, envelope)
+        await asyncio.sleep(self.delay)
+        return answer
 
 
 def database_text() -> bytes:

@@ -21,6 +21,9 @@ ACTION_LABELS: dict[str, Promise] = {
     "alerts.sent": _("Sent an alert e-mail (counts only)"),
     "alerts.preference": _("Changed their alert e-mails"),
     "message.sent_by_email": _("Also sent a message to the reporter by e-mail"),
+    "message.sent_by_email_unconfirmed": _(
+        "Also sent a message to the reporter by e-mail; the mail server did not confirm it"
+    ),
     "note.add": _("Added an internal note"),
     "report.assign": _("Assigned the report"),
     "report.exclude": _("Excluded someone from the report"),

@@ -155,8 +155,17 @@ def detail(request: HttpRequest, private_key: bytes | None, reference: str) -> H
             flash.success(request, _("Your message was sent to the reporter."))
             if form.cleaned_data["by_email"] and form.cleaned_data["body"].strip():
                 sent = services.answer_by_email(report=report, report_key=key, body=form.cleaned_data["body"], by=user)
-                if sent:
+                if sent == services.EmailAnswer.SENT:
                     flash.success(request, _("It was also sent by e-mail."))
+                elif sent == services.EmailAnswer.UNCONFIRMED:
+                    flash.warning(
+                        request,
+                        _(
+                            "The mail server took it by e-mail but did not confirm it, so it may or may not have "
+                            "arrived. Do not send it again by e-mail: it could arrive twice. The reporter reads it in "
+                            "the portal."
+                        ),
+                    )
                 else:
                     flash.warning(request, _("It could not be sent by e-mail; the reporter reads it in the portal."))
             return _back(reference, f"message-{message.pk}")

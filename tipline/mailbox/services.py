@@ -311,9 +311,9 @@ def take_in(
     result = Result.QUARANTINED if quarantine else Result.TAKEN
     if not _reply_due(channel, parsed):
         return TakenIn(result=result, report=submission.report)
-    sent = _reply(channel=channel, parsed=parsed, receipt=submission.receipt, replies=replies)
+    state = _reply(channel=channel, parsed=parsed, receipt=submission.receipt, replies=replies)
     # Noted at once, whatever happens to the rest of the poll.
-    _note_reply(channel=channel, report=submission.report, state="" if sent else MailReplyState.FAILED)
+    _note_reply(channel=channel, report=submission.report, state=state)
     return TakenIn(result=result, report=submission.report)
 
 
@@ -484,8 +484,11 @@ def _spooled(files: list[parsing.MailFile]) -> Iterator[list[register.IncomingFi
 
 def _note_reply(*, channel: Channel, report: Report, state: str) -> None:
     """The report's reply sent (``state`` empty) or refused (``FAILED``: the sender got no
-    receipt). A database that fails here costs only the note: a report whose reply was sent
-    goes on saying it is not known to be, which is true."""
+    receipt); ``PENDING`` leaves it as it was stored, not known to be sent. A database that
+    fails here costs only the note: a report whose reply was sent goes on saying it is not
+    known to be, which is true."""
+    if state == MailReplyState.PENDING:
+        return
     try:
         Report.objects.filter(pk=report.pk, mail_reply_state=MailReplyState.PENDING).update(mail_reply_state=state)
     except DatabaseError as error:
@@ -498,9 +501,11 @@ def _reply_due(channel: Channel, parsed: parsing.ParsedMail) -> bool:
     return channel.mail_reply != MailReply.NOTHING and not parsed.automatic and bool(parsed.sender_address)
 
 
-def _reply(*, channel: Channel, parsed: parsing.ParsedMail, receipt: str, replies: Replies | None) -> bool:
+def _reply(*, channel: Channel, parsed: parsing.ParsedMail, receipt: str, replies: Replies | None) -> str:
     """Answer the sender as the channel says, in every site language (the channel's own
-    acknowledgement text in the default one). False when it could not be sent."""
+    acknowledgement text in the default one). What to note of it: empty when it was sent,
+    ``FAILED`` when it was not, ``PENDING`` when the mail server took it and never
+    answered (it may have been delivered)."""
 
     def write(language: str) -> str:
         own = channel.acknowledgement_text.strip() if language == outgoing_mail.site_languages()[0] else ""
@@ -536,14 +541,21 @@ def _reply(*, channel: Channel, parsed: parsing.ParsedMail, receipt: str, replie
                 own.send(mail)
         else:
             replies.send(mail)
+    except outgoing_mail.DeliveryUnknown as error:  # never sent again: it would go twice
+        log.warning(
+            "The mail server took the reply to a mail of channel %s but did not confirm it (%s)",
+            channel.slug,
+            jobs.describe_error(exc=error.__cause__ or error),
+        )
+        return MailReplyState.PENDING
     except Exception as error:  # whatever it was, the report is stored and says its reply failed
         # The reply is lost (the receipt is never kept anywhere). The class and place only:
         # an exception's message can quote the address.
         log.warning(
             "The reply to a mail of channel %s could not be sent (%s)", channel.slug, jobs.describe_error(exc=error)
         )
-        return False
-    return True
+        return MailReplyState.FAILED
+    return ""
 
 
 # Messages whose reports are committed are removed from the mailbox this many at a time

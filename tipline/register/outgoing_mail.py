@@ -7,6 +7,7 @@ from __future__ import annotations
 import email.message
 import email.policy
 import logging
+import re
 import smtplib
 from collections.abc import Callable
 from email.headerregistry import Address
@@ -71,6 +72,11 @@ def _as_written(address: str) -> bool:
     return not local.isascii() or any(character in _IDNA_DEVIATIONS for character in domain.lower())
 
 
+class DeliveryUnknown(Exception):
+    """The server was handed the whole mail but its answer never came (it timed out, or the
+    session broke): it may have delivered it. Sending it again could deliver it twice."""
+
+
 def send(mail: EmailMessage, *, backend: BaseEmailBackend, null_sender: bool = False) -> None:
     """Send ``mail`` on ``backend``'s session (opened if it is not), raising what stopped it.
 
@@ -81,7 +87,9 @@ def send(mail: EmailMessage, *, backend: BaseEmailBackend, null_sender: bool = F
     address is written, with SMTPUTF8; a server that does not offer it refuses
     (``SMTPNotSupportedError``, an ``OSError``), where Django's own sending would address an
     encoded word no server delivers, or another domain. A mail the server refused leaves
-    the session ready for the next. Another backend (the tests' memory) sends it as it does.
+    the session ready for the next. :class:`DeliveryUnknown` when the server took the mail's
+    data and did not answer: the session is closed, since nothing tells where it stands.
+    Another backend (the tests' memory) sends it as it does.
     """
     backend.open()
     session = getattr(backend, "connection", None)
@@ -94,7 +102,7 @@ def send(mail: EmailMessage, *, backend: BaseEmailBackend, null_sender: bool = F
     try:
         if not any(_as_written(address) for address in recipients):
             addresses = [sanitize_address(address, encoding) for address in recipients]
-            session.sendmail(sender, addresses, mail.message().as_bytes(linesep="\r\n"))
+            _transact(session, sender, addresses, mail.message().as_bytes(linesep="\r\n"), options=[])
             return
         session.ehlo_or_helo_if_needed()
         if not (session.does_esmtp and session.has_extn("smtputf8")):
@@ -102,12 +110,66 @@ def send(mail: EmailMessage, *, backend: BaseEmailBackend, null_sender: bool = F
             raise smtplib.SMTPNotSupportedError(msg)
         options = ["SMTPUTF8", *(["BODY=8BITMIME"] if session.has_extn("8bitmime") else [])]
         addresses = [_envelope_address(address) for address in recipients]
-        session.sendmail(sender, addresses, _internationalised(mail), mail_options=options)
+        _transact(session, sender, addresses, _internationalised(mail), options=options)
     except (smtplib.SMTPServerDisconnected, ConnectionError):
         raise  # no session left to keep
-    except Exception:
-        _reset(session)
+    except DeliveryUnknown:
+        session.close()  # a late answer would be read as the next command's
         raise
+    except Exception:
+        if session.sock is not None:  # not closed on a 421
+            _reset(session)
+        raise
+
+
+def _transact(session: smtplib.SMTP, sender: str, recipients: list[str], data: bytes, *, options: list[str]) -> None:
+    """One mail transaction, as ``smtplib.SMTP.sendmail`` runs it (a refusal raises the same
+    exceptions), except that an answer lost after the mail's data was handed over raises
+    :class:`DeliveryUnknown`: the server may have delivered it, where a failure before then
+    means it did not."""
+    session.ehlo_or_helo_if_needed()
+    size = [f"SIZE={len(data)}"] if session.has_extn("size") else []
+    options = [*size, *options] if session.does_esmtp else []
+    code, answer = session.mail(sender, options)
+    if code != 250:
+        _close_on_421(session, code)
+        raise smtplib.SMTPSenderRefused(code, answer, sender)
+    refused: dict[str, tuple[int, bytes]] = {}
+    for recipient in recipients:
+        code, answer = session.rcpt(recipient)
+        if code not in (250, 251):
+            refused[recipient] = (code, answer)
+        if code == 421:
+            session.close()
+            raise smtplib.SMTPRecipientsRefused(refused)
+    if len(refused) == len(recipients):
+        raise smtplib.SMTPRecipientsRefused(refused)
+    session.putcmd("data")
+    code, answer = session.getreply()
+    if code != 354:
+        _close_on_421(session, code)
+        raise smtplib.SMTPDataError(code, answer)
+    stuffed = _DOT_AT_LINE_START.sub(b"..", data)
+    stuffed += b".\r\n" if stuffed.endswith(b"\r\n") else b"\r\n.\r\n"
+    try:
+        session.send(stuffed)
+        code, answer = session.getreply()
+    except (smtplib.SMTPException, OSError) as error:  # no answer, or one that could not be read
+        raise DeliveryUnknown from error
+    if code != 250:
+        _close_on_421(session, code)
+        raise smtplib.SMTPDataError(code, answer)
+
+
+# RFC 5321 4.5.2: a line of the data that starts with a period gets one more.
+_DOT_AT_LINE_START = re.compile(rb"(?m)^\.")
+
+
+def _close_on_421(session: smtplib.SMTP, code: int) -> None:
+    """A server that answers 421 is closing the session (another refusal is followed by a
+    reset, in :func:`send`)."""
+    if code == 421:
+        session.close()
 
 
 def _envelope_address(address: str) -> str:

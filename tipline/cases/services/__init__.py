@@ -8,6 +8,7 @@ commands call these; keys are opened and sealed by ``tipline.register.keyring``.
 
 from tipline.cases.services.content import (
     CaseContent,
+    EmailAnswer,
     NoteView,
     answer_by_email,
     describe_attachment_for,
@@ -65,6 +66,7 @@ from tipline.cases.services.workflow import (
 
 __all__ = [
     "CaseContent",
+    "EmailAnswer",
     "NoteView",
     "acknowledge_report",
     "add_note",

@@ -3,6 +3,7 @@ read of content and every download is written to the audit log."""
 
 from __future__ import annotations
 
+import enum
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -128,14 +129,23 @@ def download_attachment(
     return info, register.stream_attachment(attachment=attachment, report_key=report_key)
 
 
-def answer_by_email(*, report: Report, report_key: bytes, body: str, by: StaffUser) -> bool:
+class EmailAnswer(enum.Enum):
+    """What became of a handler's answer by e-mail."""
+
+    SENT = "sent"
+    NOT_SENT = "not_sent"
+    # The mail server took it and never confirmed it: it may have been delivered.
+    UNCONFIRMED = "unconfirmed"
+
+
+def answer_by_email(*, report: Report, report_key: bytes, body: str, by: StaffUser) -> EmailAnswer:
     """Send a handler's answer by e-mail to the sender of a mail report, where its channel
-    allows it (the answer is in the portal in any case). True when the mail went out."""
+    allows it (the answer is in the portal in any case)."""
     if not report.channel.mail_answers:
-        return False
+        return EmailAnswer.NOT_SENT
     address = register.read_reply_address(report=report, report_key=report_key)
     if not address:
-        return False
+        return EmailAnswer.NOT_SENT
     footer = outgoing_mail.in_every_language(
         lambda _language: (
             _(
@@ -155,11 +165,19 @@ def answer_by_email(*, report: Report, report_key: bytes, body: str, by: StaffUs
     try:
         with get_connection(fail_silently=False) as backend:
             outgoing_mail.send(mail, backend=backend)  # to an address written beyond ASCII too
+    except outgoing_mail.DeliveryUnknown as error:
+        log.warning(
+            "The mail server took an answer to report %s but did not confirm it (%s)",
+            report.reference,
+            type(error.__cause__ or error).__name__,
+        )
+        audit.record(action="message.sent_by_email_unconfirmed", actor=by, report_ref=report.reference)
+        return EmailAnswer.UNCONFIRMED
     except Exception as error:  # the answer is in the portal in any case; the handler is told
         log.warning("An answer to report %s could not be sent by e-mail (%s)", report.reference, type(error).__name__)
-        return False
+        return EmailAnswer.NOT_SENT
     audit.record(action="message.sent_by_email", actor=by, report_ref=report.reference)
-    return True
+    return EmailAnswer.SENT
 
 
 def list_notes(*, report: Report, report_key: bytes) -> list[NoteView]:

@@ -3,6 +3,7 @@ address is then readable under the report key, never in clear."""
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from django.core import mail
@@ -13,7 +14,7 @@ from tipline.audit.models import AuditEntry
 from tipline.conftest import PASSWORD, Setup
 from tipline.register import services as register
 from tipline.register.models import Channel, ChannelKind, Report
-from tipline.testing import free_port, smtp_server
+from tipline.testing import SilentAfterData, free_port, smtp_server
 
 ADDRESS = "ana.sender@example.net"
 
@@ -85,3 +86,42 @@ def test_an_answer_reaches_an_address_written_beyond_ascii(org: Setup, settings:
     assert str(sent["To"]) == "张伟@example.cn"
     assert "Could you tell us the date?" in sent.get_body().get_content()
     assert AuditEntry.objects.filter(report_ref=report.reference, action="message.sent_by_email").exists()
+
+
+def _reply_page(org: Setup, report: Report) -> str:
+    client = Client(enforce_csrf_checks=True)
+    login_staff(client, "handler", PASSWORD)
+    url = f"/console/reports/{report.reference}/"
+    client.get(url)
+    data = {"body": "Could you tell us the date?", "by_email": "on"}
+    response = client.post(url, data, HTTP_X_CSRFTOKEN=client.cookies["csrftoken"].value, follow=True)
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def test_an_answer_the_relay_took_without_confirming_is_said_so(org: Setup, settings: Any) -> None:
+    """The handler is told it may have arrived and not to send it again, rather than that it
+    could not be sent (which would invite sending it twice)."""
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", free_port()
+    settings.EMAIL_TIMEOUT = 0.5
+    report = _mail_report(org, answers_allowed=True)
+    with smtp_server(SilentAfterData(), port=settings.EMAIL_PORT) as (server, _port):
+        page = _reply_page(org, report)
+        time.sleep(1.5)
+    assert len(server.messages) == 1
+    assert "did not confirm it" in page
+    assert "Do not send it again by e-mail" in page
+    assert "could not be sent by e-mail" not in page
+    actions = set(AuditEntry.objects.filter(report_ref=report.reference).values_list("action", flat=True))
+    assert "message.sent_by_email_unconfirmed" in actions
+    assert "message.sent_by_email" not in actions
+
+
+def test_an_answer_the_relay_refused_is_said_not_sent(org: Setup, settings: Any) -> None:
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", free_port()  # nothing listens there
+    report = _mail_report(org, answers_allowed=True)
+    page = _reply_page(org, report)
+    assert "It could not be sent by e-mail" in page
+    assert not AuditEntry.objects.filter(report_ref=report.reference, action__startswith="message.sent_by_email")

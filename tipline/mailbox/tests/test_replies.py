@@ -19,6 +19,7 @@ from tipline.conftest import Setup
 from tipline.mailbox import services
 from tipline.mailbox.dovecot import Dovecot
 from tipline.mailbox.tests.test_ingest import _mail
+from tipline.register import outgoing_mail
 from tipline.register.models import Channel, MailReplyState, Report
 from tipline.testing import Mailbox, free_port, smtp_server
 
@@ -99,13 +100,53 @@ def test_a_reply_the_server_may_have_taken_is_never_sent_twice(smtp_port: int, s
     received = _Slow()
     with smtp_server(received, port=smtp_port), services.Replies() as replies:
         replies.send(_reply(1))
-        with pytest.raises(smtplib.SMTPServerDisconnected):
+        with pytest.raises(outgoing_mail.DeliveryUnknown):
             replies.send(_reply(2))  # on the session the first one opened
         time.sleep(2.5)
         replies._backend.timeout = 10  # type: ignore[attr-defined]
         replies.send(_reply(3))
     assert [str(m["Subject"]) for m in received.messages] == ["reply 1", "reply 2", "reply 3"]
     assert len(set(received.peers)) == 2, "a new session after the one that broke"
+
+
+def _first_refused_then_sent(received: Sessions, port: int, refusal: type[Exception]) -> None:
+    """Two replies over one ``Replies``: the relay refuses the first, the second arrives."""
+    with smtp_server(received, port=port), services.Replies() as replies:
+        with pytest.raises(refusal):
+            replies.send(_reply(1))
+        replies.send(_reply(2))
+    assert [str(m["Subject"]) for m in received.messages] == ["reply 2"]
+
+
+@dataclass
+class _RefusingData(Sessions):
+    """A relay that refuses the first mail once it has its data, then takes mail."""
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 - aiosmtpd's name
+        if not self.peers:
+            self.peers.append(session.peer)
+            return "554 5.6.0 Message refused"
+        return await super().handle_DATA(server, session, envelope)
+
+
+def test_a_reply_refused_after_its_data_is_a_refusal_and_the_session_goes_on(smtp_port: int) -> None:
+    """A relay that answers the data with a refusal did not deliver it: a plain refusal,
+    not an unconfirmed one, and the next reply goes on the same session."""
+    received = _RefusingData()
+    _first_refused_then_sent(received, smtp_port, smtplib.SMTPDataError)
+    assert len(set(received.peers)) == 1
+
+
+def test_a_line_starting_with_a_period_arrives_as_written(smtp_port: int) -> None:
+    """The data is dot-stuffed (RFC 5321 4.5.2): a line of a single period does not end the
+    mail early, and one that starts with a period keeps it."""
+    received = Sessions()
+    body = "Line one\n.\n.hidden\n..two\nend"
+    mail = EmailMessage(subject="dots", body=body, from_email="tips@example.org", to=["a@b.net"])
+    with smtp_server(received, port=smtp_port), services.Replies() as replies:
+        replies.send(mail)
+    [sent] = received.messages
+    assert sent.get_body().get_content().replace("\r\n", "\n").rstrip("\n") == body
 
 
 @dataclass
@@ -127,12 +168,7 @@ class _ShuttingDownOnce(Sessions):
 def test_a_session_the_relay_closed_with_421_is_opened_again_for_the_next_reply(smtp_port: int) -> None:
     """smtplib closes the session on a 421 but raises it as a refusal: the next reply, at once,
     opens a new session rather than failing on the closed one."""
-    received = _ShuttingDownOnce()
-    with smtp_server(received, port=smtp_port), services.Replies() as replies:
-        with pytest.raises(smtplib.SMTPRecipientsRefused):
-            replies.send(_reply(1))
-        replies.send(_reply(2))
-    assert [str(m["Subject"]) for m in received.messages] == ["reply 2"]
+    _first_refused_then_sent(_ShuttingDownOnce(), smtp_port, smtplib.SMTPRecipientsRefused)
 
 
 def test_without_a_mail_server_the_mail_is_still_taken_in(

@@ -3,7 +3,9 @@ without a receipt: the report says so."""
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -15,7 +17,7 @@ from tipline.mailbox import services
 from tipline.mailbox.dovecot import Dovecot
 from tipline.mailbox.tests.test_replies import smtp_port  # noqa: F401 - a fixture
 from tipline.register.models import Channel, ChannelKind, MailReply, MailReplyState, Report
-from tipline.testing import Mailbox, smtp_server
+from tipline.testing import Mailbox, SilentAfterData, smtp_server
 
 MAIL = (
     b"From: Ana <ana@example.net>\r\nSubject: Bids\r\nMessage-ID: <bids@example.net>\r\n"
@@ -107,3 +109,30 @@ def test_a_poll_that_stops_early_has_noted_the_replies_it_sent(
         services.poll(channel=mail_channel)
     assert len(server.messages) == 3
     assert set(Report.objects.values_list("mail_reply_state", flat=True)) == {""}
+
+
+def test_a_reply_the_relay_took_without_confirming_is_not_known_to_be_sent(
+    org: Setup,
+    smtp_port: int,  # noqa: F811 - the fixture
+    settings: Any,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The relay may have delivered it, receipt and all: the report does not say the sender
+    has no receipt, only that the reply is not known to have been sent."""
+    settings.EMAIL_TIMEOUT = 0.5
+    channel = Channel.objects.create(slug="mail", name="Mail", kind=ChannelKind.MAILBOX, mail_reply=MailReply.RECEIPT)
+    with smtp_server(SilentAfterData(), port=smtp_port) as (server, _port):
+        taken = services.take_in(channel=channel, raw=MAIL)
+        time.sleep(1.5)
+    assert len(server.messages) == 1, "the relay has it"
+    assert taken.report is not None
+    taken.report.refresh_from_db()
+    assert taken.report.mail_reply_state == MailReplyState.PENDING
+    ours = "\n".join(record.getMessage() for record in caplog.records if record.name.startswith("tipline"))
+    assert "did not confirm it (smtplib.SMTPServerDisconnected" in ours
+    assert "ana@example.net" not in ours
+    Report.objects.filter(pk=taken.report.pk).update(created_at=timezone.now() - timedelta(minutes=11))
+    page = _page(taken.report.reference)
+    assert "is not known to have been sent" in page
+    assert "the mail server took the reply without confirming it" in page
+    assert "could not be sent" not in page
