@@ -276,8 +276,7 @@ def _read_envelope(message: Message, parsed: ParsedMail) -> None:
     # or a list address would hand it to others), which is kept with the identity.
     name, address = _sender(message, ("from", "sender"))
     parsed.sender_name, parsed.sender_address = name[:200], address
-    reply_to = _sender(message, ("reply-to",))[1]
-    parsed.reply_to = reply_to if reply_to.lower() != address.lower() else ""
+    parsed.reply_to = _reply_to(message, sender=address)
     auto = _header(message, "auto-submitted").lower()
     precedence = _header(message, "precedence").lower()
     content_type = _content_type(message)
@@ -328,6 +327,27 @@ def _sender(message: Message, headers: tuple[str, ...]) -> tuple[str, str]:
         if _usable(address.strip()):
             return _decoded(display).strip(), address.strip()
     return "", ""
+
+
+# Of a Reply-To, the addresses kept with the identity (a mail may name a whole list).
+REPLY_TO_KEPT = 20
+
+
+def _reply_to(message: Message, *, sender: str) -> str:
+    """Every usable address of the Reply-To header (up to :data:`REPLY_TO_KEPT`, each once),
+    read as written like the sender's, other than the sender's own: empty when there is none."""
+    if not _header(message, "reply-to"):  # none, or too long to read
+        return ""
+    kept: list[str] = []
+    seen = {sender.lower()}
+    for _display, written in getaddresses([_raw_header(message, "reply-to")]):
+        address = written.strip()
+        if _usable(address) and address.lower() not in seen:
+            seen.add(address.lower())
+            kept.append(address)
+    if len(kept) > REPLY_TO_KEPT:
+        kept = [*kept[:REPLY_TO_KEPT], "…"]
+    return ", ".join(kept)
 
 
 def _decoded(words: str) -> str:

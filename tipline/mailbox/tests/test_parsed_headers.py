@@ -61,3 +61,23 @@ def test_a_mail_reads_the_same_as_with_the_default_policy(kind: str, monkeypatch
     remembered = parsing.parse(raw), parsing.read_headers(raw)
     monkeypatch.setattr(parsing, "_policy", lambda _headers: email.policy.default)
     assert (parsing.parse(raw), parsing.read_headers(raw)) == remembered
+
+
+def test_every_reply_to_address_is_kept_once_beside_the_sender() -> None:
+    raw = (
+        b"From: Ana <ana@example.net>\n"
+        b"Reply-To: Team <team@lists.example.net>, ana@example.net, =?utf-8?q?Bo?= <bo@example.org>,\n"
+        b" TEAM@lists.example.net, no-domain@, =?utf-8?q?victim?=@example.com\n"
+        b"Subject: s\n\nThe text.\n"
+    )
+    parsed = parsing.parse(raw)
+    kept = "team@lists.example.net, bo@example.org, =?utf-8?q?victim?=@example.com"
+    assert parsed.reply_to == kept
+    assert parsed.identity.endswith(f"\nReply-To: {kept}")
+
+
+def test_a_reply_to_naming_a_crowd_keeps_its_first_addresses() -> None:
+    crowd = ", ".join(f"p{number}@example.net" for number in range(500)).encode()
+    parsed = parsing.parse(b"From: ana@example.net\nReply-To: " + crowd + b"\nSubject: s\n\nThe text.\n")
+    kept = parsed.reply_to.split(", ")
+    assert kept == [*(f"p{number}@example.net" for number in range(parsing.REPLY_TO_KEPT)), "…"]
