@@ -321,12 +321,25 @@ def _sender(message: Message, headers: tuple[str, ...]) -> tuple[str, str]:
     inside an address (RFC 2047 allows none there) would decode to another mailbox, which
     would get the reply and its receipt."""
     for name in headers:
-        if not _header(message, name):  # none, or too long to read
+        if not _named(message, name):  # none, or too long to read
             continue
         display, address = _first_address(_raw_header(message, name))
         if _usable(address.strip()):
-            return _decoded(display).strip(), address.strip()
+            return " ".join(_decoded(display).split()), address.strip()  # one line, whatever it decodes to
     return "", ""
+
+
+def _named(message: Message, name: str) -> bool:
+    """Whether the message has the header ``name``, not too long to read. One the standard
+    library refuses to parse (a display name that decodes to a line break, say) counts: its
+    address is read as written."""
+    try:
+        value = message.get(name)
+    except HeaderTooLong:
+        raise
+    except Exception:
+        return True
+    return value is not None and bool(str(value).strip())
 
 
 # Of a Reply-To, the addresses kept with the identity (a mail may name a whole list).
@@ -336,7 +349,7 @@ REPLY_TO_KEPT = 20
 def _reply_to(message: Message, *, sender: str) -> str:
     """Every usable address of the Reply-To header (up to :data:`REPLY_TO_KEPT`, each once),
     read as written like the sender's, other than the sender's own: empty when there is none."""
-    if not _header(message, "reply-to"):  # none, or too long to read
+    if not _named(message, "reply-to"):  # none, or too long to read
         return ""
     kept: list[str] = []
     seen = {sender.lower()}

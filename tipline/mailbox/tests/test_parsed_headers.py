@@ -81,3 +81,13 @@ def test_a_reply_to_naming_a_crowd_keeps_its_first_addresses() -> None:
     parsed = parsing.parse(b"From: ana@example.net\nReply-To: " + crowd + b"\nSubject: s\n\nThe text.\n")
     kept = parsed.reply_to.split(", ")
     assert kept == [*(f"p{number}@example.net" for number in range(parsing.REPLY_TO_KEPT)), "…"]
+
+
+def test_a_display_name_that_decodes_to_a_line_break_keeps_its_address_on_one_line() -> None:
+    """The standard library refuses the whole header; the address is read as written, and the
+    name cannot add a line (a false "Reply-To:") to the identity."""
+    raw = b"From: =?utf-8?q?Ana=0D=0AReply-To=3A_x=40evil.example?= <ana@example.net>\nSubject: s\n\nThe text.\n"
+    parsed = parsing.parse(raw)
+    assert (parsed.sender_name, parsed.sender_address) == ("Ana Reply-To: x@evil.example", "ana@example.net")
+    assert parsed.identity == "Ana Reply-To: x@evil.example <ana@example.net>"
+    assert parsed.reply_to == ""
