@@ -96,8 +96,10 @@ def _lines(raw: bytes) -> int:
 
 
 def _within_budget(raw: bytes) -> bool:
-    lines = _lines(raw)
     multiparts = raw.lower().count(b"boundary")
+    if len(raw) <= MAX_LINES and len(raw) * (1 + multiparts) <= PARSE_BUDGET:
+        return True  # a line takes a byte at least: most mail need not be counted
+    lines = _lines(raw)
     return lines <= MAX_LINES and lines * (1 + multiparts) <= PARSE_BUDGET
 
 
