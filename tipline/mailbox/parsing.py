@@ -355,7 +355,7 @@ def _reply_to(message: Message, *, sender: str) -> str:
         return ""
     kept: list[str] = []
     seen = {sender.lower()}
-    for _display, written in getaddresses([_raw_header(message, "reply-to")]):
+    for _display, written in _addresses(_raw_header(message, "reply-to")):
         address = written.strip()
         if _usable(address) and address.lower() not in seen:
             seen.add(address.lower())
@@ -374,15 +374,30 @@ def _decoded(words: str) -> str:
 
 
 def _first_address(value: str) -> tuple[str, str]:
-    pairs = [p for p in getaddresses([value]) if "@" in p[1]] or [parseaddr(value)]
-    return pairs[0]
+    pairs = [p for p in _addresses(value) if "@" in p[1]]
+    if pairs:
+        return pairs[0]
+    try:
+        return parseaddr(value)
+    except Exception:  # as in _addresses
+        return "", ""
+
+
+def _addresses(value: str) -> list[tuple[str, str]]:
+    """The (name, address) pairs of a header as written; none where the standard library's
+    address parser fails on it (comments nested a thousand deep exhaust its recursion)."""
+    try:
+        return getaddresses([value])
+    except Exception:
+        return []
 
 
 def _usable(address: str) -> bool:
     """An address mail can be sent to: something each side of the ``@``, no more than 254
-    characters (RFC 5321)."""
+    characters (RFC 5321), and no line break or other control character (a quoted local part
+    can hold one, which would add a line to the identity)."""
     local, at, domain = address.rpartition("@")
-    return bool(local and at and domain) and len(address) <= 254
+    return bool(local and at and domain) and len(address) <= 254 and address.isprintable()
 
 
 def _raw_header(message: Message, name: str) -> str:

@@ -151,8 +151,8 @@ def _transact(session: smtplib.SMTP, sender: str, recipients: list[str], data: b
         raise smtplib.SMTPDataError(code, answer)
     stuffed = _DOT_AT_LINE_START.sub(b"..", data)
     stuffed += b".\r\n" if stuffed.endswith(b"\r\n") else b"\r\n.\r\n"
+    session.send(stuffed)  # failing, it did not end the data: nothing was delivered
     try:
-        session.send(stuffed)
         code, answer = session.getreply()
     except (smtplib.SMTPException, OSError) as error:  # no answer, or one that could not be read
         raise DeliveryUnknown from error

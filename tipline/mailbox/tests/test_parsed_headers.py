@@ -91,3 +91,32 @@ def test_a_display_name_that_decodes_to_a_line_break_keeps_its_address_on_one_li
     assert (parsed.sender_name, parsed.sender_address) == ("Ana Reply-To: x@evil.example", "ana@example.net")
     assert parsed.identity == "Ana Reply-To: x@evil.example <ana@example.net>"
     assert parsed.reply_to == ""
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b'From: Ana <"ana\r\n Reply-To: boss@evil.example\r\n "@example.net>\r\nSubject: s\r\n\r\nt\r\n',
+        b'From: =?utf-8?q?Ana=0A?= <"ana\r\n Reply-To: boss@evil.example\r\n "@example.net>\r\nSubject: s\r\n\r\nt\r\n',
+        b'From: ana@example.net\r\nReply-To: "b\r\n Reply-To: boss@evil.example\r\n "@example.org\r\nSubject: s\r\n\r\nt\r\n',
+    ],
+    ids=["from", "from the standard library refuses", "reply-to"],
+)
+def test_an_address_holding_a_line_break_adds_no_line_to_the_identity(raw: bytes) -> None:
+    """A quoted local part folded over lines keeps its line break: no mail can be sent to
+    it, and it would show as a line of its own ("Reply-To: ...") in the identity."""
+    parsed = parsing.parse(raw)
+    assert "boss@evil.example" not in parsed.identity
+    assert "\n" not in parsed.identity.partition("\nReply-To: ")[2]
+
+
+def test_comments_nested_too_deep_for_the_address_parser_leave_the_address_out() -> None:
+    """The standard library's address parser recurses once per comment: a thousand nested
+    ones exhaust it. That header gives no address; the mail is read all the same."""
+    for header in (b"Reply-To: ", b"From: "):
+        raw = header + b"(" * 3000 + b"x@evil.example\r\nSubject: s\r\n\r\nThe text.\r\n"
+        if header == b"Reply-To: ":
+            raw = b"From: ana@example.net\r\n" + raw
+        parsed = parsing.parse(raw)
+        assert parsed.body == "The text."
+        assert "evil" not in parsed.identity

@@ -137,6 +137,29 @@ def test_a_reply_refused_after_its_data_is_a_refusal_and_the_session_goes_on(smt
     assert len(set(received.peers)) == 1
 
 
+def test_a_reply_whose_data_could_not_all_be_written_is_refused_not_unconfirmed(
+    smtp_port: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The session broke while the data went out: the end of the data never reached the
+    relay, so nothing was delivered (a refusal, not "may have been delivered")."""
+    received = Sessions()
+    real_send = smtplib.SMTP.send
+
+    def breaks_in_the_data(session: smtplib.SMTP, data: Any) -> None:
+        if isinstance(data, bytes) and data.endswith(b"\r\n.\r\n"):
+            monkeypatch.setattr(smtplib.SMTP, "send", real_send)
+            session.close()
+            raise smtplib.SMTPServerDisconnected("Server not connected")
+        real_send(session, data)
+
+    with smtp_server(received, port=smtp_port), services.Replies() as replies:
+        monkeypatch.setattr(smtplib.SMTP, "send", breaks_in_the_data)
+        with pytest.raises(smtplib.SMTPServerDisconnected):
+            replies.send(_reply(1))
+        replies.send(_reply(2))
+    assert [str(m["Subject"]) for m in received.messages] == ["reply 2"]
+
+
 def test_a_line_starting_with_a_period_arrives_as_written(smtp_port: int) -> None:
     """The data is dot-stuffed (RFC 5321 4.5.2): a line of a single period does not end the
     mail early, and one that starts with a period keeps it."""
