@@ -17,6 +17,9 @@ import email.feedparser
 import email.policy
 import html
 import re
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email.header import decode_header, make_header
 from email.headerregistry import BaseHeader, HeaderRegistry
@@ -227,14 +230,33 @@ class _Walk:
 HEADERS_KEPT = 256 * 1024
 
 
+# A mail of more lines than this can take tens of megabytes in the parser (about 400 bytes a
+# line at worst, up to about 200 MB within MAX_LINES): the intake threads of a process read
+# such mail one at a time, so that hostile mail read side by side does not hold that in each.
+# Ordinary mail (a photo in base64: 4,000 lines) is read at once.
+HEAVY_LINES = 20_000
+_ONE_HEAVY_READ = threading.Lock()
+
+
+@contextmanager
+def _one_at_a_time_if_heavy(raw: bytes) -> Iterator[None]:
+    # At least as many as the lines (a CRLF counts twice), at the speed of a byte search.
+    if len(raw) <= HEAVY_LINES or raw.count(b"\n") + raw.count(b"\r") <= HEAVY_LINES:
+        yield
+        return
+    with _ONE_HEAVY_READ:
+        yield
+
+
 def read_headers(raw: bytes) -> ParsedMail:
     """Only the headers (for a message too large to be read whole), as far as
     :data:`HEADERS_KEPT` goes."""
     head = raw[:HEADERS_KEPT].split(b"\r\n\r\n", 1)[0].split(b"\n\n", 1)[0]
-    # How the message is built does not matter here: a structure header too long is left out too.
-    message = email.message_from_bytes(head + b"\r\n\r\n", policy=_policy(_ParsedHeaders(whole=False)))
-    parsed = ParsedMail()
-    _read_envelope(message, parsed)
+    with _one_at_a_time_if_heavy(head):
+        # How the message is built does not matter here: a structure header too long is left out too.
+        message = email.message_from_bytes(head + b"\r\n\r\n", policy=_policy(_ParsedHeaders(whole=False)))
+        parsed = ParsedMail()
+        _read_envelope(message, parsed)
     return parsed
 
 
@@ -243,6 +265,11 @@ def parse(raw: bytes) -> ParsedMail:
     (hold it whole)."""
     if not _within_budget(raw):
         raise TooComplex
+    with _one_at_a_time_if_heavy(raw):
+        return _parse(raw)
+
+
+def _parse(raw: bytes) -> ParsedMail:
     headers = _ParsedHeaders()
     message = email.message_from_bytes(raw, _CountedParts(), policy=_policy(headers))
     parsed = ParsedMail()

@@ -5,8 +5,12 @@ reply is never answered."""
 
 from __future__ import annotations
 
+import email
+import threading
 import time
 import tracemalloc
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import pytest
 
@@ -187,3 +191,34 @@ def test_an_address_no_mail_can_be_sent_to_is_no_address(sender: bytes) -> None:
 def test_the_sender_s_name_and_address_are_read_from_one_entry(sender: bytes, name: str, address: str) -> None:
     parsed = parsing.parse(b"From: " + sender + b"\r\nSubject: x\r\n\r\ntext\r\n")
     assert (parsed.sender_name, parsed.sender_address) == (name, address)
+
+
+def _overlap_of_reads(raws: list[bytes], monkeypatch: pytest.MonkeyPatch) -> int:
+    """The most reads of ``raws`` that ran at once, each read in a thread of its own."""
+    running, most, lock = 0, 0, threading.Lock()
+    real = email.message_from_bytes
+
+    def slow_read(*args: Any, **kwargs: Any) -> Any:
+        nonlocal running, most
+        with lock:
+            running += 1
+            most = max(most, running)
+        try:
+            time.sleep(0.2)  # long enough for the other threads to start theirs
+            return real(*args, **kwargs)
+        finally:
+            with lock:
+                running -= 1
+
+    monkeypatch.setattr(email, "message_from_bytes", slow_read)
+    with ThreadPoolExecutor(max_workers=len(raws)) as pool:
+        list(pool.map(parsing.parse, raws))
+    return most
+
+
+def test_intake_threads_read_mail_of_many_lines_one_at_a_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each such read can take up to about 200 MB: read side by side, they would add up."""
+    many = HEAD + b"Content-Type: text/plain\r\n\r\n" + b"a\r\n" * (parsing.HEAVY_LINES + 1)
+    assert _overlap_of_reads([many, many, many], monkeypatch) == 1
+    ordinary = HEAD + b"Content-Type: text/plain\r\n\r\n" + b"a line of text\r\n" * 4000
+    assert _overlap_of_reads([ordinary, ordinary, ordinary], monkeypatch) == 3
