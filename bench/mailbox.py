@@ -568,6 +568,9 @@ def summarise(
         "target_met": ratio >= TARGET_RATIO and lost == 0 and duplicated == 0 and not kdf["drifted"],
         "limit_per_s_with_parallel_argon2": round(parallel_limit, 3),
         "limit_ratio_vs_parallel_argon2": round(rate / parallel_limit, 3),
+        # The limit_ratio of an intake doing nothing but the deliberate work, with every
+        # derivation at the rate they reach on every core at once on this host.
+        "limit_ratio_of_parallel_argon2": round(parallel_limit / limit, 3),
         "argon2_seconds": argon2,
         "metadata_removal_seconds": round(clean, 4),
         "kdf_cost": setup["kdf_cost"],
@@ -654,6 +657,7 @@ def print_summary(output: dict[str, Any]) -> None:
         ["limit_ratio", output["limit_ratio"]],
         ["limit with Argon2id at its parallel rate", output["limit_per_s_with_parallel_argon2"]],
         ["ratio to that", output["limit_ratio_vs_parallel_argon2"]],
+        ["limit_ratio of the deliberate work alone at that rate", output["limit_ratio_of_parallel_argon2"]],
         ["lost / duplicated", f"{output['lost']} / {output['duplicated']}"],
         ["replies with a receipt", f"{output['replies']['with_receipt']} / {output['messages']}"],
     ]
