@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import wave
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -90,6 +91,17 @@ def csrf_token(client: Client, url: str) -> str:
     response = client.get(url)
     assert response.status_code == 200, response.status_code
     return str(response.context["csrf_token"])
+
+
+def wav_bytes() -> bytes:
+    """A tenth of a second of silence as a WAV file: a recording."""
+    out = io.BytesIO()
+    with wave.open(out, "wb") as sound:
+        sound.setnchannels(1)
+        sound.setsampwidth(2)
+        sound.setframerate(8000)
+        sound.writeframes(b"\x00\x00" * 800)
+    return out.getvalue()
 
 
 def jpeg_with_exif(marker: str = "TestCam") -> bytes:

@@ -94,21 +94,38 @@ def close_vault(request: HttpRequest) -> None:
     typed(request).vault_key_changed = True
 
 
-def put_secret(request: HttpRequest, name: str, secret: bytes) -> None:
+def seal(request: HttpRequest, secret: bytes, *, context: bytes | None = None) -> bytes:
+    """``secret`` encrypted under this visitor's cookie key (a vault is opened if there is
+    none), for a row kept outside the session: only this cookie opens it again, and only
+    with the same ``context`` (the row it is kept in)."""
     key: bytes | None = getattr(request, "vault_key", None)
     if key is None:
         key = open_vault(request)
-    request.session[_SESSION_PREFIX + name] = base64.b64encode(boxes.encrypt(key, secret)).decode()
+    return boxes.encrypt(key, secret, context=context)
+
+
+def unseal(request: HttpRequest, sealed: bytes, *, context: bytes | None = None) -> bytes | None:
+    """What :func:`seal` encrypted, or None without this visitor's cookie key."""
+    key = getattr(request, "vault_key", None)
+    if key is None:
+        return None
+    try:
+        return boxes.decrypt(key, sealed, context=context)
+    except (DecryptionFailed, ValueError):
+        return None
+
+
+def put_secret(request: HttpRequest, name: str, secret: bytes) -> None:
+    request.session[_SESSION_PREFIX + name] = base64.b64encode(seal(request, secret)).decode()
 
 
 def get_secret(request: HttpRequest, name: str) -> bytes | None:
-    key = getattr(request, "vault_key", None)
     stored = request.session.get(_SESSION_PREFIX + name)
-    if key is None or not stored:
+    if not stored:
         return None
     try:
-        return boxes.decrypt(key, base64.b64decode(stored))
-    except (DecryptionFailed, binascii.Error, ValueError):
+        return unseal(request, base64.b64decode(stored))
+    except (binascii.Error, ValueError):
         return None
 
 

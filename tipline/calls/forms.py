@@ -3,6 +3,7 @@ meeting), and a message added to a report whose receipt the caller gives."""
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Sequence
 from typing import Any
 
@@ -10,7 +11,14 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrOrPromise
 
-from tipline.register.forms import FocusableRadioSelect, NoEchoTextInput, ReportForm, check_receipt_shape
+from tipline.register.forms import (
+    FORM_TOKEN_BYTES,
+    FORM_TOKEN_PATTERN,
+    FocusableRadioSelect,
+    NoEchoTextInput,
+    ReportForm,
+    check_receipt_shape,
+)
 from tipline.register.models import ChannelKind
 
 CONSENT_CHOICES = [("yes", _("Yes, the caller agreed to a recording")), ("no", _("No recording"))]
@@ -174,9 +182,19 @@ class AddToReportForm(forms.Form):
         label=_("Did the caller agree to a recording?"),
     )
 
+    # A random token of this page: a page adds its message once (see calls.claims).
+    form_token = forms.CharField(widget=forms.HiddenInput(attrs={"autocomplete": "off"}), required=False)
+
     def __init__(self, *args: Any, has_recording: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.has_recording = has_recording
+        self.initial.setdefault("form_token", secrets.token_urlsafe(FORM_TOKEN_BYTES))
+
+    def clean_form_token(self) -> str:
+        """The page's token; a request without one of this site's (made by hand, not from the
+        screen) gets a token of its own, so it is added once like any page."""
+        token = str(self.cleaned_data.get("form_token") or "")
+        return token if FORM_TOKEN_PATTERN.fullmatch(token) else secrets.token_urlsafe(FORM_TOKEN_BYTES)
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}

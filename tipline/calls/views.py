@@ -9,6 +9,8 @@ the first field focused, every action a button. Works without JavaScript.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django import forms
 from django.conf import settings
 from django.contrib import messages as flash
@@ -18,10 +20,10 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from tipline import session_vault
 from tipline.accounts.decorators import staff_required
 from tipline.accounts.models import Role, StaffUser
 from tipline.audit import services as audit
+from tipline.calls import claims
 from tipline.calls.forms import SPOKEN_KINDS, AddToReportForm, TakenReportForm
 from tipline.crypto.receipt import format_receipt
 from tipline.local_text import LocalText, site_language
@@ -32,10 +34,6 @@ from tipline.register.errors import raise_if_no_room, shows_upload_refusals, upl
 from tipline.register.exceptions import EmptyMessage, InvalidReceipt, ReporterError, TooManyReceiptAttempts
 from tipline.register.models import STAFF_ENTERED_KINDS, Channel, ChannelKind, FieldType, QuestionnaireVersion, Report
 from tipline.register.uploads import incoming_files, upload_limits
-
-_RECEIPT_SECRET = "call-receipt"  # the last report's receipt, until its page shows it once
-_RECEIPT_KIND = "call-receipt-kind"
-_RECEIPT_NOTES = "call-receipt-notes"  # what the receipt page says the reporter can read: see receipt()
 
 
 def _call_taker(request: HttpRequest) -> StaffUser:
@@ -64,7 +62,7 @@ def home(request: HttpRequest, private_key: bytes | None) -> HttpResponse:
 
 def _home_context(request: HttpRequest, form: AddToReportForm, *, files_sent: bool = False) -> dict[str, object]:
     return {
-        "receipt_waiting": _receipt_waiting(request),
+        "receipt_waiting": claims.receipt_waiting(request),
         "channels": _named_channels(),
         "add_form": form,
         "problems": summarise(form) if form.is_bound else [],
@@ -91,6 +89,8 @@ def take(request: HttpRequest, private_key: bytes | None, slug: str) -> HttpResp
     # papers handed over in a meeting are documents, kept without that question.
     recording = incoming_files(request, "recording") if channel.kind in SPOKEN_KINDS else []
     documents = incoming_files(request, "files") if channel.kind != ChannelKind.PHONE else []
+    # Sound or video among a meeting's papers is a recording too: kept only on a yes.
+    has_recording = bool(recording) or (channel.kind in SPOKEN_KINDS and _any_recording(documents))
     # Another language chosen while typing: the page comes back in it with what was typed.
     switching = request.method == "POST" and "switch_language" in request.POST
     language = _call_language(request)
@@ -100,31 +100,31 @@ def take(request: HttpRequest, private_key: bytes | None, slug: str) -> HttpResp
         version=questionnaire.number,
         identity_allowed=keyring.identity_can_be_received(),
         kind=channel.kind,
-        has_recording=bool(recording),
+        has_recording=has_recording,
         language=language,
     )
     if switching:
         form.initial.update(_typed(form, request))
     refusal = None if switching else upload_refusal(request)  # files are chosen again after a switch
-    receipt_waiting = _receipt_waiting(request)
     if request.method == "POST" and not switching and refusal is None and form.is_valid():
         try:
-            if receipt_waiting:
-                raise ReceiptNotShown  # storing this one would lose that receipt
-            submission = _stored(
-                channel=channel,
-                questionnaire=questionnaire,
-                form=form,
-                files=[*recording, *documents],
-            )
+            # One report at a time: a receipt waiting, or another report being stored from
+            # this session (a second click, another tab), refuses this one, unstored.
+            with claims.one_report(request) as claim:
+                _stored(
+                    channel=channel,
+                    questionnaire=questionnaire,
+                    form=form,
+                    files=[*recording, *documents],
+                    taken_by=user,
+                    # a letter's receipt is posted, not read out; the notes: see _notes_taken
+                    keep_receipt=lambda receipt: claim.keep(receipt, kind=channel.kind, notes=_notes_taken(form)),
+                )
         except ReporterError as error:  # no room for files just now, nobody to receive an identity…
             refusal = error  # nothing was stored: the page comes back with what was typed, and why
         else:
-            audit.record(action="report.taken_by_phone", actor=user, report_ref=submission.report.reference)
-            session_vault.put_secret(request, _RECEIPT_SECRET, submission.receipt.encode())
-            request.session[_RECEIPT_KIND] = channel.kind  # a letter's receipt is not read out
-            request.session[_RECEIPT_NOTES] = _notes_taken(form)
             return redirect("calls:receipt")
+    receipt_waiting = claims.receipt_waiting(request)
     if refusal is not None:
         form.is_valid()
         form.add_error(None, refusal.user_message())
@@ -143,22 +143,18 @@ def take(request: HttpRequest, private_key: bytes | None, slug: str) -> HttpResp
     return render(request, "calls/take.html", context, status=status)
 
 
-def _receipt_waiting(request: HttpRequest) -> bool:
-    return session_vault.get_secret(request, _RECEIPT_SECRET) is not None
-
-
-class ReceiptNotShown(ReporterError):
-    """A report stored in another tab has a receipt not yet shown: one receipt waits at a time."""
-
-    status = 409
-    message = _(
-        "The receipt of the report you stored before this one has not been shown yet, so nothing was stored. "
-        "Open it first with the link at the top of the page, then send this one again."
-    )
+def _any_recording(files: list[register.IncomingFile]) -> bool:
+    return any(cleaning.is_recording(file.path, file.name) for file in files)
 
 
 def _stored(
-    *, channel: Channel, questionnaire: QuestionnaireVersion, form: TakenReportForm, files: list[register.IncomingFile]
+    *,
+    channel: Channel,
+    questionnaire: QuestionnaireVersion,
+    form: TakenReportForm,
+    files: list[register.IncomingFile],
+    taken_by: StaffUser,
+    keep_receipt: Callable[[str], None],
 ) -> register.Submission:
     """The report as the call-taker took it down (all or nothing); a refusal as a ReporterError."""
     try:
@@ -173,6 +169,8 @@ def _stored(
             transcript=form.cleaned_data.get("transcript", ""),
             transcript_read_back=form.read_back_confirmed(),
             hold_uncleaned=False,  # the caller is not at the portal to decide about such a file
+            taken_by=taken_by,
+            keep_receipt=keep_receipt,
         )
     except OSError as failure:  # nothing was stored: create_report writes all or nothing
         raise_if_no_room(failure)
@@ -206,14 +204,21 @@ def _notes_taken(form: TakenReportForm) -> str:
     return "read_back" if form.read_back_confirmed() else "pending"
 
 
-def _added(*, report: Report, report_key: bytes, form: AddToReportForm, files: list[register.IncomingFile]) -> None:
+def _added(
+    *,
+    report: Report,
+    report_key: bytes,
+    form: AddToReportForm,
+    files: list[register.IncomingFile],
+    taken_by: StaffUser,
+) -> None:
     try:
         register.post_message(
             report=report,
             report_key=report_key,
             body=form.cleaned_data["body"],
             files=files,
-            taken_by_phone=True,
+            taken_by=taken_by,
             recording_consent=form.consent(),
         )
     except OSError as failure:  # nothing was added: the message and its files go together
@@ -271,15 +276,13 @@ def receipt(request: HttpRequest, private_key: bytes | None) -> HttpResponse:
     """The receipt, once: read it out to the caller in groups of four digits (given in a
     meeting, posted for a letter), with what the reporter can do with it."""
     _call_taker(request)
-    secret = session_vault.pop_secret(request, _RECEIPT_SECRET)
-    kind = request.session.pop(_RECEIPT_KIND, "")
-    notes = request.session.pop(_RECEIPT_NOTES, "")
-    groups = format_receipt(secret.decode()).split() if secret else []
+    waiting = claims.take_receipt(request)
+    kind = waiting.kind if waiting else ""
     context = {
-        "groups": groups,
+        "groups": format_receipt(waiting.receipt).split() if waiting else [],
         "kind": kind,
         "letter": kind == ChannelKind.POST,
-        "notes": notes,
+        "notes": waiting.notes if waiting else "",
         "portal": outgoing_mail.portal_address(),
     }
     return render(request, "calls/receipt.html", context)
@@ -296,7 +299,10 @@ def add(request: HttpRequest, private_key: bytes | None) -> HttpResponse:
     if request.method == "GET":
         return redirect("calls:home")
     recording = incoming_files(request, "recording")
-    form = AddToReportForm(request.POST, has_recording=bool(recording))
+    papers = incoming_files(request, "files")
+    files = [*recording, *papers]
+    # Sound or video sent as a paper is a recording too: kept only on the caller's yes.
+    form = AddToReportForm(request.POST, has_recording=bool(recording) or _any_recording(papers))
     refusal = upload_refusal(request)
     status = 400
     if refusal is not None:
@@ -305,23 +311,22 @@ def add(request: HttpRequest, private_key: bytes | None) -> HttpResponse:
         status = refusal.status
     elif form.is_valid():
         try:
-            report, report_key = register.open_with_receipt(
-                receipt_text=form.cleaned_data["receipt"],
-                # The call-taker's own allowance (the callers are not at this address), which
-                # only receipts that open nothing use up; each of those is in the audit trail.
-                client_tag=f"call-taker-{user.pk}",
-                policy=register.call_receipt_policy(),
-                failures_only=True,
-            )
-            files = [*recording, *incoming_files(request, "files")]
-            _added(report=report, report_key=report_key, form=form, files=files)
+            with claims.one_message(form.cleaned_data["form_token"]):  # a page adds its message once
+                report, report_key = register.open_with_receipt(
+                    receipt_text=form.cleaned_data["receipt"],
+                    # The call-taker's own allowance (the callers are not at this address), which
+                    # only receipts that open nothing use up; each of those is in the audit trail.
+                    client_tag=f"call-taker-{user.pk}",
+                    policy=register.call_receipt_policy(),
+                    failures_only=True,
+                )
+                _added(report=report, report_key=report_key, form=form, files=files, taken_by=user)
         except ReporterError as error:
             if isinstance(error, InvalidReceipt):
                 audit.record(action="receipt.failed_by_phone", actor=user)
             form.add_error(_field_of(error), _call_taker_message(error))
             status = error.status
         else:
-            audit.record(action="message.taken_by_phone", actor=user, report_ref=report.reference)
             flash.success(request, _("The caller's message was added to their report."))
             return redirect("calls:home")
     context = _home_context(request, form, files_sent=bool(request.FILES))

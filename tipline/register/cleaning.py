@@ -27,6 +27,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import mimetypes
 import os
 import select
 import shutil
@@ -136,6 +137,14 @@ def recording_extensions() -> list[str]:
     """The audio and video extensions among ``supported_extensions``, sorted: the recordings
     whose metadata is removed here."""
     return sorted(ext for ext, mimetype in _cleaned_types().items() if mimetype.startswith(_RECORDINGS))
+
+
+def is_recording(path: Path, name: str) -> bool:
+    """The file is sound or video, by its content or else by its name: a recording, which
+    is kept only with the recorded person's yes, whatever the field it was sent in."""
+    kind = filetypes.detect(path, name)
+    guessed = [mimetypes.guess_type(f"file{kind}")[0] if kind else None, mimetypes.guess_type(name)[0]]
+    return any(mimetype is not None and mimetype.startswith(_RECORDINGS) for mimetype in guessed)
 
 
 def _zip_is_reasonable(path: Path) -> bool:

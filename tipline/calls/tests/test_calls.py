@@ -15,7 +15,7 @@ from django.utils import timezone
 from tipline.accounts import services as accounts
 from tipline.accounts.models import Role, StaffUser
 from tipline.accounts.testing import login_staff
-from tipline.conftest import PASSWORD, Setup, jpeg_with_exif
+from tipline.conftest import PASSWORD, Setup, jpeg_with_exif, wav_bytes
 from tipline.register import cleaning, keyring
 from tipline.register import services as register
 from tipline.register.exceptions import IdentityNotReceivable
@@ -686,3 +686,180 @@ def test_an_unknown_channel_address_leads_back_to_the_calls_screen(org: Setup, d
     response = desk.get("/calls/new/nowhere/")
     assert response.status_code == 404
     assert 'href="/calls/"' in response.content.decode()
+
+
+@pytest.mark.parametrize("same_page", [True, False], ids=["a second click", "another tab"])
+def test_a_report_sent_while_another_is_being_stored_is_refused_and_no_receipt_is_lost(
+    org: Setup, desk: Client, monkeypatch: pytest.MonkeyPatch, same_page: bool
+) -> None:
+    """Both requests read the session before either writes it back: without a claim in the
+    database both were stored, and the receipt written last was the only one ever shown."""
+    _channel(org, ChannelKind.PHONE)
+    page = desk.get("/calls/new/phone/").content.decode()
+    [token] = re.findall(r'name="form_token" value="([^"]+)"', page)
+    first = {"q_what": "First", "q_kind": "Fraud", "recording_consent": "no", "transcript": "One", "form_token": token}
+    second = {**first, "q_what": "Second"} if same_page else {**first, "q_what": "Second", "form_token": "b" * 22}
+    real = register.create_report
+    during: list[object] = []
+    sent: list[bool] = []
+
+    def meanwhile(**kwargs: object) -> object:
+        if not sent:  # the second send arrives while the first is being stored
+            sent.append(True)
+            other = Client(enforce_csrf_checks=True)
+            other.cookies = desk.cookies  # the same browser
+            during.append(_post(other, "/calls/new/phone/", second))
+        return real(**kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(register, "create_report", meanwhile)
+    assert _post(desk, "/calls/new/phone/", first).status_code == 302  # type: ignore[attr-defined]
+    [refused] = during
+    assert refused.status_code == 409  # type: ignore[attr-defined]
+    assert "being stored from this screen just now" in refused.content.decode()  # type: ignore[attr-defined]
+    assert Report.objects.count() == 1
+    groups = re.findall(r'<span class="receipt-group">(\d{4})</span>', desk.get("/calls/receipt/").content.decode())
+    opened, _ = register.open_with_receipt(receipt_text="".join(groups), client_tag="test")
+    assert _answers(opened, org)["what"] == "First"
+    assert _post(desk, "/calls/new/phone/", second).status_code == 302, "once shown, the next one goes"  # type: ignore[attr-defined]
+
+
+def test_a_refused_report_lets_the_next_send_through(org: Setup, desk: Client, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tipline.register.exceptions import NoRoomForFiles
+
+    _channel(org, ChannelKind.PHONE)
+    data = {"q_what": "x", "q_kind": "Fraud", "recording_consent": "no", "transcript": "t"}
+    real = register.create_report
+
+    def no_room(**kwargs: object) -> object:
+        raise NoRoomForFiles
+
+    monkeypatch.setattr(register, "create_report", no_room)
+    assert _post(desk, "/calls/new/phone/", data).status_code == NoRoomForFiles.status  # type: ignore[attr-defined]
+    monkeypatch.setattr(register, "create_report", real)
+    assert _post(desk, "/calls/new/phone/", data).status_code == 302  # type: ignore[attr-defined]
+    assert Report.objects.count() == 1
+
+
+def test_the_receipt_waits_in_the_database_only_encrypted_and_is_gone_once_shown(org: Setup, desk: Client) -> None:
+    from tipline.calls.models import Claim
+
+    _channel(org, ChannelKind.PHONE)
+    data = {"q_what": "x", "q_kind": "Fraud", "recording_consent": "no", "transcript": "t"}
+    assert _post(desk, "/calls/new/phone/", data).status_code == 302  # type: ignore[attr-defined]
+    [claim] = Claim.objects.all()
+    shown = desk.get("/calls/receipt/").content.decode()
+    receipt = "".join(re.findall(r'<span class="receipt-group">(\d{4})</span>', shown))
+    assert len(receipt) == 16
+    assert receipt.encode() not in bytes(claim.receipt_ct or b"")
+    assert desk.session.session_key not in claim.digest  # type: ignore[operator]
+    assert not Claim.objects.exists()
+    other = Client(enforce_csrf_checks=True)
+    login_staff(other, "caller-desk", PASSWORD)  # the same call-taker, another browser
+    assert _post(other, "/calls/new/phone/", data).status_code == 302  # type: ignore[attr-defined]
+    assert "receipt-group" not in desk.get("/calls/receipt/").content.decode(), "each session its own receipt"
+    assert "receipt-group" in other.get("/calls/receipt/").content.decode()
+
+
+def test_a_claim_whose_request_died_is_let_go(org: Setup, desk: Client) -> None:
+    from tipline.calls import claims
+    from tipline.calls.models import Claim
+
+    _channel(org, ChannelKind.PHONE)
+    data = {"q_what": "x", "q_kind": "Fraud", "recording_consent": "no", "transcript": "t"}
+    desk.get("/calls/")
+    digest = claims._session_digest(type("R", (), {"session": desk.session})())  # type: ignore[arg-type]
+    Claim.objects.create(digest=digest, claimed_at=timezone.now())  # a send that crashed on the way
+    assert _post(desk, "/calls/new/phone/", data).status_code == 409  # type: ignore[attr-defined]
+    Claim.objects.update(claimed_at=timezone.now() - claims.STALE_AFTER - timedelta(seconds=1))
+    assert _post(desk, "/calls/new/phone/", data).status_code == 302  # type: ignore[attr-defined]
+
+
+def test_a_page_adds_the_caller_s_message_once(org: Setup, desk: Client) -> None:
+    version = org.channel.current_questionnaire()
+    assert version is not None
+    submission = register.create_report(channel=org.channel, questionnaire=version, answers={"what": "x"})
+    [token] = re.findall(r'name="form_token" value="([^"]+)"', desk.get("/calls/").content.decode())
+    wrong = {"receipt": "1111 2222 3333 4444", "body": "They moved the cash.", "form_token": token}
+    assert _post(desk, "/calls/add/", wrong).status_code == 403  # type: ignore[attr-defined]
+    data = {**wrong, "receipt": submission.receipt}
+    assert _post(desk, "/calls/add/", data).status_code == 302, "a refused send can be sent again"  # type: ignore[attr-defined]
+    again = _post(desk, "/calls/add/", data)
+    assert again.status_code == 409  # type: ignore[attr-defined]
+    assert "nothing more was added" in again.content.decode()  # type: ignore[attr-defined]
+    assert Message.objects.filter(report=submission.report).count() == 1
+    [new_token] = re.findall(r'name="form_token" value="([^"]+)"', desk.get("/calls/").content.decode())
+    fresh = {**data, "form_token": new_token}
+    assert new_token != token
+    assert _post(desk, "/calls/add/", fresh).status_code == 302, "a new page adds a new message"  # type: ignore[attr-defined]
+    assert Message.objects.filter(report=submission.report).count() == 2
+
+
+@pytest.mark.parametrize("name", ["call.wav", "scan.pdf"], ids=["named as sound", "named as a paper"])
+def test_sound_sent_as_a_paper_is_a_recording_kept_only_with_a_yes(org: Setup, desk: Client, name: str) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    version = org.channel.current_questionnaire()
+    assert version is not None
+    submission = register.create_report(channel=org.channel, questionnaire=version, answers={"what": "x"})
+    _channel(org, ChannelKind.MEETING)
+    sound = SimpleUploadedFile(name, wav_bytes(), content_type="application/octet-stream")
+    added = {"receipt": submission.receipt, "body": "More.", "recording_consent": "no", "files": sound}
+    assert _post(desk, "/calls/add/", added).status_code == 400  # type: ignore[attr-defined]
+    sound.seek(0)
+    met = {"q_what": "x", "q_kind": "Fraud", "recording_consent": "no", "transcript": "Minutes", "files": sound}
+    response = _post(desk, "/calls/new/meeting/", met)
+    assert response.status_code == 400  # type: ignore[attr-defined]
+    assert "kept only with the reporter" in response.content.decode()  # type: ignore[attr-defined]
+    assert not Message.objects.exists()
+    assert Report.objects.count() == 1
+    sound.seek(0)
+    assert _post(desk, "/calls/new/meeting/", {**met, "recording_consent": "yes"}).status_code == 302  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("url", ["/calls/new/phone/", "/calls/add/"])
+def test_what_the_call_taker_stores_is_audited_in_its_own_transaction(
+    org: Setup, desk: Client, monkeypatch: pytest.MonkeyPatch, url: str
+) -> None:
+    """An audit entry that cannot be written leaves nothing stored: no report or message
+    without its entry (and no receipt lost with it)."""
+    from django.db import OperationalError
+
+    from tipline.audit import services as audit
+    from tipline.calls.models import Claim
+
+    _channel(org, ChannelKind.PHONE)
+    version = org.channel.current_questionnaire()
+    assert version is not None
+    submission = register.create_report(channel=org.channel, questionnaire=version, answers={"what": "x"})
+    real = audit.record
+
+    def locked(*, action: str, **kwargs: object) -> object:
+        if action.endswith("taken_by_phone"):
+            raise OperationalError("database is locked")
+        return real(action=action, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(audit, "record", locked)
+    desk.raise_request_exception = False
+    data = {"q_what": "x", "q_kind": "Fraud", "recording_consent": "no", "transcript": "t"}
+    data |= {"receipt": submission.receipt, "body": "More."}
+    assert _post(desk, url, data).status_code == 500  # type: ignore[attr-defined]
+    assert Report.objects.count() == 1
+    assert not Message.objects.exists()
+    assert not Claim.objects.exists(), "the claim is let go: the call-taker can send again"
+    monkeypatch.setattr(audit, "record", real)
+    assert _post(desk, url, data).status_code == 302  # type: ignore[attr-defined]
+    assert Report.objects.count() + Message.objects.count() == 2
+
+
+def test_claims_past_their_session_are_forgotten_by_the_worker(org: Setup, desk: Client) -> None:
+    from tipline.calls.models import Claim
+    from tipline.jobs.registry import get_handler
+
+    _channel(org, ChannelKind.PHONE)
+    data = {"q_what": "x", "q_kind": "Fraud", "recording_consent": "no", "transcript": "t"}
+    assert _post(desk, "/calls/new/phone/", data).status_code == 302  # type: ignore[attr-defined]
+    get_handler("calls.forget_claims").func(None)  # type: ignore[arg-type]
+    assert Claim.objects.count() == 1, "a receipt waiting in a live session stays"
+    Claim.objects.update(claimed_at=timezone.now() - timedelta(hours=13))
+    get_handler("calls.forget_claims").func(None)  # type: ignore[arg-type]
+    assert not Claim.objects.exists()

@@ -152,11 +152,13 @@ def post_message(
     files: Sequence[IncomingFile] = (),
     author: StaffUser | None = None,
     taken_by_phone: bool = False,
+    taken_by: StaffUser | None = None,
     recording_consent: bool | None = None,
     answers_meeting: bool = False,
 ) -> Message:
     """Add a message (from staff when ``author`` is given, else from the reporter), with files.
-    ``taken_by_phone``: the reporter's words, taken down by a call-taker during a call, and
+    ``taken_by_phone``: the reporter's words, taken down by a call-taker during a call (the
+    call-taker ``taken_by``, named in the audit trail in the message's transaction), and
     ``recording_consent`` the caller's yes or no to a recording of that call.
     ``answers_meeting``: the staff member's message proposes the time and place of the
     meeting the reporter asked for, which answers the request (any other message leaves it open)."""
@@ -164,6 +166,7 @@ def post_message(
     if not body and not files:
         raise EmptyMessage
     from_staff = author is not None
+    taken_by_phone = taken_by_phone or taken_by is not None
     # Files a call-taker took with the caller's words go to the handlers at once: the caller
     # is not at the portal to decide about one that could not be cleaned.
     attachments, written = store_attachments(
@@ -197,6 +200,8 @@ def post_message(
                     detail["meeting_proposed"] = True
                 audit.record(action="message.sent", actor=author, report_ref=report.reference, detail=detail)
                 _acknowledged_by_message(report=report, by=author, now=now)
+            if taken_by is not None:
+                audit.record(action="message.taken_by_phone", actor=taken_by, report_ref=report.reference)
     except BaseException:
         delete_blobs(names=written)
         raise

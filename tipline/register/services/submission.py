@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -15,7 +15,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from tipline.accounts.models import Organisation
+from tipline.accounts.models import Organisation, StaffUser
 from tipline.audit import services as audit
 from tipline.crypto import boxes
 from tipline.crypto import receipt as receipts
@@ -95,6 +95,8 @@ def create_report(
     reply_address: str = "",
     reply_pending: bool = False,
     hold_uncleaned: bool = True,
+    taken_by: StaffUser | None = None,
+    keep_receipt: Callable[[str], None] | None = None,
 ) -> Submission:
     """Encrypt and store a report; return its receipt only after the commit.
 
@@ -114,6 +116,10 @@ def create_report(
     reporter's decision (see :func:`store_attachments`). ``reply_pending``: the channel
     answers the sender after the commit; the report says so until the caller notes the
     reply sent (``Report.mail_reply_state``).
+    ``taken_by``: the call-taker who took the report down, named in the audit trail in the
+    report's transaction; ``keep_receipt`` is called there with the receipt, to keep it
+    for the one who will pass it on (the call-taker's screen), so that a report is never
+    committed with its receipt lost.
     """
     if source is not None and not identity.strip():
         msg = "the source of a report names its sender: give the identity with it"
@@ -177,6 +183,10 @@ def create_report(
             Attachment.objects.bulk_create(attachments)
             if channel.auto_acknowledge:
                 apply_acknowledgement(report=report, report_key=report_key, now=now, author=None)
+            if taken_by is not None:
+                audit.record(action="report.taken_by_phone", actor=taken_by, report_ref=reference)
+            if keep_receipt is not None:
+                keep_receipt(receipt)
     except IntegrityError:
         delete_blobs(names=written)
         if source_digest and Report.objects.filter(source_digest=source_digest).exists():

@@ -6,14 +6,13 @@ import io
 import random
 import struct
 import tarfile
-import wave
 import zipfile
 from pathlib import Path
 
 import pytest
 from PIL import Image
 
-from tipline.conftest import jpeg_with_exif
+from tipline.conftest import jpeg_with_exif, wav_bytes
 from tipline.register import cleaning, filetypes
 
 GPS = 0x8825
@@ -42,16 +41,6 @@ def _tar() -> bytes:
     return out.getvalue()
 
 
-def _wav() -> bytes:
-    out = io.BytesIO()
-    with wave.open(out, "wb") as sound:
-        sound.setnchannels(1)
-        sound.setsampwidth(2)
-        sound.setframerate(8000)
-        sound.writeframes(b"\x00\x00" * 800)
-    return out.getvalue()
-
-
 def _tiff(*tags: int) -> bytes:
     """A little-endian TIFF whose first directory has ``tags`` (each a LONG of value 1)."""
     entries = b"".join(struct.pack("<HHII", tag, 4, 1, 1) for tag in tags)
@@ -73,7 +62,7 @@ CONTENT = [
     ("pdf", _image("PDF"), "x.txt", ".pdf"),
     ("pdf after some junk", b"junk\n" * 10 + _image("PDF"), "x", ".pdf"),
     ("webp", _image("WEBP"), "x.jpg", ".webp"),
-    ("wav", _wav(), "x.mp3", ".wav"),
+    ("wav", wav_bytes(), "x.mp3", ".wav"),
     ("flac", b"fLaC\x00\x00\x00\x22" + bytes(34), "x", ".flac"),
     ("ogg", b"OggS\x00\x02" + bytes(40), "x", ".ogg"),
     ("mp3 with a tag", b"ID3\x04\x00\x00\x00\x00\x00\x00" + bytes(100), "x", ".mp3"),
