@@ -31,6 +31,7 @@ class CallRecord:
     letter_text: str
     enter_checks_the_form: bool
     enter_detail: str
+    on_a_phone: dict[str, object]
 
 
 def _staff_page(browser: Browser, deployment: Deployment, username: str) -> Page:
@@ -83,6 +84,7 @@ def call(deployment: Deployment, browser: Browser) -> Iterator[CallRecord]:
     desk.goto("/calls/")
     transcript, reply = f"The caller saw {unique('CALLmarker')} on Friday.", f"Thank you {unique('REPLYmarker')}"
     groups = _take(desk, seed.PHONE_CHANNEL_NAME, what="Cash for permits at the depot", transcript=transcript)
+    on_a_phone = _receipt_on_a_phone(desk)
     desk.reload()
     shown_again = desk.locator(".receipt-group").count() > 0
 
@@ -116,9 +118,35 @@ def call(deployment: Deployment, browser: Browser) -> Iterator[CallRecord]:
         letter_text=letter,
         enter_checks_the_form=enter_checks,
         enter_detail=enter_detail,
+        on_a_phone=on_a_phone,
     )
     for page in (desk, caller, handler):
         page.context.close()
+
+
+def _receipt_on_a_phone(page: Page) -> dict[str, object]:
+    """How the receipt lies on a screen 320 px wide: its lines, its size beside the heading's."""
+    size = page.viewport_size
+    page.set_viewport_size({"width": 320, "height": 640})
+    try:
+        tops = {round((group.bounding_box() or {"y": -1})["y"]) for group in page.locator(".receipt-group").all()}
+        px = "e => parseFloat(getComputedStyle(e).fontSize)"
+        return {
+            "lines": len(tops),
+            "digits_px": page.locator(".receipt-large").evaluate(px),
+            "heading_px": page.locator("h1").evaluate(px),
+            "sideways": page.evaluate("document.documentElement.scrollWidth > document.documentElement.clientWidth"),
+        }
+    finally:
+        if size is not None:
+            page.set_viewport_size(size)
+
+
+def test_on_a_phone_the_receipt_stays_large_two_groups_a_line(call: CallRecord) -> None:
+    phone = call.on_a_phone
+    assert phone["lines"] == 2, phone
+    assert float(phone["digits_px"]) > float(phone["heading_px"]), phone  # type: ignore[arg-type]
+    assert not phone["sideways"], phone
 
 
 def test_the_receipt_is_read_out_in_four_groups_once(call: CallRecord) -> None:

@@ -78,6 +78,12 @@ def pick(default: str, translations: Mapping[str, Any], field: str, language: st
     return LocalText(default, lang=default_language())
 
 
+def unix_lines(text: str) -> str:
+    """``text`` with every line ending as ``\n``: a browser sends a textarea's lines ended by
+    ``\r\n``, and what is published (a postal address in JSON) promises ``\n``."""
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
 def clean_translations(value: Any, fields: tuple[str, ...]) -> dict[str, dict[str, str]]:
     """Only known languages and fields, with text (empty ones are dropped: not translated)."""
     if not isinstance(value, Mapping):
@@ -87,7 +93,9 @@ def clean_translations(value: Any, fields: tuple[str, ...]) -> dict[str, dict[st
     for language, texts in value.items():
         if language not in known or not isinstance(texts, Mapping):
             continue
-        kept = {f: str(texts[f]).strip() for f in fields if isinstance(texts.get(f), str) and texts[f].strip()}
+        kept = {
+            f: unix_lines(str(texts[f]).strip()) for f in fields if isinstance(texts.get(f), str) and texts[f].strip()
+        }
         if kept:
             result[language] = kept
     return result

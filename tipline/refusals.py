@@ -21,8 +21,9 @@ class Refusal(Protocol):
     def user_message(self) -> str: ...
 
 
-def refusal_page(request: HttpRequest, error: Refusal, template: str) -> HttpResponse:
-    response = render(request, template, {"message": error.user_message()}, status=error.status)
+def refusal_page(request: HttpRequest, error: Refusal, template: str, *, back: str = "") -> HttpResponse:
+    """``template`` with the refusal's message; ``back``: the address of the form it came from."""
+    response = render(request, template, {"message": error.user_message(), "back": back}, status=error.status)
     if error.status == 429:
         response["Retry-After"] = "3600"
     return response

@@ -76,6 +76,7 @@ class TakenReportForm(ReportForm):
             self.fields["recording_consent"] = _consent_field(
                 required=True,
                 choices=MEETING_CONSENT_CHOICES if kind == ChannelKind.MEETING else CONSENT_CHOICES,
+                label=None if kind == ChannelKind.MEETING else _("Did the caller agree to a recording?"),
                 help_text=_("Ask before you record. Without a yes, write a transcript or minutes instead."),
             )
         self.fields["transcript"] = forms.CharField(

@@ -60,6 +60,19 @@ def mailbox_problems(user: StaffUser) -> list[Channel]:
     )
 
 
+def unread_mailboxes(user: StaffUser) -> list[Channel]:
+    """Open mailbox channels listed for the public by their address while no mailbox is set
+    to be read: mail sent there reaches nobody. For supervisors, as :func:`mailbox_problems`."""
+    if Role.SUPERVISOR not in roles_of(user):
+        return []
+    return list(
+        Channel.objects.filter(kind=ChannelKind.MAILBOX, is_active=True, imap_url="")
+        .exclude(email_address="")
+        .only("slug", "name", "translations", "email_address")
+        .order_by("order", "name")
+    )
+
+
 def visible_both(user: StaffUser) -> tuple[ReportQuerySet, ReportQuerySet]:
     """:func:`visible_reports` and :func:`visible_reports` with ``few``, the person's roles
     and exclusions read once for both (the queue uses both)."""

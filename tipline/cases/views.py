@@ -118,6 +118,7 @@ def queue(request: HttpRequest, private_key: bytes | None) -> HttpResponse:
             "can_export": allowed(user, Action.EXPORT_CSV),
             "can_audit": allowed(user, Action.VIEW_AUDIT),
             "mailbox_problems": selectors.mailbox_problems(user),
+            "unread_mailboxes": selectors.unread_mailboxes(user),
         },
         status=200 if form.is_valid() or not request.GET else 400,
     )

@@ -25,8 +25,8 @@ from tipline.register.exceptions import (
 ERROR_PAGE = "register/error.html"
 
 
-def error_response(request: HttpRequest, error: ReporterError) -> HttpResponse:
-    return refusal_page(request, error, ERROR_PAGE)
+def error_response(request: HttpRequest, error: ReporterError, *, back: str = "") -> HttpResponse:
+    return refusal_page(request, error, ERROR_PAGE, back=back)
 
 
 _NO_ROOM = (errno.ENOSPC, errno.ENOMEM, errno.EDQUOT)

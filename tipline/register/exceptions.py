@@ -70,6 +70,21 @@ class AttachmentsTooLarge(AttachmentTooLarge):
         }
 
 
+class TooLargeToRead(AttachmentsTooLarge):
+    """A body beyond every limit together, refused before it is read: its fields are lost too."""
+
+    keeps_form = False
+
+    def user_message(self) -> str:
+        return str(
+            _(
+                "What you sent is larger than the limit of %(limit)s for all files together, so it was not read, "
+                "and what you typed could not be kept either. Go back with your browser's Back button, which may "
+                "still show what you typed, or open the form again, and send fewer or smaller files."
+            )
+        ) % {"limit": filesizeformat(self.limit)}
+
+
 class TooManyAttachments(ReporterError):
     status = 413
     keeps_form = True

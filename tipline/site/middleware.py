@@ -15,7 +15,7 @@ from django.shortcuts import render
 
 from tipline.http_privacy import csrf_failure
 from tipline.register.errors import SHOWS_REFUSALS, error_response, read_post
-from tipline.register.exceptions import AttachmentsTooLarge, ReporterError
+from tipline.register.exceptions import ReporterError, TooLargeToRead
 from tipline.typed_request import typed
 
 # Room for the form fields and multipart framing beside the files.
@@ -53,7 +53,9 @@ class RequestBodyMiddleware:
         except ValueError:
             length = 0
         if length > settings.TIPLINE_MAX_TOTAL_SIZE + _OVERHEAD:
-            return error_response(request, AttachmentsTooLarge(settings.TIPLINE_MAX_TOTAL_SIZE))
+            # Not read, so the form cannot come back filled in: the page leads back to it.
+            back = request.path if getattr(view_func, SHOWS_REFUSALS, False) else ""
+            return error_response(request, TooLargeToRead(settings.TIPLINE_MAX_TOTAL_SIZE), back=back)
         try:
             read_post(request)
         except ReporterError as error:

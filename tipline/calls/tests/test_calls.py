@@ -863,3 +863,16 @@ def test_claims_past_their_session_are_forgotten_by_the_worker(org: Setup, desk:
     Claim.objects.update(claimed_at=timezone.now() - timedelta(hours=13))
     get_handler("calls.forget_claims").func(None)  # type: ignore[arg-type]
     assert not Claim.objects.exists()
+
+
+def test_the_phone_screen_asks_about_the_caller_and_a_refused_addition_says_error_in_the_title(
+    org: Setup, desk: Client
+) -> None:
+    _channel(org, ChannelKind.PHONE)
+    html = desk.get("/calls/new/phone/").content.decode()
+    assert "Did the caller agree to a recording?" in html
+    assert "Yes, the caller agreed to a recording" in html
+    assert "<title>Calls, letters and meetings" in desk.get("/calls/").content.decode()
+    refused = _post(desk, "/calls/add/", {"receipt": "1111 2222 3333 4444", "body": "More."})
+    assert refused.status_code == 403  # type: ignore[attr-defined]
+    assert "<title>Error: Calls, letters and meetings" in refused.content.decode()  # type: ignore[attr-defined]

@@ -181,3 +181,23 @@ def test_the_queue_page_reads_no_ciphertext_and_a_fixed_number_of_queries(
         assert not any(f'"register_report"."{column}"' in sql for sql in listing), column
     for column in ("lookup_id", "receipt_wrapped_key", "identity_ct"):
         assert f'"register_report"."{column}"' not in subjects[0], column
+
+
+def test_supervisors_are_told_of_a_mailbox_listed_for_the_public_that_nothing_reads(org: Setup) -> None:
+    from tipline.register.models import ChannelKind
+
+    mailbox = Channel.objects.create(
+        slug="mail", name="Confidential mailbox", kind=ChannelKind.MAILBOX, email_address="tips@office.example"
+    )
+    supervisor, handler = Client(), Client()
+    login_staff(supervisor, "supervisor", PASSWORD)
+    login_staff(handler, "handler", PASSWORD)
+    page = supervisor.get("/console/").content.decode()
+    assert "A mailbox is listed but not read" in page
+    assert "tips@office.example" in page
+    assert "A mailbox is listed but not read" not in handler.get("/console/").content.decode()
+    mailbox.imap_url = "imaps://imap.office.example"
+    mailbox.imap_user = "tips"
+    mailbox.imap_password_env = "TIPLINE_MAIL_PASSWORD"
+    mailbox.save()
+    assert "A mailbox is listed but not read" not in supervisor.get("/console/").content.decode()

@@ -277,3 +277,18 @@ def test_submissions_are_limited_per_client_then_by_a_shared_overflow(org: Setup
     other = Client(enforce_csrf_checks=True, REMOTE_ADDR="203.0.113.8")
     assert other.post(URL, _answers(csrf_token(other, URL))).status_code == 302
     assert Report.objects.count() == 4
+
+
+def test_a_send_too_large_to_be_read_says_what_was_lost_and_leads_back_to_the_form(
+    org: Setup, client: Client, settings: object
+) -> None:
+    """Beyond every limit together the body is not read (as a proxy's body limit would): the
+    answers cannot come back, so the page says so, what to do, and links to the form."""
+    settings.TIPLINE_MAX_TOTAL_SIZE = 10  # type: ignore[attr-defined]
+    files = [SimpleUploadedFile("big.txt", b"x" * (3 * 1024 * 1024), content_type="text/plain")]
+    response = client.post(URL, {**_answers(csrf_token(client, URL)), "f_files": files})
+    assert response.status_code == 413
+    html = response.content.decode()
+    assert "what you typed could not be kept either" in html
+    assert f'<a href="{URL}">Back to the form</a>' in html
+    assert _nothing_stored()

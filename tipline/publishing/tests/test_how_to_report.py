@@ -339,3 +339,39 @@ def test_an_untranslated_address_is_marked_with_its_language(channels: Setup, cl
     assert '<address><span lang="en">1 Main Street</span></address>' in _row(chinese, "channel-meeting")
     english = client.get("/how-to-report/").content.decode()
     assert "<address>Integrity Office<br>PO Box 12</address>" in _row(english, "channel-post")
+
+
+def test_hours_set_for_a_channel_of_any_kind_are_on_the_page_as_in_the_json(channels: Setup, client: Client) -> None:
+    """The JSON holds only what the page shows: hours written for a mailbox, a post box, the
+    web form or a meeting with nothing else to say are shown too."""
+    for channel in Channel.objects.filter(slug__in=["mail", "letters", "meet"]):
+        channel.hours = f"Read on weekdays ({channel.slug})"
+        if channel.slug == "meet":  # nothing but its hours and the offer of a meeting
+            channel.phone_number = channel.postal_address = channel.languages = ""
+        channel.save()
+    channels.channel.hours = "Answered on weekdays (web)"
+    channels.channel.save()
+    html = client.get("/how-to-report/").content.decode()
+    assert "Read on weekdays (mail)" in _row(html, "channel-mailbox")
+    assert "Read on weekdays (letters)" in _row(html, "channel-post")
+    assert "Read on weekdays (meet)" in _row(html, "channel-meeting")
+    assert "Answered on weekdays (web)" in _row(html, "channel-web")
+    hours = {channel["slug"]: channel["hours"] for channel in _document(client)["channels"]}
+    assert all(text in html for text in hours.values() if text)
+
+
+def test_a_postal_address_typed_in_a_browser_is_published_with_its_lines_ended_by_a_line_feed(
+    channels: Setup, client: Client
+) -> None:
+    """A textarea sends its lines ended by CR LF: the JSON promises "\\n" alone."""
+    letters = Channel.objects.get(slug="letters")
+    letters.postal_address = "Integrity Office\r\nPO Box 12\r1000 City"
+    letters.translations = {"zh-hans": {"postal_address": "廉政办公室\r\n12 号信箱"}}
+    letters.save()
+    [entry] = [c for c in _document(client)["channels"] if c["slug"] == "letters"]
+    assert entry["postal_address"] == "Integrity Office\nPO Box 12\n1000 City"
+    assert entry["translations"]["zh-Hans"]["postal_address"] == "廉政办公室\n12 号信箱"
+    assert (
+        "<address>Integrity Office<br>PO Box 12<br>1000 City</address>"
+        in client.get("/how-to-report/").content.decode()
+    )

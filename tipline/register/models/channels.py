@@ -13,7 +13,7 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from tipline.local_text import LocalText, clean_translations, pick, site_language
+from tipline.local_text import LocalText, clean_translations, pick, site_language, unix_lines
 
 
 class FieldType(models.TextChoices):
@@ -236,8 +236,13 @@ class Channel(models.Model):
         """The name in the active language (staff pages, the admin), or the default one."""
         return str(self.text_in("name"))
 
+    # Texts written in a textarea, kept with their lines ended by "\n" (see unix_lines).
+    MULTI_LINE = ("description", "postal_address", "privacy_notice", "acknowledgement_text")
+
     def save(self, *args: Any, **kwargs: Any) -> None:
         self.translations = clean_translations(self.translations, self.TRANSLATED)
+        for name in self.MULTI_LINE:
+            setattr(self, name, unix_lines(getattr(self, name)))
         super().save(*args, **kwargs)
 
     def clean(self) -> None:

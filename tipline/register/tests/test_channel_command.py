@@ -299,3 +299,25 @@ def test_the_help_names_every_field_and_what_repeats() -> None:
         assert "(repeat for more)" in " ".join(text.split())
     assert "FIELD is one of: slug" not in " ".join(create.split()), "create takes the slug from --slug"
     assert "FIELD is one of: slug, kind, name" in " ".join(change.split())
+
+
+def test_the_deployment_s_warnings_do_not_bury_the_command_s_answer(
+    org: Setup, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """As from a shell: the system checks' warnings came before the one line of a refusal."""
+    from django.core import checks
+    from django.core.management import ManagementUtility
+
+    def noisy(app_configs: object, **kwargs: object) -> list[checks.CheckMessage]:
+        return [checks.Warning("a deployment warning", id="tipline.W999")]
+
+    checks.register(noisy)
+    try:
+        with pytest.raises(SystemExit):
+            ManagementUtility(["tipline", "channel", "show", "nowhere"]).execute()
+        said = capsys.readouterr().err
+        assert "CommandError" in said
+        assert "nowhere" in said
+        assert "a deployment warning" not in said
+    finally:
+        checks.registry.registry.registered_checks.discard(noisy)

@@ -14,10 +14,9 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
-from tipline.conftest import Setup, csrf_token
+from tipline.conftest import Setup, csrf_token, wav_bytes
 from tipline.register import cleaning, sandbox
 from tipline.register.models import Attachment
-from tipline.register.tests.test_cleaning_content import _wav
 
 _NEED_FFMPEG = {".wav", ".aiff", ".mp4", ".avi", ".wmv"}
 _WITHOUT_FFMPEG = {".mp3", ".ogg", ".flac", ".jpg", ".pdf"}
@@ -101,7 +100,7 @@ def test_without_ffmpeg_a_wav_is_held_without_being_parsed(
 
     monkeypatch.setattr(cleaning, "_run_mat2", never)
     token = csrf_token(client, "/report/web/")
-    wav = SimpleUploadedFile("call.wav", _wav(), content_type="audio/wav")
+    wav = SimpleUploadedFile("call.wav", wav_bytes(), content_type="audio/wav")
     data = {"csrfmiddlewaretoken": token, "q_what": "Heard it", "q_kind": "Fraud", "f_files": wav}
     assert client.post("/report/web/", data).status_code == 302
     assert Attachment.objects.get().state == Attachment.State.HELD

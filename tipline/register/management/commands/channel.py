@@ -162,6 +162,9 @@ def _shown(value: Any) -> str:
 
 
 class Command(BaseCommand):
+    # The deployment's warnings belong to `tipline serve` and `tipline check`: printed before
+    # every command here, they buried the one line that says what was refused.
+    requires_system_checks: list[str] = []
     help = (
         "Channels from the command line, with the admin's checks. 'tipline channel list'; "
         "'tipline channel show SLUG'; 'tipline channel create --kind KIND --slug SLUG --name NAME "
