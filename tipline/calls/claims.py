@@ -12,12 +12,15 @@ the database, where a unique digest lets exactly one through:
   until the receipt page shows it once. Any other send from that session meanwhile is
   refused and nothing of it is stored: "another report is being stored", or "a receipt
   waits to be shown";
-- a caller's message claims the random token of the page it was typed on, and keeps it:
-  the page sent again adds nothing.
+- a caller's message claims the random token of the page it was typed on, and keeps it,
+  marked as added in the message's transaction: the page sent again adds nothing. A send
+  of the page while the first is still being added waits for it (up to
+  :data:`WAIT_FOR_THE_FIRST`): if the first failed, this one goes ahead; if it was added,
+  this one says so.
 
 A send that fails lets its claim go, so that it can be sent again. No claim outlives the
 session it was made in (``SESSION_COOKIE_AGE``); one whose request died on the way (a
-crash) is let go after :data:`STALE_AFTER`.
+crash) is let go after :func:`stale_after` (or at once by logging in again: a new session).
 """
 
 from __future__ import annotations
@@ -25,7 +28,8 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import hmac
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -37,10 +41,20 @@ from django.utils.translation import gettext_lazy as _
 
 from tipline import session_vault
 from tipline.calls.models import Claim
+from tipline.register import cleaning
 from tipline.register.exceptions import ReporterError
 
-STALE_AFTER = timedelta(minutes=30)  # far beyond any request: the web server's time-out is shorter
-_MESSAGE = "message"  # the kind of a page's claim
+
+def stale_after() -> timedelta:
+    """Beyond the longest a send can take: every file cleaned to its time limit, one after
+    another, and ten minutes more."""
+    return timedelta(seconds=(settings.TIPLINE_MAX_FILES + 1) * cleaning.MAT2_TIMEOUT_SECONDS + 600)
+
+
+_MESSAGE = "message"  # the kind of a page's claim while its message is being added
+_ADDED = "added"  # … and once it was added
+WAIT_FOR_THE_FIRST = 60.0  # seconds; a message with files to clean may take that long
+_POLL = 0.25
 
 
 class ReceiptNotShown(ReporterError):
@@ -60,17 +74,29 @@ class AnotherBeingStored(ReporterError):
     message = _(
         "Another report is being stored from this screen just now (a second click, or another tab), so this "
         "one was not stored. Open the start page of this screen in a few seconds: its receipt waits there. If "
-        "this is a different report, send it again after that."
+        "this is a different report, send it again after that. If this page still says so after a few minutes, log "
+        "out and in again."
     )
 
 
 class PageSentAlready(ReporterError):
-    """This page's message was sent already: a page adds its message once."""
+    """This page's message was added already: a page adds its message once."""
 
     status = 409
     message = _(
-        "This page was sent already (a second click?), and a page adds the caller's message only once: nothing "
-        "more was added. Do not send it again. If you were told it was not added, type it again on a new page."
+        "This page was sent already (a second click?): the caller's message was added to their report, once. "
+        "Do not send it again."
+    )
+
+
+class PageStillBeingSent(ReporterError):
+    """This page's message is still being added by an earlier send, after a long wait."""
+
+    status = 409
+    message = _(
+        "This page was sent already (a second click?), and that send is still adding the caller's message, "
+        "with its files, after a minute: this one was not sent. Do not send it again; it is most likely added "
+        "in a moment."
     )
 
 
@@ -95,8 +121,8 @@ def forget_old() -> int:
     way; returns how many. (Before each claim, and hourly: ``calls.forget_claims``.)"""
     now = timezone.now()
     old, _ = Claim.objects.filter(claimed_at__lt=now - timedelta(seconds=settings.SESSION_COOKIE_AGE)).delete()
-    stale = now - STALE_AFTER
-    died, _ = Claim.objects.filter(receipt_ct__isnull=True, claimed_at__lt=stale).exclude(kind=_MESSAGE).delete()
+    stale = now - stale_after()
+    died, _ = Claim.objects.filter(receipt_ct__isnull=True, claimed_at__lt=stale).exclude(kind=_ADDED).delete()
     return old + died
 
 
@@ -118,9 +144,15 @@ class ReportClaim:
     claim: Claim
 
     def keep(self, receipt: str, *, kind: str, notes: str) -> None:
-        """Keep ``receipt`` for its page; called in the report's transaction."""
+        """Keep ``receipt`` for its page; called in the report's transaction, which it undoes
+        (raising :class:`AnotherBeingStored`) if the claim was let go meanwhile: a report is
+        never committed with its receipt lost."""
         sealed = session_vault.seal(self.request, receipt.encode(), context=_receipt_context(self.claim.digest))
-        Claim.objects.filter(pk=self.claim.pk).update(receipt_ct=sealed, kind=kind, notes=notes)
+        kept = Claim.objects.filter(pk=self.claim.pk, receipt_ct__isnull=True).update(
+            receipt_ct=sealed, kind=kind, notes=notes
+        )
+        if kept != 1:
+            raise AnotherBeingStored
 
 
 @contextlib.contextmanager
@@ -163,21 +195,43 @@ def take_receipt(request: HttpRequest) -> Waiting | None:
     if digest is None:
         return None
     claim = Claim.objects.filter(digest=digest, receipt_ct__isnull=False).first()
-    if claim is None or Claim.objects.filter(pk=claim.pk).delete()[0] == 0:
-        return None  # none, or another request took it just now
+    if claim is None:
+        return None
     secret = session_vault.unseal(request, bytes(claim.receipt_ct or b""), context=_receipt_context(digest))
-    return None if secret is None else Waiting(receipt=secret.decode(), kind=claim.kind, notes=claim.notes)
+    if secret is None or Claim.objects.filter(pk=claim.pk).delete()[0] == 0:
+        return None  # not this browser's to open (kept for it), or another request took it just now
+    return Waiting(receipt=secret.decode(), kind=claim.kind, notes=claim.notes)
 
 
 @contextlib.contextmanager
-def one_message(token: str) -> Iterator[None]:
-    """Claim the page ``token`` for its one message, or raise :class:`PageSentAlready`.
-    The claim is let go if the block fails; kept if it succeeds."""
-    claim = _claim(_digest(b"page", token), kind=_MESSAGE)
-    if claim is None:
-        raise PageSentAlready
+def one_message(token: str) -> Iterator[Callable[[], None]]:
+    """Claim the page ``token`` for its one message, or raise :class:`PageSentAlready` or
+    :class:`PageStillBeingSent`. Yields the function that marks it added, to be called in
+    the message's transaction; the claim is let go if the block fails."""
+    digest = _digest(b"page", token)
+    claim = _claim(digest, kind=_MESSAGE) or _after_the_first(digest)
     try:
-        yield
+        yield lambda: _mark_added(claim)
     except BaseException:
-        Claim.objects.filter(pk=claim.pk).delete()
+        Claim.objects.filter(pk=claim.pk, kind=_MESSAGE).delete()
         raise
+
+
+def _mark_added(claim: Claim) -> None:
+    Claim.objects.filter(pk=claim.pk).update(kind=_ADDED)
+
+
+def _after_the_first(digest: str) -> Claim:
+    """The claim of a page sent again, once its first send has ended: the first added the
+    message (:class:`PageSentAlready`) or failed (this one goes ahead with a claim of its
+    own); still running after :data:`WAIT_FOR_THE_FIRST`: :class:`PageStillBeingSent`."""
+    deadline = time.monotonic() + WAIT_FOR_THE_FIRST
+    while True:
+        kind = Claim.objects.filter(digest=digest).values_list("kind", flat=True).first()
+        if kind == _ADDED:
+            raise PageSentAlready
+        if kind is None and (claim := _claim(digest, kind=_MESSAGE)) is not None:
+            return claim
+        if time.monotonic() > deadline:
+            raise PageStillBeingSent
+        time.sleep(_POLL)

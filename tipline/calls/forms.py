@@ -29,7 +29,7 @@ READ_BACK_CHOICES = [
 ]
 SPOKEN_KINDS = frozenset({ChannelKind.PHONE, ChannelKind.MEETING})
 # The call-taker's fields after the questionnaire's, in the order of the page (take.html).
-_AFTER_QUESTIONS = ("recording_consent", "transcript", "read_back", "identity", "callback")
+_AFTER_QUESTIONS = ("recording_consent", "transcript", "read_back", "media_is_evidence", "identity", "callback")
 
 
 def _consent_field(
@@ -55,6 +55,27 @@ def _refuse_recording_without_yes(
         form.add_error("recording_consent", message)
 
 
+def _evidence_field() -> forms.BooleanField:
+    return forms.BooleanField(
+        label=_("The sound or video among these papers is evidence handed over, not a recording of this conversation"),
+        required=False,
+        help_text=_("Only if the papers hold sound or video. A recording of this conversation needs the yes above."),
+    )
+
+
+def _refuse_media_without_yes_or_evidence(form: forms.Form, media_in_papers: bool, consent: object) -> None:
+    """Sound or video among the papers is a recording of this conversation (kept only on a
+    yes) unless the call-taker says it is evidence handed over."""
+    if media_in_papers and consent != "yes" and not form.cleaned_data.get("media_is_evidence"):
+        form.add_error(
+            "media_is_evidence",
+            _(
+                "There is sound or video among the papers. Tick this box if it is evidence handed over; if it "
+                "records this conversation, it is kept only with the reporter's yes to a recording."
+            ),
+        )
+
+
 class TakenReportForm(ReportForm):
     """The channel's questionnaire, then what only a call-taker records.
 
@@ -63,10 +84,13 @@ class TakenReportForm(ReportForm):
     there and then, or later in the portal.
     """
 
-    def __init__(self, *args: Any, kind: str, has_recording: bool = False, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, kind: str, has_recording: bool = False, media_in_papers: bool = False, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.kind = kind
         self.has_recording = has_recording
+        self.media_in_papers = media_in_papers
         if "identity" in self.fields:
             self.fields["identity"].label = _("The reporter's name (only if they give it)")
             self.fields["identity"].help_text = _(
@@ -102,6 +126,8 @@ class TakenReportForm(ReportForm):
                 widget=FocusableRadioSelect,
                 help_text=_("If they corrected something while you read, change the text above before you store it."),
             )
+        if kind == ChannelKind.MEETING:  # papers handed over
+            self.fields["media_is_evidence"] = _evidence_field()
         if kind == ChannelKind.PHONE:
             self.fields["callback"] = forms.CharField(
                 label=_("Number to call back (only if the caller asks to be called back)"),
@@ -131,6 +157,7 @@ class TakenReportForm(ReportForm):
                     "without the recording and write the minutes instead."
                 ),
             )
+            _refuse_media_without_yes_or_evidence(self, self.media_in_papers, cleaned.get("recording_consent"))
             if not self.has_recording and not str(cleaned.get("transcript") or "").strip():
                 self.add_error(
                     "transcript",
@@ -183,12 +210,14 @@ class AddToReportForm(forms.Form):
         label=_("Did the caller agree to a recording?"),
     )
 
+    media_is_evidence = _evidence_field()
     # A random token of this page: a page adds its message once (see calls.claims).
     form_token = forms.CharField(widget=forms.HiddenInput(attrs={"autocomplete": "off"}), required=False)
 
-    def __init__(self, *args: Any, has_recording: bool = False, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, has_recording: bool = False, media_in_papers: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.has_recording = has_recording
+        self.media_in_papers = media_in_papers
         self.initial.setdefault("form_token", secrets.token_urlsafe(FORM_TOKEN_BYTES))
 
     def clean_form_token(self) -> str:
@@ -208,6 +237,7 @@ class AddToReportForm(forms.Form):
                 "message without the recording."
             ),
         )
+        _refuse_media_without_yes_or_evidence(self, self.media_in_papers, cleaned.get("recording_consent"))
         return cleaned
 
     def consent(self) -> bool | None:

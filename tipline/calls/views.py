@@ -89,8 +89,6 @@ def take(request: HttpRequest, private_key: bytes | None, slug: str) -> HttpResp
     # papers handed over in a meeting are documents, kept without that question.
     recording = incoming_files(request, "recording") if channel.kind in SPOKEN_KINDS else []
     documents = incoming_files(request, "files") if channel.kind != ChannelKind.PHONE else []
-    # Sound or video among a meeting's papers is a recording too: kept only on a yes.
-    has_recording = bool(recording) or (channel.kind in SPOKEN_KINDS and _any_recording(documents))
     # Another language chosen while typing: the page comes back in it with what was typed.
     switching = request.method == "POST" and "switch_language" in request.POST
     language = _call_language(request)
@@ -100,7 +98,9 @@ def take(request: HttpRequest, private_key: bytes | None, slug: str) -> HttpResp
         version=questionnaire.number,
         identity_allowed=keyring.identity_can_be_received(),
         kind=channel.kind,
-        has_recording=has_recording,
+        has_recording=bool(recording),
+        # sound or video among a meeting's papers: a recording of it (on a yes) or evidence
+        media_in_papers=channel.kind in SPOKEN_KINDS and _any_recording(documents),
         language=language,
     )
     if switching:
@@ -211,6 +211,7 @@ def _added(
     form: AddToReportForm,
     files: list[register.IncomingFile],
     taken_by: StaffUser,
+    on_stored: Callable[[], None],
 ) -> None:
     try:
         register.post_message(
@@ -220,6 +221,7 @@ def _added(
             files=files,
             taken_by=taken_by,
             recording_consent=form.consent(),
+            on_stored=on_stored,
         )
     except OSError as failure:  # nothing was added: the message and its files go together
         raise_if_no_room(failure)
@@ -301,8 +303,7 @@ def add(request: HttpRequest, private_key: bytes | None) -> HttpResponse:
     recording = incoming_files(request, "recording")
     papers = incoming_files(request, "files")
     files = [*recording, *papers]
-    # Sound or video sent as a paper is a recording too: kept only on the caller's yes.
-    form = AddToReportForm(request.POST, has_recording=bool(recording) or _any_recording(papers))
+    form = AddToReportForm(request.POST, has_recording=bool(recording), media_in_papers=_any_recording(papers))
     refusal = upload_refusal(request)
     status = 400
     if refusal is not None:
@@ -311,7 +312,7 @@ def add(request: HttpRequest, private_key: bytes | None) -> HttpResponse:
         status = refusal.status
     elif form.is_valid():
         try:
-            with claims.one_message(form.cleaned_data["form_token"]):  # a page adds its message once
+            with claims.one_message(form.cleaned_data["form_token"]) as mark_added:  # a page adds its message once
                 report, report_key = register.open_with_receipt(
                     receipt_text=form.cleaned_data["receipt"],
                     # The call-taker's own allowance (the callers are not at this address), which
@@ -320,7 +321,9 @@ def add(request: HttpRequest, private_key: bytes | None) -> HttpResponse:
                     policy=register.call_receipt_policy(),
                     failures_only=True,
                 )
-                _added(report=report, report_key=report_key, form=form, files=files, taken_by=user)
+                _added(
+                    report=report, report_key=report_key, form=form, files=files, taken_by=user, on_stored=mark_added
+                )
         except ReporterError as error:
             if isinstance(error, InvalidReceipt):
                 audit.record(action="receipt.failed_by_phone", actor=user)

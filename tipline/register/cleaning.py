@@ -139,12 +139,28 @@ def recording_extensions() -> list[str]:
     return sorted(ext for ext, mimetype in _cleaned_types().items() if mimetype.startswith(_RECORDINGS))
 
 
+# Sound and video, by extension: what ``filetypes.detect`` names, and common names of recordings.
+_RECORDING_EXTENSIONS = frozenset({
+    ".wav", ".mp3", ".ogg", ".oga", ".opus", ".flac", ".aiff", ".aif", ".aac", ".m4a", ".m4b", ".wma", ".amr",
+    ".3gp", ".3g2", ".mp4", ".m4v", ".mov", ".avi", ".wmv", ".webm", ".mkv",
+})  # fmt: skip
+# Sound and video that ``filetypes.detect`` does not name: Matroska and WebM, AMR voice memos.
+_MEDIA_SIGNATURES = (b"\x1a\x45\xdf\xa3", b"#!AMR")
+# ISO media (``ftyp``) that are pictures; any other (M4A, QuickTime, 3GP …) is sound or video.
+_STILL_BRANDS = frozenset({b"heic", b"heix", b"heim", b"heis", b"mif1", b"msf1", b"avif", b"avis", b"jxl "})
+
+
 def is_recording(path: Path, name: str) -> bool:
     """The file is sound or video, by its content or else by its name: a recording, which
     is kept only with the recorded person's yes, whatever the field it was sent in."""
-    kind = filetypes.detect(path, name)
-    guessed = [mimetypes.guess_type(f"file{kind}")[0] if kind else None, mimetypes.guess_type(name)[0]]
-    return any(mimetype is not None and mimetype.startswith(_RECORDINGS) for mimetype in guessed)
+    if filetypes.detect(path, name) in _RECORDING_EXTENSIONS:
+        return True
+    with path.open("rb") as handle:
+        head = handle.read(16)
+    if head.startswith(_MEDIA_SIGNATURES) or (head[4:8] == b"ftyp" and head[8:12] not in _STILL_BRANDS):
+        return True
+    mimetype = mimetypes.guess_type(name)[0] or ""
+    return Path(name).suffix.lower() in _RECORDING_EXTENSIONS or mimetype.startswith(_RECORDINGS)
 
 
 def _zip_is_reasonable(path: Path) -> bool:

@@ -1,4 +1,5 @@
-"""System checks run by every ``tipline`` command: a configuration that would put a
+"""System checks run by every ``tipline`` command but ``tipline channel`` (which takes no
+upload, and whose answer they would bury): a configuration that would put a
 reporter's file on a disk in clear stops the server before it serves anyone; one that
 leaves uploads uncleaned is named."""
 

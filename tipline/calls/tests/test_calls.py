@@ -7,6 +7,7 @@ import io
 import re
 import zipfile
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from django.test import Client, override_settings
@@ -770,7 +771,7 @@ def test_a_claim_whose_request_died_is_let_go(org: Setup, desk: Client) -> None:
     digest = claims._session_digest(type("R", (), {"session": desk.session})())  # type: ignore[arg-type]
     Claim.objects.create(digest=digest, claimed_at=timezone.now())  # a send that crashed on the way
     assert _post(desk, "/calls/new/phone/", data).status_code == 409  # type: ignore[attr-defined]
-    Claim.objects.update(claimed_at=timezone.now() - claims.STALE_AFTER - timedelta(seconds=1))
+    Claim.objects.update(claimed_at=timezone.now() - claims.stale_after() - timedelta(seconds=1))
     assert _post(desk, "/calls/new/phone/", data).status_code == 302  # type: ignore[attr-defined]
 
 
@@ -785,7 +786,7 @@ def test_a_page_adds_the_caller_s_message_once(org: Setup, desk: Client) -> None
     assert _post(desk, "/calls/add/", data).status_code == 302, "a refused send can be sent again"  # type: ignore[attr-defined]
     again = _post(desk, "/calls/add/", data)
     assert again.status_code == 409  # type: ignore[attr-defined]
-    assert "nothing more was added" in again.content.decode()  # type: ignore[attr-defined]
+    assert "was added to their report, once" in again.content.decode()  # type: ignore[attr-defined]
     assert Message.objects.filter(report=submission.report).count() == 1
     [new_token] = re.findall(r'name="form_token" value="([^"]+)"', desk.get("/calls/").content.decode())
     fresh = {**data, "form_token": new_token}
@@ -795,25 +796,59 @@ def test_a_page_adds_the_caller_s_message_once(org: Setup, desk: Client) -> None
 
 
 @pytest.mark.parametrize("name", ["call.wav", "scan.pdf"], ids=["named as sound", "named as a paper"])
-def test_sound_sent_as_a_paper_is_a_recording_kept_only_with_a_yes(org: Setup, desk: Client, name: str) -> None:
+def test_sound_among_papers_is_kept_only_as_evidence_said_so_or_with_a_yes(org: Setup, desk: Client, name: str) -> None:
+    """A recording of the conversation sent as a paper needs the yes; sound handed over as
+    evidence is a paper, once the call-taker says so; minutes are still required."""
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     version = org.channel.current_questionnaire()
     assert version is not None
     submission = register.create_report(channel=org.channel, questionnaire=version, answers={"what": "x"})
     _channel(org, ChannelKind.MEETING)
-    sound = SimpleUploadedFile(name, wav_bytes(), content_type="application/octet-stream")
-    added = {"receipt": submission.receipt, "body": "More.", "recording_consent": "no", "files": sound}
-    assert _post(desk, "/calls/add/", added).status_code == 400  # type: ignore[attr-defined]
-    sound.seek(0)
-    met = {"q_what": "x", "q_kind": "Fraud", "recording_consent": "no", "transcript": "Minutes", "files": sound}
-    response = _post(desk, "/calls/new/meeting/", met)
+
+    def sound() -> SimpleUploadedFile:
+        return SimpleUploadedFile(name, wav_bytes(), content_type="application/octet-stream")
+
+    added = {"receipt": submission.receipt, "body": "More.", "recording_consent": "no"}
+    refused = _post(desk, "/calls/add/", {**added, "files": sound()})
+    assert refused.status_code == 400  # type: ignore[attr-defined]
+    assert "Tick this box if it is evidence handed over" in refused.content.decode()  # type: ignore[attr-defined]
+    met = {"q_what": "x", "q_kind": "Fraud", "recording_consent": "no", "transcript": "Minutes"}
+    response = _post(desk, "/calls/new/meeting/", {**met, "files": sound()})
     assert response.status_code == 400  # type: ignore[attr-defined]
-    assert "kept only with the reporter" in response.content.decode()  # type: ignore[attr-defined]
+    assert "Tick this box if it is evidence handed over" in response.content.decode()  # type: ignore[attr-defined]
     assert not Message.objects.exists()
     assert Report.objects.count() == 1
-    sound.seek(0)
-    assert _post(desk, "/calls/new/meeting/", {**met, "recording_consent": "yes"}).status_code == 302  # type: ignore[attr-defined]
+    no_minutes = {**met, "recording_consent": "yes", "transcript": "", "files": sound()}
+    assert _post(desk, "/calls/new/meeting/", no_minutes).status_code == 400, "sound among papers is no minutes"  # type: ignore[attr-defined]
+    evidence = {**met, "media_is_evidence": "on", "files": sound()}
+    assert _post(desk, "/calls/new/meeting/", evidence).status_code == 302  # type: ignore[attr-defined]
+    stored = Report.objects.latest("pk")
+    assert stored.recording_consent is False
+    assert stored.attachments.count() == 1
+    desk.get("/calls/receipt/")
+    assert _post(desk, "/calls/add/", {**added, "media_is_evidence": "on", "files": sound()}).status_code == 302  # type: ignore[attr-defined]
+    assert Message.objects.get().attachments.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("name", "head", "recording"),
+    [
+        ("memo.bin", b"\x00\x00\x00\x20ftypM4A \x00\x00\x00\x00M4A isom", True),
+        ("clip.bin", b"\x00\x00\x00\x14ftypqt  \x00\x00\x00\x00qt  ", True),
+        ("clip.bin", b"\x1a\x45\xdf\xa3\x9f\x42\x86\x81\x01webm", True),
+        ("memo.bin", b"#!AMR\n" + b"\x00" * 20, True),
+        ("photo.bin", b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic", False),
+        ("note.ogg", b"plain words", True),
+        ("note.txt", b"plain words", False),
+    ],
+)
+def test_sound_and_video_are_known_by_their_content_or_their_name(
+    tmp_path: Path, name: str, head: bytes, recording: bool
+) -> None:
+    path = tmp_path / name
+    path.write_bytes(head + b"\x00" * 64)
+    assert cleaning.is_recording(path, name) is recording
 
 
 @pytest.mark.parametrize("url", ["/calls/new/phone/", "/calls/add/"])
@@ -876,3 +911,73 @@ def test_the_phone_screen_asks_about_the_caller_and_a_refused_addition_says_erro
     refused = _post(desk, "/calls/add/", {"receipt": "1111 2222 3333 4444", "body": "More."})
     assert refused.status_code == 403  # type: ignore[attr-defined]
     assert "<title>Error: Calls, letters and meetings" in refused.content.decode()  # type: ignore[attr-defined]
+
+
+def test_a_page_sent_again_while_its_first_send_runs_waits_for_it(
+    org: Setup, desk: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A second click while the first send adds the message: if the first fails, the second
+    adds it (the browser shows the second's answer); if the first still runs after the wait,
+    the second says so, and adds nothing."""
+    from tipline.calls import claims
+    from tipline.calls.models import Claim
+
+    version = org.channel.current_questionnaire()
+    assert version is not None
+    submission = register.create_report(channel=org.channel, questionnaire=version, answers={"what": "x"})
+    [token] = re.findall(r'name="form_token" value="([^"]+)"', desk.get("/calls/").content.decode())
+    data = {"receipt": submission.receipt, "body": "They moved the cash.", "form_token": token}
+    first = Claim.objects.create(digest=claims._digest(b"page", token), claimed_at=timezone.now(), kind="message")
+    monkeypatch.setattr(claims, "WAIT_FOR_THE_FIRST", 0.3)
+    monkeypatch.setattr(claims, "_POLL", 0.05)
+    still = _post(desk, "/calls/add/", data)
+    assert still.status_code == 409  # type: ignore[attr-defined]
+    assert "that send is still adding the caller" in still.content.decode()  # type: ignore[attr-defined]
+    assert not Message.objects.exists()
+    real_sleep = claims.time.sleep
+
+    def the_first_fails(seconds: float) -> None:
+        Claim.objects.filter(pk=first.pk).delete()  # as the first send does when it fails
+        real_sleep(seconds)
+
+    monkeypatch.setattr(claims.time, "sleep", the_first_fails)
+    Claim.objects.filter(pk=first.pk).update(kind="message")  # (still there, running)
+    assert _post(desk, "/calls/add/", data).status_code == 302  # type: ignore[attr-defined]
+    assert Message.objects.filter(report=submission.report).count() == 1
+
+
+def test_a_report_whose_claim_was_let_go_meanwhile_is_not_stored(
+    org: Setup, desk: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A send that outlived its claim (let go as stale, another send took the session) must not
+    commit a report whose receipt could be kept nowhere."""
+    from tipline.calls.models import Claim
+
+    _channel(org, ChannelKind.PHONE)
+    real = register.create_report
+
+    def outlived(**kwargs: object) -> object:
+        Claim.objects.all().delete()
+        return real(**kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(register, "create_report", outlived)
+    data = {"q_what": "x", "q_kind": "Fraud", "recording_consent": "no", "transcript": "t"}
+    response = _post(desk, "/calls/new/phone/", data)
+    assert response.status_code == 409  # type: ignore[attr-defined]
+    assert not Report.objects.exists()
+
+
+def test_the_receipt_stays_for_the_browser_whose_cookie_opens_it(org: Setup, desk: Client) -> None:
+    from tipline import session_vault
+    from tipline.calls.models import Claim
+
+    _channel(org, ChannelKind.PHONE)
+    data = {"q_what": "x", "q_kind": "Fraud", "recording_consent": "no", "transcript": "t"}
+    assert _post(desk, "/calls/new/phone/", data).status_code == 302  # type: ignore[attr-defined]
+    vault = desk.cookies[session_vault.COOKIE_NAME].value
+    del desk.cookies[session_vault.COOKIE_NAME]
+    desk.get("/calls/receipt/")
+    assert Claim.objects.exists(), "not destroyed by a request that could not open it"
+    desk.cookies[session_vault.COOKIE_NAME] = vault
+    assert "receipt-group" in desk.get("/calls/receipt/").content.decode()
+    assert not Claim.objects.exists()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -155,11 +155,13 @@ def post_message(
     taken_by: StaffUser | None = None,
     recording_consent: bool | None = None,
     answers_meeting: bool = False,
+    on_stored: Callable[[], None] | None = None,
 ) -> Message:
     """Add a message (from staff when ``author`` is given, else from the reporter), with files.
     ``taken_by_phone``: the reporter's words, taken down by a call-taker during a call (the
     call-taker ``taken_by``, named in the audit trail in the message's transaction), and
-    ``recording_consent`` the caller's yes or no to a recording of that call.
+    ``recording_consent`` the caller's yes or no to a recording of that call. ``on_stored`` is
+    called in the message's transaction (the call-taker's screen notes its page as sent).
     ``answers_meeting``: the staff member's message proposes the time and place of the
     meeting the reporter asked for, which answers the request (any other message leaves it open)."""
     body = body.strip()
@@ -202,6 +204,8 @@ def post_message(
                 _acknowledged_by_message(report=report, by=author, now=now)
             if taken_by is not None:
                 audit.record(action="message.taken_by_phone", actor=taken_by, report_ref=report.reference)
+            if on_stored is not None:
+                on_stored()
     except BaseException:
         delete_blobs(names=written)
         raise
