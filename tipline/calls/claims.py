@@ -9,9 +9,10 @@ the database, where a unique digest lets exactly one through:
 
 - a new report claims the staff session (a keyed digest of its key); the claim holds the
   receipt, encrypted under the key in the call-taker's cookie, from the report's commit
-  until the receipt page shows it once. Any other send from that session meanwhile is
-  refused and nothing of it is stored: "another report is being stored", or "a receipt
-  waits to be shown";
+  until the receipt page shows it once. The same page sent again (a second click) waits
+  for the first send: it is shown that report's receipt, or goes ahead if the first
+  failed. Any other send from that session meanwhile is refused and nothing of it is
+  stored: "another report is being stored", or "a receipt waits to be shown";
 - a caller's message claims the random token of the page it was typed on, and keeps it,
   marked as added in the message's transaction: the page sent again adds nothing. A send
   of the page while the first is still being added waits for it (up to
@@ -79,6 +80,10 @@ class AnotherBeingStored(ReporterError):
     )
 
 
+class AlreadyStored(Exception):
+    """The same page was sent before and its report is stored: show its receipt."""
+
+
 class PageSentAlready(ReporterError):
     """This page's message was added already: a page adds its message once."""
 
@@ -126,12 +131,12 @@ def forget_old() -> int:
     return old + died
 
 
-def _claim(digest: str, *, kind: str = "") -> Claim | None:
+def _claim(digest: str, *, kind: str = "", page: str = "") -> Claim | None:
     """The new claim on ``digest``, or None if there is one already."""
     forget_old()
     try:
         with transaction.atomic():
-            return Claim.objects.create(digest=digest, claimed_at=timezone.now(), kind=kind)
+            return Claim.objects.create(digest=digest, claimed_at=timezone.now(), kind=kind, page=page)
     except IntegrityError:
         return None
 
@@ -156,8 +161,9 @@ class ReportClaim:
 
 
 @contextlib.contextmanager
-def one_report(request: HttpRequest) -> Iterator[ReportClaim]:
-    """Claim this session for one new report, or raise :class:`ReceiptNotShown` or
+def one_report(request: HttpRequest, page_token: str = "") -> Iterator[ReportClaim]:
+    """Claim this session for one new report sent from the page ``page_token``, or raise
+    :class:`AlreadyStored` (this page's report is stored), :class:`ReceiptNotShown` or
     :class:`AnotherBeingStored`. The claim is let go if the block fails."""
     if getattr(request, "vault_key", None) is None:
         session_vault.open_vault(request)  # staff have one; else the receipt could not be kept
@@ -165,15 +171,31 @@ def one_report(request: HttpRequest) -> Iterator[ReportClaim]:
         request.session.save()
     digest = _session_digest(request)
     assert digest is not None  # noqa: S101 - the session was saved just above
-    claim = _claim(digest)
-    if claim is None:
-        waiting = Claim.objects.filter(digest=digest, receipt_ct__isnull=False).exists()
-        raise ReceiptNotShown if waiting else AnotherBeingStored
+    page = _digest(b"report-page", page_token) if page_token else ""
+    claim = _claim(digest, page=page) or _after_the_same_page(digest, page)
     try:
         yield ReportClaim(request, claim)
     except BaseException:
         Claim.objects.filter(pk=claim.pk, receipt_ct__isnull=True).delete()
         raise
+
+
+def _after_the_same_page(digest: str, page: str) -> Claim:
+    """The claim of a report sent while the session's claim is held: the same page waits for
+    its first send (up to :data:`WAIT_FOR_THE_FIRST`), any other is refused at once."""
+    deadline = time.monotonic() + WAIT_FOR_THE_FIRST
+    while True:
+        held = Claim.objects.filter(digest=digest).values_list("page", "receipt_ct").first()
+        if held is None:  # let go: the first send failed, so this one goes ahead
+            if (claim := _claim(digest, page=page)) is not None:
+                return claim
+            continue
+        same_page = bool(page) and held[0] == page
+        if held[1] is not None:
+            raise AlreadyStored if same_page else ReceiptNotShown
+        if not same_page or time.monotonic() > deadline:
+            raise AnotherBeingStored
+        time.sleep(_POLL)
 
 
 def receipt_waiting(request: HttpRequest) -> bool:

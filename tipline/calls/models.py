@@ -19,6 +19,9 @@ class Claim(models.Model):
     digest = models.CharField(max_length=64, unique=True)
     claimed_at = models.DateTimeField(db_index=True)
     receipt_ct = models.BinaryField(null=True)
+    # A report's claim: a keyed digest of the token of the page it was sent from (the same
+    # page sent again is the same report: it is shown its receipt rather than refused).
+    page = models.CharField(max_length=64, blank=True)
     kind = models.CharField(max_length=16, blank=True)  # the channel's kind: a letter's receipt is posted
     notes = models.CharField(max_length=16, blank=True)  # see views._notes_taken
 

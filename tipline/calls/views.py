@@ -110,7 +110,7 @@ def take(request: HttpRequest, private_key: bytes | None, slug: str) -> HttpResp
         try:
             # One report at a time: a receipt waiting, or another report being stored from
             # this session (a second click, another tab), refuses this one, unstored.
-            with claims.one_report(request) as claim:
+            with claims.one_report(request, form.cleaned_data.get("form_token", "")) as claim:
                 _stored(
                     channel=channel,
                     questionnaire=questionnaire,
@@ -120,6 +120,8 @@ def take(request: HttpRequest, private_key: bytes | None, slug: str) -> HttpResp
                     # a letter's receipt is posted, not read out; the notes: see _notes_taken
                     keep_receipt=lambda receipt: claim.keep(receipt, kind=channel.kind, notes=_notes_taken(form)),
                 )
+        except claims.AlreadyStored:  # this page sent again (a second click): its report's receipt
+            return redirect("calls:receipt")
         except ReporterError as error:  # no room for files just now, nobody to receive an identity…
             refusal = error  # nothing was stored: the page comes back with what was typed, and why
         else:

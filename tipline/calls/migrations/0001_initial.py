@@ -18,6 +18,7 @@ class Migration(migrations.Migration):
                 ('digest', models.CharField(max_length=64, unique=True)),
                 ('claimed_at', models.DateTimeField(db_index=True)),
                 ('receipt_ct', models.BinaryField(null=True)),
+                ('page', models.CharField(blank=True, max_length=64)),
                 ('kind', models.CharField(blank=True, max_length=16)),
                 ('notes', models.CharField(blank=True, max_length=16)),
             ],

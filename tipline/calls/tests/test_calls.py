@@ -695,6 +695,8 @@ def test_a_report_sent_while_another_is_being_stored_is_refused_and_no_receipt_i
 ) -> None:
     """Both requests read the session before either writes it back: without a claim in the
     database both were stored, and the receipt written last was the only one ever shown."""
+    from tipline.calls import claims
+
     _channel(org, ChannelKind.PHONE)
     page = desk.get("/calls/new/phone/").content.decode()
     [token] = re.findall(r'name="form_token" value="([^"]+)"', page)
@@ -713,6 +715,8 @@ def test_a_report_sent_while_another_is_being_stored_is_refused_and_no_receipt_i
         return real(**kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(register, "create_report", meanwhile)
+    monkeypatch.setattr(claims, "WAIT_FOR_THE_FIRST", 0.3)  # the same page waits for the first send
+    monkeypatch.setattr(claims, "_POLL", 0.05)
     assert _post(desk, "/calls/new/phone/", first).status_code == 302  # type: ignore[attr-defined]
     [refused] = during
     assert refused.status_code == 409  # type: ignore[attr-defined]
@@ -981,3 +985,38 @@ def test_the_receipt_stays_for_the_browser_whose_cookie_opens_it(org: Setup, des
     desk.cookies[session_vault.COOKIE_NAME] = vault
     assert "receipt-group" in desk.get("/calls/receipt/").content.decode()
     assert not Claim.objects.exists()
+
+
+def test_the_same_page_sent_again_is_shown_the_receipt_of_its_one_report(
+    org: Setup, desk: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A second click whose answer the browser keeps: once the first send has stored the
+    report, the second shows its receipt; if the first failed, the second stores it."""
+    from tipline.calls import claims
+    from tipline.calls.models import Claim
+
+    _channel(org, ChannelKind.PHONE)
+    [token] = re.findall(r'name="form_token" value="([^"]+)"', desk.get("/calls/new/phone/").content.decode())
+    data = {"q_what": "Once", "q_kind": "Fraud", "recording_consent": "no", "transcript": "t", "form_token": token}
+    assert _post(desk, "/calls/new/phone/", data).status_code == 302  # type: ignore[attr-defined]
+    again = _post(desk, "/calls/new/phone/", data)
+    assert again.status_code == 302  # type: ignore[attr-defined]
+    assert again["Location"] == "/calls/receipt/"  # type: ignore[index]
+    groups = re.findall(r'<span class="receipt-group">(\d{4})</span>', desk.get("/calls/receipt/").content.decode())
+    assert Report.objects.count() == 1
+    opened, _ = register.open_with_receipt(receipt_text="".join(groups), client_tag="test")
+    assert opened == Report.objects.get()
+    # The first send of another page fails while its second click waits: the second stores it.
+    [token] = re.findall(r'name="form_token" value="([^"]+)"', desk.get("/calls/new/phone/").content.decode())
+    data = {**data, "q_what": "Twice", "form_token": token}
+    digest = claims._session_digest(type("R", (), {"session": desk.session})())  # type: ignore[arg-type]
+    first = Claim.objects.create(digest=digest, claimed_at=timezone.now(), page=claims._digest(b"report-page", token))
+    real_sleep = claims.time.sleep
+
+    def the_first_fails(seconds: float) -> None:
+        Claim.objects.filter(pk=first.pk).delete()
+        real_sleep(seconds)
+
+    monkeypatch.setattr(claims.time, "sleep", the_first_fails)
+    assert _post(desk, "/calls/new/phone/", data).status_code == 302  # type: ignore[attr-defined]
+    assert Report.objects.count() == 2
