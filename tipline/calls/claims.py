@@ -123,7 +123,7 @@ def _receipt_context(digest: str) -> bytes:
 
 def forget_old() -> int:
     """Delete the claims past their session's life, and those of sends that died on the
-    way; returns how many. (Before each claim, and hourly: ``calls.forget_claims``.)"""
+    way; returns how many. (When a claim is held already, and hourly: ``calls.forget_claims``.)"""
     now = timezone.now()
     old, _ = Claim.objects.filter(claimed_at__lt=now - timedelta(seconds=settings.SESSION_COOKIE_AGE)).delete()
     stale = now - stale_after()
@@ -132,13 +132,27 @@ def forget_old() -> int:
 
 
 def _claim(digest: str, *, kind: str = "", page: str = "") -> Claim | None:
-    """The new claim on ``digest``, or None if there is one already."""
-    forget_old()
-    try:
-        with transaction.atomic():
-            return Claim.objects.create(digest=digest, claimed_at=timezone.now(), kind=kind, page=page)
-    except IntegrityError:
-        return None
+    """The new claim on ``digest``, or None if there is one already (once the old ones that
+    could stand in its way are forgotten)."""
+    for attempt in range(2):
+        try:
+            with transaction.atomic():
+                return Claim.objects.create(digest=digest, claimed_at=timezone.now(), kind=kind, page=page)
+        except IntegrityError:
+            if attempt == 0 and not forget_old():
+                return None  # nothing stale: the claim held is a live one
+    return None
+
+
+def _wait(step: Callable[[], Claim | None], *, timed_out: type[ReporterError]) -> Claim:
+    """``step`` again and again (it returns a claim, raises, or returns None to wait on)
+    until it returns a claim; ``timed_out`` after :data:`WAIT_FOR_THE_FIRST`."""
+    deadline = time.monotonic() + WAIT_FOR_THE_FIRST
+    while (claim := step()) is None:
+        if time.monotonic() > deadline:
+            raise timed_out
+        time.sleep(_POLL)
+    return claim
 
 
 @dataclass
@@ -183,19 +197,19 @@ def one_report(request: HttpRequest, page_token: str = "") -> Iterator[ReportCla
 def _after_the_same_page(digest: str, page: str) -> Claim:
     """The claim of a report sent while the session's claim is held: the same page waits for
     its first send (up to :data:`WAIT_FOR_THE_FIRST`), any other is refused at once."""
-    deadline = time.monotonic() + WAIT_FOR_THE_FIRST
-    while True:
+
+    def step() -> Claim | None:
         held = Claim.objects.filter(digest=digest).values_list("page", "receipt_ct").first()
         if held is None:  # let go: the first send failed, so this one goes ahead
-            if (claim := _claim(digest, page=page)) is not None:
-                return claim
-            continue
+            return _claim(digest, page=page)
         same_page = bool(page) and held[0] == page
         if held[1] is not None:
             raise AlreadyStored if same_page else ReceiptNotShown
-        if not same_page or time.monotonic() > deadline:
+        if not same_page:
             raise AnotherBeingStored
-        time.sleep(_POLL)
+        return None
+
+    return _wait(step, timed_out=AnotherBeingStored)
 
 
 def receipt_waiting(request: HttpRequest) -> bool:
@@ -247,13 +261,11 @@ def _after_the_first(digest: str) -> Claim:
     """The claim of a page sent again, once its first send has ended: the first added the
     message (:class:`PageSentAlready`) or failed (this one goes ahead with a claim of its
     own); still running after :data:`WAIT_FOR_THE_FIRST`: :class:`PageStillBeingSent`."""
-    deadline = time.monotonic() + WAIT_FOR_THE_FIRST
-    while True:
+
+    def step() -> Claim | None:
         kind = Claim.objects.filter(digest=digest).values_list("kind", flat=True).first()
         if kind == _ADDED:
             raise PageSentAlready
-        if kind is None and (claim := _claim(digest, kind=_MESSAGE)) is not None:
-            return claim
-        if time.monotonic() > deadline:
-            raise PageStillBeingSent
-        time.sleep(_POLL)
+        return _claim(digest, kind=_MESSAGE) if kind is None else None
+
+    return _wait(step, timed_out=PageStillBeingSent)
